@@ -1,0 +1,40 @@
+# One command to run the WMS, one to test it. Everything is installed into .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ORACLE := tests/oracle
+WMS_PORT ?= 8000
+
+.PHONY: run test setup lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/wms demo --port $(WMS_PORT)
+
+# Test oracles the project did not write: a ZPL renderer (npm) and pdftoppm (poppler).
+$(ORACLE)/node_modules/.installed: $(ORACLE)/package.json
+	cd $(ORACLE) && npm install --no-audit --no-fund --silent
+	touch $@
+
+oracles: $(ORACLE)/node_modules/.installed
+	@command -v pdftoppm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null; \
+	  else echo "pdftoppm missing: sudo apt-get install poppler-utils"; exit 1; fi; }
+
+test: $(STAMP) oracles
+	$(VENV)/bin/ruff check wms terminal printers tests
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check wms terminal printers tests
+
+clean:
+	rm -rf $(VENV) var $(ORACLE)/node_modules

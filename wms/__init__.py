@@ -1,0 +1,1 @@
+"""Warehouse management system: one truth for stock and orders across sales channels."""

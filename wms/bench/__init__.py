@@ -1,0 +1,1 @@
+"""Benchmarks run as commands (`wms bench ...`), never as timed tests."""
