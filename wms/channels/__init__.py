@@ -1,0 +1,1 @@
+"""Channel adapters: verify and parse webhooks, map orders, build pushes (no database)."""
