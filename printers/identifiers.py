@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 
 # Letters in a UPS tracking number count as (ord - 3) mod 10 (A=2, B=3 ... I=0 ...).
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
@@ -115,11 +114,3 @@ def is_valid_s10(code: str) -> bool:
     m = re.fullmatch(r"[A-Z]{2}(\d{8})(\d)[A-Z]{2}", code.upper())
     return bool(m) and s10_check_digit(m.group(1)) == m.group(2)
 
-
-def location_check_code(location: str) -> str:
-    """A 2-digit check code for a shelf location, read aloud or typed to confirm a visit.
-
-    Derived from the location code (CRC-32 mod 100) so every label printer and the
-    server compute the same value without a lookup table.
-    """
-    return f"{zlib.crc32(location.strip().upper().encode('utf-8')) % 100:02d}"
