@@ -1,0 +1,86 @@
+"""TikTok Shop API client: Get Order Detail (batched, signed), error envelopes as typed errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from wms.channels import tiktok
+from wms.channels.config import ChannelConfig
+from wms.channels.errors import BadPayload, ChannelApiError, ChannelUnavailable
+from wms.channels.pushes import OutboundRequest, tiktok_request
+from wms.domain.orders import OrderIn
+
+ORDER_DETAIL_PATH = "/order/202309/orders"
+MAX_IDS = 50  # Get Order Detail accepts at most 50 ids per call
+
+
+async def send(request: OutboundRequest, client: httpx.AsyncClient) -> dict[str, Any]:
+    """Send one built request; return ``data`` of a ``code == 0`` envelope, else raise."""
+    try:
+        response = await client.request(
+            request.method, request.url, headers=request.headers, content=request.body or None
+        )
+    except httpx.TimeoutException as exc:
+        raise ChannelUnavailable(f"TikTok timed out: {exc!r}") from exc
+    except httpx.TransportError as exc:
+        raise ChannelUnavailable(f"TikTok unreachable: {exc!r}") from exc
+    if response.status_code >= 500 or response.status_code == 429:
+        raise ChannelUnavailable(
+            f"TikTok answered HTTP {response.status_code}", http_status=response.status_code
+        )
+    try:
+        envelope = response.json()
+    except ValueError:
+        raise ChannelApiError(
+            f"TikTok answered HTTP {response.status_code} without JSON",
+            http_status=response.status_code,
+        ) from None
+    if not isinstance(envelope, dict):
+        raise ChannelApiError("TikTok envelope is not an object", http_status=response.status_code)
+    code = envelope.get("code")
+    if code != 0 or response.status_code >= 400:
+        raise ChannelApiError(
+            f"TikTok error {code}: {envelope.get('message', '')}",
+            api_code=str(code),
+            http_status=response.status_code,
+            # Only HTTP 5xx/429 are known to be transient; an envelope error (bad sign, expired
+            # token, unknown order) needs a person or a token refresh, not a blind retry.
+            retryable=False,
+            request_id=str(envelope.get("request_id", "")),
+        )
+    data = envelope.get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def _batches(ids: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(ids), MAX_IDS):
+        yield ids[start : start + MAX_IDS]
+
+
+async def get_order_details(
+    config: ChannelConfig,
+    order_ids: Iterable[str],
+    client: httpx.AsyncClient,
+    *,
+    timestamp: int | None = None,
+) -> list[OrderIn]:
+    """Fetch and map orders, ≤ 50 ids per call, in the order TikTok returns them.
+
+    Ids TikTok does not return (not this shop's, not yet visible) are simply absent from the
+    result; duplicates are asked once. Raises ChannelUnavailable (retry) or ChannelApiError.
+    """
+    ids = list(dict.fromkeys(str(i).strip() for i in order_ids if str(i).strip()))
+    orders: list[OrderIn] = []
+    for batch in _batches(ids):
+        request = tiktok_request(
+            config, "GET", ORDER_DETAIL_PATH, query={"ids": ",".join(batch)}, timestamp=timestamp
+        )
+        data = await send(request, client)
+        raw = data.get("orders")
+        if not isinstance(raw, list):
+            raise BadPayload("TikTok Get Order Detail without data.orders")
+        orders.extend(tiktok.map_order(o) for o in raw)
+    return orders
