@@ -42,8 +42,15 @@ from wms.domain.orders import (
 TOLERANCE_S = 300
 SIGNATURE_HEADER = "X-WMS-Signature"
 
-Money = Annotated[Decimal, msgspec.Meta(ge=0)]
+# msgspec cannot bound a Decimal: the non-negative check lives in __post_init__.
+Money = Decimal
 Text = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+def _non_negative(**amounts: Decimal) -> None:
+    for name, value in amounts.items():
+        if not value.is_finite() or value < 0:
+            raise ValueError(f"{name} must be a finite amount >= 0")
 
 
 class OwnLine(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,6 +60,11 @@ class OwnLine(msgspec.Struct, forbid_unknown_fields=True):
     name: Text = ""
     line_id: Text = ""
     discount: Money = Decimal("0")
+
+    def __post_init__(self) -> None:
+        _non_negative(unit_price=self.unit_price, discount=self.discount)
+        if self.discount > self.unit_price * self.qty:
+            raise ValueError("discount exceeds the line amount")
 
 
 class OwnAddress(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,6 +84,9 @@ class OwnAttribution(msgspec.Struct, forbid_unknown_fields=True):
     content_type: Literal["", "VIDEO", "LIVE", "SHOP"] = ""
     content_id: Text = ""
     commission: Money = Decimal("0")
+
+    def __post_init__(self) -> None:
+        _non_negative(commission=self.commission)
 
 
 class OwnOrderPayload(msgspec.Struct, forbid_unknown_fields=True):
@@ -94,6 +109,11 @@ class OwnOrderPayload(msgspec.Struct, forbid_unknown_fields=True):
     total: Money | None = None  # computed from the lines when absent
     attribution: OwnAttribution | None = None
     note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+
+    def __post_init__(self) -> None:
+        _non_negative(shipping=self.shipping, discount=self.discount, tax=self.tax)
+        if self.total is not None:
+            _non_negative(total=self.total)
 
     def to_order_in(self) -> OrderIn:
         for when in (self.placed_at, self.ship_by):

@@ -132,7 +132,7 @@ def map_order(order: dict[str, Any]) -> OrderIn:
     shipping_lines = [s for s in order.get("shipping_lines") or [] if isinstance(s, dict)]
     first_ship = shipping_lines[0] if shipping_lines else {}
     lines = _lines(order)
-    subtotal = sum((line.unit_price * line.qty for line in lines), zero)
+    subtotal = sum((line.unit_price * line.qty - line.discount for line in lines), zero)
     placed = from_iso(order.get("date_created_gmt"), "date_created_gmt")
     return OrderIn(
         channel_kind=ChannelKind.WOOCOMMERCE,
