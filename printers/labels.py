@@ -172,7 +172,7 @@ def carrier_label(d: CarrierLabelData) -> Label:
         *_address_block(16, 212, 780, "TO", d.recipient, big=True),
         Line(0, 470, w, 470, 3),
         # Routing code (sort centre / route), white on black, and the postal barcode.
-        Text(16, 490, d.routing_code, 64, width=390, reverse=True, align="center"),
+        Text(16, 492, d.routing_code, 52, width=390, reverse=True, align="center"),
         Text(420, 478, f"SHIP TO POSTAL CODE ({postal[0]})", 18),
     ]
     postal_data = gs1_data([postal])
