@@ -99,6 +99,11 @@ class PrinterSimulator:
         """Drop the next ``count`` connections (-1: all), optionally after some bytes."""
         self.state.drop, self.state.drop_after_bytes = count, after_bytes
 
+    def disconnect_all(self) -> None:
+        """Close every open connection, as a printer does after its idle timeout."""
+        for writer in list(self._writers):
+            writer.close()
+
     def status(self) -> PrinterStatus:
         """The status the printer would report now."""
         f = self.state.faults

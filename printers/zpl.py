@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 
 from printers.code128 import encode
 from printers.model import (
@@ -42,10 +43,10 @@ class _Scale:
         self.factor = dpi / BASE_DPI
 
     def __call__(self, value: int) -> int:
-        return round(value * self.factor)
+        return value if self.factor == 1 else round(value * self.factor)
 
     def at_least_one(self, value: int) -> int:
-        return max(1, round(value * self.factor))
+        return max(1, self(value))
 
 
 def barcode_width(element: Code128 | GS1_128, dpi: int = BASE_DPI) -> int:
@@ -98,6 +99,16 @@ def _image(e: Image, s: _Scale) -> str:
     return f"^FO{s(e.x)},{s(e.y)}^GFA,{len(raw)},{len(raw)},{row},{raw.hex().upper()}^FS"
 
 
+_SCALES = {dpi: _Scale(dpi) for dpi in SUPPORTED_DPI}
+
+
+@lru_cache(maxsize=8192)
+def _element_zpl(e: Element, dpi: int) -> str:
+    """ZPL of one element; cached because most of a label (sender, frames, captions)
+    repeats from one label to the next."""
+    return _element(e, _SCALES[dpi])
+
+
 def _element(e: Element, s: _Scale) -> str:
     if isinstance(e, Text):
         return _text(e, s)
@@ -125,8 +136,8 @@ def _element(e: Element, s: _Scale) -> str:
 
 def render_zpl(label: Label, dpi: int = 203) -> bytes:
     """One ^XA..^XZ format for ``label`` at ``dpi``, UTF-8 encoded."""
-    s = _Scale(dpi)
-    body = "".join(_element(e, s) for e in label.elements)
+    s = _SCALES.get(dpi) or _Scale(dpi)  # _Scale raises on an unsupported dpi
+    body = "".join([_element_zpl(e, dpi) for e in label.elements])
     head = f"^XA^CI28^PW{s(label.width)}^LL{s(label.height)}^LH0,0"
     tail = f"^PQ{label.copies},0,1,Y^XZ\n" if label.copies != 1 else "^XZ\n"
     return (head + body + tail).encode("utf-8")
