@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
+import os
 import sys
+from pathlib import Path
+
+from wms.config import Settings
 
 BENCHES = {
     "planner": "wms.bench.planner",
@@ -21,13 +26,127 @@ def _bench(argv: list[str]) -> int:
     return int(module.main(argv[1:]) or 0)
 
 
+def _upgrade(settings: Settings) -> None:
+    from wms import migrate
+
+    migrate.upgrade(settings.database_url)
+
+
+async def _load(settings: Settings, folder: Path, only_if_empty: bool) -> dict[str, int] | None:
+    from wms.db import Database
+    from wms.services import loader
+
+    db = Database(settings.database_url)
+    try:
+        if only_if_empty and not await loader.is_empty(db):
+            return None
+        if not await loader.is_empty(db):
+            raise SystemExit("the database already holds a warehouse; load into an empty one")
+        return await loader.load_warehouse(db, folder)
+    finally:
+        await db.dispose()
+
+
+async def _check(settings: Settings) -> int:
+    from wms.db import Database
+    from wms.services.check import violations
+
+    db = Database(settings.database_url)
+    try:
+        found = await violations(db)
+    finally:
+        await db.dispose()
+    for line in found:
+        print(f"VIOLATION {line}")
+    print(f"wms check: {len(found)} violation(s)")
+    return 1 if found else 0
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from wms.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+def _demo(settings: Settings, printer_port: int) -> None:
+    """`make run`: migrate, load the demo warehouse if empty, start a virtual printer, serve."""
+    _upgrade(settings)
+    counts = asyncio.run(_load(settings, settings.fixtures_dir, only_if_empty=True))
+    loaded = (
+        f"loaded the demo warehouse: {counts}" if counts else "demo warehouse already loaded"
+    )
+    printer = _start_printer(printer_port)
+    url = f"http://{settings.host}:{settings.port}"
+    print(
+        f"""
+WMS is running at {url}
+  API docs        {url}/schema  (OpenAPI: {url}/schema/openapi.json)
+  database        {settings.database_url}
+  {loaded}
+  label printer   {printer}
+Demo logins (badge / PIN):  picker B1001 / 1234 · packer B2001 / 1234 ·
+  supervisor B3001 / 4321 · admin B9001 / 9999 · integration token demo-integration-token
+Stop with Ctrl-C.
+""",
+        flush=True,
+    )
+    _serve(settings)
+
+
+def _start_printer(port: int) -> str:
+    try:
+        from printers.simulator import start_in_thread  # type: ignore[attr-defined]
+    except ImportError:
+        return "not available"
+    store = Path(os.environ.get("WMS_PRINTER_STORE", "var/printed"))
+    sim = start_in_thread(port=port, store=store)
+    return f"tcp://127.0.0.1:{sim.port} (virtual; labels kept in {store})"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "bench":
         return _bench(argv[1:])
-    parser = argparse.ArgumentParser(prog="wms")
-    parser.add_subparsers(dest="command", required=True)
-    parser.parse_args(argv)
+    parser = argparse.ArgumentParser(prog="wms", description="Warehouse management system")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API server")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--host")
+    demo = sub.add_parser("demo", help="migrate, load the demo if empty, and serve")
+    demo.add_argument("--port", type=int)
+    demo.add_argument("--printer-port", type=int, default=9100)
+    db = sub.add_parser("db", help="schema migrations")
+    db.add_argument("action", choices=["upgrade"])
+    load = sub.add_parser("load", help="load a warehouse from fixture files")
+    load.add_argument("folder", nargs="?", type=Path)
+    load.add_argument("--if-empty", action="store_true")
+    sub.add_parser("check", help="verify the invariants; exit 1 naming each violation")
+    sub.add_parser("bench", help="benchmarks: wms bench {planner,intake,floor}")
+    args = parser.parse_args(argv)
+
+    overrides: dict[str, object] = {}
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    settings = Settings.from_env(**overrides)
+
+    match args.command:
+        case "serve":
+            _serve(settings)
+        case "demo":
+            _demo(settings, args.printer_port)
+        case "db":
+            _upgrade(settings)
+        case "load":
+            counts = asyncio.run(
+                _load(settings, args.folder or settings.fixtures_dir, args.if_empty)
+            )
+            print(f"loaded: {counts}" if counts else "not empty: nothing loaded")
+        case "check":
+            return asyncio.run(_check(settings))
     return 0
 
 

@@ -1,0 +1,99 @@
+"""Stock through the API: every change lands in the ledger; bad input changes nothing."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support.api import problem
+
+
+def _on_hand(client: httpx.Client, sku: str, location: str) -> int:
+    rows = client.get("/api/v1/stock/", params={"sku": sku, "location": location}).json()
+    return sum(r["on_hand"] for r in rows)
+
+
+def _sellable(client: httpx.Client, sku: str) -> int:
+    return client.get(f"/api/v1/stock/availability/{sku}").json()["sellable"]
+
+
+def test_receiving_into_a_pick_location_adds_sellable_stock_and_a_ledger_line(supervisor):
+    before = _sellable(supervisor, "SKU-0400")
+    r = supervisor.post(
+        "/api/v1/stock/receive",
+        json={"sku": "SKU-0400", "location": "B15-10-1", "qty": 12, "ref": "PO-1"},
+    )
+    assert r.status_code == 201, r.text
+    assert _on_hand(supervisor, "SKU-0400", "B15-10-1") == 12
+    assert _sellable(supervisor, "SKU-0400") == before + 12
+    move = supervisor.get("/api/v1/stock/moves", params={"sku": "SKU-0400", "limit": 1}).json()[0]
+    assert (move["to"], move["qty"], move["reason"], move["ref"]) == ("B15-10-1", 12, "receive", "PO-1")
+    assert move["user_id"] is not None
+
+
+def test_moving_stock_to_quarantine_makes_it_unsellable(supervisor):
+    before = _sellable(supervisor, "SKU-0002")
+    r = supervisor.post(
+        "/api/v1/stock/move",
+        json={"sku": "SKU-0002", "source": "A01-02-1", "target": "QUAR-01", "qty": 2},
+    )
+    assert r.status_code == 201, r.text
+    assert _sellable(supervisor, "SKU-0002") == before - 2
+    assert _on_hand(supervisor, "SKU-0002", "QUAR-01") == 2
+
+
+def test_a_count_writes_the_difference_to_the_ledger(supervisor):
+    have = _on_hand(supervisor, "SKU-0003", "A01-03-1")
+    r = supervisor.post(
+        "/api/v1/stock/count",
+        json={"location": "A01-03-1", "lines": [{"sku": "SKU-0003", "qty": have - 3}]},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["differences"] == [
+        {"sku": "SKU-0003", "lot": "", "expected": have, "counted": have - 3}
+    ]
+    assert _on_hand(supervisor, "SKU-0003", "A01-03-1") == have - 3
+
+
+def test_an_adjustment_needs_a_supervisor(picker):
+    r = picker.post(
+        "/api/v1/stock/adjust",
+        json={"sku": "SKU-0002", "location": "A01-02-1", "delta": -1, "reason": "damaged"},
+    )
+    problem(r, 403, "forbidden")
+
+
+def test_moving_more_than_is_there_is_refused_and_changes_nothing(supervisor):
+    have = _on_hand(supervisor, "SKU-0004", "A01-04-1")
+    r = supervisor.post(
+        "/api/v1/stock/move",
+        json={"sku": "SKU-0004", "source": "A01-04-1", "target": "A01-05-2", "qty": have + 1},
+    )
+    problem(r, 409, "insufficient_stock")
+    assert _on_hand(supervisor, "SKU-0004", "A01-04-1") == have
+    assert _on_hand(supervisor, "SKU-0004", "A01-05-2") == 0
+
+
+def test_bad_stock_requests_get_problems_with_stable_codes(supervisor):
+    cases = [
+        ({"sku": "NOPE", "location": "A01-01-1", "qty": 1}, 404, "unknown_sku"),
+        ({"sku": "SKU-0002", "location": "Z99", "qty": 1}, 404, "unknown_location"),
+        ({"sku": "SKU-0002", "location": "A01-02-1", "qty": 0}, 400, "invalid_request"),
+        ({"sku": "SKU-0002", "location": "A01-02-1", "qty": -4}, 400, "invalid_request"),
+        ({"sku": "SKU-0002", "location": "A01-02-1", "qty": "five"}, 400, "invalid_request"),
+        ({"sku": "SKU-0001", "location": "A01-01-1", "qty": 1}, 422, "lot_required"),
+    ]
+    moves_before = supervisor.get("/api/v1/stock/moves", params={"limit": 1}).json()[0]["id"]
+    for body, status, code in cases:
+        problem(supervisor.post("/api/v1/stock/receive", json=body), status, code)
+    r = supervisor.post(
+        "/api/v1/stock/receive", content=b'{"sku": "SKU-0002",', headers={"content-type": "application/json"}
+    )
+    problem(r, 400, "malformed_json")
+    assert supervisor.get("/api/v1/stock/moves", params={"limit": 1}).json()[0]["id"] == moves_before
+
+
+def test_no_token_means_401(anonymous):
+    problem(anonymous.get("/api/v1/stock/"), 401, "unauthorized")
+    problem(
+        anonymous.get("/api/v1/stock/", headers={"Authorization": "Bearer nope"}), 401, "bad_token"
+    )

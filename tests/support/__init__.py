@@ -1,0 +1,1 @@
+"""Helpers the tests share: throwaway databases and API clients."""

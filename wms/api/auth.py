@@ -1,0 +1,53 @@
+"""Log in with a badge and PIN, log out, and issue API tokens to integrations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+
+from wms.api.security import requires
+from wms.config import Settings
+from wms.db import Database
+from wms.services import auth
+from wms.services.auth import Principal
+
+
+class Login(msgspec.Struct, forbid_unknown_fields=True):
+    badge: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    pin: Annotated[str, msgspec.Meta(min_length=1, max_length=12)]
+
+
+class NewToken(msgspec.Struct, forbid_unknown_fields=True):
+    username: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+def _me(user: Principal) -> dict[str, Any]:
+    return {"id": user.user_id, "username": user.username, "name": user.name, "role": user.role}
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/login", status_code=200)
+    async def login(self, data: Login, db: Database, settings: Settings) -> dict[str, Any]:
+        token, user = await auth.login(db, data.badge, data.pin, settings.token_ttl_s)
+        return {"token": token, "user": _me(user)}
+
+    @post("/logout", status_code=200)
+    async def logout(self, request: Request, db: Database) -> dict[str, Any]:
+        await auth.logout(db, str(request.auth))
+        return {"ok": True}
+
+    @get("/me")
+    async def me(self, user: Principal) -> dict[str, Any]:
+        return _me(user)
+
+    @post("/tokens", status_code=201, guards=[requires()])
+    async def create_token(self, data: NewToken, db: Database) -> dict[str, Any]:
+        """An API token for an integration; shown once, stored only as a hash."""
+        token = await auth.create_api_token(db, data.username, data.name)
+        return {"token": token, "username": data.username}

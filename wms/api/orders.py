@@ -1,0 +1,92 @@
+"""Order endpoints: the merchant's own shop (JSON and CSV), look-ups, cancellation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from sqlalchemy import select
+
+from wms.api.security import INTEGRATION, OFFICE, requires
+from wms.api.views import order_view
+from wms.channels import csv_import, own
+from wms.db import Database
+from wms.errors import WmsError
+from wms.models import Channel, OrderLine, SalesOrder
+from wms.services import orders
+
+
+class OrderController(Controller):
+    path = "/api/v1/orders"
+    tags = ["orders"]
+
+    @post("/", status_code=201, guards=[requires(*INTEGRATION)])
+    async def create(
+        self, request: Request, db: Database, channel: str = "own"
+    ) -> dict[str, Any]:
+        """An order from the merchant's own shop (`OwnOrderPayload`), reserved at once."""
+        order = own.parse_order(await request.body())
+        result = await orders.intake(db, channel, order)
+        return order_view(result.order, result.lines, channel) | {"created": result.created}
+
+    @post("/import", status_code=201, guards=[requires(*INTEGRATION)])
+    async def import_csv(
+        self, request: Request, db: Database, channel: str = "own"
+    ) -> dict[str, Any]:
+        """A CSV of orders: every row is checked before the first order is taken."""
+        try:
+            text = (await request.body()).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise WmsError("bad_csv", "CSV is not UTF-8", str(exc)) from exc
+        parsed = csv_import.parse_orders_csv(text)
+        results = await orders.intake_many(db, channel, parsed)
+        return {
+            "orders": [
+                {"id": r.order.id, "external_id": r.order.external_id, "status": r.order.status,
+                 "created": r.created}
+                for r in results
+            ]
+        }
+
+    @get("/", guards=[requires(*OFFICE, "packer", "integration")])
+    async def list_orders(
+        self,
+        db: Database,
+        status: str | None = None,
+        channel: str | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        query = (
+            select(SalesOrder, Channel.code)
+            .join(Channel, Channel.id == SalesOrder.channel_id)
+            .order_by(SalesOrder.id.desc())
+            .limit(limit)
+        )
+        if status:
+            query = query.where(SalesOrder.status == status)
+        if channel:
+            query = query.where(Channel.code == channel)
+        async with db.read() as s:
+            rows = (await s.execute(query)).all()
+            ids = [o.id for o, _ in rows]
+            lines = (
+                (await s.execute(select(OrderLine).where(OrderLine.order_id.in_(ids))))
+                .scalars()
+                .all()
+            )
+        by_order: dict[int, list[OrderLine]] = {}
+        for line in lines:
+            by_order.setdefault(line.order_id, []).append(line)
+        return [order_view(o, by_order.get(o.id, []), code) for o, code in rows]  # type: ignore[arg-type]
+
+    @get("/{order_id:int}", guards=[requires(*OFFICE, "packer", "picker", "integration")])
+    async def get_order(self, db: Database, order_id: int) -> dict[str, Any]:
+        order, lines = await orders.get(db, order_id)
+        return order_view(order, lines)
+
+    @post("/{order_id:int}/cancel", guards=[requires(*INTEGRATION)])
+    async def cancel(self, db: Database, order_id: int) -> dict[str, Any]:
+        order = await orders.cancel(db, order_id)
+        _, lines = await orders.get(db, order_id)
+        return order_view(order, lines)

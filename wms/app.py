@@ -1,0 +1,86 @@
+"""The Litestar application: routes, error mapping, auth, and the background workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from litestar import Litestar, get
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+
+from wms.api import problems
+from wms.api.auth import AuthController
+from wms.api.deps import provide_db, provide_principal, provide_settings
+from wms.api.orders import OrderController
+from wms.api.security import PUBLIC_PATHS, BearerAuth
+from wms.api.stock import StockController
+from wms.api.webhooks import WebhookController
+from wms.channels.errors import ChannelError
+from wms.config import Settings
+from wms.db import Database
+from wms.errors import WmsError
+from wms.services.outbox import OutboxWorker
+
+
+@get("/health", include_in_schema=False)
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def channel_error_handler(request: object, exc: ChannelError) -> object:
+    status = exc.http_status if exc.http_status >= 400 else 400
+    return problems.problem(status, exc.code, _short(exc.code), exc.message)
+
+
+def _short(code: str) -> str:
+    return {
+        "bad_signature": "Bad signature",
+        "missing_signature": "Signature missing",
+        "bad_payload": "Bad payload",
+        "bad_csv": "Bad CSV",
+    }.get(code, "Channel error")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        app.state.db = db
+        app.state.settings = settings
+        worker = OutboxWorker(db, poll_s=0.25)
+        app.state.outbox = worker
+        db.after_commit.append(worker.wake)
+        task = asyncio.create_task(worker.run()) if settings.run_workers else None
+        try:
+            yield
+        finally:
+            worker.stop()
+            if task:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, 5)
+            await worker.http.aclose()
+            await db.dispose()
+
+    handlers = dict(problems.HANDLERS)
+    handlers[WmsError] = problems.wms_error_handler
+    handlers[ChannelError] = channel_error_handler
+    return Litestar(
+        route_handlers=[health, AuthController, StockController, OrderController,
+                        WebhookController],
+        lifespan=[lifespan],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "user": Provide(provide_principal, sync_to_thread=False),
+        },
+        middleware=[DefineMiddleware(BearerAuth, exclude=[f"^{p}" for p in PUBLIC_PATHS])],
+        exception_handlers=handlers,
+        openapi_config=OpenAPIConfig(title="WMS", version="0.1.0", path="/schema"),
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )

@@ -1,0 +1,47 @@
+"""Settings read from the environment (WMS_*), with embedded defaults for `make run`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR = ROOT / "var"
+
+
+def _default_db() -> str:
+    return f"sqlite+aiosqlite:///{DEFAULT_VAR / 'wms.sqlite'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=_default_db)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token_ttl_s: int = 12 * 3600
+    max_body_bytes: int = 1_000_000
+    outbox_poll_s: float = 0.05
+    run_workers: bool = True  # outbox and print dispatchers inside the server process
+    fixtures_dir: Path = ROOT / "fixtures" / "demo"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        values: dict[str, object] = {}
+        if "WMS_DATABASE_URL" in env:
+            values["database_url"] = env["WMS_DATABASE_URL"]
+        if "WMS_HOST" in env:
+            values["host"] = env["WMS_HOST"]
+        if "WMS_PORT" in env:
+            values["port"] = int(env["WMS_PORT"])
+        if "WMS_RUN_WORKERS" in env:
+            values["run_workers"] = env["WMS_RUN_WORKERS"] not in ("0", "false", "no")
+        if "WMS_MAX_BODY_BYTES" in env:
+            values["max_body_bytes"] = int(env["WMS_MAX_BODY_BYTES"])
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,114 @@
+"""Runs a real WMS server on loopback: in a thread, or as separate processes (tests, benches)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+import httpx
+import uvicorn
+
+from wms.app import create_app
+from wms.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"server at {url} did not come up")
+        time.sleep(0.05)
+
+
+@dataclass
+class ThreadServer:
+    """The app under uvicorn in a daemon thread with its own event loop."""
+
+    database_url: str
+    port: int = 0
+    run_workers: bool = True
+    _server: uvicorn.Server | None = field(default=None, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ThreadServer:
+        self.port = self.port or free_port()
+        settings = Settings.from_env(
+            database_url=self.database_url, port=self.port, run_workers=self.run_workers
+        )
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning",
+            lifespan="on",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        wait_until_up(self.url)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> ThreadServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
+class ProcessServer:
+    """`wms serve` in a child process: what production runs, several at once on PostgreSQL."""
+
+    database_url: str
+    port: int = 0
+    run_workers: bool = True
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ProcessServer:
+        self.port = self.port or free_port()
+        env = dict(os.environ, WMS_DATABASE_URL=self.database_url, WMS_PORT=str(self.port),
+                   WMS_RUN_WORKERS="1" if self.run_workers else "0")
+        self._proc = subprocess.Popen([sys.executable, "-m", "wms.cli", "serve"], env=env)
+        wait_until_up(self.url)
+        return self
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+
+    def __enter__(self) -> ProcessServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

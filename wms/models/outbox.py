@@ -1,0 +1,39 @@
+"""Side effects written in the same transaction as the change, delivered later."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Index, text
+from sqlmodel import Column, Field, SQLModel
+
+from wms.models.common import UtcDateTime, created_at_field, timestamp_field, utcnow
+
+
+class Outbox(SQLModel, table=True):
+    __table_args__ = (
+        # At most one undelivered push per key: later changes update it (coalescing).
+        Index(
+            "outbox_one_pending_per_key",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=40, unique=True)
+    kind: str = Field(max_length=24)  # stock_push | tracking_push | print
+    channel_id: int | None = Field(default=None, foreign_key="channel.id")
+    dedupe_key: str = Field(max_length=120)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=12)  # pending | sending | sent | dead
+    attempts: int = 0
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, default=utcnow)
+    )
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = created_at_field()
+    sent_at: datetime | None = timestamp_field()

@@ -1,0 +1,142 @@
+"""Badge + PIN logins, API tokens, and who a bearer token belongs to."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wms.db import Database
+from wms.errors import Conflict, NotFound, Unauthorized, WmsError
+from wms.models import ApiToken, User
+from wms.models.common import utcnow
+
+ROLES = ("picker", "packer", "supervisor", "admin", "integration")
+MAX_FAILED_LOGINS = 5
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a request, as the guards see it."""
+
+    user_id: int
+    username: str
+    role: str
+    name: str = ""
+
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    try:
+        scheme, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    got = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def token_hash(token: str) -> str:
+    # Tokens are 256-bit random strings, so a fast hash is enough (no dictionary to fear).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _issue(s: AsyncSession, user: User, name: str, ttl: timedelta | None) -> str:
+    token = secrets.token_urlsafe(32)
+    s.add(
+        ApiToken(
+            user_id=user.id,  # type: ignore[arg-type]
+            token_hash=token_hash(token),
+            name=name,
+            expires_at=utcnow() + ttl if ttl else None,
+        )
+    )
+    return token
+
+
+async def login(db: Database, badge: str, pin: str, ttl_s: int) -> tuple[str, Principal]:
+    """Badge scan + PIN: a bearer token for this terminal session."""
+    if not badge or not pin:
+        raise Unauthorized("bad_login", "Badge or PIN wrong", "scan a badge and type the PIN")
+    async with db.write() as s:
+        user = (await s.execute(select(User).where(User.badge == badge))).scalar_one_or_none()
+        if user is None or not user.active:
+            raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown or inactive badge")
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            raise Unauthorized("locked", "Badge locked", "too many wrong PINs: ask a supervisor")
+        if not verify_pin(pin, user.pin_hash):
+            user.failed_logins += 1
+            # The failure count must survive the error, so it commits on its own path.
+            return await _failed(s, user)
+        user.failed_logins = 0
+        token = await _issue(s, user, "login", timedelta(seconds=ttl_s))
+        return token, Principal(user.id, user.username, user.role, user.name)  # type: ignore[arg-type]
+
+
+async def _failed(s: AsyncSession, user: User) -> tuple[str, Principal]:
+    await s.commit()
+    raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown badge or wrong PIN")
+
+
+async def logout(db: Database, token: str) -> None:
+    async with db.write() as s:
+        row = (
+            await s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+        ).scalar_one_or_none()
+        if row is not None:
+            row.revoked = True
+
+
+async def create_api_token(db: Database, username: str, name: str) -> str:
+    async with db.write() as s:
+        user = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+        if user is None:
+            raise NotFound("unknown_user", "Unknown user", f"no user {username!r}")
+        return await _issue(s, user, name or "api", None)
+
+
+async def authenticate(db: Database, token: str) -> Principal:
+    async with db.read() as s:
+        row = (
+            await s.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == token_hash(token))
+            )
+        ).first()
+    if row is None:
+        raise Unauthorized("bad_token", "Please log in", "unknown bearer token")
+    tok, user = row
+    if tok.revoked or not user.active or (tok.expires_at and tok.expires_at < utcnow()):
+        raise Unauthorized("expired_token", "Please log in again", "token expired or revoked")
+    return Principal(user.id, user.username, user.role, user.name)  # type: ignore[arg-type]
+
+
+async def create_user(
+    db: Database, *, username: str, role: str, name: str = "", badge: str | None = None,
+    pin: str = "",
+) -> User:
+    if role not in ROLES:
+        raise WmsError("bad_role", "Unknown role", f"role must be one of {', '.join(ROLES)}")
+    if pin and (not pin.isdigit() or not 4 <= len(pin) <= 8):
+        raise WmsError("bad_pin", "PIN: 4-8 digits", "a PIN is 4 to 8 digits")
+    async with db.write() as s:
+        taken = (await s.execute(select(User).where(User.username == username))).first()
+        if taken:
+            raise Conflict("user_exists", "User exists", f"user {username!r} exists")
+        user = User(username=username, role=role, name=name, badge=badge,
+                    pin_hash=hash_pin(pin) if pin else "")
+        s.add(user)
+        return user

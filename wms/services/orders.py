@@ -1,0 +1,296 @@
+"""Order intake from every channel: one shape, reserved atomically, exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wms.channels import fees
+from wms.db import Database
+from wms.domain.orders import OPEN_STATUSES, OrderIn, OrderStatus
+from wms.errors import Conflict, NotFound, WmsError
+from wms.models import Channel, InboundEvent, OrderLine, Product, SalesOrder
+from wms.models.common import utcnow
+from wms.services import availability
+from wms.services.channels import to_config
+
+MAX_LINES = 500
+MAX_LINE_QTY = 10_000
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    order: SalesOrder
+    lines: list[OrderLine]
+    created: bool
+
+
+def _validate(order: OrderIn) -> None:
+    if not order.external_id or len(order.external_id) > 64:
+        raise WmsError("bad_order_id", "Bad order id", "external id must be 1-64 characters")
+    if not order.lines:
+        raise WmsError("no_lines", "Order has no lines", "an order needs at least one line")
+    if len(order.lines) > MAX_LINES:
+        raise WmsError("too_many_lines", "Too many lines", f"at most {MAX_LINES} lines")
+    for line in order.lines:
+        if line.qty <= 0 or line.qty > MAX_LINE_QTY:
+            raise WmsError(
+                "bad_quantity", "Quantity must be >0", f"{line.sku}: quantity {line.qty}"
+            )
+        if line.unit_price < 0:
+            raise WmsError("bad_price", "Price below zero", f"{line.sku}: {line.unit_price}")
+    if len(order.currency) != 3 or not order.currency.isalpha():
+        raise WmsError("bad_currency", "Bad currency", f"{order.currency!r} is not ISO 4217")
+
+
+async def channel_by_code(s: AsyncSession, code: str) -> Channel:
+    ch = (await s.execute(select(Channel).where(Channel.code == code))).scalar_one_or_none()
+    if ch is None or not ch.active:
+        raise NotFound("unknown_channel", "Unknown channel", f"no active channel {code!r}")
+    return ch
+
+
+async def _existing(s: AsyncSession, channel_id: int, external_id: str) -> SalesOrder | None:
+    return (
+        await s.execute(
+            select(SalesOrder).where(
+                SalesOrder.channel_id == channel_id, SalesOrder.external_id == external_id
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def lines_of(s: AsyncSession, order_id: int) -> list[OrderLine]:
+    return list(
+        (
+            await s.execute(
+                select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
+            )
+        ).scalars()
+    )
+
+
+async def intake(
+    db: Database, channel_code: str, order: OrderIn, *, event_id: str = "", topic: str = ""
+) -> IntakeResult:
+    """Create the order and reserve every line, or return the order it already is.
+
+    A replay (same event id, or same channel order id) changes nothing but the
+    channel's status, which may move on (paid, cancelled) between deliveries.
+    """
+    _validate(order)
+    for attempt in range(2):
+        try:
+            async with db.write() as s:
+                return await _intake(s, channel_code, order, event_id, topic)
+        except IntegrityError:
+            # Another process created the same order between our look-up and insert
+            # (PostgreSQL with several servers): the second pass finds and returns it.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _intake(
+    s: AsyncSession, channel_code: str, order: OrderIn, event_id: str, topic: str
+) -> IntakeResult:
+    channel = await channel_by_code(s, channel_code)
+    assert channel.id is not None
+    if event_id:
+        seen = (
+            await s.execute(
+                select(InboundEvent).where(
+                    InboundEvent.channel_id == channel.id, InboundEvent.event_id == event_id
+                )
+            )
+        ).scalar_one_or_none()
+        if seen is not None and seen.order_id is not None:
+            existing = await s.get(SalesOrder, seen.order_id)
+            assert existing is not None
+            return IntakeResult(existing, await lines_of(s, existing.id), created=False)
+    else:
+        seen = None
+    existing = await _existing(s, channel.id, order.external_id)
+    if existing is not None:
+        await _apply_channel_status(s, existing, order)
+        if event_id:
+            _record_event(s, seen, channel.id, event_id, topic, order.external_id, existing.id)
+        return IntakeResult(existing, await lines_of(s, existing.id), created=False)
+
+    skus = sorted({line.sku for line in order.lines})
+    products = {
+        p.sku: p
+        for p in (await s.execute(select(Product).where(Product.sku.in_(skus)))).scalars()
+    }
+    missing = [sku for sku in skus if sku not in products or not products[sku].active]
+    if missing:
+        raise NotFound(
+            "unknown_sku", "Unknown SKU", f"unknown SKU(s): {', '.join(missing)}", skus=missing
+        )
+    row = SalesOrder(
+        channel_id=channel.id,
+        external_id=order.external_id,
+        reference=order.reference or order.external_id,
+        status=order.status,
+        channel_status=order.channel_status,
+        priority=order.priority,
+        placed_at=order.placed_at,
+        ship_by=order.ship_by,
+        carrier=order.carrier,
+        service=order.service,
+        ship_name=order.ship_to.name,
+        ship_line1=order.ship_to.line1,
+        ship_line2=order.ship_to.line2,
+        ship_city=order.ship_to.city,
+        ship_region=order.ship_to.region,
+        ship_postal_code=order.ship_to.postal_code,
+        ship_country=order.ship_to.country[:2].upper(),
+        ship_phone=order.ship_to.phone,
+        ship_email=order.ship_to.email,
+        ship_masked=order.ship_to.masked,
+        currency=order.currency.upper(),
+        subtotal=order.subtotal,
+        shipping=order.shipping,
+        discount=order.discount,
+        tax=order.tax,
+        total=fees.order_total(order),
+        channel_fee=fees.channel_fee(to_config(channel), order),
+        creator=order.attribution.creator,
+        content_type=order.attribution.content_type,
+        content_id=order.attribution.content_id,
+        commission=order.attribution.commission,
+        note=order.note[:500],
+    )
+    s.add(row)
+    await s.flush()
+    assert row.id is not None
+    lines: list[OrderLine] = []
+    short = False
+    for n, line in enumerate(order.lines, start=1):
+        product = products[line.sku]
+        reserved = 0
+        if order.status != OrderStatus.CANCELLED:
+            reserved = await availability.reserve(s, product.id, line.qty)  # type: ignore[arg-type]
+        short = short or reserved < line.qty
+        lines.append(
+            OrderLine(
+                order_id=row.id,
+                line_no=n,
+                product_id=product.id,  # type: ignore[arg-type]
+                sku=line.sku,
+                name=line.name or product.name,
+                qty=line.qty,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                unit_cost=product.unit_cost,
+                external_line_ids=",".join(line.external_line_ids)[:2000],
+                channel_product_ref=line.channel_product_ref,
+                reserved=reserved,
+            )
+        )
+    s.add_all(lines)
+    if order.status in (OrderStatus.READY, OrderStatus.BACKORDERED):
+        row.status = OrderStatus.BACKORDERED if short else OrderStatus.READY
+    if event_id:
+        _record_event(s, seen, channel.id, event_id, topic, order.external_id, row.id)
+    await s.flush()
+    await availability.push_sellable(s, [p.id for p in products.values()])  # type: ignore[misc]
+    return IntakeResult(row, lines, created=True)
+
+
+def _record_event(
+    s: AsyncSession,
+    seen: InboundEvent | None,
+    channel_id: int,
+    event_id: str,
+    topic: str,
+    external_id: str,
+    order_id: int,
+) -> None:
+    if seen is not None:  # a notification recorded before its order was fetched
+        seen.order_id, seen.status = order_id, "done"
+        return
+    s.add(
+        InboundEvent(
+            channel_id=channel_id,
+            event_id=event_id[:120],
+            topic=topic[:60],
+            order_external_id=external_id,
+            order_id=order_id,
+        )
+    )
+
+
+async def _apply_channel_status(s: AsyncSession, row: SalesOrder, order: OrderIn) -> None:
+    """A later delivery of a known order: follow payment, holds and cancellation."""
+    if order.channel_status:
+        row.channel_status = order.channel_status
+    if order.status == OrderStatus.CANCELLED:
+        await _cancel(s, row)
+    elif row.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD) and order.status in (
+        OrderStatus.READY,
+        OrderStatus.BACKORDERED,
+        OrderStatus.ON_HOLD,
+    ):
+        row.status = order.status if order.status == OrderStatus.ON_HOLD else OrderStatus.READY
+        await availability.refresh_open_status(s, row.id)  # type: ignore[arg-type]
+    row.updated_at = utcnow()
+
+
+async def _cancel(s: AsyncSession, row: SalesOrder) -> None:
+    if row.status == OrderStatus.CANCELLED:
+        return
+    if row.status not in OPEN_STATUSES:
+        raise Conflict(
+            "order_in_progress",
+            "Order already on floor",
+            f"order {row.reference} is {row.status}; cancel its wave work first",
+        )
+    touched = []
+    for line in await lines_of(s, row.id):  # type: ignore[arg-type]
+        if line.reserved:
+            await availability.release(s, line.product_id, line.reserved)
+            line.reserved = 0
+            touched.append(line.product_id)
+    row.status = OrderStatus.CANCELLED
+    row.updated_at = utcnow()
+    await s.flush()
+    for product_id in touched:  # freed units go to whoever waits for them first
+        await availability.fill_backorders(s, product_id)
+    await availability.push_sellable(s, touched)
+
+
+async def cancel(db: Database, order_id: int) -> SalesOrder:
+    async with db.write() as s:
+        row = await s.get(SalesOrder, order_id)
+        if row is None:
+            raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
+        await _cancel(s, row)
+        return row
+
+
+async def cancel_external(db: Database, channel_id: int, external_id: str) -> SalesOrder | None:
+    """The channel cancelled an order: release it; an order we never saw is ignored."""
+    async with db.write() as s:
+        row = await _existing(s, channel_id, external_id)
+        if row is not None:
+            await _cancel(s, row)
+        return row
+
+
+async def get(db: Database, order_id: int) -> tuple[SalesOrder, list[OrderLine]]:
+    async with db.read() as s:
+        row = await s.get(SalesOrder, order_id)
+        if row is None:
+            raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
+        return row, await lines_of(s, order_id)
+
+
+async def intake_many(db: Database, channel_code: str, batch: list[OrderIn]) -> list[IntakeResult]:
+    """Several orders in one transaction (a CSV import): all are taken, or none."""
+    for order in batch:
+        _validate(order)
+    async with db.write() as s:
+        return [await _intake(s, channel_code, order, "", "csv") for order in batch]

@@ -1,0 +1,22 @@
+"""Small SQL helpers that differ between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def dialect_name(session: AsyncSession) -> str:
+    return session.bind.dialect.name  # type: ignore[union-attr]
+
+
+def upsert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT that knows ON CONFLICT on both engines."""
+    return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
+
+
+def least(session: AsyncSession, *args: Any) -> Any:
+    return (func.least if dialect_name(session) == "postgresql" else func.min)(*args)
