@@ -13,6 +13,7 @@ from litestar.openapi import OpenAPIConfig
 
 from wms.api import problems
 from wms.api.auth import AuthController
+from wms.api.idempotency import IdempotencyMiddleware
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.orders import OrderController
 from wms.api.security import PUBLIC_PATHS, BearerAuth
@@ -78,7 +79,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "user": Provide(provide_principal, sync_to_thread=False),
         },
-        middleware=[DefineMiddleware(BearerAuth, exclude=[f"^{p}" for p in PUBLIC_PATHS])],
+        middleware=[
+            DefineMiddleware(BearerAuth, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
+            IdempotencyMiddleware,
+        ],
         exception_handlers=handlers,
         openapi_config=OpenAPIConfig(title="WMS", version="0.1.0", path="/schema"),
         request_max_body_size=settings.max_body_bytes,

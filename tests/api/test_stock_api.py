@@ -97,3 +97,23 @@ def test_no_token_means_401(anonymous):
     problem(
         anonymous.get("/api/v1/stock/", headers={"Authorization": "Bearer nope"}), 401, "bad_token"
     )
+
+
+def test_a_replayed_receipt_returns_the_first_answer_and_changes_nothing(supervisor):
+    key = {"Idempotency-Key": "receipt-7781"}
+    body = {"sku": "SKU-0410", "location": "B15-11-1", "qty": 5}
+    first = supervisor.post("/api/v1/stock/receive", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    again = supervisor.post("/api/v1/stock/receive", json=body, headers=key)
+    assert (again.status_code, again.json()) == (201, first.json())
+    assert again.headers["idempotent-replayed"] == "true"
+    assert _on_hand(supervisor, "SKU-0410", "B15-11-1") == 5
+
+
+def test_a_retry_key_reused_for_another_request_is_refused(supervisor):
+    key = {"Idempotency-Key": "receipt-7782"}
+    body = {"sku": "SKU-0412", "location": "B15-12-1", "qty": 5}
+    assert supervisor.post("/api/v1/stock/receive", json=body, headers=key).status_code == 201
+    other = supervisor.post("/api/v1/stock/receive", json={**body, "qty": 6}, headers=key)
+    problem(other, 422, "idempotency_key_reused")
+    assert _on_hand(supervisor, "SKU-0412", "B15-12-1") == 5

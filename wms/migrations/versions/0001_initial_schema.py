@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 690d26434881
+Revision ID: 0001
 Revises: 
 Create Date: 2026-11-26 19:38:04.943167
 """
@@ -12,7 +12,7 @@ from alembic import op
 import wms.models.common
 
 
-revision = '690d26434881'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
