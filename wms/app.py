@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
-from wms.api import problems
+from wms.api import packing, picking, problems, returns, scan, shipping, waves
 from wms.api.auth import AuthController
 from wms.api.idempotency import IdempotencyMiddleware
 from wms.api.deps import provide_db, provide_principal, provide_settings
@@ -71,8 +71,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     handlers[WmsError] = problems.wms_error_handler
     handlers[ChannelError] = channel_error_handler
     return Litestar(
-        route_handlers=[health, AuthController, StockController, OrderController,
-                        WebhookController],
+        route_handlers=[
+            health, AuthController, StockController, OrderController, WebhookController,
+            *waves.ROUTES, *picking.ROUTES, *scan.ROUTES, *packing.ROUTES, *shipping.ROUTES,
+            *returns.ROUTES,
+        ],
         lifespan=[lifespan],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

@@ -1,0 +1,1 @@
+"""Tables of the floor: picking (filled in by the floor work)."""
