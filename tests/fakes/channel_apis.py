@@ -293,6 +293,16 @@ class FakeChannelApis:
         if h.get("x-shopify-access-token") != c.access_token:
             msg = "[API] Invalid API key or access token (unrecognized login or wrong password)"
             return _Reply(401, {"errors": msg})
+        m = re.fullmatch(r"/admin/api/[\d-]+/orders/(\d+)/fulfillment_orders\.json", path)
+        if method == "GET" and m:
+            fo = {
+                "id": int(m.group(1)) * 10 + 1,  # deterministic, so tests can predict it
+                "order_id": int(m.group(1)),
+                "assigned_location_id": int(c.location_id or 0),
+                "status": "open",
+                "request_status": "unsubmitted",
+            }
+            return _Reply(200, {"fulfillment_orders": [fo]})
         data = _json(body)
         if data is None:
             return _Reply(400, {"errors": {"base": ["body is not JSON"]}})

@@ -116,3 +116,18 @@ async def test_a_rate_limited_push_is_retryable(fake, client):
 
 def LINES_0001(code: str):  # noqa: N802 - reads like a constant table lookup in the tests
     return LISTINGS[(code, "SKU-0001")]
+
+
+async def test_shopify_tracking_goes_to_the_fulfillment_orders_it_lists(fake, client):
+    from wms.channels.shopify_fulfillment import (
+        build_fulfillment_orders_request,
+        fulfillable_order_ids,
+    )
+
+    config = fake.config("shopify-main")
+    listed = await deliver(build_fulfillment_orders_request(config, "5791234567890"), client)
+    refs = fulfillable_order_ids(listed.json(), config.location_id)
+    assert refs == ["57912345678901"]
+    push = build_tracking_push(config, "5791234567890", "1Z5R89390357567127", "UPS", refs, "fo-1")
+    await deliver(push, client)
+    assert fake.pushes_for("shopify", "tracking")[-1].ref == "57912345678901"

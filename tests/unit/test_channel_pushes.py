@@ -157,3 +157,21 @@ def test_a_channel_without_a_base_url_or_credentials_cannot_push():
             1,
             "ev",
         )
+
+
+def test_only_open_fulfillment_orders_at_our_location_take_tracking():
+    from wms.channels.shopify_fulfillment import fulfillable_order_ids
+
+    answer = {
+        "fulfillment_orders": [
+            {"id": 1, "status": "open", "assigned_location_id": 76543210987},
+            {"id": 2, "status": "closed", "assigned_location_id": 76543210987},
+            {"id": 3, "status": "in_progress", "assigned_location_id": 11},
+            {"id": 4, "status": "in_progress", "assigned_location_id": 76543210987},
+        ]
+    }
+    assert fulfillable_order_ids(answer, "76543210987") == ["1", "4"]
+    assert fulfillable_order_ids(answer) == ["1", "3", "4"]
+    with pytest.raises(Exception) as err:
+        fulfillable_order_ids({"errors": "Not Found"})
+    assert getattr(err.value, "code", "") == "bad_payload"

@@ -40,7 +40,7 @@ def _dumps(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
-def _base(config: ChannelConfig) -> str:
+def api_base(config: ChannelConfig) -> str:
     if not config.api_base_url:
         raise ConfigError(f"channel {config.code} has no api_base_url")
     return config.api_base_url.rstrip("/")
@@ -79,7 +79,7 @@ def tiktok_request(
     headers = {"x-tts-access-token": config.access_token, "Content-Type": "application/json"}
     if event_id:
         headers.update(_common_headers(event_id))
-    return OutboundRequest(method, f"{_base(config)}{path}?{urlencode(params)}", headers, body)
+    return OutboundRequest(method, f"{api_base(config)}{path}?{urlencode(params)}", headers, body)
 
 
 def _woo_headers(config: ChannelConfig, event_id: str) -> dict[str, str]:
@@ -95,7 +95,7 @@ def _own_request(config: ChannelConfig, path: str, payload: Any, event_id: str) 
         "Authorization": f"Bearer {config.access_token}",
         own.SIGNATURE_HEADER: own.signature_header(config.secret, body),
     }
-    return OutboundRequest("POST", f"{_base(config)}{path}", headers, body)
+    return OutboundRequest("POST", f"{api_base(config)}{path}", headers, body)
 
 
 def build_stock_push(
@@ -122,7 +122,7 @@ def build_stock_push(
                 "available": qty,
             }
             headers = {**_common_headers(event_id), "X-Shopify-Access-Token": config.access_token}
-            url = f"{_base(config)}/admin/api/{SHOPIFY_API_VERSION}/inventory_levels/set.json"
+            url = f"{api_base(config)}/admin/api/{SHOPIFY_API_VERSION}/inventory_levels/set.json"
             return OutboundRequest("POST", url, headers, _dumps(payload))
         case ChannelKind.WOOCOMMERCE:
             path = f"/wp-json/wc/v3/products/{listing.product_ref}"
@@ -130,7 +130,7 @@ def build_stock_push(
                 path += f"/variations/{listing.variant_ref}"
             payload = {"manage_stock": True, "stock_quantity": qty}
             return OutboundRequest(
-                "PUT", f"{_base(config)}{path}", _woo_headers(config, event_id), _dumps(payload)
+                "PUT", f"{api_base(config)}{path}", _woo_headers(config, event_id), _dumps(payload)
             )
         case ChannelKind.OWN:
             payload = {"sku": listing.sku, "quantity": qty, "event_id": event_id}
@@ -180,7 +180,7 @@ def build_tracking_push(
                 }
             }
             headers = {**_common_headers(event_id), "X-Shopify-Access-Token": config.access_token}
-            url = f"{_base(config)}/admin/api/{SHOPIFY_API_VERSION}/fulfillments.json"
+            url = f"{api_base(config)}/admin/api/{SHOPIFY_API_VERSION}/fulfillments.json"
             return OutboundRequest("POST", url, headers, _dumps(payload))
         case ChannelKind.WOOCOMMERCE:
             # Core WooCommerce has no tracking field: meta for plugins, "completed" mails the buyer.
@@ -191,7 +191,7 @@ def build_tracking_push(
                 {"key": "_wms_event_id", "value": event_id},
             ]
             payload = {"status": "completed", "meta_data": meta}
-            url = f"{_base(config)}/wp-json/wc/v3/orders/{order_external_id}"
+            url = f"{api_base(config)}/wp-json/wc/v3/orders/{order_external_id}"
             return OutboundRequest("PUT", url, _woo_headers(config, event_id), _dumps(payload))
         case ChannelKind.OWN:
             payload = {
