@@ -1,0 +1,132 @@
+"""Printing over TCP to the simulator on a loopback socket, faults included."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from printers.errors import (
+    PrinterFault,
+    PrinterSilent,
+    PrinterTimeout,
+    PrinterUnreachable,
+)
+from printers.labels import render_carrier_label, render_tote_label
+from printers.printer import open_printer, print_label
+from printers.samples import CARRIER, TOTE
+from printers.transports import TcpTransport
+
+LABEL = render_tote_label(TOTE)
+
+
+def test_a_label_sent_over_tcp_is_printed_once_and_acknowledged(simulator):
+    with open_printer(simulator.url) as printer:
+        status = printer.print(LABEL)
+    assert status is not None and status.ready
+    assert simulator.wait_for_labels(1) == [LABEL.rstrip(b"\n")]
+    assert simulator.status_queries == 2
+
+
+def test_a_one_shot_print_opens_and_closes_the_connection(simulator):
+    print_label(simulator.url, LABEL)
+    assert simulator.wait_for_labels(1)
+    assert simulator.connections == 1
+
+
+def test_a_paper_out_printer_is_reported_as_a_fault(simulator):
+    simulator.set_fault("paper_out")
+    with open_printer(simulator.url) as printer, pytest.raises(PrinterFault) as caught:
+        printer.print(LABEL)
+    assert caught.value.reasons == ["paper out"]
+    assert caught.value.printer == simulator.url
+    assert simulator.labels == [] and simulator.pending == []
+
+
+def test_a_head_open_printer_that_stays_silent_is_a_fault(simulator):
+    simulator.set_fault("head_open", silent=True)
+    with open_printer(simulator.url, status_timeout=0.3) as printer:
+        started = time.monotonic()
+        with pytest.raises(PrinterSilent, match=simulator.url):
+            printer.print(LABEL)
+    assert time.monotonic() - started < 2
+    assert simulator.labels == []
+
+
+def test_a_fault_appearing_after_the_label_was_sent_is_reported(simulator):
+    with open_printer(simulator.url) as printer:
+        printer.print(LABEL)
+        simulator.set_fault("ribbon_out")
+        printer.send(LABEL)  # slipped in before anyone looked
+        with pytest.raises(PrinterFault, match="ribbon out"):
+            printer.check()
+    # The printer keeps the label and prints it when the ribbon is changed.
+    assert len(simulator.pending) == 1
+    simulator.call("clear")
+    assert len(simulator.wait_for_labels(2)) == 2
+
+
+def test_a_slow_printer_still_prints_every_label_in_order(simulator):
+    simulator.set_slow(0.05)
+    jobs = [
+        render_carrier_label(CARRIER).replace(b"TT-58193", f"TT-{i:05d}".encode()) for i in range(5)
+    ]
+    with open_printer(simulator.url, status_timeout=3) as printer:
+        started = time.monotonic()
+        for job in jobs:
+            printer.print(job)
+    assert time.monotonic() - started >= 0.25
+    assert simulator.labels == [job.rstrip(b"\n") for job in jobs]
+
+
+def test_a_printer_slower_than_the_status_timeout_is_a_fault(simulator):
+    simulator.set_slow(1.0)
+    with open_printer(simulator.url, status_timeout=0.2) as printer, pytest.raises(PrinterSilent):
+        printer.print(LABEL)
+
+
+def test_a_dropped_connection_is_an_unreachable_printer_and_nothing_is_printed_twice(simulator):
+    simulator.set_dropping(1)
+    with open_printer(simulator.url) as printer:
+        with pytest.raises(PrinterUnreachable, match=simulator.url):
+            printer.print(LABEL)
+        # The next job opens a new connection and prints once.
+        printer.print(LABEL)
+    assert simulator.wait_for_labels(1) == [LABEL.rstrip(b"\n")]
+    time.sleep(0.05)
+    assert len(simulator.labels) == 1
+
+
+def test_a_connection_the_printer_closed_while_idle_is_replaced_once(simulator):
+    with open_printer(simulator.url) as printer:
+        printer.print(LABEL)
+        simulator.call("disconnect_all")
+        time.sleep(0.05)
+        printer.print(LABEL)
+    assert len(simulator.wait_for_labels(2)) == 2
+    assert simulator.connections == 2
+
+
+def test_a_large_job_arrives_whole_through_partial_writes(simulator):
+    # 4 MB is far more than one send() takes: the transport must loop.
+    job = b"".join([LABEL] * (4_000_000 // len(LABEL)))
+    with open_printer(simulator.url, status_timeout=10) as printer:
+        printer.print(job)
+    assert len(simulator.wait_for_labels(job.count(b"^XA"), timeout=20)) == job.count(b"^XA")
+
+
+def test_a_printer_that_stops_reading_makes_the_send_time_out(simulator):
+    simulator.set_slow(5.0)  # reads the first label, then "prints" for 5 s
+    transport = TcpTransport("127.0.0.1", simulator.port, send_timeout=0.5)
+    with pytest.raises(PrinterTimeout, match=r"send timed out .*bytes"):
+        transport.write(b"".join([LABEL] * (16_000_000 // len(LABEL))))
+    transport.close()
+
+
+def test_a_closed_port_is_an_unreachable_printer():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound but not listening: connection refused
+        with pytest.raises(PrinterUnreachable, match=f"tcp://127.0.0.1:{port}"):
+            print_label(f"tcp://127.0.0.1:{port}", LABEL)
