@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import signed_webhook
+from tests.fakes import make_woo_order, signed_webhook
 from tests.fakes.payloads import fixture, fixture_bytes
 from wms.channels.config import load_channels
 from wms.channels.errors import BadPayload, UnknownTopic
@@ -138,10 +138,26 @@ def test_a_shopify_order_of_only_gift_cards_is_ignored():
     assert parse(SHOPIFY, order).kind is EventKind.IGNORED
 
 
-def test_a_woocommerce_order_created_uses_the_delivery_id_as_event_id():
+def test_a_woocommerce_order_created_is_keyed_on_its_delivery_id():
     event = parse(WOO, fixture_bytes("woocommerce_order_created.json"), event_id="d-77")
-    assert event.event_id == "d-77" and event.topic == "order.created"
+    assert event.event_id.startswith("d-77-") and event.topic == "order.created"
     assert event.kind is EventKind.ORDER and event.order.external_id == "4127"
+
+
+def test_two_woo_orders_delivered_in_the_same_second_do_not_share_an_event_id():
+    # WooCommerce's delivery id is a hash of webhook id + unix second: it can repeat.
+    first = parse(WOO, make_woo_order(5001, {"SKU-0001": 1}), event_id="same-second")
+    second = parse(WOO, make_woo_order(5002, {"SKU-0002": 1}), event_id="same-second")
+    replay = parse(WOO, make_woo_order(5001, {"SKU-0001": 1}), event_id="same-second")
+    assert first.event_id != second.event_id
+    assert replay.event_id == first.event_id
+
+
+def test_a_woo_secret_with_html_entities_verifies_as_wordpress_signs_it():
+    stored = dataclasses.replace(WOO, secret="a&amp;b&#039;c")
+    signer = dataclasses.replace(WOO, secret="a&b'c")  # wp_specialchars_decode(stored)
+    headers, body = signed_webhook(signer, fixture_bytes("woocommerce_order_created.json"))
+    assert parse_webhook(stored, headers, body).kind is EventKind.ORDER
 
 
 def test_a_woocommerce_cancelled_update_is_a_cancel_event():

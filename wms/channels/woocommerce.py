@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -21,7 +22,7 @@ from wms.channels.common import (
     to_decimal,
 )
 from wms.channels.config import ChannelConfig
-from wms.channels.errors import BadPayload, UnknownTopic
+from wms.channels.errors import BadPayload, BadSignature, UnknownTopic
 from wms.channels.events import EventKind, WebhookEvent
 from wms.domain.orders import Address, ChannelKind, OrderIn, OrderLineIn, OrderStatus
 
@@ -47,10 +48,47 @@ def is_ping(headers: Mapping[str, str], body: bytes) -> bool:
     return "x-wc-webhook-signature" not in h and PING_RE.match(body.strip()) is not None
 
 
+def _specialchars_decode(secret: str) -> str:
+    """WordPress's wp_specialchars_decode(…, ENT_QUOTES): WooCommerce signs with this form."""
+    for entity, char in (
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", '"'),
+        ("&#039;", "'"),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&amp;", "&"),
+    ):
+        secret = secret.replace(entity, char)
+    return secret
+
+
 def verify_signature(config: ChannelConfig, headers: Mapping[str, str], body: bytes) -> None:
-    """``X-WC-Webhook-Signature`` = base64 HMAC-SHA256(webhook secret, raw body)."""
+    """``X-WC-Webhook-Signature`` = base64 HMAC-SHA256(webhook secret, raw body).
+
+    WC_Webhook::generate_signature keys the HMAC with wp_specialchars_decode(secret): a secret
+    saved with ``&amp;`` in it signs with ``&``. Both forms are accepted.
+    """
     given = require_header(lower_headers(headers), "X-WC-Webhook-Signature")
-    check_signature(given, hmac_b64(require_secret(config.secret, config.code), body))
+    secret = require_secret(config.secret, config.code)
+    decoded = _specialchars_decode(secret)
+    if decoded != secret:
+        try:
+            check_signature(given, hmac_b64(decoded, body))
+            return
+        except BadSignature:
+            pass
+    check_signature(given, hmac_b64(secret, body))
+
+
+def event_id_for(delivery_id: str, body: bytes) -> str:
+    """Delivery id + body digest.
+
+    WooCommerce's delivery id is ``wp_hash(webhook_id . time())``: two deliveries of one
+    webhook in the same second share it, so deduplicating on it alone would drop the second
+    order of a spike. Core WooCommerce never redelivers, so nothing is lost by adding the body.
+    """
+    return f"{delivery_id}-{hashlib.sha256(body).hexdigest()[:16]}"
 
 
 def map_status(order: dict[str, Any]) -> OrderStatus:
@@ -170,6 +208,7 @@ def parse_webhook(config: ChannelConfig, headers: Mapping[str, str], body: bytes
     event_id = h.get("x-wc-webhook-delivery-id", "").strip()
     if not topic or not event_id:
         raise BadPayload("missing X-WC-Webhook-Topic or X-WC-Webhook-Delivery-ID")
+    event_id = event_id_for(event_id, body)
     payload = decode_json_object(body)
     resource, _, action = topic.partition(".")
 
