@@ -148,6 +148,13 @@ def test_a_shopify_order_maps_lines_money_address_and_attribution():
     assert order.attribution.creator == "brewwithmaya"
     assert order.attribution.content_type == "VIDEO"
     assert order.status is OrderStatus.READY
+    assert order.carrier == "" and order.service == "Standard (3-5 business days)"
+
+
+def test_a_carrier_calculated_shopify_rate_names_the_carrier():
+    raw = fixture("shopify_orders_create.json")
+    raw["shipping_lines"][0]["source"] = "usps"
+    assert shopify.map_order(raw).carrier == "usps"
 
 
 def test_shopify_utm_parameters_are_the_attribution_fallback():

@@ -157,6 +157,7 @@ def map_order(order: dict[str, Any]) -> OrderIn:
         (to_decimal(s.get("price"), "shipping_lines.price", zero) for s in shipping_lines), zero
     )
     first_ship = shipping_lines[0] if shipping_lines else {}
+    source = as_str(first_ship.get("source")).lower()
     return OrderIn(
         channel_kind=ChannelKind.SHOPIFY,
         external_id=as_str(order["id"]),
@@ -165,7 +166,9 @@ def map_order(order: dict[str, Any]) -> OrderIn:
         lines=_lines(order),
         reference=as_str(order.get("name")) or as_str(order.get("order_number")),
         placed_at=from_iso(order.get("created_at"), "created_at"),
-        carrier=as_str(first_ship.get("carrier_identifier")) or as_str(first_ship.get("source")),
+        # source is the rate's origin: "shopify" for merchant-defined rates (no carrier chosen),
+        # a carrier's name ("usps", "ups") for carrier-calculated ones.
+        carrier="" if source in ("", "shopify") else source,
         service=as_str(first_ship.get("title")),
         ship_to=_address(order),
         subtotal=to_decimal(order.get("subtotal_price"), "subtotal_price", zero),
