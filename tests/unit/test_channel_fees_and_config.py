@@ -109,3 +109,9 @@ def test_the_listings_file_is_what_the_seeded_script_writes():
 def test_a_listings_file_with_other_columns_is_refused():
     with pytest.raises(ConfigError):
         parse_listings("channel,sku,product\nx,y,z\n")
+
+
+def test_secrets_stay_out_of_a_config_repr():
+    text = repr(CHANNELS["shopify-main"])
+    assert CHANNELS["shopify-main"].secret not in text
+    assert CHANNELS["shopify-main"].access_token not in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -31,10 +31,10 @@ class ChannelConfig:
     code: str
     kind: ChannelKind
     name: str = ""
-    secret: str = ""
+    secret: str = field(default="", repr=False)  # kept out of logs and tracebacks
     app_key: str = ""
     api_base_url: str = ""
-    access_token: str = ""
+    access_token: str = field(default="", repr=False)
     shop_id: str = ""
     shop_cipher: str = ""
     location_id: str = ""
