@@ -91,6 +91,50 @@ def test_every_tiktok_status_maps_to_ours(channel, ours):
     assert order.status is ours and order.channel_status == channel
 
 
+def test_a_tiktok_virtual_bundle_line_becomes_its_component_skus():
+    raw = tiktok_order()
+    raw["line_items"] = [raw["line_items"][3]]  # one bundle line, sold at 13.00 (list 14.00)
+    raw["line_items"][0]["combined_listing_skus"] = [
+        {
+            "sku_id": "1729500000003848683",
+            "seller_sku": "SKU-0007",
+            "sku_count": 2,
+            "product_id": "1729000000002702476",
+        },
+        {
+            "sku_id": "1729500000021802896",
+            "seller_sku": "SKU-0042",
+            "sku_count": 1,
+            "product_id": "1729000000013190697",
+        },
+    ]
+    lines = tiktok.map_order(raw).lines
+    assert [(line.sku, line.qty) for line in lines] == [("SKU-0007", 2), ("SKU-0042", 1)]
+    assert all(line.external_line_ids == ("577086512123755126",) for line in lines)
+    assert sum(line.unit_price * line.qty - line.discount for line in lines) == Decimal("13.00")
+
+
+def test_a_tiktok_bundle_component_without_a_count_is_a_bad_payload():
+    raw = tiktok_order()
+    raw["line_items"][0]["combined_listing_skus"] = [{"seller_sku": "SKU-0007"}]
+    with pytest.raises(BadPayload):
+        tiktok.map_order(raw)
+
+
+def test_a_tiktok_order_the_buyer_asked_to_cancel_is_held_not_released():
+    raw = tiktok_order()
+    raw["is_buyer_request_cancel"] = True
+    order = tiktok.map_order(raw)
+    assert order.status is OrderStatus.ON_HOLD and order.channel_status == "AWAITING_SHIPMENT"
+    assert "cancellation" in order.note
+
+
+def test_a_uk_tiktok_address_uses_the_post_town():
+    raw = tiktok_order()
+    raw["recipient_address"].update(post_town="Bristol", region_code="GB")
+    assert tiktok.map_order(raw).ship_to.city == "Bristol"
+
+
 def test_an_unpaid_tiktok_order_has_no_address_yet():
     order = tiktok.map_order(
         make_tiktok_order("576461413038785999", {"SKU-0001": 2}, status="UNPAID")

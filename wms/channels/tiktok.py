@@ -125,14 +125,19 @@ def _address(order: dict[str, Any]) -> Address:
     extra = [as_str(raw.get(k)) for k in ("address_line2", "address_line3", "address_line4")]
     name = as_str(raw.get("name"))
     phone = as_str(raw.get("phone_number"))
-    line1 = as_str(raw.get("address_line1")) or as_str(raw.get("full_address"))
+    line1 = (
+        as_str(raw.get("address_line1"))
+        or as_str(raw.get("address_detail"))
+        or as_str(raw.get("full_address"))
+    )
     # TikTok masks with asterisks when it ships or after delivery; TIKTOK shipping = masked.
     masked = order.get("shipping_type") == "TIKTOK" or any("*" in v for v in (name, phone, line1))
     return Address(
         name=name,
         line1=line1,
         line2=", ".join(v for v in extra if v),
-        city=levels.get("L3") or levels.get("L2", ""),
+        # UK addresses carry the post town the carriers want; elsewhere L3 is the city.
+        city=as_str(raw.get("post_town")) or levels.get("L3") or levels.get("L2", ""),
         region=levels.get("L1", ""),
         postal_code=as_str(raw.get("postal_code")),
         country=as_str(raw.get("region_code")).upper(),
@@ -155,6 +160,10 @@ def _lines(order: dict[str, Any], currency: str) -> tuple[OrderLineIn, ...]:
         what = f"line {item['id']}"
         sale = to_decimal(item.get("sale_price"), f"{what} sale_price")
         original = to_decimal(item.get("original_price"), f"{what} original_price", sale)
+        bundle = item.get("combined_listing_skus")
+        if isinstance(bundle, list) and bundle:
+            units.extend(_bundle_units(item, bundle, original, sale))
+            continue
         # One TikTok line item is one unit: there is no quantity field.
         units.append(
             OrderLineIn(
@@ -168,6 +177,37 @@ def _lines(order: dict[str, Any], currency: str) -> tuple[OrderLineIn, ...]:
             )
         )
     return merge_lines(units)
+
+
+def _bundle_units(
+    item: dict[str, Any], bundle: list[Any], original: Decimal, sale: Decimal
+) -> list[OrderLineIn]:
+    """A virtual bundle line is the components we pick: ``sku_count`` of each original SKU.
+
+    TikTok does not split the price: the first component carries it, the others are 0,
+    so the order's money still adds up.
+    """
+    out: list[OrderLineIn] = []
+    for n, part in enumerate(bundle):
+        count = part.get("sku_count") if isinstance(part, dict) else None
+        if not isinstance(count, int) or isinstance(count, bool) or count <= 0:
+            raise BadPayload(f"line {item['id']} bundle component without a positive sku_count")
+        unit = original / count if n == 0 else Decimal("0")
+        exponent = unit.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -4:
+            unit = unit.quantize(Decimal("0.0001"))
+        out.append(
+            OrderLineIn(
+                sku=as_str(part.get("seller_sku")),
+                qty=count,
+                unit_price=unit,
+                external_line_ids=(as_str(item["id"]),),
+                channel_product_ref=as_str(part.get("sku_id")),
+                name=as_str(item.get("product_name")),
+                discount=original - sale if n == 0 else Decimal("0"),
+            )
+        )
+    return out
 
 
 def _ship_by(order: dict[str, Any]) -> datetime | None:
@@ -196,7 +236,12 @@ def map_order(order: dict[str, Any], attribution: Attribution | None = None) -> 
     discount = to_decimal(payment.get("seller_discount"), "seller_discount", zero) + to_decimal(
         payment.get("platform_discount"), "platform_discount", zero
     )
-    notes = [as_str(order.get("buyer_message"))]
+    status_ours = map_status(status)
+    notes = [as_str(order.get("buyer_message")), as_str(order.get("seller_note"))]
+    if order.get("is_buyer_request_cancel") and status_ours is OrderStatus.READY:
+        # The buyer asked to cancel and the seller must answer: shipping now would be waste.
+        status_ours = OrderStatus.ON_HOLD
+        notes.append("buyer requested cancellation")
     if order.get("is_sample_order"):
         notes.append("sample order")
     if order.get("is_cod"):
@@ -204,7 +249,7 @@ def map_order(order: dict[str, Any], attribution: Attribution | None = None) -> 
     return OrderIn(
         channel_kind=ChannelKind.TIKTOK,
         external_id=as_str(order["id"]),
-        status=map_status(status),
+        status=status_ours,
         currency=currency,
         lines=_lines(order, currency),
         reference=as_str(order["id"]),
