@@ -48,6 +48,20 @@ def test_a_tiktok_return_is_recognised_by_its_payload():
     assert event.external_order_id == "576461413038785752"
 
 
+def test_a_tiktok_cancellation_request_asks_for_the_order_rather_than_cancelling_it():
+    envelope = fixture("tiktok_webhook_cancel.json")
+    envelope["type"] = 11
+    envelope["data"] = {
+        "order_id": "576461413038785752",
+        "cancellation_id": "4035318504465207001",
+        "cancellation_status": "CANCELLATION_REQUEST_PENDING",
+        "update_time": 1795725000,
+    }
+    event = parse(TIKTOK, envelope)
+    assert event.kind is EventKind.ORDER and event.needs_fetch
+    assert event.external_order_id == "576461413038785752"
+
+
 def test_a_tiktok_product_notification_is_ignored():
     assert parse(TIKTOK, fixture_bytes("tiktok_webhook_product.json")).kind is EventKind.IGNORED
 

@@ -95,12 +95,13 @@ def parse_webhook(config: ChannelConfig, headers: Mapping[str, str], body: bytes
         )
 
     reverse = as_str(data.get("reverse_event_type") or data.get("reverse_type")).upper()
-    if "CANCEL" in reverse:
-        return event(EventKind.CANCEL)
+    cancellation = any(k in data for k in ("cancellation_id", "cancellation_status"))
+    if "CANCEL" in reverse or cancellation or event_type in CANCEL_TYPES:
+        # A cancellation *request* changed (requested, rejected, approved): the order itself
+        # says what holds now (CANCELLED, or is_buyer_request_cancel → on hold), so fetch it.
+        return event(EventKind.ORDER, fetch=bool(order_id))
     if "return_id" in data or "return_status" in data or event_type in RETURN_TYPES:
         return event(EventKind.RETURN)
-    if "cancellation_id" in data or "cancel_status" in data or event_type in CANCEL_TYPES:
-        return event(EventKind.CANCEL)
     if order_id and ("order_status" in data or event_type in ORDER_TYPES):
         status = as_str(data.get("order_status"))
         if status:
