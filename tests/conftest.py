@@ -8,15 +8,21 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fakes.channel_apis import FakeChannelApis
 from tests.support import api
-from tests.support.databases import backends, new_database
+from tests.support.databases import backends, new_database, point_channels_at
+from wms.domain.orders import ChannelKind
 from wms.loopback import ThreadServer
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # The PostgreSQL run is added only when a server is configured, never skipped silently.
     if "backend" in metafunc.fixturenames:
-        metafunc.parametrize("backend", backends(), scope="module")
+        params = [
+            pytest.param(b, marks=[pytest.mark.postgres] if b == "postgres" else [])
+            for b in backends()
+        ]
+        metafunc.parametrize("backend", params, scope="module")
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +36,15 @@ def database_url(backend: str, db_folder: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str) -> Iterator[ThreadServer]:
+def fake_channels() -> Iterator[FakeChannelApis]:
+    """The channels' APIs (TikTok, Shopify, WooCommerce, own shop), faked on loopback."""
+    with FakeChannelApis() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, fake_channels: FakeChannelApis) -> Iterator[ThreadServer]:
+    point_channels_at(database_url, {k.value: fake_channels.base_url(k) for k in ChannelKind})
     with ThreadServer(database_url) as srv:
         yield srv
 

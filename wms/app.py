@@ -13,8 +13,8 @@ from litestar.openapi import OpenAPIConfig
 
 from wms.api import packing, picking, problems, returns, scan, shipping, waves
 from wms.api.auth import AuthController
-from wms.api.idempotency import IdempotencyMiddleware
 from wms.api.deps import provide_db, provide_principal, provide_settings
+from wms.api.idempotency import IdempotencyMiddleware
 from wms.api.orders import OrderController
 from wms.api.security import PUBLIC_PATHS, BearerAuth
 from wms.api.stock import StockController
@@ -72,8 +72,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     handlers[ChannelError] = channel_error_handler
     return Litestar(
         route_handlers=[
-            health, AuthController, StockController, OrderController, WebhookController,
-            *waves.ROUTES, *picking.ROUTES, *scan.ROUTES, *packing.ROUTES, *shipping.ROUTES,
+            health,
+            AuthController,
+            StockController,
+            OrderController,
+            WebhookController,
+            *waves.ROUTES,
+            *picking.ROUTES,
+            *scan.ROUTES,
+            *packing.ROUTES,
+            *shipping.ROUTES,
             *returns.ROUTES,
         ],
         lifespan=[lifespan],

@@ -74,9 +74,7 @@ def _demo(settings: Settings, printer_port: int) -> None:
     """`make run`: migrate, load the demo warehouse if empty, start a virtual printer, serve."""
     _upgrade(settings)
     counts = asyncio.run(_load(settings, settings.fixtures_dir, only_if_empty=True))
-    loaded = (
-        f"loaded the demo warehouse: {counts}" if counts else "demo warehouse already loaded"
-    )
+    loaded = f"loaded the demo warehouse: {counts}" if counts else "demo warehouse already loaded"
     printer = _start_printer(printer_port)
     url = f"http://{settings.host}:{settings.port}"
     print(

@@ -56,7 +56,10 @@ class ThreadServer:
             database_url=self.database_url, port=self.port, run_workers=self.run_workers
         )
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning",
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
             lifespan="on",
         )
         self._server = uvicorn.Server(config)
@@ -93,8 +96,12 @@ class ProcessServer:
 
     def start(self) -> ProcessServer:
         self.port = self.port or free_port()
-        env = dict(os.environ, WMS_DATABASE_URL=self.database_url, WMS_PORT=str(self.port),
-                   WMS_RUN_WORKERS="1" if self.run_workers else "0")
+        env = dict(
+            os.environ,
+            WMS_DATABASE_URL=self.database_url,
+            WMS_PORT=str(self.port),
+            WMS_RUN_WORKERS="1" if self.run_workers else "0",
+        )
         self._proc = subprocess.Popen([sys.executable, "-m", "wms.cli", "serve"], env=env)
         wait_until_up(self.url)
         return self

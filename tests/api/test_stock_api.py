@@ -26,7 +26,12 @@ def test_receiving_into_a_pick_location_adds_sellable_stock_and_a_ledger_line(su
     assert _on_hand(supervisor, "SKU-0400", "B15-10-1") == 12
     assert _sellable(supervisor, "SKU-0400") == before + 12
     move = supervisor.get("/api/v1/stock/moves", params={"sku": "SKU-0400", "limit": 1}).json()[0]
-    assert (move["to"], move["qty"], move["reason"], move["ref"]) == ("B15-10-1", 12, "receive", "PO-1")
+    assert (move["to"], move["qty"], move["reason"], move["ref"]) == (
+        "B15-10-1",
+        12,
+        "receive",
+        "PO-1",
+    )
     assert move["user_id"] is not None
 
 
@@ -86,10 +91,14 @@ def test_bad_stock_requests_get_problems_with_stable_codes(supervisor):
     for body, status, code in cases:
         problem(supervisor.post("/api/v1/stock/receive", json=body), status, code)
     r = supervisor.post(
-        "/api/v1/stock/receive", content=b'{"sku": "SKU-0002",', headers={"content-type": "application/json"}
+        "/api/v1/stock/receive",
+        content=b'{"sku": "SKU-0002",',
+        headers={"content-type": "application/json"},
     )
     problem(r, 400, "malformed_json")
-    assert supervisor.get("/api/v1/stock/moves", params={"limit": 1}).json()[0]["id"] == moves_before
+    assert (
+        supervisor.get("/api/v1/stock/moves", params={"limit": 1}).json()[0]["id"] == moves_before
+    )
 
 
 def test_no_token_means_401(anonymous):

@@ -56,7 +56,10 @@ def _pg(name: str) -> str:
 async def _admin(sql: str) -> None:
     url = make_url(POSTGRES_URL)
     conn = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
         database=url.database or "postgres",
     )
     try:
@@ -84,3 +87,24 @@ def new_postgres() -> str:
 
 def new_database(backend: str, folder: Path) -> str:
     return new_postgres() if backend == "postgres" else new_sqlite(folder)
+
+
+async def _point_channels(url: str, base_urls: dict[str, str]) -> None:
+    from sqlalchemy import update
+
+    from wms.models import Channel
+
+    db = Database(url)
+    try:
+        async with db.write() as s:
+            for kind, base in base_urls.items():
+                await s.execute(
+                    update(Channel).where(Channel.kind == kind).values(api_base_url=base)
+                )
+    finally:
+        await db.dispose()
+
+
+def point_channels_at(url: str, base_urls: dict[str, str]) -> None:
+    """Send this database's channel pushes and fetches to the given (fake) channel APIs."""
+    asyncio.run(_point_channels(url, base_urls))

@@ -26,15 +26,23 @@ HEADER = b"idempotency-key"
 
 
 def _problem(status: int, code: str, title: str, detail: str) -> tuple[int, bytes]:
-    body = {"type": f"https://wms.dev/problems/{code}", "title": title, "status": status,
-            "code": code, "detail": detail}
+    body = {
+        "type": f"https://wms.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
     return status, json.dumps(body).encode()
 
 
-async def _send_raw(send: Send, status: int, body: bytes, content_type: str,
-                    replayed: bool = False) -> None:
-    headers = [(b"content-type", content_type.encode()),
-               (b"content-length", str(len(body)).encode())]
+async def _send_raw(
+    send: Send, status: int, body: bytes, content_type: str, replayed: bool = False
+) -> None:
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
     if replayed:
         headers.append((b"idempotent-replayed", b"true"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -49,14 +57,20 @@ class IdempotencyMiddleware(AbstractMiddleware):
         required = bool(handler and handler.opt.get("idempotent"))
         key = dict(scope["headers"]).get(HEADER, b"").decode("latin-1").strip()
         user = scope.get("user")
-        if scope["method"] not in MUTATING or not isinstance(user, Principal) or (
-            not key and not required
+        if (
+            scope["method"] not in MUTATING
+            or not isinstance(user, Principal)
+            or (not key and not required)
         ):
             await self.app(scope, receive, send)
             return
         if not key or len(key) > 100:
-            status, body = _problem(400, "idempotency_key_required", "Retry key missing",
-                                    "send an Idempotency-Key header (1-100 chars)")
+            status, body = _problem(
+                400,
+                "idempotency_key_required",
+                "Retry key missing",
+                "send an Idempotency-Key header (1-100 chars)",
+            )
             await _send_raw(send, status, body, "application/problem+json")
             return
 
@@ -68,8 +82,14 @@ class IdempotencyMiddleware(AbstractMiddleware):
                 break
         raw = b"".join(chunks)
         digest = hashlib.sha256(
-            b"|".join([scope["method"].encode(), scope["path"].encode(),
-                       scope.get("query_string", b""), raw])
+            b"|".join(
+                [
+                    scope["method"].encode(),
+                    scope["path"].encode(),
+                    scope.get("query_string", b""),
+                    raw,
+                ]
+            )
         ).hexdigest()
         db: Database = scope["app"].state.db
 
@@ -112,9 +132,11 @@ class IdempotencyMiddleware(AbstractMiddleware):
                 await s.execute(
                     update(Idempotency)
                     .where(Idempotency.user_id == user.user_id, Idempotency.key == key)
-                    .values(status_code=captured["status"],
-                            response_body=b"".join(captured["body"]),
-                            content_type=captured["type"][:60])
+                    .values(
+                        status_code=captured["status"],
+                        response_body=b"".join(captured["body"]),
+                        content_type=captured["type"][:60],
+                    )
                 )
 
     async def _claim(
@@ -134,16 +156,22 @@ class IdempotencyMiddleware(AbstractMiddleware):
                     s.add(Idempotency(user_id=user_id, key=key, request_hash=digest))
                     return None
         except IntegrityError:
-            status, body = _problem(409, "request_in_progress", "Busy, retry",
-                                    "the same request is still running")
+            status, body = _problem(
+                409, "request_in_progress", "Busy, retry", "the same request is still running"
+            )
             return status, body, "application/problem+json"
         if row.request_hash != digest:
-            status, body = _problem(422, "idempotency_key_reused", "Retry key reused",
-                                    "this Idempotency-Key was used for another request")
+            status, body = _problem(
+                422,
+                "idempotency_key_reused",
+                "Retry key reused",
+                "this Idempotency-Key was used for another request",
+            )
             return status, body, "application/problem+json"
         if row.status_code == 0:
-            status, body = _problem(409, "request_in_progress", "Busy, retry",
-                                    "the same request is still running")
+            status, body = _problem(
+                409, "request_in_progress", "Busy, retry", "the same request is still running"
+            )
             return status, body, "application/problem+json"
         return row.status_code, row.response_body, row.content_type
 

@@ -22,9 +22,7 @@ class OrderController(Controller):
     tags = ["orders"]
 
     @post("/", status_code=201, guards=[requires(*INTEGRATION)])
-    async def create(
-        self, request: Request, db: Database, channel: str = "own"
-    ) -> dict[str, Any]:
+    async def create(self, request: Request, db: Database, channel: str = "own") -> dict[str, Any]:
         """An order from the merchant's own shop (`OwnOrderPayload`), reserved at once."""
         order = own.parse_order(await request.body())
         result = await orders.intake(db, channel, order)
@@ -43,8 +41,12 @@ class OrderController(Controller):
         results = await orders.intake_many(db, channel, parsed)
         return {
             "orders": [
-                {"id": r.order.id, "external_id": r.order.external_id, "status": r.order.status,
-                 "created": r.created}
+                {
+                    "id": r.order.id,
+                    "external_id": r.order.external_id,
+                    "status": r.order.status,
+                    "created": r.created,
+                }
                 for r in results
             ]
         }
@@ -85,7 +87,7 @@ class OrderController(Controller):
         order, lines = await orders.get(db, order_id)
         return order_view(order, lines)
 
-    @post("/{order_id:int}/cancel", guards=[requires(*INTEGRATION)])
+    @post("/{order_id:int}/cancel", status_code=200, guards=[requires(*INTEGRATION)])
     async def cancel(self, db: Database, order_id: int) -> dict[str, Any]:
         order = await orders.cancel(db, order_id)
         _, lines = await orders.get(db, order_id)

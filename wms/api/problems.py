@@ -81,8 +81,11 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response[dict[st
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     request.logger.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return problem(
-        HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Server error, retry",
-        "the server failed; nothing was changed", request.url.path,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Server error, retry",
+        "the server failed; nothing was changed",
+        request.url.path,
     )
 
 

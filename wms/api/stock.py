@@ -70,24 +70,43 @@ class StockController(Controller):
     @post("/receive", status_code=201)
     async def receive(self, data: Receive, db: Database, user: Principal) -> dict[str, Any]:
         await stock.receive(
-            db, sku=data.sku, location=data.location, qty=data.qty, lot=data.lot,
-            expiry=data.expiry, user_id=user.user_id, ref=data.ref,
+            db,
+            sku=data.sku,
+            location=data.location,
+            qty=data.qty,
+            lot=data.lot,
+            expiry=data.expiry,
+            user_id=user.user_id,
+            ref=data.ref,
         )
         return {"ok": True, "sku": data.sku, "location": data.location, "qty": data.qty}
 
     @post("/move", status_code=201)
     async def move(self, data: Move, db: Database, user: Principal) -> dict[str, Any]:
         await stock.move(
-            db, sku=data.sku, source=data.source, target=data.target, qty=data.qty,
-            lot=data.lot, user_id=user.user_id, ref=data.ref,
+            db,
+            sku=data.sku,
+            source=data.source,
+            target=data.target,
+            qty=data.qty,
+            lot=data.lot,
+            user_id=user.user_id,
+            ref=data.ref,
         )
         return {"ok": True}
 
     @post("/adjust", status_code=201, guards=[requires("supervisor")])
     async def adjust(self, data: Adjust, db: Database, user: Principal) -> dict[str, Any]:
         await stock.adjust(
-            db, sku=data.sku, location=data.location, delta=data.delta, reason=data.reason,
-            lot=data.lot, expiry=data.expiry, user_id=user.user_id, ref=data.ref,
+            db,
+            sku=data.sku,
+            location=data.location,
+            delta=data.delta,
+            reason=data.reason,
+            lot=data.lot,
+            expiry=data.expiry,
+            user_id=user.user_id,
+            ref=data.ref,
         )
         return {"ok": True}
 
@@ -174,5 +193,9 @@ class StockController(Controller):
             row = await s.get(ProductAvailability, product.id)
         on_hand = row.on_hand_pickable if row else 0
         reserved = row.reserved if row else 0
-        return {"sku": sku, "on_hand_pickable": on_hand, "reserved": reserved,
-                "sellable": on_hand - reserved}
+        return {
+            "sku": sku,
+            "on_hand_pickable": on_hand,
+            "reserved": reserved,
+            "sellable": on_hand - reserved,
+        }

@@ -125,7 +125,12 @@ async def authenticate(db: Database, token: str) -> Principal:
 
 
 async def create_user(
-    db: Database, *, username: str, role: str, name: str = "", badge: str | None = None,
+    db: Database,
+    *,
+    username: str,
+    role: str,
+    name: str = "",
+    badge: str | None = None,
     pin: str = "",
 ) -> User:
     if role not in ROLES:
@@ -136,7 +141,12 @@ async def create_user(
         taken = (await s.execute(select(User).where(User.username == username))).first()
         if taken:
             raise Conflict("user_exists", "User exists", f"user {username!r} exists")
-        user = User(username=username, role=role, name=name, badge=badge,
-                    pin_hash=hash_pin(pin) if pin else "")
+        user = User(
+            username=username,
+            role=role,
+            name=name,
+            badge=badge,
+            pin_hash=hash_pin(pin) if pin else "",
+        )
         s.add(user)
         return user

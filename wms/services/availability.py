@@ -74,7 +74,9 @@ async def change_pickable(s: AsyncSession, product_id: int, delta: int) -> None:
         while True:
             result = await s.execute(
                 update(PA)
-                .where(PA.c.product_id == product_id, PA.c.reserved <= PA.c.on_hand_pickable + delta)
+                .where(
+                    PA.c.product_id == product_id, PA.c.reserved <= PA.c.on_hand_pickable + delta
+                )
                 .values(on_hand_pickable=PA.c.on_hand_pickable + delta)
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]

@@ -6,7 +6,15 @@ from sqlalchemy import func, select
 
 from wms.db import Database
 from wms.domain.orders import OrderStatus
-from wms.models import Location, OrderLine, Product, ProductAvailability, SalesOrder, Stock, StockMove
+from wms.models import (
+    Location,
+    OrderLine,
+    Product,
+    ProductAvailability,
+    SalesOrder,
+    Stock,
+    StockMove,
+)
 from wms.models.layout import SELLABLE_KINDS
 
 ACTIVE_ORDER = [s for s in OrderStatus if s not in (OrderStatus.CANCELLED,)]
@@ -62,18 +70,18 @@ async def violations(db: Database) -> list[str]:
                 )
 
         # 2. The ledger is the truth: on_hand of every (product, location, lot) = its moves.
-        inflow = (
-            select(
-                StockMove.product_id.label("p"), StockMove.to_location_id.label("l"),
-                StockMove.lot.label("lot"), StockMove.qty.label("q"),
-            ).where(StockMove.to_location_id.is_not(None))
-        )
-        outflow = (
-            select(
-                StockMove.product_id, StockMove.from_location_id, StockMove.lot,
-                -StockMove.qty,
-            ).where(StockMove.from_location_id.is_not(None))
-        )
+        inflow = select(
+            StockMove.product_id.label("p"),
+            StockMove.to_location_id.label("l"),
+            StockMove.lot.label("lot"),
+            StockMove.qty.label("q"),
+        ).where(StockMove.to_location_id.is_not(None))
+        outflow = select(
+            StockMove.product_id,
+            StockMove.from_location_id,
+            StockMove.lot,
+            -StockMove.qty,
+        ).where(StockMove.from_location_id.is_not(None))
         flows = inflow.union_all(outflow).subquery()
         ledger = {
             (p, loc, lot): q

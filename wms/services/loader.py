@@ -51,9 +51,18 @@ async def load_warehouse(db: Database, folder: Path) -> dict[str, int]:
             insert(Location),
             [
                 {
-                    "code": p.code, "kind": p.kind, "zone": p.zone, "aisle": p.aisle,
-                    "bay": p.bay, "level": p.level, "side": p.side, "x": p.x, "y": p.y,
-                    "walk_seq": p.walk_seq, "check_code": p.check_code, "active": True,
+                    "code": p.code,
+                    "kind": p.kind,
+                    "zone": p.zone,
+                    "aisle": p.aisle,
+                    "bay": p.bay,
+                    "level": p.level,
+                    "side": p.side,
+                    "x": p.x,
+                    "y": p.y,
+                    "walk_seq": p.walk_seq,
+                    "check_code": p.check_code,
+                    "active": True,
                 }
                 for p in specs
             ],
@@ -64,11 +73,16 @@ async def load_warehouse(db: Database, folder: Path) -> dict[str, int]:
             insert(Product),
             [
                 {
-                    "sku": r["sku"], "name": r["name"], "length_mm": int(r["length_mm"]),
-                    "width_mm": int(r["width_mm"]), "height_mm": int(r["height_mm"]),
-                    "weight_g": int(r["weight_g"]), "unit_cost": Decimal(r["unit_cost"]),
+                    "sku": r["sku"],
+                    "name": r["name"],
+                    "length_mm": int(r["length_mm"]),
+                    "width_mm": int(r["width_mm"]),
+                    "height_mm": int(r["height_mm"]),
+                    "weight_g": int(r["weight_g"]),
+                    "unit_cost": Decimal(r["unit_cost"]),
                     "lot_tracked": r["lot_tracked"] == "True",
-                    "expiry_tracked": r["expiry_tracked"] == "True", "active": True,
+                    "expiry_tracked": r["expiry_tracked"] == "True",
+                    "active": True,
                 }
                 for r in products
             ],
@@ -83,8 +97,12 @@ async def load_warehouse(db: Database, folder: Path) -> dict[str, int]:
         await s.execute(
             insert(Barcode),
             [
-                {"value": r["value"], "product_id": ids[r["sku"]],
-                 "pack_qty": int(r["pack_qty"]), "symbology": r["symbology"]}
+                {
+                    "value": r["value"],
+                    "product_id": ids[r["sku"]],
+                    "pack_qty": int(r["pack_qty"]),
+                    "symbology": r["symbology"],
+                }
                 for r in codes
             ],
         )
@@ -102,15 +120,22 @@ async def load_warehouse(db: Database, folder: Path) -> dict[str, int]:
 async def _load_users(s: AsyncSession, users: list[dict[str, object]]) -> int:
     for u in users:
         user = User(
-            username=str(u["username"]), name=str(u.get("name", "")), role=str(u["role"]),
+            username=str(u["username"]),
+            name=str(u.get("name", "")),
+            role=str(u["role"]),
             badge=u.get("badge") or None,  # type: ignore[arg-type]
             pin_hash=hash_pin(str(u["pin"])) if u.get("pin") else "",
         )
         s.add(user)
         if u.get("token"):
             await s.flush()
-            s.add(ApiToken(user_id=user.id, token_hash=token_hash(str(u["token"])),  # type: ignore[arg-type]
-                           name="fixture"))
+            s.add(
+                ApiToken(
+                    user_id=user.id,
+                    token_hash=token_hash(str(u["token"])),  # type: ignore[arg-type]
+                    name="fixture",
+                )
+            )
     return len(users)
 
 
@@ -119,12 +144,21 @@ async def _load_channels(s: AsyncSession, folder: Path, ids: dict[str, int]) -> 
     by_code: dict[str, int] = {}
     for config in configs.values():
         row = Channel(
-            code=config.code, kind=str(config.kind), name=config.name, secret=config.secret,
-            app_key=config.app_key, api_base_url=config.api_base_url,
-            access_token=config.access_token, shop_id=config.shop_id,
-            shop_cipher=config.shop_cipher, location_id=config.location_id,
-            warehouse_id=config.warehouse_id, buffer=config.buffer, fee_pct=config.fee_pct,
-            fee_fixed=config.fee_fixed, currency=config.currency,
+            code=config.code,
+            kind=str(config.kind),
+            name=config.name,
+            secret=config.secret,
+            app_key=config.app_key,
+            api_base_url=config.api_base_url,
+            access_token=config.access_token,
+            shop_id=config.shop_id,
+            shop_cipher=config.shop_cipher,
+            location_id=config.location_id,
+            warehouse_id=config.warehouse_id,
+            buffer=config.buffer,
+            fee_pct=config.fee_pct,
+            fee_fixed=config.fee_fixed,
+            currency=config.currency,
         )
         s.add(row)
         await s.flush()
@@ -134,9 +168,14 @@ async def _load_channels(s: AsyncSession, folder: Path, ids: dict[str, int]) -> 
         await s.execute(
             insert(ChannelListing),
             [
-                {"channel_id": by_code[x.channel], "product_id": ids[x.sku],
-                 "product_ref": x.product_ref, "variant_ref": x.variant_ref}
-                for x in listings if x.channel in by_code
+                {
+                    "channel_id": by_code[x.channel],
+                    "product_id": ids[x.sku],
+                    "product_ref": x.product_ref,
+                    "variant_ref": x.variant_ref,
+                }
+                for x in listings
+                if x.channel in by_code
             ],
         )
     return len(configs)
@@ -154,11 +193,27 @@ async def _load_stock(s: AsyncSession, path: Path, ids: dict[str, int]) -> int:
     for r in rows:
         pid, lid, qty = ids[r["sku"]], locs[r["location"]], int(r["qty"])
         expiry = date.fromisoformat(r["expiry"]) if r.get("expiry") else None
-        stock_rows.append({"product_id": pid, "location_id": lid, "lot": r.get("lot", ""),
-                           "expiry": expiry, "on_hand": qty, "allocated": 0})
-        moves.append({"product_id": pid, "from_location_id": None, "to_location_id": lid,
-                      "lot": r.get("lot", ""), "qty": qty, "reason": "opening",
-                      "ref": "opening stock"})
+        stock_rows.append(
+            {
+                "product_id": pid,
+                "location_id": lid,
+                "lot": r.get("lot", ""),
+                "expiry": expiry,
+                "on_hand": qty,
+                "allocated": 0,
+            }
+        )
+        moves.append(
+            {
+                "product_id": pid,
+                "from_location_id": None,
+                "to_location_id": lid,
+                "lot": r.get("lot", ""),
+                "qty": qty,
+                "reason": "opening",
+                "ref": "opening stock",
+            }
+        )
         if kinds[lid] in SELLABLE_KINDS:
             pickable[pid] = pickable.get(pid, 0) + qty
     await s.execute(insert(Stock), stock_rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,8 +122,7 @@ async def _intake(
 
     skus = sorted({line.sku for line in order.lines})
     products = {
-        p.sku: p
-        for p in (await s.execute(select(Product).where(Product.sku.in_(skus)))).scalars()
+        p.sku: p for p in (await s.execute(select(Product).where(Product.sku.in_(skus)))).scalars()
     }
     missing = [sku for sku in skus if sku not in products or not products[sku].active]
     if missing:

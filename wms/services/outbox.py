@@ -8,6 +8,7 @@ PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so any number of workers may r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -72,7 +73,10 @@ async def deliver_order_fetch(worker: OutboxWorker, payload: dict[str, Any], eve
         raise DeliveryError(f"order {payload['order_id']} not returned by the channel yet")
     for order in fetched:
         await orders.intake(
-            worker.db, payload["channel"], order, event_id=payload["event_id"],
+            worker.db,
+            payload["channel"],
+            order,
+            event_id=payload["event_id"],
             topic=payload.get("topic", ""),
         )
 
@@ -110,10 +114,8 @@ class OutboxWorker:
                 log.exception("outbox pass failed")
                 done = 0
             if done == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_s)
-                except TimeoutError:
-                    pass
                 self._wake.clear()
 
     def stop(self) -> None:

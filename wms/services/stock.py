@@ -43,7 +43,9 @@ async def product_by_sku(s: AsyncSession, sku: str) -> Product:
 async def location_by_code(s: AsyncSession, code: str) -> Location:
     loc = (await s.execute(select(Location).where(Location.code == code))).scalar_one_or_none()
     if loc is None:
-        raise NotFound("unknown_location", "Unknown location", f"no location {code!r}", location=code)
+        raise NotFound(
+            "unknown_location", "Unknown location", f"no location {code!r}", location=code
+        )
     return loc
 
 
@@ -159,8 +161,15 @@ async def receive(
         _check_lot(product, lot, expiry, receiving=True)
         target = await location_by_code(s, location)
         await apply_move(
-            s, product=product, qty=qty, reason="receive", target=target, lot=lot,
-            expiry=expiry, user_id=user_id, ref=ref,
+            s,
+            product=product,
+            qty=qty,
+            reason="receive",
+            target=target,
+            lot=lot,
+            expiry=expiry,
+            user_id=user_id,
+            ref=ref,
         )
 
 
@@ -184,8 +193,15 @@ async def move(
         src = await location_by_code(s, source)
         dst = await location_by_code(s, target)
         await apply_move(
-            s, product=product, qty=qty, reason="move", source=src, target=dst, lot=lot,
-            user_id=user_id, ref=ref,
+            s,
+            product=product,
+            qty=qty,
+            reason="move",
+            source=src,
+            target=dst,
+            lot=lot,
+            user_id=user_id,
+            ref=ref,
         )
 
 
@@ -203,7 +219,9 @@ async def adjust(
 ) -> None:
     """Found or lost units (damage, a miscount): `delta` may be negative, never zero."""
     if delta == 0:
-        raise WmsError("bad_quantity", "Quantity must not be 0", "an adjustment of 0 changes nothing")
+        raise WmsError(
+            "bad_quantity", "Quantity must not be 0", "an adjustment of 0 changes nothing"
+        )
     check_qty(abs(delta))
     if not reason.strip():
         raise WmsError("reason_required", "Reason required", "say why stock is adjusted")
@@ -213,13 +231,24 @@ async def adjust(
         loc = await location_by_code(s, location)
         where = "source" if delta < 0 else "target"
         await apply_move(
-            s, product=product, qty=abs(delta), reason="adjust", lot=lot, expiry=expiry,
-            user_id=user_id, ref=f"{reason}: {ref}" if ref else reason, **{where: loc},
+            s,
+            product=product,
+            qty=abs(delta),
+            reason="adjust",
+            lot=lot,
+            expiry=expiry,
+            user_id=user_id,
+            ref=f"{reason}: {ref}" if ref else reason,
+            **{where: loc},
         )
 
 
 async def count(
-    db: Database, *, location: str, lines: list[CountLine], user_id: int | None = None,
+    db: Database,
+    *,
+    location: str,
+    lines: list[CountLine],
+    user_id: int | None = None,
     ref: str = "",
 ) -> list[dict[str, object]]:
     """A full count of one location: what is not listed was counted as zero.
@@ -255,8 +284,14 @@ async def count(
                 )
             where = "target" if qty > have else "source"
             await apply_move(
-                s, product=product, qty=abs(qty - have), reason="count", lot=key[1],
-                user_id=user_id, ref=ref or f"count {loc.code}", **{where: loc},
+                s,
+                product=product,
+                qty=abs(qty - have),
+                reason="count",
+                lot=key[1],
+                user_id=user_id,
+                ref=ref or f"count {loc.code}",
+                **{where: loc},
             )
             diffs.append({"sku": product.sku, "lot": key[1], "expected": have, "counted": qty})
         return diffs
