@@ -36,7 +36,9 @@ def requires(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
             raise Unauthorized("unauthorized", "Please log in", "no authenticated user")
         if user.role not in allowed:
             raise Forbidden(
-                "forbidden", "Not allowed", f"role {user.role} may not do this",
+                "forbidden",
+                "Not allowed",
+                f"role {user.role} may not do this",
                 allowed=sorted(allowed),
             )
 

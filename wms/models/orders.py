@@ -57,9 +57,7 @@ class OrderLine(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("qty > 0", name="order_line_qty_positive"),
         CheckConstraint("reserved >= 0 AND reserved <= qty", name="order_line_reserved_range"),
-        CheckConstraint(
-            "picked <= allocated AND packed <= picked", name="order_line_work_adds_up"
-        ),
+        CheckConstraint("picked <= allocated AND packed <= picked", name="order_line_work_adds_up"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
