@@ -109,8 +109,8 @@ def test_a_connection_the_printer_closed_while_idle_is_replaced_once(simulator):
 
 
 def test_a_large_job_arrives_whole_through_partial_writes(simulator):
-    # 4 MB is far more than one send() takes: the transport must loop.
-    job = b"".join([LABEL] * (4_000_000 // len(LABEL)))
+    # 2 MB is far more than one send() takes: the transport must loop.
+    job = b"".join([LABEL] * (2_000_000 // len(LABEL)))
     with open_printer(simulator.url, status_timeout=10) as printer:
         printer.print(job)
     assert len(simulator.wait_for_labels(job.count(b"^XA"), timeout=20)) == job.count(b"^XA")
@@ -120,7 +120,7 @@ def test_a_printer_that_stops_reading_makes_the_send_time_out(simulator):
     simulator.set_slow(5.0)  # reads the first label, then "prints" for 5 s
     transport = TcpTransport("127.0.0.1", simulator.port, send_timeout=0.5)
     with pytest.raises(PrinterTimeout, match=r"send timed out .*bytes"):
-        transport.write(b"".join([LABEL] * (16_000_000 // len(LABEL))))
+        transport.write(b"".join([LABEL] * (8_000_000 // len(LABEL))))
     transport.close()
 
 
