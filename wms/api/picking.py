@@ -1,7 +1,135 @@
-"""Floor API: picking (routes listed in ROUTES and mounted by wms.app)."""
+"""Floor API: picking a cart batch, as docs/floor-api.md describes it for the terminal."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-ROUTES: list[Any] = []
+import msgspec
+from litestar import Controller, get, post
+
+from wms.api.security import FLOOR, requires
+from wms.api.waves import geometry
+from wms.config import Settings
+from wms.db import Database
+from wms.services import picking
+from wms.services.auth import Principal
+from wms.services.picking import Picker
+
+Scan = Annotated[str, msgspec.Meta(max_length=200)]
+IDEMPOTENT = {"idempotent": True}
+
+
+class BindTote(msgspec.Struct, forbid_unknown_fields=True):
+    slot: Annotated[int, msgspec.Meta(ge=1, le=64)]
+    tote: Scan
+
+
+class Confirm(msgspec.Struct, forbid_unknown_fields=True):
+    location: Scan
+    item: Scan
+    qty: Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+    tote: Scan
+
+
+class Short(msgspec.Struct, forbid_unknown_fields=True):
+    found: Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+    item: Scan | None = None
+    tote: Scan | None = None
+
+
+class Handover(msgspec.Struct, forbid_unknown_fields=True):
+    badge: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+
+
+class Finish(msgspec.Struct, forbid_unknown_fields=True):
+    drop: Scan
+
+
+def _picker(user: Principal) -> Picker:
+    return Picker(user.user_id, user.role)
+
+
+class PickingController(Controller):
+    path = "/api/v1/picking"
+    guards = [requires(*FLOOR)]
+    tags = ["picking"]
+
+    @post("/next", status_code=200, opt=IDEMPOTENT)
+    async def next_batch(self, db: Database, user: Principal) -> dict[str, Any]:
+        return await picking.next_batch(db, _picker(user))
+
+    @get("/batches/{batch_id:int}")
+    async def get_batch(self, db: Database, batch_id: int) -> dict[str, Any]:
+        return await picking.get_batch(db, batch_id)
+
+    @post("/batches/{batch_id:int}/totes", status_code=200, opt=IDEMPOTENT)
+    async def bind_tote(
+        self, data: BindTote, db: Database, user: Principal, batch_id: int
+    ) -> dict[str, Any]:
+        return await picking.bind_tote(db, batch_id, data.slot, data.tote, _picker(user))
+
+    @post("/tasks/{task_id:int}/confirm", status_code=200, opt=IDEMPOTENT)
+    async def confirm(
+        self, data: Confirm, db: Database, user: Principal, task_id: int
+    ) -> dict[str, Any]:
+        return await picking.confirm(
+            db,
+            task_id,
+            location=data.location,
+            item=data.item,
+            qty=data.qty,
+            tote=data.tote,
+            picker=_picker(user),
+        )
+
+    @post("/tasks/{task_id:int}/short", status_code=200, opt=IDEMPOTENT)
+    async def short(
+        self, data: Short, db: Database, settings: Settings, user: Principal, task_id: int
+    ) -> dict[str, Any]:
+        return await picking.short(
+            db,
+            geometry(settings),
+            task_id,
+            found=data.found,
+            item=data.item,
+            tote=data.tote,
+            picker=_picker(user),
+        )
+
+    @post("/tasks/{task_id:int}/skip", status_code=200, opt=IDEMPOTENT)
+    async def skip(self, db: Database, user: Principal, task_id: int) -> dict[str, Any]:
+        return await picking.skip(db, task_id, _picker(user))
+
+    @post("/batches/{batch_id:int}/pause", status_code=200, opt=IDEMPOTENT)
+    async def pause(self, db: Database, user: Principal, batch_id: int) -> dict[str, Any]:
+        return await picking.pause(db, batch_id, _picker(user))
+
+    @post("/batches/{batch_id:int}/resume", status_code=200, opt=IDEMPOTENT)
+    async def resume(self, db: Database, user: Principal, batch_id: int) -> dict[str, Any]:
+        return await picking.resume(db, batch_id, _picker(user))
+
+    @post("/batches/{batch_id:int}/handover", status_code=200, opt=IDEMPOTENT)
+    async def handover(
+        self, data: Handover, db: Database, user: Principal, batch_id: int
+    ) -> dict[str, Any]:
+        return await picking.handover(db, batch_id, data.badge, _picker(user))
+
+    @post("/batches/{batch_id:int}/finish", status_code=200, opt=IDEMPOTENT)
+    async def finish(
+        self, data: Finish, db: Database, user: Principal, batch_id: int
+    ) -> dict[str, Any]:
+        return await picking.finish(db, batch_id, data.drop, _picker(user))
+
+
+class ToteController(Controller):
+    path = "/api/v1/totes"
+    guards = [requires(*FLOOR)]
+    tags = ["picking"]
+
+    @get("/{code:str}")
+    async def get_tote(self, db: Database, code: str) -> dict[str, Any]:
+        """What a tote holds: its order (or a bulk batch's units) and where it stands."""
+        return await picking.tote_contents(db, code)
+
+
+ROUTES: list[Any] = [PickingController, ToteController]

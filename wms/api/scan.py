@@ -1,7 +1,25 @@
-"""Floor API: scan (routes listed in ROUTES and mounted by wms.app)."""
+"""Floor API: the scan resolver (`GET /api/v1/scan?code=…&context=…`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-ROUTES: list[Any] = []
+from litestar import get
+from litestar.params import Parameter
+
+from wms.api.security import FLOOR, OFFICE, requires
+from wms.db import Database
+from wms.services import scan
+
+
+@get("/api/v1/scan", guards=[requires(*FLOOR, *OFFICE)], tags=["scan"])
+async def resolve_scan(
+    db: Database,
+    code: Annotated[str, Parameter(max_length=200)],
+    context: Annotated[str | None, Parameter(max_length=64)] = None,
+) -> dict[str, Any]:
+    """What a raw scan names; a 2-digit check code only with `context` (expected location)."""
+    return await scan.resolve(db, code, context)
+
+
+ROUTES: list[Any] = [resolve_scan]

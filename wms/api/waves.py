@@ -1,7 +1,120 @@
-"""Floor API: waves (routes listed in ROUTES and mounted by wms.app)."""
+"""Floor API: wave preview, release, cancel and look-ups; batches and their route drawing."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
-ROUTES: list[Any] = []
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+
+from wms.api.security import FLOOR, OFFICE, requires
+from wms.config import Settings
+from wms.db import Database
+from wms.services import picking, waves
+from wms.services.auth import Principal
+
+Cap = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+
+
+class Rules(msgspec.Struct, forbid_unknown_fields=True):
+    """Which orders go into the wave, and how big it may get (see `WaveRules`)."""
+
+    channels: list[str] = []
+    carriers: list[str] = []
+    cutoffs: dict[str, str] = {}
+    ship_by_before: datetime | None = None
+    min_priority: Annotated[int, msgspec.Meta(ge=0, le=9)] = 0
+    segment: str = "all"
+    order_ids: Annotated[list[int], msgspec.Meta(max_length=5000)] = []
+    max_orders: Cap = 200
+    max_units: Cap = 5000
+    max_batches: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 50
+    cart_totes: Annotated[int, msgspec.Meta(ge=1, le=64)] = 8
+    cart_articles: Cap = 200
+    bulk_min_orders: Annotated[int, msgspec.Meta(ge=2, le=10_000)] = 2
+    seed: int = 0
+    iterations: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 30
+    time_budget_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 2.0
+
+    def to_rules(self) -> waves.WaveRules:
+        return waves.WaveRules(
+            **{
+                **msgspec.structs.asdict(self),
+                "channels": tuple(self.channels),
+                "carriers": tuple(self.carriers),
+                "order_ids": tuple(self.order_ids),
+            }
+        )
+
+
+def geometry(settings: Settings) -> Any:
+    return waves.site_layout(str(settings.fixtures_dir / "layout.json")).geometry
+
+
+class WaveController(Controller):
+    path = "/api/v1/waves"
+    guards = [requires(*OFFICE)]
+    tags = ["waves"]
+
+    @post("/plan", status_code=200)
+    async def plan(self, data: Rules, db: Database, settings: Settings) -> dict[str, Any]:
+        """A preview of the wave these rules would release now; changes nothing."""
+        return await waves.plan(db, geometry(settings), data.to_rules())
+
+    @post("/", status_code=201, opt={"idempotent": True})
+    async def release(
+        self, data: Rules, db: Database, settings: Settings, user: Principal
+    ) -> dict[str, Any]:
+        return await waves.release(db, geometry(settings), data.to_rules(), user.user_id)
+
+    @post("/{wave_id:int}/cancel", status_code=200, opt={"idempotent": True})
+    async def cancel(self, db: Database, wave_id: int) -> dict[str, Any]:
+        return await waves.cancel(db, wave_id)
+
+    @get("/")
+    async def list_waves(
+        self, db: Database, limit: Annotated[int, Parameter(ge=1, le=500)] = 50
+    ) -> list[dict[str, Any]]:
+        return await waves.list_waves(db, limit)
+
+    @get("/{wave_id:int}")
+    async def get_wave(self, db: Database, wave_id: int) -> dict[str, Any]:
+        return await waves.get_wave(db, wave_id)
+
+
+class BatchController(Controller):
+    path = "/api/v1/batches"
+    guards = [requires(*FLOOR)]
+    tags = ["waves"]
+
+    @get("/{batch_id:int}")
+    async def get_batch(self, db: Database, batch_id: int) -> dict[str, Any]:
+        return await picking.get_batch(db, batch_id)
+
+    @get("/{batch_id:int}/route.svg", media_type="image/svg+xml")
+    async def route_svg(self, db: Database, settings: Settings, batch_id: int) -> Response[str]:
+        layout = waves.site_layout(str(settings.fixtures_dir / "layout.json"))
+        svg = await waves.batch_svg(db, layout, batch_id)
+        return Response(svg, media_type="image/svg+xml")
+
+
+class ExceptionController(Controller):
+    path = "/api/v1/exceptions"
+    guards = [requires(*OFFICE)]
+    tags = ["waves"]
+
+    @get("/")
+    async def list_exceptions(
+        self, db: Database, status: str | None = "open"
+    ) -> list[dict[str, Any]]:
+        """Short picks that could not be re-allocated, and other floor trouble."""
+        return await picking.exceptions(db, status or None)
+
+    @post("/{exception_id:int}/resolve", status_code=200, opt={"idempotent": True})
+    async def resolve(self, db: Database, exception_id: int) -> dict[str, Any]:
+        return await picking.resolve_exception(db, exception_id)
+
+
+ROUTES: list[Any] = [WaveController, BatchController, ExceptionController]

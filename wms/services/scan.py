@@ -1,0 +1,175 @@
+"""The one scan resolver: what a raw scan names — location, product, tote, order, parcel, badge.
+
+Every kind of thing is looked up; one match is the answer, several are `ambiguous_scan`
+(the screen asks which), none is `unknown_scan` — or `bad_check_digit` when the scan
+looks like a GTIN/SSCC whose check digit is wrong (a misread, scan again).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wms.db import Database
+from wms.domain import scans
+from wms.errors import Conflict, NotFound, WmsError
+from wms.models import Barcode, Location, Product, SalesOrder, User
+from wms.models import shipping as shipping_models
+from wms.models.picking import Tote
+
+MAX_SCAN = 200
+
+
+async def resolve(db: Database, raw: str, context: str | None = None) -> dict[str, Any]:
+    if len(raw) > MAX_SCAN:
+        raise WmsError("bad_scan", "Scan too long", f"a scan is at most {MAX_SCAN} characters")
+    scan = scans.classify(raw)
+    if scan.kind == "empty":
+        raise NotFound("unknown_scan", "Unknown scan", "the scan was empty")
+    async with db.read() as s:
+        found = await _matches(s, scan, context)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise Conflict(
+            "ambiguous_scan",
+            "Which one?",
+            f"{scan.text!r} names {len(found)} things",
+            candidates=found,
+        )
+    if scan.bad_check_digit:
+        raise WmsError("bad_check_digit", "Misread, scan again", f"{scan.text}: bad check digit")
+    raise NotFound("unknown_scan", "Unknown scan", f"nothing is called {scan.text!r}")
+
+
+async def _matches(s: AsyncSession, scan: scans.Scan, context: str | None) -> list[dict[str, Any]]:
+    if scan.kind == "check_code":
+        return await _check_code(s, scan.text, context)
+    found: list[dict[str, Any]] = []
+    if scan.kind in ("gtin", "gs1", "text"):
+        found += await _product(s, scan)
+    if scan.kind == "gs1":
+        return found  # an element string names an item, nothing else
+    if scan.kind == "sscc":
+        found += await _parcels(s, sscc=scan.sscc)
+        if scan.gs1_prefix:
+            return found
+        # 18 digits may also be a channel's order id (TikTok's are 18-19 digits).
+        return found + await _orders(s, scan.text)
+    text = scan.text
+    found += await _location(s, text)
+    found += await _tote(s, text)
+    found += await _badge(s, text)
+    found += await _orders(s, text)
+    found += await _parcels(s, tracking=text)
+    return found
+
+
+async def _check_code(s: AsyncSession, code: str, context: str | None) -> list[dict[str, Any]]:
+    """Two digits mean something only at the location the picker was sent to."""
+    if not context:
+        return []
+    loc = (
+        await s.execute(select(Location).where(Location.code == context.strip().upper()))
+    ).scalar_one_or_none()
+    return [_location_view(loc)] if loc is not None and loc.check_code == code else []
+
+
+def _location_view(loc: Location) -> dict[str, Any]:
+    return {
+        "kind": "location",
+        "code": loc.code,
+        "check_code": loc.check_code,
+        "zone": loc.zone,
+        "location_kind": loc.kind,
+    }
+
+
+async def _location(s: AsyncSession, text: str) -> list[dict[str, Any]]:
+    loc = (
+        await s.execute(select(Location).where(Location.code == text.upper()))
+    ).scalar_one_or_none()
+    return [_location_view(loc)] if loc is not None else []
+
+
+async def _product(s: AsyncSession, scan: scans.Scan) -> list[dict[str, Any]]:
+    rows = (
+        await s.execute(
+            select(Barcode, Product)
+            .join(Product, Product.id == Barcode.product_id)
+            .where(Barcode.value.in_(scan.barcode_candidates()))
+        )
+    ).all()
+    by_product = {p.id: (b, p) for b, p in rows}  # one product under two forms is still one
+    return [
+        {
+            "kind": "product",
+            "sku": p.sku,
+            "name": p.name,
+            "pack_qty": b.pack_qty,
+            "lot": scan.lot,
+            "expiry": scan.expiry.isoformat() if scan.expiry else None,
+            "serial": scan.serial,
+            "count": scan.count,
+        }
+        for b, p in by_product.values()
+    ]
+
+
+async def _tote(s: AsyncSession, text: str) -> list[dict[str, Any]]:
+    code = text.upper()
+    if not scans.looks_like_tote(code):
+        return []
+    tote = await s.get(Tote, code)
+    return [{"kind": "tote", "tote": code, "order_id": tote.order_id if tote else None}]
+
+
+async def _badge(s: AsyncSession, text: str) -> list[dict[str, Any]]:
+    user = (
+        await s.execute(select(User).where(User.badge == text, User.active.is_(True)))
+    ).scalar_one_or_none()
+    if user is None:
+        return []
+    return [{"kind": "badge", "badge": text, "username": user.username, "name": user.name}]
+
+
+async def _orders(s: AsyncSession, text: str) -> list[dict[str, Any]]:
+    rows = (
+        await s.execute(
+            select(SalesOrder)
+            .where(or_(SalesOrder.reference == text, SalesOrder.external_id == text))
+            .order_by(SalesOrder.id)
+            .limit(5)
+        )
+    ).scalars()
+    return [
+        {"kind": "order", "order_id": o.id, "reference": o.reference, "status": o.status}
+        for o in rows
+    ]
+
+
+async def _parcels(
+    s: AsyncSession, *, sscc: str | None = None, tracking: str | None = None
+) -> list[dict[str, Any]]:
+    """Parcels live in the shipping tables; resolved only when that schema is installed."""
+    parcel = getattr(shipping_models, "Parcel", None)
+    if parcel is None or not await _has_table(s, "parcel"):
+        return []
+    if sscc:
+        rows = (await s.execute(select(parcel).where(parcel.sscc == sscc))).scalars()
+        return [
+            {"kind": "sscc", "sscc": p.sscc, "parcel_id": p.id, "order_id": p.order_id}
+            for p in rows
+        ]
+    rows = (await s.execute(select(parcel).where(parcel.tracking == tracking))).scalars()
+    return [
+        {"kind": "shipment", "tracking": p.tracking, "parcel_id": p.id, "order_id": p.order_id}
+        for p in rows
+    ]
+
+
+async def _has_table(s: AsyncSession, name: str) -> bool:
+    conn = await s.connection()
+    return await conn.run_sync(lambda sync: inspect(sync).has_table(name))
