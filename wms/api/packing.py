@@ -1,7 +1,99 @@
-"""Floor API: packing (routes listed in ROUTES and mounted by wms.app)."""
+"""Floor API: packing at a station, station and print-job status (docs/floor-api.md, Packing)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-ROUTES: list[Any] = []
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter
+
+from wms.api.security import requires
+from wms.db import Database
+from wms.services import packing, printing, stations
+from wms.services.auth import Principal
+
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+RawScan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Weight = Annotated[int, msgspec.Meta(ge=1, le=stations.MAX_WEIGHT_G)]
+PACKERS = ("packer", "supervisor")
+IDEMPOTENT = {"idempotent": True}
+
+
+class Start(msgspec.Struct, forbid_unknown_fields=True):
+    station: Code
+    scan: RawScan
+
+
+class Verify(msgspec.Struct, forbid_unknown_fields=True):
+    scan: RawScan
+
+
+class CloseParcel(msgspec.Struct, forbid_unknown_fields=True):
+    carton: Code
+    weight_g: Weight | None = None
+
+
+class ScanShip(msgspec.Struct, forbid_unknown_fields=True):
+    station: Code
+    scan: RawScan
+
+
+class PackingController(Controller):
+    path = "/api/v1/packing"
+    guards = [requires(*PACKERS)]
+    tags = ["packing"]
+
+    @post("/start", status_code=200, opt=IDEMPOTENT)
+    async def start(self, data: Start, db: Database, user: Principal) -> dict[str, Any]:
+        return await packing.start_order(db, data.station, data.scan, user.user_id)
+
+    @post("/orders/{order_id:int}/verify", status_code=200, opt=IDEMPOTENT)
+    async def verify(self, order_id: int, data: Verify, db: Database) -> dict[str, Any]:
+        return await packing.verify_item(db, order_id, data.scan)
+
+    @post("/orders/{order_id:int}/parcels", status_code=201, opt=IDEMPOTENT)
+    async def close_parcel(
+        self, order_id: int, data: CloseParcel, db: Database, user: Principal
+    ) -> dict[str, Any]:
+        parcel, view = await packing.close_parcel_weighed(
+            db, order_id, data.carton, data.weight_g, user.user_id
+        )
+        return {"parcel": parcel, "view": view}
+
+    @post("/parcels/{parcel_id:int}/reprint", status_code=201, opt=IDEMPOTENT)
+    async def reprint(self, parcel_id: int, db: Database) -> Response[dict[str, Any]]:
+        job, created = await packing.reprint_label(db, parcel_id)
+        # 200 when the label is still waiting to print: it was not queued a second time.
+        return Response({"job": job, "created": created}, status_code=201 if created else 200)
+
+    @post("/scan-and-ship", status_code=201, opt=IDEMPOTENT)
+    async def scan_and_ship(self, data: ScanShip, db: Database, user: Principal) -> dict[str, Any]:
+        return await packing.scan_and_ship_item(db, data.station, data.scan, user.user_id)
+
+
+class StationController(Controller):
+    path = "/api/v1"
+    guards = [requires(*PACKERS)]
+    tags = ["packing"]
+
+    @get("/stations/{code:str}")
+    async def station(self, code: str, db: Database) -> dict[str, Any]:
+        return await stations.station_view(db, code)
+
+    @get("/print-jobs/{job_id:int}")
+    async def print_job(self, job_id: int, db: Database) -> dict[str, Any]:
+        return await printing.get_job(db, job_id)
+
+    @get("/print-jobs", guards=[requires("supervisor")])
+    async def print_jobs(
+        self,
+        db: Database,
+        status: str | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+    ) -> list[dict[str, Any]]:
+        """For the supervisor: e.g. ``?status=failed`` lists labels that need a reprint."""
+        return await printing.list_jobs(db, status, limit)
+
+
+ROUTES: list[Any] = [PackingController, StationController]

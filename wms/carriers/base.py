@@ -1,0 +1,62 @@
+"""The carrier adapter interface: a parcel in, a tracking number, SSCC and ZPL label out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from printers import Address
+
+
+@dataclass(frozen=True)
+class LabelRequest:
+    """One parcel to label; ``parcel_id`` is unique and stable (adapters number by it)."""
+
+    parcel_id: int
+    order_ref: str
+    sender: Address
+    recipient: Address
+    service: str
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    parcel_index: int = 1
+    parcel_count: int = 1
+    dpi: int = 203
+
+
+@dataclass(frozen=True)
+class LabelResult:
+    tracking: str
+    sscc: str
+    label_zpl: bytes
+    tracking_url: str = ""
+
+
+class CarrierAdapter(Protocol):
+    """What the packing and shipping services need from a carrier."""
+
+    code: str
+
+    async def create_label(self, request: LabelRequest) -> LabelResult:
+        """Book the parcel with the carrier; its label and tracking number."""
+        ...
+
+    def channel_carrier(self, channel_kind: str) -> str:
+        """How a channel names this carrier in a tracking push (TikTok wants its own id)."""
+        ...
+
+
+_ADAPTERS: dict[str, CarrierAdapter] = {}
+
+
+def register(adapter: CarrierAdapter) -> None:
+    _ADAPTERS[adapter.code] = adapter
+
+
+def adapter_for(carrier: str) -> CarrierAdapter:
+    """The adapter for an order's carrier; the generic carrier for anything not configured."""
+    from wms.carriers.generic import GENERIC
+
+    return _ADAPTERS.get(carrier.lower(), GENERIC) if carrier else GENERIC

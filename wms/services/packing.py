@@ -1,0 +1,373 @@
+"""Packing at a station: start an order, verify each item, close parcels (label + slip), reprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wms.db import Database
+from wms.domain.orders import OrderStatus
+from wms.domain.scans import classify, looks_like_tote
+from wms.errors import Conflict, NotFound, WmsError
+from wms.models import Barcode, CartonType, OrderLine, Product, SalesOrder
+from wms.models.common import utcnow
+from wms.models.picking import Tote
+from wms.models.shipping import PackSession, Parcel, PrintJob
+from wms.services import shipping as parcels
+from wms.services.orders import lines_of
+from wms.services.printing import job_view
+from wms.services.stations import get_station, read_scale, station_in
+
+PACKABLE = (OrderStatus.PICKED, OrderStatus.IN_WAVE)
+
+
+async def session_for(s: AsyncSession, order_id: int) -> tuple[SalesOrder, PackSession]:
+    order = await s.get(SalesOrder, order_id)
+    if order is None:
+        raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
+    session = (
+        await s.execute(select(PackSession).where(PackSession.order_id == order_id))
+    ).scalar_one_or_none()
+    if session is None or session.status != "packing":
+        if order.status == OrderStatus.PACKED or (session and session.status == "done"):
+            raise Conflict("already_packed", "Already packed", f"order {order.reference} packed")
+        raise Conflict("not_packing", "Scan the order first", f"{order.reference} is not started")
+    return order, session
+
+
+async def start(s: AsyncSession, station: str, scan: str, user_id: int | None) -> dict[str, Any]:
+    order = await order_for_scan(s, scan)
+    lines = await lines_of(s, order.id)  # type: ignore[arg-type]
+    if order.status == OrderStatus.CANCELLED:
+        raise Conflict("order_cancelled", "Order cancelled", f"{order.reference} was cancelled")
+    if order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
+                        OrderStatus.RETURNED):  # fmt: skip
+        raise Conflict("already_packed", "Already packed", f"{order.reference} is {order.status}")
+    if order.status not in PACKABLE or any(line.picked < line.qty for line in lines):
+        raise Conflict(
+            "not_picked", "Not picked yet", f"{order.reference} is {order.status}, not all picked"
+        )
+    session = (
+        await s.execute(select(PackSession).where(PackSession.order_id == order.id))
+    ).scalar_one_or_none()
+    if session is None:
+        session = PackSession(order_id=order.id, station=station, user_id=user_id)  # type: ignore[arg-type]
+        s.add(session)
+    else:  # taken over at another bench: what was verified stays verified
+        session.station, session.user_id = station, user_id
+    await s.flush()
+    return await view(s, order, session)
+
+
+async def verify(s: AsyncSession, order_id: int, scan: str) -> dict[str, Any]:
+    order, session = await session_for(s, order_id)
+    product, units = await product_for_scan(s, scan)
+    lines = await lines_of(s, order_id)
+    verified = dict(session.verified)
+    mine = [line for line in lines if line.product_id == product.id]
+    if not mine:
+        raise WmsError(
+            "not_in_order",
+            "Not in this order",
+            f"{product.sku} is not in order {order.reference}",
+            sku=product.sku,
+            expected=[ln.sku for ln in lines if verified.get(str(ln.id), 0) < ln.picked],
+        )
+    for line in mine:
+        have = verified.get(str(line.id), 0)
+        if have + units <= line.picked:
+            verified[str(line.id)] = have + units
+            session.verified = verified  # a new dict, so the JSON column is written
+            await s.flush()
+            return await view(s, order, session)
+    raise WmsError(
+        "too_many", "One too many", f"all {product.sku} of {order.reference} verified",
+        sku=product.sku,
+    )  # fmt: skip
+
+
+async def close_parcel(
+    s: AsyncSession,
+    order_id: int,
+    carton_code: str,
+    weight_g: int,
+    user_id: int | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    order, session = await session_for(s, order_id)
+    lines = await lines_of(s, order_id)
+    contents = {
+        line.id: session.verified.get(str(line.id), 0) - line.packed
+        for line in lines
+        if session.verified.get(str(line.id), 0) > line.packed
+    }
+    if not contents:
+        raise Conflict("nothing_verified", "Scan items first", "no verified item to pack")
+    carton = await s.get(CartonType, carton_code)
+    if carton is None:
+        raise NotFound("unknown_carton", "Unknown carton", f"no carton {carton_code!r}")
+    parcel = await parcels.close(
+        s, order, lines, contents, carton, weight_g, session.station, user_id, slip=True
+    )
+    if all(line.packed >= line.qty for line in lines):
+        session.status, session.closed_at = "done", utcnow()
+        await _finish(s, order)
+    return await parcels.parcel_view(s, parcel), await view(s, order, session)
+
+
+async def _finish(s: AsyncSession, order: SalesOrder) -> None:
+    order.status, order.updated_at = OrderStatus.PACKED, utcnow()
+    await parcels.mark_shipment_packed(s, order.id)  # type: ignore[arg-type]
+    # The order's totes go back into circulation (the picking model frees them at packing).
+    for tote in (await s.execute(select(Tote).where(Tote.order_id == order.id))).scalars():
+        tote.order_id, tote.batch_id, tote.updated_at = None, None, utcnow()
+
+
+async def scan_and_ship(
+    s: AsyncSession, station: str, scan: str, weight_g: int | None, user_id: int | None
+) -> dict[str, Any]:
+    """Single-unit bulk orders: the scanned unit goes to the oldest order waiting for it."""
+    product, units = await product_for_scan(s, scan)
+    if units != 1:
+        raise WmsError("one_unit_only", "Scan one unit", "scan-and-ship takes single units")
+    order, line = await _oldest_waiting(s, product)
+    session = PackSession(
+        order_id=order.id,
+        station=station,
+        user_id=user_id,
+        verified={str(line.id): 1},  # type: ignore[arg-type]
+    )
+    s.add(session)
+    carton = await suggest_carton(s, [(product, 1)])
+    weight = weight_g or product.weight_g + carton.tare_g
+    parcel = await parcels.close(
+        s,
+        order,
+        [line],
+        {line.id: 1},
+        carton,
+        weight,
+        station,
+        user_id,
+        slip=False,  # type: ignore[dict-item]
+    )
+    session.status, session.closed_at = "done", utcnow()
+    await _finish(s, order)
+    return {
+        "order_id": order.id,
+        "reference": order.reference,
+        "parcel": await parcels.parcel_view(s, parcel),
+    }
+
+
+async def _oldest_waiting(s: AsyncSession, product: Product) -> tuple[SalesOrder, OrderLine]:
+    started = select(PackSession.order_id)
+    query = (
+        select(SalesOrder, OrderLine)
+        .join(OrderLine, OrderLine.order_id == SalesOrder.id)
+        .where(
+            SalesOrder.status.in_([str(x) for x in PACKABLE]),
+            OrderLine.product_id == product.id,
+            OrderLine.qty == 1,
+            OrderLine.picked == 1,
+            OrderLine.packed == 0,
+            SalesOrder.id.not_in(started),
+        )
+        .order_by(SalesOrder.placed_at.is_(None), SalesOrder.placed_at, SalesOrder.id)
+    )
+    if s.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        # Two packers scanning the same SKU at once must not get the same order.
+        query = query.with_for_update(skip_locked=True, of=SalesOrder)
+    for order, line in (await s.execute(query.limit(20))).all():
+        count = len(await lines_of(s, order.id))
+        if count == 1:
+            return order, line
+    raise NotFound(
+        "no_waiting_order", "No order waits", f"no single-unit order waits for {product.sku}",
+        sku=product.sku,
+    )  # fmt: skip
+
+
+async def reprint(s: AsyncSession, parcel_id: int) -> tuple[PrintJob, bool]:
+    """A new label job for the parcel, or the one still waiting (so it never prints twice)."""
+    parcel = await s.get(Parcel, parcel_id)
+    if parcel is None:
+        raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {parcel_id}")
+    current = await s.get(PrintJob, parcel.label_job_id) if parcel.label_job_id else None
+    if current is not None and current.status in ("queued", "printing"):
+        return current, False
+    assert current is not None
+    job = await parcels.queue_label_again(s, parcel, current)
+    return job, True
+
+
+async def view(s: AsyncSession, order: SalesOrder, session: PackSession) -> dict[str, Any]:
+    lines = await lines_of(s, order.id)  # type: ignore[arg-type]
+    ids = sorted({line.product_id for line in lines})
+    products = {
+        p.id: p for p in (await s.execute(select(Product).where(Product.id.in_(ids)))).scalars()
+    }
+    codes: dict[int, list[str]] = {}
+    for b in (await s.execute(select(Barcode).where(Barcode.product_id.in_(ids)))).scalars():
+        codes.setdefault(b.product_id, []).append(b.value)
+    waiting = [
+        (products[line.product_id], session.verified.get(str(line.id), line.packed) - line.packed)
+        for line in lines
+    ]
+    waiting = [(p, n) for p, n in waiting if n > 0] or [
+        (products[line.product_id], line.qty - line.packed)
+        for line in lines
+        if line.qty > line.packed
+    ]
+    options = await all_cartons(s)
+    suggested = await suggest_carton(s, waiting) if waiting else None
+    return {
+        "order_id": order.id,
+        "reference": order.reference,
+        "station": session.station,
+        "status": session.status,
+        "lines": [
+            {
+                "sku": line.sku,
+                "name": line.name,
+                "barcodes": sorted(codes.get(line.product_id, [])),
+                "qty": line.qty,
+                "picked": line.picked,
+                "verified": session.verified.get(str(line.id), 0),
+                "packed": line.packed,
+            }
+            for line in lines
+        ],
+        "suggested_carton": suggested.code if suggested else None,
+        "cartons": [c.code for c in options],
+        "parcels": await parcels.parcels_of(s, order.id),  # type: ignore[arg-type]
+        "complete": all(line.packed >= line.qty for line in lines),
+    }
+
+
+# -- scans -----------------------------------------------------------------------------------
+
+
+async def product_for_scan(s: AsyncSession, raw: str) -> tuple[Product, int]:
+    """The product an item scan names and how many units it stands for (case barcodes)."""
+    scan = classify(raw)
+    if scan.kind == "empty":
+        raise WmsError("unknown_scan", "Scan an item", "the scan was empty")
+    if scan.bad_check_digit:
+        raise WmsError("bad_check_digit", "Bad check digit", f"{scan.text!r}: rescan")
+    for value in scan.barcode_candidates():
+        barcode = await s.get(Barcode, value)
+        if barcode is not None:
+            product = await s.get(Product, barcode.product_id)
+            assert product is not None
+            return product, barcode.pack_qty * (scan.count or 1)
+    product = (
+        await s.execute(select(Product).where(Product.sku == scan.text))
+    ).scalar_one_or_none()
+    if product is None:
+        raise NotFound("unknown_scan", "Unknown item", f"nothing known as {scan.text!r}")
+    return product, 1
+
+
+async def order_for_scan(s: AsyncSession, raw: str) -> SalesOrder:
+    """A tote bound to an order, an order's reference or channel id, or its number."""
+    text = classify(raw).text
+    if looks_like_tote(text):
+        tote = await s.get(Tote, text.upper())
+        if tote is None or tote.order_id is None:
+            raise NotFound("unknown_scan", "Tote has no order", f"tote {text} holds no order")
+        order = await s.get(SalesOrder, tote.order_id)
+        assert order is not None
+        return order
+    found = list(
+        (
+            await s.execute(
+                select(SalesOrder)
+                .where((SalesOrder.reference == text) | (SalesOrder.external_id == text))
+                .limit(2)
+            )
+        ).scalars()
+    )
+    if len(found) > 1:
+        raise Conflict("ambiguous_scan", "Several orders match", f"{text!r} names several orders")
+    if not found and text.isdigit() and int(text) < 2**31:
+        order = await s.get(SalesOrder, int(text))
+        found = [order] if order is not None else []
+    if not found:
+        raise NotFound("unknown_scan", "Unknown order", f"no order or tote {text!r}")
+    return found[0]
+
+
+# -- cartons (no wms.domain.cartons yet: smallest fit by volume, each item rotated to fit) --
+
+FILL = 0.85  # goods never fill a box completely
+
+
+async def all_cartons(s: AsyncSession) -> list[CartonType]:
+    rows = list((await s.execute(select(CartonType))).scalars())
+    return sorted(rows, key=lambda c: (c.length_mm * c.width_mm * c.height_mm, c.code))
+
+
+def fits(carton: CartonType, items: list[tuple[Product, int]]) -> bool:
+    box = sorted((carton.length_mm, carton.width_mm, carton.height_mm))
+    volume = weight = 0
+    for product, qty in items:
+        dims = sorted((product.length_mm, product.width_mm, product.height_mm))
+        if any(d > b for d, b in zip(dims, box, strict=True)):
+            return False  # no rotation puts this item in the box
+        volume += product.length_mm * product.width_mm * product.height_mm * qty
+        weight += product.weight_g * qty
+    room = FILL * box[0] * box[1] * box[2]
+    return volume <= room and weight + carton.tare_g <= carton.max_weight_g
+
+
+async def suggest_carton(s: AsyncSession, items: list[tuple[Product, int]]) -> CartonType:
+    """The smallest carton the items fit in; the largest when none does (split the parcel)."""
+    options = await all_cartons(s)
+    for carton in options:
+        if fits(carton, items):
+            return carton
+    return options[-1]
+
+
+# -- transactions (what the API calls) ---------------------------------------------------
+
+
+async def start_order(db: Database, station: str, scan: str, user_id: int | None) -> dict[str, Any]:
+    async with db.write() as s:
+        await station_in(s, station)
+        return await start(s, station, scan, user_id)
+
+
+async def verify_item(db: Database, order_id: int, scan: str) -> dict[str, Any]:
+    async with db.write() as s:
+        return await verify(s, order_id, scan)
+
+
+async def close_parcel_weighed(
+    db: Database, order_id: int, carton: str, weight_g: int | None, user_id: int | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Close a parcel; no weight means the station's scale (read before the transaction)."""
+    if weight_g is None:
+        async with db.read() as s:
+            _, session = await session_for(s, order_id)
+            station = await station_in(s, session.station)
+        weight_g = await read_scale(station)
+    async with db.write() as s:
+        return await close_parcel(s, order_id, carton, weight_g, user_id)
+
+
+async def scan_and_ship_item(
+    db: Database, station: str, scan: str, user_id: int | None
+) -> dict[str, Any]:
+    bench = await get_station(db, station)
+    weight = await read_scale(bench) if bench.scale_url else None
+    async with db.write() as s:
+        return await scan_and_ship(s, station, scan, weight, user_id)
+
+
+async def reprint_label(db: Database, parcel_id: int) -> tuple[dict[str, Any], bool]:
+    async with db.write() as s:
+        job, created = await reprint(s, parcel_id)
+        return job_view(job), created

@@ -1,0 +1,256 @@
+"""Print jobs: queued in the transaction that needs them, delivered via `printers/` by the outbox.
+
+A job is a `print_job` row (the bytes, its status) plus an outbox row of kind ``print``
+pointing at it, written together. The dispatcher asks the printer's status (~HS) before
+sending: a faulty printer would keep the job and print it after the packer's reprint — a
+double label. Faults go back to `queued` with the reason (the packer sees it) and are
+retried with the outbox's backoff; after MAX_ATTEMPTS the job is `failed`, never dropped
+silently. A job found `printing` at the start of a delivery was interrupted mid-send: it
+may have printed, so it is failed with that message rather than sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from printers import (
+    BadPrinterUrl,
+    PrinterError,
+    PrinterFault,
+    PrinterSilent,
+    PrinterStatus,
+    open_printer,
+)
+from wms.db import Database
+from wms.errors import NotFound
+from wms.models import Outbox
+from wms.models.common import utcnow
+from wms.models.shipping import Printer, PrintJob
+from wms.services.sql import upsert
+
+if TYPE_CHECKING:
+    from wms.services.outbox import OutboxWorker
+
+MAX_ATTEMPTS = 12  # with the outbox's backoff (0.5 s doubling, capped) about 15 minutes
+SEND_TIMEOUT_S = 5.0
+STATUS_TIMEOUT_S = 2.0
+
+# What the packer reads on a 20-column screen, per printer status.
+MESSAGES = {
+    "ready": "",
+    "paper_out": "Load labels",
+    "head_open": "Close the head",
+    "ribbon_out": "Load ribbon",
+    "paused": "Press pause to resume",
+    "buffer_full": "Printer busy, wait",
+    "over_temperature": "Printer too hot, wait",
+    "under_temperature": "Printer too cold",
+    "corrupt_ram": "Restart the printer",
+    "no_answer": "Check labels and head",
+    "offline": "Check power and cable",
+    "bad_url": "Printer set up wrong",
+    "unknown": "",
+}
+
+
+class PrintRetry(Exception):
+    """The printer could not take the job now; the outbox tries again later."""
+
+
+async def enqueue(
+    s: AsyncSession,
+    *,
+    printer_url: str,
+    kind: str,
+    payload: bytes,
+    content_type: str,
+    ref: str,
+    station: str = "",
+    parcel_id: int | None = None,
+    reprint_of: int | None = None,
+) -> PrintJob:
+    """Queue one job inside the caller's transaction (it prints only if that commits)."""
+    job = PrintJob(
+        printer_url=printer_url,
+        kind=kind,
+        content_type=content_type,
+        payload=payload,
+        ref=ref[:120],
+        station=station,
+        parcel_id=parcel_id,
+        reprint_of=reprint_of,
+    )
+    s.add(job)
+    await s.flush()
+    s.add(
+        Outbox(
+            event_id=uuid.uuid4().hex,
+            kind="print",
+            dedupe_key=f"print:{job.id}",
+            payload={"job_id": job.id},
+        )
+    )
+    await s.execute(
+        upsert(s, Printer.__table__)
+        .values(url=printer_url, status="unknown", message="")
+        .on_conflict_do_nothing(index_elements=["url"])
+    )
+    return job
+
+
+def job_view(job: PrintJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "printer": job.printer_url,
+        "error": job.error or None,
+        "kind": job.kind,
+        "ref": job.ref,
+        "attempts": job.attempts,
+        "reprint_of": job.reprint_of,
+    }
+
+
+async def get_job(db: Database, job_id: int) -> dict[str, Any]:
+    async with db.read() as s:
+        job = await s.get(PrintJob, job_id)
+        if job is None:
+            raise NotFound("unknown_print_job", "Unknown print job", f"no print job {job_id}")
+        return job_view(job)
+
+
+async def list_jobs(db: Database, status: str | None, limit: int) -> list[dict[str, Any]]:
+    query = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)
+    if status:
+        query = query.where(PrintJob.status == status)
+    async with db.read() as s:
+        return [job_view(j) for j in (await s.execute(query)).scalars()]
+
+
+# -- status ------------------------------------------------------------------------------
+
+
+def status_of(exc: PrinterError | None, status: PrinterStatus | None = None) -> str:
+    """One word for what the printer says (or what went wrong reaching it)."""
+    if isinstance(exc, BadPrinterUrl):
+        return "bad_url"
+    if isinstance(exc, PrinterSilent):
+        return "no_answer"
+    if isinstance(exc, PrinterFault):
+        status = exc.status or status
+        reason = exc.reasons[0] if exc.reasons else "fault"
+        return reason.replace(" ", "_").replace("corrupt_RAM", "corrupt_ram")
+    if exc is not None:
+        return "offline"
+    if status is not None and status.faults:
+        return status.faults[0].replace(" ", "_").replace("corrupt_RAM", "corrupt_ram")
+    return "ready"
+
+
+def message_for(status: str) -> str:
+    return MESSAGES.get(status, "Check the printer")
+
+
+_locks: dict[tuple[int, str], asyncio.Lock] = {}
+
+
+def printer_lock(url: str) -> asyncio.Lock:
+    """One conversation per printer at a time in this process (port 9100 takes one client)."""
+    key = (id(asyncio.get_running_loop()), url)
+    if key not in _locks:
+        _locks[key] = asyncio.Lock()
+    return _locks[key]
+
+
+def _probe(url: str) -> str:
+    try:
+        with open_printer(url, timeout=SEND_TIMEOUT_S, status_timeout=STATUS_TIMEOUT_S) as p:
+            if not p.can_report_status:
+                return "unknown"
+            return status_of(None, p.status())
+    except PrinterError as exc:
+        return status_of(exc)
+
+
+async def printer_status(db: Database, url: str) -> dict[str, Any]:
+    """Live ~HS answer when the printer is free; else what the dispatcher saw last."""
+    lock = printer_lock(url)
+    if not lock.locked():
+        async with lock:
+            status = await asyncio.to_thread(_probe, url)
+        await _record_printer(db, url, status)
+        return {"url": url, "status": status, "message": message_for(status)}
+    async with db.read() as s:
+        row = (await s.execute(select(Printer).where(Printer.url == url))).scalar_one_or_none()
+    status = row.status if row else "unknown"
+    return {"url": url, "status": status, "message": message_for(status)}
+
+
+async def _record_printer(db: Database, url: str, status: str) -> None:
+    async with db.write() as s:
+        stmt = upsert(s, Printer.__table__).values(
+            url=url, status=status, message=message_for(status), checked_at=utcnow()
+        )
+        await s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["url"],
+                set_={"status": status, "message": message_for(status), "checked_at": utcnow()},
+            )
+        )
+
+
+# -- delivery ------------------------------------------------------------------------------
+
+
+def _send(url: str, data: bytes) -> tuple[bool, str]:
+    """Check, send, check again. Returns (sent, status after); raises only before sending."""
+    with open_printer(url, timeout=SEND_TIMEOUT_S, status_timeout=STATUS_TIMEOUT_S) as printer:
+        if printer.can_report_status:
+            printer.check()  # raises on paper out, head open... before a byte of the job
+        printer.send(data)
+        if not printer.can_report_status:
+            return True, "unknown"
+        try:
+            return True, status_of(None, printer.status())
+        except PrinterError as exc:
+            # The job is in the printer; it prints once the fault is cleared. Not resent.
+            return True, status_of(exc)
+
+
+async def deliver_print(worker: OutboxWorker, payload: dict[str, Any], event_id: str) -> None:
+    """Outbox handler for ``print`` rows."""
+    db = worker.db
+    job_id = int(payload["job_id"])
+    async with db.write() as s:
+        job = await s.get(PrintJob, job_id)
+        if job is None or job.status in ("done", "failed"):
+            return  # delivered before (an outbox redelivery): never print twice
+        if job.status == "printing":
+            job.status, job.error = "failed", "interrupted while sending: check, then reprint"
+            return
+        job.status, job.attempts = "printing", job.attempts + 1
+        url, data, attempts = job.printer_url, job.payload, job.attempts
+    async with printer_lock(url):
+        try:
+            _, after = await asyncio.to_thread(_send, url, data)
+            error = None
+        except PrinterError as exc:
+            error, after = exc, status_of(exc)
+    await _record_printer(db, url, after)
+    async with db.write() as s:
+        values: dict[str, Any]
+        if error is None:
+            held = "" if after in ("ready", "unknown") else f"printer: {after.replace('_', ' ')}"
+            values = {"status": "done", "error": held, "printed_at": utcnow()}
+        elif isinstance(error, BadPrinterUrl) or attempts >= MAX_ATTEMPTS:
+            values = {"status": "failed", "error": f"{message_for(after)} ({error.message})"[:300]}
+        else:
+            values = {"status": "queued", "error": f"{message_for(after)} ({error.message})"[:300]}
+        await s.execute(update(PrintJob).where(PrintJob.id == job_id).values(**values))
+    if values["status"] == "queued":
+        raise PrintRetry(values["error"])

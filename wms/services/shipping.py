@@ -1,0 +1,407 @@
+"""Parcels (carrier label, SSCC, print jobs), handover on a carrier manifest, tracking pushes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from printers import Address
+from printers.pdf import PackingSlipData, SlipLine, packing_slip_pdf
+from wms.carriers import LabelRequest, adapter_for
+from wms.channels.pushes import build_tracking_push
+from wms.channels.shopify_fulfillment import (
+    build_fulfillment_orders_request,
+    fulfillable_order_ids,
+)
+from wms.domain.orders import ChannelKind, OrderStatus
+from wms.domain.scans import classify
+from wms.errors import Conflict, NotFound, WmsError
+from wms.models import CartonType, Channel, Location, OrderLine, Outbox, Product, SalesOrder, Stock
+from wms.models.common import utcnow
+from wms.models.layout import LocationKind
+from wms.models.picking import Tote
+from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
+from wms.services import channels, printing
+from wms.services.stations import station_in
+from wms.services.stock import apply_move
+
+if TYPE_CHECKING:
+    from wms.services.outbox import OutboxWorker
+
+# The sender printed on labels and slips (one site per server; see ARCHITECTURE §8).
+SENDER = Address("Demo Warehouse", ("1 Dock Road",), "10001", "New York", "US", "+1 555 0100")
+
+
+# -- stock through the ledger ----------------------------------------------------------------
+
+
+async def take(
+    s: AsyncSession,
+    product: Product,
+    qty: int,
+    sources: list[Location],
+    target: Location | None,
+    reason: str,
+    ref: str,
+    user_id: int | None,
+) -> None:
+    """Move `qty` free units of `product` out of `sources` (in that order, any lot)."""
+    order = {loc.id: n for n, loc in enumerate(sources)}
+    rows = list(
+        (
+            await s.execute(
+                select(Stock).where(
+                    Stock.product_id == product.id,
+                    Stock.location_id.in_(list(order)),
+                    Stock.on_hand > Stock.allocated,
+                )
+            )
+        ).scalars()
+    )
+    rows.sort(key=lambda r: (order[r.location_id], r.expiry or r.lot, r.lot))
+    by_id = {loc.id: loc for loc in sources}
+    left = qty
+    for row in rows:
+        if left == 0:
+            break
+        n = min(left, row.on_hand - row.allocated)
+        lot = row.lot
+        await apply_move(
+            s, product=product, qty=n, reason=reason, source=by_id[row.location_id],
+            target=target, lot=lot, user_id=user_id, ref=ref,
+        )  # fmt: skip
+        left -= n
+    if left:
+        where = ", ".join(loc.code for loc in sources) or "nowhere"
+        raise Conflict(
+            "stock_missing", "Stock not found", f"{left} of {product.sku} not in {where}",
+            sku=product.sku,
+        )  # fmt: skip
+
+
+async def picked_sources(s: AsyncSession, order_id: int) -> list[Location]:
+    """Where an order's picked units wait: its totes' places first, then any staging place."""
+    tote_places = select(Tote.location_id).where(
+        Tote.order_id == order_id, Tote.location_id.is_not(None)
+    )
+    first = list((await s.execute(select(Location).where(Location.id.in_(tote_places)))).scalars())
+    staging = (
+        await s.execute(
+            select(Location).where(Location.kind == LocationKind.STAGING).order_by(Location.code)
+        )
+    ).scalars()
+    return first + [loc for loc in staging if loc not in first]
+
+
+async def location_named(s: AsyncSession, code: str) -> Location:
+    loc = (await s.execute(select(Location).where(Location.code == code))).scalar_one_or_none()
+    if loc is None:
+        raise NotFound("unknown_location", "Unknown location", f"no location {code!r}")
+    return loc
+
+
+# -- parcels --------------------------------------------------------------------------------
+
+
+def recipient(order: SalesOrder) -> Address:
+    lines = tuple(x for x in (order.ship_line1, order.ship_line2) if x)
+    return Address(
+        order.ship_name, lines, order.ship_postal_code, order.ship_city, order.ship_country,
+        order.ship_phone,
+    )  # fmt: skip
+
+
+async def close(
+    s: AsyncSession,
+    order: SalesOrder,
+    lines: list[OrderLine],
+    contents: dict[int, int],
+    carton: CartonType,
+    weight_g: int,
+    station_code: str,
+    user_id: int | None,
+    *,
+    slip: bool,
+) -> Parcel:
+    """One parcel: label from the carrier, units moved to the bench, label (and slip) queued."""
+    if weight_g > carton.max_weight_g:
+        raise WmsError(
+            "too_heavy", "Too heavy for carton", f"{weight_g} g > {carton.max_weight_g} g"
+        )
+    station = await station_in(s, station_code)
+    shipment = (
+        await s.execute(select(Shipment).where(Shipment.order_id == order.id))
+    ).scalar_one_or_none()
+    adapter = adapter_for(order.carrier)
+    if shipment is None:
+        shipment = Shipment(order_id=order.id, carrier=adapter.code, service=order.service)  # type: ignore[arg-type]
+        s.add(shipment)
+        await s.flush()
+    count = (await s.execute(select(func.count()).where(Parcel.order_id == order.id))).scalar() or 0
+    parcel = Parcel(
+        shipment_id=shipment.id,  # type: ignore[arg-type]
+        order_id=order.id,  # type: ignore[arg-type]
+        number=count + 1,
+        station=station.code,
+        carton=carton.code,
+        weight_g=weight_g,
+        carrier=adapter.code,
+        service=order.service,
+        contents={str(k): v for k, v in contents.items()},
+    )
+    s.add(parcel)
+    await s.flush()
+    try:
+        label = await adapter.create_label(
+            LabelRequest(
+                parcel_id=parcel.id,  # type: ignore[arg-type]
+                order_ref=order.reference,
+                sender=SENDER,
+                recipient=recipient(order),
+                service=order.service,
+                weight_g=weight_g,
+                length_mm=carton.length_mm,
+                width_mm=carton.width_mm,
+                height_mm=carton.height_mm,
+                parcel_index=parcel.number,
+                parcel_count=parcel.number,
+                dpi=station.label_dpi,
+            )
+        )
+    except (KeyError, ValueError) as exc:
+        raise WmsError("bad_address", "Address incomplete", f"cannot label: {exc}") from exc
+    parcel.tracking, parcel.sscc = label.tracking, label.sscc
+    bench = await location_named(s, station.code)
+    sources = await picked_sources(s, order.id)  # type: ignore[arg-type]
+    by_id = {line.id: line for line in lines}
+    ref = f"order {order.reference} parcel {parcel.number}"
+    for line_id, n in contents.items():
+        line = by_id[line_id]
+        product = await s.get(Product, line.product_id)
+        assert product is not None
+        await take(s, product, n, sources, bench, "pack", ref, user_id)
+        line.packed += n
+    job = await printing.enqueue(
+        s, printer_url=station.label_printer_url, kind="label", payload=label.label_zpl,
+        content_type="application/zpl", ref=f"{ref} label", station=station.code,
+        parcel_id=parcel.id,
+    )  # fmt: skip
+    parcel.label_job_id = job.id
+    if slip and station.document_printer_url:
+        pdf = packing_slip_pdf(
+            PackingSlipData(
+                order_ref=order.reference,
+                ship_to=recipient(order),
+                sender=SENDER,
+                lines=[SlipLine(by_id[i].sku, by_id[i].name, n) for i, n in contents.items()],
+                order_date=order.placed_at.date().isoformat() if order.placed_at else "",
+                tracking_number=label.tracking,
+            )
+        )
+        doc = await printing.enqueue(
+            s, printer_url=station.document_printer_url, kind="document", payload=pdf,
+            content_type="application/pdf", ref=f"{ref} slip", station=station.code,
+            parcel_id=parcel.id,
+        )  # fmt: skip
+        parcel.slip_job_id = doc.id
+    await s.flush()
+    return parcel
+
+
+async def queue_label_again(s: AsyncSession, parcel: Parcel, previous: PrintJob) -> PrintJob:
+    station = await station_in(s, parcel.station)
+    job = await printing.enqueue(
+        s, printer_url=station.label_printer_url, kind="label", payload=previous.payload,
+        content_type=previous.content_type, ref=f"reprint {previous.ref}"[:120],
+        station=station.code, parcel_id=parcel.id, reprint_of=previous.id,
+    )  # fmt: skip
+    parcel.label_job_id = job.id
+    return job
+
+
+async def mark_shipment_packed(s: AsyncSession, order_id: int) -> None:
+    shipment = (
+        await s.execute(select(Shipment).where(Shipment.order_id == order_id))
+    ).scalar_one_or_none()
+    if shipment is not None:
+        shipment.status = "packed"
+
+
+async def parcel_view(s: AsyncSession, parcel: Parcel) -> dict[str, Any]:
+    job = await s.get(PrintJob, parcel.label_job_id) if parcel.label_job_id else None
+    return {
+        "id": parcel.id,
+        "number": parcel.number,
+        "order_id": parcel.order_id,
+        "carton": parcel.carton,
+        "weight_g": parcel.weight_g,
+        "carrier": parcel.carrier,
+        "tracking": parcel.tracking,
+        "sscc": parcel.sscc,
+        "label_job": printing.job_view(job) if job else None,
+        "slip_job_id": parcel.slip_job_id,
+        "status": parcel.status,
+    }
+
+
+async def parcels_of(s: AsyncSession, order_id: int) -> list[dict[str, Any]]:
+    rows = (
+        await s.execute(select(Parcel).where(Parcel.order_id == order_id).order_by(Parcel.number))
+    ).scalars()
+    return [await parcel_view(s, p) for p in rows]
+
+
+async def parcel_for_scan(s: AsyncSession, raw: str) -> Parcel:
+    """A parcel by its SSCC (plain or as GS1 (00)) or its tracking number."""
+    scan = classify(raw)
+    if scan.bad_check_digit:
+        raise WmsError("bad_check_digit", "Bad check digit", f"{scan.text!r}: rescan")
+    where = Parcel.sscc == scan.sscc if scan.sscc else Parcel.tracking == scan.text.upper()
+    parcel = (await s.execute(select(Parcel).where(where))).scalar_one_or_none()
+    if parcel is None:
+        raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {scan.text!r}")
+    return parcel
+
+
+# -- handover ----------------------------------------------------------------------------------
+
+
+async def open_manifest(s: AsyncSession, carrier: str, user_id: int | None) -> Manifest:
+    manifest = Manifest(carrier=adapter_for(carrier).code, user_id=user_id)
+    s.add(manifest)
+    await s.flush()
+    return manifest
+
+
+async def manifest_in(s: AsyncSession, manifest_id: int) -> Manifest:
+    manifest = await s.get(Manifest, manifest_id)
+    if manifest is None:
+        raise NotFound("unknown_manifest", "Unknown manifest", f"no manifest {manifest_id}")
+    return manifest
+
+
+async def hand_over(
+    s: AsyncSession, manifest_id: int, scan: str, user_id: int | None
+) -> tuple[Manifest, Parcel]:
+    """Scan a parcel onto the manifest: it leaves the stock; the last one ships the order."""
+    manifest = await manifest_in(s, manifest_id)
+    if manifest.status != "open":
+        raise Conflict("manifest_closed", "Manifest closed", f"manifest {manifest_id} is closed")
+    parcel = await parcel_for_scan(s, scan)
+    if parcel.status == "shipped":
+        raise Conflict("already_shipped", "Already handed over", f"parcel {parcel.tracking}")
+    if parcel.carrier != manifest.carrier:
+        raise Conflict(
+            "wrong_carrier", "Other carrier", f"parcel is {parcel.carrier}", expected=parcel.carrier
+        )
+    order = await s.get(SalesOrder, parcel.order_id)
+    assert order is not None
+    if order.status != OrderStatus.PACKED:
+        raise Conflict("order_not_packed", "Order not packed yet", f"{order.reference} packing")
+    bench = await location_named(s, parcel.station)
+    ref = f"order {order.reference} parcel {parcel.number} {parcel.tracking}"
+    for line_id, n in parcel.contents.items():
+        line = await s.get(OrderLine, int(line_id))
+        product = await s.get(Product, line.product_id)  # type: ignore[union-attr]
+        assert product is not None
+        await take(s, product, n, [bench], None, "ship", ref, user_id)
+    parcel.status, parcel.manifest_id, parcel.shipped_at = "shipped", manifest.id, utcnow()
+    await s.flush()
+    left = (
+        await s.execute(
+            select(func.count()).where(Parcel.order_id == order.id, Parcel.status != "shipped")
+        )
+    ).scalar()
+    if not left:
+        await _ship(s, order)
+    return manifest, parcel
+
+
+async def _ship(s: AsyncSession, order: SalesOrder) -> None:
+    order.status, order.updated_at = OrderStatus.SHIPPED, utcnow()
+    shipment = (await s.execute(select(Shipment).where(Shipment.order_id == order.id))).scalar_one()
+    shipment.status, shipment.shipped_at = "shipped", utcnow()
+    first = (
+        (await s.execute(select(Parcel).where(Parcel.order_id == order.id).order_by(Parcel.number)))
+        .scalars()
+        .first()
+    )
+    channel = await s.get(Channel, order.channel_id)
+    assert first is not None and channel is not None
+    lines = (await s.execute(select(OrderLine).where(OrderLine.order_id == order.id))).scalars()
+    refs = [ref for line in lines for ref in line.external_line_ids.split(",") if ref]
+    adapter = adapter_for(shipment.carrier)
+    s.add(
+        Outbox(
+            event_id=uuid.uuid4().hex,
+            kind="tracking_push",
+            channel_id=channel.id,
+            dedupe_key=f"tracking:{order.id}",
+            payload={
+                "channel": channel.code,
+                "order_external_id": order.external_id,
+                "tracking": first.tracking,
+                "carrier": adapter.channel_carrier(channel.kind),
+                "line_refs": refs,
+                "tracking_url": getattr(adapter, "tracking_url_format", "").format(
+                    tracking=first.tracking
+                ),
+            },
+        )
+    )
+
+
+async def close_manifest(s: AsyncSession, manifest_id: int) -> Manifest:
+    manifest = await manifest_in(s, manifest_id)
+    if manifest.status == "open":
+        manifest.status, manifest.closed_at = "closed", utcnow()
+    return manifest
+
+
+async def manifest_view(s: AsyncSession, manifest: Manifest) -> dict[str, Any]:
+    rows = (
+        await s.execute(select(Parcel).where(Parcel.manifest_id == manifest.id).order_by(Parcel.id))
+    ).scalars()
+    parcels = [
+        {"id": p.id, "order_id": p.order_id, "tracking": p.tracking, "sscc": p.sscc} for p in rows
+    ]
+    return {
+        "id": manifest.id,
+        "carrier": manifest.carrier,
+        "status": manifest.status,
+        "parcels": parcels,
+        "count": len(parcels),
+    }
+
+
+# -- outbox handler ----------------------------------------------------------------------------
+
+
+async def deliver_tracking_push(
+    worker: OutboxWorker, payload: dict[str, Any], event_id: str
+) -> None:
+    """Outbox handler for ``tracking_push`` rows, in the channel's own format."""
+    from wms.services.outbox import DeliveryError, send_request
+
+    _, config = await channels.config_for(worker.db, payload["channel"])
+    refs = list(payload.get("line_refs", []))
+    if config.kind == ChannelKind.SHOPIFY:
+        # Shopify fulfils fulfillment orders, whose ids exist only on Shopify's side.
+        ask = build_fulfillment_orders_request(config, payload["order_external_id"])
+        response = await worker.http.request(ask.method, ask.url, headers=ask.headers)
+        if response.status_code >= 300:
+            raise DeliveryError(f"fulfillment orders: HTTP {response.status_code}")
+        refs = fulfillable_order_ids(response.json(), config.location_id)
+        if not refs:
+            return  # nothing open to fulfil any more (fulfilled on Shopify already)
+    request = build_tracking_push(
+        config, payload["order_external_id"], payload["tracking"], payload["carrier"], refs,
+        event_id, tracking_url=payload.get("tracking_url", ""),
+    )  # fmt: skip
+    await send_request(worker.http, request)
+
+
+OUTBOX_HANDLERS = {"tracking_push": deliver_tracking_push, "print": printing.deliver_print}
