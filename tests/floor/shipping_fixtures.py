@@ -144,7 +144,8 @@ async def snapshot(db: Database) -> dict[str, Any]:
     async with db.read() as s:
         counts = {}
         for model in (StockMove, Outbox, PrintJob):
-            counts[model.__name__] = (await s.execute(select(func.count()).select_from(model))).scalar()
+            query = select(func.count()).select_from(model)
+            counts[model.__name__] = (await s.execute(query)).scalar()
         lines = (await s.execute(select(OrderLine.id, OrderLine.packed))).all()
         statuses = (await s.execute(select(SalesOrder.id, SalesOrder.status))).all()
     return {"counts": counts, "packed": sorted(lines), "status": sorted(statuses)}

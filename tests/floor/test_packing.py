@@ -1,4 +1,5 @@
 """Packing at a station through the real server: start, verify, parcels, labels, reprints."""
+# ruff: noqa: F811  (pytest fixtures are imported from tests.floor.shipping_fixtures)
 
 from __future__ import annotations
 
