@@ -69,6 +69,7 @@ class PrinterSimulator:
         self._server: asyncio.AbstractServer | None = None
         self._control: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task] = set()
         self.port = 0
         self.control_port = 0
 
@@ -149,6 +150,12 @@ class PrinterSimulator:
                 server.close()
         for writer in list(self._writers):
             writer.close()
+        # Handlers may sleep (slow mode) or wait for data: end them with the server,
+        # so no task outlives its event loop.
+        tasks = [t for t in self._tasks if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         for server in (self._server, self._control):
             if server is not None:
                 with contextlib.suppress(Exception):
@@ -177,6 +184,9 @@ class PrinterSimulator:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         try:
             if self.state.drop:
                 if self.state.drop > 0:
@@ -192,6 +202,7 @@ class PrinterSimulator:
             pass
         finally:
             self._writers.discard(writer)
+            self._tasks.discard(task)  # type: ignore[arg-type]
             writer.close()
 
     async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
