@@ -142,6 +142,23 @@ def column_costs(ys: Sequence[float], length: float, virtual: bool = False) -> t
     )
 
 
+def shape_costs(
+    first: float, last: float, gap: float, length: float, virtual: bool = False
+) -> tuple[float, ...]:
+    """``column_costs`` from the lowest pick, the highest, and the widest gap between
+    two picks (negative when there is only one)."""
+    if virtual:
+        return (INF, INF, INF, 0.0, INF, INF)
+    return (
+        INF,
+        length,
+        2 * length,
+        2 * last,
+        2 * (length - first),
+        INF if gap < 0 else 2 * (length - gap),
+    )
+
+
 @dataclass(frozen=True)
 class Plan:
     """The optimal tour's edges: per column its vertical configuration, and per gap
@@ -186,20 +203,58 @@ def solve(costs: Sequence[tuple[float, ...]], dxs: Sequence[float]) -> Plan:
     return Plan(cost, tuple(reversed(vertical)), tuple(reversed(horizontal)))
 
 
+# Fast path. Per column, the moves collapse into one transfer cost per structurally
+# possible (state, next state) pair: E[s -> t] = min over moves of h * dx + cost of v.
+# A column's E depends only on its picks and its distance to the previous column, so
+# callers cache it; the sweep itself is then ~20 additions per column.
+PAIRS = sorted({(_INDEX[s], _INDEX[t]) for s in STATES for t, _hf, _hb, _v in MOVES[s]})
+_PAIR_MOVES = [
+    [(hf + hb, v) for t, hf, hb, v in MOVES[STATES[si]] if _INDEX[t] == ti] for si, ti in PAIRS
+]
+_START_MOVES = [
+    [v for t, _hf, _hb, v in MOVES[START] if _INDEX[t] == i] for i in range(len(STATES))
+]
+
+
+def _generate_transfer() -> str:
+    """Source of ``transfer(c, dx)`` and ``start_vector(c)`` as straight-line code."""
+
+    def term(h: int, v: int) -> str:
+        return f"h{h}+c{v}" if h else f"c{v}"
+
+    def best(options: list[str]) -> str:
+        return (
+            "INF"
+            if not options
+            else options[0]
+            if len(options) == 1
+            else f"min({','.join(options)})"
+        )
+
+    head = "    c0,c1,c2,c3,c4,c5=c"
+    lines = ["def transfer(c, dx):", head, "    h1=dx; h2=dx+dx; h3=h2+dx; h4=h2+h2"]
+    pairs = [best(sorted({term(h, v) for h, v in moves})) for moves in _PAIR_MOVES]
+    lines.append("    return (" + ",".join(pairs) + ",)")
+    lines += ["def start_vector(c):", head]
+    starts = [best([f"c{v}" for v in vs]) for vs in _START_MOVES]
+    lines.append("    return (" + ",".join(starts) + ",)")
+    return "\n".join(lines)
+
+
 def _generate_step() -> str:
-    """Source of ``step(D, dx, c)``: one column of the programme, as straight-line code."""
-    terms: dict[int, list[str]] = {i: [] for i in range(len(STATES))}
-    for s in STATES:
-        for t, hf, hb, v in MOVES[s]:
-            h = hf + hb
-            terms[_INDEX[t]].append(f"d{_INDEX[s]}" + (f"+h{h}" if h else "") + f"+c{v}")
-    lines = ["def step(D, dx, c):"]
-    lines.append("    " + ",".join(f"d{i}" for i in range(len(STATES))) + ",=D")
-    lines.append("    c0,c1,c2,c3,c4,c5=c")
-    lines.append("    h1=dx; h2=dx+dx; h3=h2+dx; h4=h2+h2")
+    """Source of ``step(D, E)``: one column of the sweep, as straight-line code."""
+    n = len(STATES)
+    terms: dict[int, list[str]] = {t: [] for t in range(n)}
+    for k, (si, ti) in enumerate(PAIRS):
+        terms[ti].append(f"d{si}+e{k}")
+    lines = [
+        "def step(D, E):",
+        "    " + ",".join(f"d{i}" for i in range(n)) + ",=D",
+        "    " + ",".join(f"e{k}" for k in range(len(PAIRS))) + ",=E",
+    ]
     out = []
-    for i in range(len(STATES)):
-        ts = terms[i]
+    for t in range(n):
+        ts = terms[t]
         out.append("INF" if not ts else ts[0] if len(ts) == 1 else f"min({','.join(ts)})")
     lines.append("    return (" + ",".join(out) + ",)")
     return "\n".join(lines)
@@ -207,19 +262,19 @@ def _generate_step() -> str:
 
 _ns: dict[str, object] = {"INF": INF}
 exec(compile(_generate_step(), "<aisle_dp.step>", "exec"), _ns)  # noqa: S102
-_step = _ns["step"]
-_START_TERMS = [(_INDEX[t], v) for t, _hf, _hb, v in MOVES[START]]
+exec(compile(_generate_transfer(), "<aisle_dp.transfer>", "exec"), _ns)  # noqa: S102
+step = _ns["step"]
+transfer = _ns["transfer"]  # (column costs, dx) -> cost per pair, in PAIRS order
+start_vector = _ns["start_vector"]  # column costs -> state costs after a first column
+
+
+def finish(d: Sequence[float]) -> float:
+    return min(d[i] for i in FINAL)
 
 
 def tour_cost(costs: Sequence[tuple[float, ...]], dxs: Sequence[float]) -> float:
     """The same optimum as ``solve`` without the edges: the fast path for batching."""
-    first = costs[0]
-    d = [INF] * len(STATES)
-    for i, v in _START_TERMS:
-        if first[v] < d[i]:
-            d[i] = first[v]
-    D = tuple(d)
-    step = _step
+    d = start_vector(tuple(costs[0]))
     for j in range(1, len(costs)):
-        D = step(D, dxs[j - 1], costs[j])  # type: ignore[operator]
-    return min(D[i] for i in FINAL)
+        d = step(d, transfer(tuple(costs[j]), dxs[j - 1]))  # type: ignore[operator]
+    return finish(d)

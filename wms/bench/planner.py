@@ -1,0 +1,193 @@
+"""`wms bench planner`: order batching on the literature's W5A instances, and one big wave.
+
+Instance format and distance convention: see ../shared/bench/README.md (10 aisles,
+45 cells a side, aisle centres 5 LU apart, aisles 47 LU between the front and back
+nodes, ``Location l`` at 1.5 + l LU from the front node, depot at the front node of
+aisle 0, ``Aisle k`` of a file is picking aisle k // 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from wms.domain.batching import BatchOrder, Cart, fcfs, plan_batches
+from wms.domain.layout import Geometry
+from wms.domain.routing import route
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_INSTANCES = REPO.parent / "shared" / "bench" / "obp-w5a"
+DEMO_LAYOUT = REPO / "fixtures" / "demo" / "layout.json"
+NAME = re.compile(r"^(\d+)([sl])-(\d+)-(\d+)-(\d+)\.txt$")
+POLICY = {"s": "s_shape", "l": "largest_gap"}
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    policy: str  # routing policy of the original study, for the FCFS baseline
+    capacity: int  # articles per cart
+    orders: tuple[tuple[tuple[int, int], ...], ...]  # per order: (aisle, location) per article
+
+
+def w5a_geometry() -> Geometry:
+    return Geometry([5.0 * i for i in range(10)], [0.0, 47.0], 0.0)
+
+
+def parse_instance(path: Path, name: str) -> Instance:
+    m = NAME.match(path.name)
+    if not m:
+        raise ValueError(f"not an instance file name: {path.name}")
+    orders: list[list[tuple[int, int]]] = []
+    for line in path.read_text().splitlines():
+        parts = line.split("\t")
+        if line.startswith("Order"):
+            orders.append([])
+        elif len(parts) == 3 and parts[1].startswith("Aisle"):
+            side = int(parts[1].split()[1])
+            orders[-1].append((side // 2, int(parts[2].split()[1])))
+    return Instance(name, POLICY[m.group(2)], int(m.group(4)), tuple(tuple(o) for o in orders))
+
+
+def load_instances(root: Path) -> list[Instance]:
+    out = []
+    for path in sorted(root.rglob("*.txt")):
+        if NAME.match(path.name) and "ArrivalTimes" not in path.parts:
+            out.append(parse_instance(path, str(path.relative_to(root))))
+    return out
+
+
+def generate_instances(seed: int = 0) -> list[Instance]:
+    """Instances with W5A's parameters: 40-100 orders, 30-75 articles a cart, order
+    sizes 5-25 articles, class-based (ABC over aisles near the depot) or random storage."""
+    rng = random.Random(seed)
+    out = []
+    for storage in ("abc", "ran"):
+        for rep in (1, 2):
+            for n in (40, 60, 80, 100):
+                for cap in (30, 45, 60, 75):
+                    for letter in "sl":
+                        orders = []
+                        for _ in range(n):
+                            size = rng.randint(5, 25)
+                            orders.append(tuple(_article(rng, storage) for _ in range(size)))
+                        name = f"gen-{storage}{rep}/{letter}-{n}-{cap}-0.txt"
+                        out.append(Instance(name, POLICY[letter], cap, tuple(orders)))
+    return out[::2]  # 64 instances, both policies represented
+
+
+def _article(rng: random.Random, storage: str) -> tuple[int, int]:
+    if storage == "ran":
+        return rng.randrange(10), rng.randrange(45)
+    r = rng.random()  # class A (52 %) in aisle 0-1, B (36 %) in 2-4, C in the rest
+    aisle = (
+        rng.randrange(2) if r < 0.52 else rng.randrange(2, 5) if r < 0.88 else rng.randrange(5, 10)
+    )
+    return aisle, rng.randrange(45)
+
+
+def solve_instance(inst: Instance, budget: float, seed: int, iterations: int | None = None) -> dict:
+    geo = w5a_geometry()
+    orders = [
+        BatchOrder(
+            k,
+            tuple(
+                sorted(
+                    {geo.aisle_point(a, 1.5 + loc) for a, loc in o}, key=lambda p: (p.aisle, p.y)
+                )
+            ),
+            articles=len(o),
+        )
+        for k, o in enumerate(inst.orders)
+    ]
+    cart = Cart(articles=inst.capacity)
+    started = time.perf_counter()
+    cpu = time.process_time()
+    plan = plan_batches(
+        geo,
+        orders,
+        cart,
+        seed=seed,
+        time_budget_s=budget,
+        max_iterations=iterations,
+        clock=time.process_time,
+    )
+    cpu = time.process_time() - cpu
+    seconds = time.perf_counter() - started
+    fcfs_distance = 0.0
+    for batch in fcfs(orders, cart):
+        stops = {p for i in batch for p in orders[i].stops}
+        fcfs_distance += route(geo, stops, inst.policy).distance
+    return {
+        "name": inst.name,
+        "orders": len(orders),
+        "capacity": inst.capacity,
+        "batches": [list(b) for b in plan.batches],
+        "distance": round(plan.total_distance, 3),
+        "fcfs_distance": round(fcfs_distance, 3),
+        "seconds": round(seconds, 3),
+        "cpu_seconds": round(cpu, 3),
+        "iterations": plan.iterations,
+    }
+
+
+def _solve(args: tuple[Instance, float, int, int | None]) -> dict:
+    return solve_instance(*args)
+
+
+def run_instances(
+    instances: list[Instance], budget: float, seed: int, workers: int, iterations: int | None = None
+) -> dict:
+    jobs = [(inst, budget, seed, iterations) for inst in instances]
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(_solve, jobs))
+    else:
+        results = [_solve(j) for j in jobs]
+    total = sum(r["distance"] for r in results)
+    base = sum(r["fcfs_distance"] for r in results)
+    return {
+        "instances": results,
+        "total_distance": round(total, 3),
+        "total_fcfs_distance": round(base, 3),
+        "improvement_pct": round(100 * (base - total) / base, 2) if base else 0.0,
+        "max_seconds": max((r["seconds"] for r in results), default=0.0),
+        "max_cpu_seconds": max((r["cpu_seconds"] for r in results), default=0.0),
+        "total_cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 2),
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="wms bench planner")
+    parser.add_argument("--instances", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.add_argument("--budget", type=float, default=0.9, help="seconds per instance")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=None, help="first N instances only")
+    parser.add_argument("--scale", type=int, default=None, help="orders in one demo wave")
+    args = parser.parse_args(argv)
+    if args.scale:
+        from wms.bench.planner_scale import run_scale
+
+        result = run_scale(DEMO_LAYOUT, args.scale, args.seed)
+    else:
+        root = args.instances or (DEFAULT_INSTANCES if DEFAULT_INSTANCES.is_dir() else None)
+        instances = load_instances(root) if root else generate_instances(args.seed)
+        if args.limit:
+            instances = instances[: args.limit]
+        result = run_instances(instances, args.budget, args.seed, args.workers)
+        result["source"] = str(root) if root else "generator"
+    text = json.dumps(result, indent=1)
+    if args.json:
+        args.json.write_text(text)
+    summary = {k: v for k, v in result.items() if k != "instances"}
+    print(json.dumps(summary, indent=1), file=sys.stdout)
+    return 0

@@ -1,0 +1,378 @@
+"""Order batching: group orders into cart trips so that the total walk is short.
+
+- ``fcfs``: the baseline — orders in arrival order, a new cart when the next one
+  does not fit.
+- ``plan_batches``: seed construction (a batch grows from its farthest order by the
+  cheapest route increase), then iterated local search: shift and swap moves between
+  batches to a local optimum, perturbed by ruin-and-recreate of a few related
+  batches. Every move is priced by the optimal router (``route_cost``).
+
+Capacities are per cart: totes, articles, volume, weight. An order that alone exceeds
+any of them cannot share a cart: it becomes its own trip, flagged ``oversized`` (the
+wave planner reports it; splitting it into tote-sized trips is the caller's choice).
+Same input, same seed, same ``max_iterations`` → same plan; the time budget is a
+second, machine-dependent stop, so tests cap iterations instead.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from wms.domain.layout import Geometry, Point
+from wms.domain.route_cost import RouteCost
+
+INF = float("inf")
+ACCEPT = 0.002  # threshold acceptance at the start, as a share of the best total
+
+
+@dataclass(frozen=True)
+class BatchOrder:
+    """What batching needs to know of an order."""
+
+    id: object
+    stops: tuple[Point, ...]
+    articles: int = 1
+    volume: float = 0.0  # litres
+    weight: float = 0.0  # kg
+    totes: int = 1  # cart slots it takes (a large order may fill several totes)
+
+
+@dataclass(frozen=True)
+class Cart:
+    totes: int = 1_000_000
+    articles: int = 1_000_000
+    volume: float = INF
+    weight: float = INF
+
+    def capacity(self) -> tuple[float, float, float, float]:
+        return (self.totes, self.articles, self.volume, self.weight)
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """Batches as indices into the input orders, with their optimal route lengths."""
+
+    batches: tuple[tuple[int, ...], ...]
+    distances: tuple[float, ...]
+    oversized: tuple[int, ...] = ()  # orders sent alone because no cart holds them
+    iterations: int = 0
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_distance(self) -> float:
+        return sum(self.distances)
+
+
+def _load(o: BatchOrder) -> tuple[float, float, float, float]:
+    return (o.totes, o.articles, o.volume, o.weight)
+
+
+def _fits(load: Sequence[float], add: Sequence[float], cap: Sequence[float]) -> bool:
+    return all(a + b <= c + 1e-9 for a, b, c in zip(load, add, cap, strict=True))
+
+
+def fcfs(orders: Sequence[BatchOrder], cart: Cart) -> list[list[int]]:
+    """First come, first served: fill a cart in order; oversized orders ride alone, last."""
+    cap = cart.capacity()
+    batches: list[list[int]] = []
+    alone: list[list[int]] = []
+    load = [0.0] * 4
+    current: list[int] = []
+    for i, o in enumerate(orders):
+        add = _load(o)
+        if not _fits([0.0] * 4, add, cap):
+            alone.append([i])
+            continue
+        if not _fits(load, add, cap):
+            batches.append(current)
+            current, load = [], [0.0] * 4
+        current.append(i)
+        load = [a + b for a, b in zip(load, add, strict=True)]
+    if current:
+        batches.append(current)
+    return batches + alone
+
+
+class _Search:
+    """Mutable batching state: members, keys, loads and costs per batch."""
+
+    def __init__(
+        self, cost: RouteCost, loads: list[tuple[float, ...]], cap: tuple, rng: random.Random
+    ) -> None:
+        self.rc = cost
+        # Only the capacities that bind are checked (the benchmark has one: articles).
+        dims = [k for k, c in enumerate(cap) if c < 1_000_000]
+        self.loads = [tuple(load[k] for k in dims) for load in loads]
+        self.cap = tuple(cap[k] for k in dims)
+        self.rng = rng
+        self.members: list[list[int]] = []
+        self.bkey: list[int] = []
+        self.bcost: list[float] = []
+        self.bload: list[tuple[float, ...]] = []
+        self.bcols: list[int] = []
+        self.where: dict[int, int] = {}
+        self.alone = [cost.of([i]) for i in range(len(loads))]
+        self.neighbours = 6  # batches tried for swaps, nearest by insertion cost
+
+    # -- bookkeeping -------------------------------------------------------------
+    def add_batch(self, members: list[int]) -> int:
+        b = len(self.members)
+        self.members.append([])
+        self.bkey.append(self.rc.depot_key)
+        self.bcols.append(0)
+        self.bcost.append(0.0)
+        self.bload.append(tuple(0.0 for _ in self.cap))
+        for i in members:
+            self._put(i, b)
+        self._refresh(b)
+        return b
+
+    def _put(self, i: int, b: int) -> None:
+        self.members[b].append(i)
+        self.where[i] = b
+        self.bload[b] = tuple(x + y for x, y in zip(self.bload[b], self.loads[i], strict=True))
+
+    def _take(self, i: int, b: int) -> None:
+        self.members[b].remove(i)
+        del self.where[i]
+        self.bload[b] = tuple(x - y for x, y in zip(self.bload[b], self.loads[i], strict=True))
+
+    def _refresh(self, b: int) -> None:
+        self.bkey[b] = self.rc.key_of(self.members[b])
+        cols = 0
+        for i in self.members[b]:
+            cols |= self.rc.columns[i]
+        self.bcols[b] = cols
+        self.bcost[b] = self.rc.cost(self.bkey[b]) if self.members[b] else 0.0
+
+    def move(self, i: int, b: int) -> None:
+        a = self.where[i]
+        self._take(i, a)
+        self._put(i, b)
+        self._refresh(a)
+        self._refresh(b)
+
+    def swap(self, i: int, j: int) -> None:
+        a, b = self.where[i], self.where[j]
+        self._take(i, a)
+        self._take(j, b)
+        self._put(i, b)
+        self._put(j, a)
+        self._refresh(a)
+        self._refresh(b)
+
+    def fits(self, b: int, add: tuple[float, ...], minus: tuple[float, ...] | None = None) -> bool:
+        load, cap = self.bload[b], self.cap
+        if len(cap) == 1:  # the common case (articles or totes only), kept quick
+            return load[0] + add[0] - (minus[0] if minus else 0.0) <= cap[0] + 1e-9
+        if minus is None:
+            return all(load[k] + add[k] <= cap[k] + 1e-9 for k in range(len(cap)))
+        return all(load[k] + add[k] - minus[k] <= cap[k] + 1e-9 for k in range(len(cap)))
+
+    def total(self) -> float:
+        return sum(self.bcost)
+
+    def snapshot(self) -> list[list[int]]:
+        return [list(m) for m in self.members if m]
+
+    def restore(self, batches: list[list[int]]) -> None:
+        self.members, self.bkey, self.bcost, self.bload, self.where = [], [], [], [], {}
+        self.bcols = []
+        for m in batches:
+            self.add_batch(list(m))
+
+    def compact(self) -> None:
+        self.restore(self.snapshot())
+
+    # -- pricing -------------------------------------------------------------------
+    def key_without(self, b: int, i: int) -> int:
+        return self.rc.key_of([m for m in self.members[b] if m != i])
+
+    def closeness(self, i: int, b: int) -> int:
+        """Cheap stand-in for the insertion cost: new pick positions, new aisles weighing
+        more. Only the nearest batches by it are priced exactly."""
+        rc = self.rc
+        return (rc.keys[i] & ~self.bkey[b]).bit_count() + 4 * (
+            rc.columns[i] & ~self.bcols[b]
+        ).bit_count()
+
+    def nearest(self, i: int, batches: list[int], k: int) -> list[int]:
+        return heapq.nsmallest(k, batches, key=lambda b: (self.closeness(i, b), b))
+
+    def insertion(self, i: int, b: int) -> float:
+        return self.rc.cost(self.bkey[b] | self.rc.keys[i]) - self.bcost[b]
+
+    # -- construction --------------------------------------------------------------
+    def seed_construct(self, order: list[int], window: int) -> None:
+        """Grow each batch from the farthest unassigned order by cheapest insertion,
+        looking at the next ``window`` unassigned orders (all of them for small waves)."""
+        alone = self.alone
+        left = list(order)
+        while left:
+            pool = left[:window]
+            seed = max(pool, key=lambda i: (alone[i], -i))
+            left.remove(seed)
+            b = self.add_batch([seed])
+            while True:
+                best, best_i = INF, -1
+                for i in left[:window]:
+                    if self.fits(b, self.loads[i]):
+                        c = self.insertion(i, b)
+                        if c < best:
+                            best, best_i = c, i
+                if best_i < 0:
+                    break
+                left.remove(best_i)
+                self._put(best_i, b)
+                self._refresh(b)
+
+    # -- local search --------------------------------------------------------------
+    def local_search(
+        self, focus: set[int] | None, deadline: float, clock: Callable[[], float]
+    ) -> None:
+        """Shift and swap moves to a local optimum (first improvement). With ``focus``,
+        only moves touching those batches are tried, then batches they changed."""
+        todo = set(range(len(self.members))) if focus is None else set(focus)
+        while todo:
+            if clock() > deadline:
+                return
+            a = min(todo)
+            todo.discard(a)
+            if self.members[a]:
+                todo |= self._improve_batch(a)
+
+    def _improve_batch(self, a: int) -> set[int]:
+        """Try to move each order of batch a elsewhere, or to swap it; first win counts."""
+        rc, eps = self.rc, 1e-9
+        live = [b for b in range(len(self.members)) if b != a and self.members[b]]
+        for i in list(self.members[a]):
+            rest = self.key_without(a, i)
+            c_rest = rc.cost(rest)
+            gain = self.bcost[a] - c_rest  # saved by taking i out of a
+            li, ki = self.loads[i], rc.keys[i]
+            near = self.nearest(i, live, self.neighbours)
+            for b in near:
+                if self.fits(b, li) and rc.cost(self.bkey[b] | ki) - self.bcost[b] < gain - eps:
+                    self.move(i, b)
+                    return {a, b}
+            for b in near:
+                pair = self.bcost[a] + self.bcost[b]
+                for j in self.members[b]:
+                    lj = self.loads[j]
+                    if not (self.fits(b, li, lj) and self.fits(a, lj, li)):
+                        continue
+                    new_b = rc.cost(self.key_without(b, j) | ki)
+                    if c_rest + new_b >= pair - eps:  # a without i is a lower bound for a + j
+                        continue
+                    if rc.cost(rest | rc.keys[j]) + new_b < pair - eps:
+                        self.swap(i, j)
+                        return {a, b}
+        return set()
+
+    # -- perturbation --------------------------------------------------------------
+    def ruin_recreate(self, k: int) -> set[int]:
+        """Take ``k`` orders out of a batch and its neighbours (by cheapest insertion of
+        a random member) and put them back where they cost least, with some noise."""
+        rng = self.rng
+        live = [b for b, m in enumerate(self.members) if m]
+        a = rng.choice(live)
+        near = self.nearest(rng.choice(self.members[a]), [b for b in live if b != a], 2)
+        pool = list(self.members[a]) + [i for b in near for i in self.members[b]]
+        rng.shuffle(pool)
+        out = pool[:k]
+        touched = set()
+        for i in out:
+            b = self.where[i]
+            self._take(i, b)
+            touched.add(b)
+        for b in touched:
+            self._refresh(b)
+        for i in out:
+            best, best_b = INF, -1
+            open_ = [b for b, m in enumerate(self.members) if m and self.fits(b, self.loads[i])]
+            for b in self.nearest(i, open_, self.neighbours):
+                if True:
+                    c = self.insertion(i, b) * (1 + 0.2 * rng.random())
+                    if c < best:
+                        best, best_b = c, b
+            if best_b < 0:
+                best_b = self.add_batch([i])
+            else:
+                self._put(i, best_b)
+                self._refresh(best_b)
+            touched.add(best_b)
+        return touched
+
+
+def plan_batches(
+    geo: Geometry,
+    orders: Sequence[BatchOrder],
+    cart: Cart,
+    *,
+    seed: int = 0,
+    time_budget_s: float = 1.0,
+    max_iterations: int | None = None,
+    window: int = 200,
+    cost: RouteCost | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> BatchPlan:
+    """Batches of orders for ``cart`` with a short total optimal route.
+
+    Stops after ``max_iterations`` perturbations or ``time_budget_s`` seconds,
+    whichever comes first; pass ``time_budget_s=float('inf')`` with an iteration cap
+    for a plan that does not depend on the machine's speed.
+    """
+    start = clock()
+    deadline = start + time_budget_s
+    rc = cost or RouteCost(geo, [o.stops for o in orders])
+    cap = cart.capacity()
+    loads = [_load(o) for o in orders]
+    oversized = [i for i, load in enumerate(loads) if not _fits([0.0] * 4, load, cap)]
+    normal = [i for i in range(len(orders)) if i not in set(oversized)]
+    rng = random.Random(seed)
+    s = _Search(rc, loads, cap, rng)
+    s.seed_construct(normal, window)
+    constructed = s.total()
+    s.local_search(None, deadline, clock)
+    s.compact()
+    best, best_cost = s.snapshot(), s.total()
+    current = best_cost
+    iterations = 0
+    while (max_iterations is None or iterations < max_iterations) and len(best) > 1:
+        if clock() > deadline:
+            break
+        iterations += 1
+        saved = s.snapshot()
+        touched = s.ruin_recreate(rng.randint(2, 6))
+        s.local_search(touched, deadline, clock)
+        total = s.total()
+        # Threshold acceptance: a slightly worse plan may be kept early on, less so later.
+        progress = max(
+            iterations / max_iterations if max_iterations else 0.0,
+            (clock() - start) / time_budget_s if time_budget_s < INF else 0.0,
+        )
+        threshold = ACCEPT * best_cost * max(0.0, 1.0 - progress)
+        if total < current + threshold - 1e-9 or (total < current + 1e-9 and rng.random() < 0.5):
+            current = total
+            s.compact()
+            if total < best_cost - 1e-9:
+                best, best_cost = s.snapshot(), total
+        else:
+            s.restore(saved)
+    batches = [tuple(sorted(m)) for m in best] + [(i,) for i in oversized]
+    batches.sort()
+    return BatchPlan(
+        tuple(batches),
+        tuple(rc.of(list(m)) for m in batches),
+        tuple(oversized),
+        iterations,
+        {
+            "construction": constructed,
+            "seconds": clock() - start,
+            "evaluations": rc.evaluations,
+        },
+    )
