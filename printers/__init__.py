@@ -36,7 +36,7 @@ from printers.labels import (
     tote_label,
 )
 from printers.model import GS1_128, QR, Box, Code128, DataMatrix, Image, Label, Line, Text, mm
-from printers.printer import Printer, open_printer, print_label
+from printers.printer import Printer, open_printer, print_label, print_label_async
 from printers.status import PrinterStatus
 from printers.zpl import render_zpl
 
@@ -45,7 +45,8 @@ __all__ = [
     "Image", "Label", "Line", "LocationLabelData", "PalletLabelData", "Printer", "PrinterError",
     "PrinterFault", "PrinterProtocolError", "PrinterSilent", "PrinterStatus", "PrinterTimeout",
     "PrinterUnreachable", "ProductLabelData", "QR", "Text", "ToteLabelData", "carrier_label",
-    "location_label", "mm", "open_printer", "pallet_label", "print_label", "product_label",
+    "location_label", "mm", "open_printer", "pallet_label", "print_label", "print_label_async",
+    "product_label",
     "render_carrier_label", "render_location_label", "render_pallet_label",
     "render_product_label", "render_tote_label", "render_zpl", "tote_label",
 ]  # fmt: skip

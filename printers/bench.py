@@ -1,6 +1,6 @@
 """Benchmark: carrier labels rendered to ZPL per second, and delivered to the simulator.
 
-    python -m printers.bench --json PATH
+python -m printers.bench --json PATH
 """
 
 from __future__ import annotations

@@ -113,4 +113,3 @@ def is_valid_s10(code: str) -> bool:
     """True for a well-formed UPU S10 identifier with its right check digit."""
     m = re.fullmatch(r"[A-Z]{2}(\d{8})(\d)[A-Z]{2}", code.upper())
     return bool(m) and s10_check_digit(m.group(1)) == m.group(2)
-

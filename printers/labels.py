@@ -301,4 +301,3 @@ def render_product_label(data: ProductLabelData, dpi: int = 203) -> bytes:
 def render_pallet_label(data: PalletLabelData, dpi: int = 203) -> bytes:
     """ZPL of a pallet SSCC label."""
     return render_zpl(pallet_label(data), dpi)
-

@@ -92,8 +92,12 @@ class _Painter:
                 self.draw.rectangle([x0 + i * m, y0, x0 + (i + 1) * m - 1, y0 + h - 1], fill=0)
         if e.hri:
             hri = Text(
-                e.x, e.y + e.height + HRI_GAP, e.hri_text, HRI_HEIGHT,
-                width=round(len(modules) * m / self.f), align="center",
+                e.x,
+                e.y + e.height + HRI_GAP,
+                e.hri_text,
+                HRI_HEIGHT,
+                width=round(len(modules) * m / self.f),
+                align="center",
             )
             self.text(hri)
 

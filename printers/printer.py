@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from printers.errors import PrinterFault, PrinterProtocolError, PrinterSilent, PrinterTimeout
@@ -36,7 +37,9 @@ class Printer:
         try:
             raw = self.transport.read_until(hs_complete, self.status_timeout)
         except PrinterTimeout as exc:
-            # Zebra firmware stays mute when out of media or with the head open.
+            # Zebra firmware stays mute when out of media or with the head open. Drop the
+            # connection too: a late answer must not be read as the next query's.
+            self.transport.close()
             raise PrinterSilent(self.url, self.status_timeout) from exc
         try:
             return parse_host_status(raw)
@@ -91,3 +94,10 @@ def print_label(
     """One-shot: open the printer at ``url``, print ``zpl`` (checked), close."""
     with open_printer(url, timeout=timeout) as printer:
         return printer.print(zpl, check=check)
+
+
+async def print_label_async(
+    url: str, zpl: bytes, check: bool = True, timeout: float = 10.0
+) -> PrinterStatus | None:
+    """``print_label`` for async callers (the server): the blocking I/O runs in a thread."""
+    return await asyncio.to_thread(print_label, url, zpl, check, timeout)

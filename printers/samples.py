@@ -55,8 +55,11 @@ CARRIER_DOMESTIC = CarrierLabelData(
 TOTE = ToteLabelData("T-00042", zone="Cart 3 slot 2")
 LOCATION = LocationLabelData("A-01-03-B", "47", "Pick face")
 PRODUCT = ProductLabelData(
-    gtin="4006381333931", name="Organic Green Tea — 20 bags", sku="TEA-GRN-20",
-    lot="L2026_11", expiry=date(2027, 6, 30),
+    gtin="4006381333931",
+    name="Organic Green Tea — 20 bags",
+    sku="TEA-GRN-20",
+    lot="L2026_11",
+    expiry=date(2027, 6, 30),
 )
 PALLET = PalletLabelData(
     sscc=sscc(1, "3012345", 9876543),

@@ -263,7 +263,8 @@ class PrinterSimulator:
         writer.write(
             f"HTTP/1.1 {code} {'OK' if code == 200 else 'Bad Request'}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-            "Connection: close\r\n\r\n".encode() + data
+            "Connection: close\r\n\r\n".encode()
+            + data
         )
         with contextlib.suppress(ConnectionError):
             await writer.drain()
@@ -277,8 +278,9 @@ class PrinterSimulator:
         if method == "POST":
             if path[0] == "fault" and len(path) == 2:
                 silent = query.get("silent")
-                self.set_fault(path[1], query.get("on", "1") != "0",
-                               None if silent is None else silent == "1")
+                self.set_fault(
+                    path[1], query.get("on", "1") != "0", None if silent is None else silent == "1"
+                )
             elif path == ["clear"]:
                 self.clear()
             elif path == ["slow"]:
@@ -315,7 +317,9 @@ def _preview(zpl_path: Path) -> None:
         return
     result = subprocess.run(
         ["node", str(script), str(zpl_path.with_suffix(""))],
-        input=zpl_path.read_bytes(), capture_output=True, timeout=60,
+        input=zpl_path.read_bytes(),
+        capture_output=True,
+        timeout=60,
     )
     if result.returncode != 0:
         log.warning("preview of %s failed: %s", zpl_path, result.stderr.decode()[-300:])

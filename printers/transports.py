@@ -202,7 +202,9 @@ class SerialTransport(Transport):
 
             try:
                 self._serial = serial.serial_for_url(
-                    self.port, baudrate=self.baudrate, timeout=0.05,
+                    self.port,
+                    baudrate=self.baudrate,
+                    timeout=0.05,
                     write_timeout=self.write_timeout,
                 )
             except (serial.SerialException, OSError, ValueError) as exc:
@@ -262,8 +264,11 @@ class CupsTransport(Transport):
     def _check_queue(self) -> None:
         try:
             result = subprocess.run(
-                ["lpstat", "-p", self.queue], capture_output=True, text=True,
-                timeout=self.timeout, env={**os.environ, "LANG": "C"},
+                ["lpstat", "-p", self.queue],
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                env={**os.environ, "LANG": "C"},
             )
         except FileNotFoundError as exc:
             raise PrinterUnreachable(self.url, "CUPS is not installed (no lpstat)") from exc
@@ -308,7 +313,8 @@ class _CheckedZebra(_zebra_class()):  # type: ignore[misc]
     def _output_unix(self, commands: bytes) -> None:
         process = subprocess.Popen(
             ["lpr", f"-P{self.queue}", "-oraw"],
-            stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         _, err = process.communicate(commands, timeout=30)
         self.returncode = process.returncode

@@ -35,7 +35,9 @@ def zebrash_render(jobs: list[tuple[bytes, Path, Label, int]]) -> list[list[Path
     ]
     result = subprocess.run(
         ["node", str(ORACLE / "render.js"), "--batch"],
-        input=json.dumps(payload).encode(), capture_output=True, timeout=120,
+        input=json.dumps(payload).encode(),
+        capture_output=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     return [[Path(p) for p in files] for files in json.loads(result.stdout)]
@@ -49,7 +51,8 @@ def pdf_pages(pdf: bytes, folder: Path, dpi: int = 200) -> list[Path]:
     src.write_bytes(pdf)
     subprocess.run(
         ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(src), str(folder / "page")],
-        check=True, timeout=120,
+        check=True,
+        timeout=120,
     )
     return sorted(folder.glob("page*.png"))
 

@@ -84,7 +84,7 @@ def test_control_characters_are_refused_rather_than_printed_wrongly():
 
 def test_gs1_data_puts_fnc1_first_and_after_variable_length_fields_only():
     data = gs1_data([("01", "04006381333931"), ("10", "LOT1"), ("21", "S9"), ("17", "270630")])
-    assert data == f"{FNC1}0104006381333931" f"10LOT1{FNC1}" f"21S9{FNC1}" "17270630"
+    assert data == f"{FNC1}010400638133393110LOT1{FNC1}21S9{FNC1}17270630"
     assert encode(data).zpl_data.startswith(">;>801")
 
 

@@ -36,5 +36,3 @@ def test_the_preview_draws_the_same_bars_as_the_zpl_symbol():
     # Starts and ends with a bar: the dark run spans exactly modules x module width.
     assert dark[0] == 0
     assert dark[-1] + 1 == encode(barcode.data).modules * barcode.module
-
-

@@ -29,12 +29,24 @@ def test_the_three_hs_frames_are_parsed_field_by_field():
 
 def test_every_fault_flag_is_named():
     status = PrinterStatus(
-        paper_out=True, paused=True, buffer_full=True, head_open=True, ribbon_out=True,
-        over_temperature=True, under_temperature=True, corrupt_ram=True,
+        paper_out=True,
+        paused=True,
+        buffer_full=True,
+        head_open=True,
+        ribbon_out=True,
+        over_temperature=True,
+        under_temperature=True,
+        corrupt_ram=True,
     )
     assert parse_host_status(format_host_status(status)).faults == [
-        "paper out", "head open", "ribbon out", "paused", "buffer full",
-        "over temperature", "under temperature", "corrupt RAM",
+        "paper out",
+        "head open",
+        "ribbon out",
+        "paused",
+        "buffer full",
+        "over temperature",
+        "under temperature",
+        "corrupt RAM",
     ]
 
 

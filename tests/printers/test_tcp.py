@@ -130,3 +130,21 @@ def test_a_closed_port_is_an_unreachable_printer():
         port = s.getsockname()[1]  # bound but not listening: connection refused
         with pytest.raises(PrinterUnreachable, match=f"tcp://127.0.0.1:{port}"):
             print_label(f"tcp://127.0.0.1:{port}", LABEL)
+
+
+async def test_async_callers_print_through_a_thread(simulator):
+    from printers.printer import print_label_async
+
+    status = await print_label_async(simulator.url, LABEL)
+    assert status is not None and status.ready
+    assert simulator.wait_for_labels(1) == [LABEL.rstrip(b"\n")]
+
+
+def test_after_a_silent_status_the_next_job_uses_a_fresh_connection(simulator):
+    simulator.set_fault("paper_out", silent=True)
+    with open_printer(simulator.url, status_timeout=0.2) as printer:
+        with pytest.raises(PrinterSilent):
+            printer.status()
+        simulator.clear()  # the late answer to the first ~HS would be stale now
+        assert printer.print(LABEL) is not None
+    assert simulator.connections == 2
