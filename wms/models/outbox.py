@@ -37,3 +37,8 @@ class Outbox(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = created_at_field()
     sent_at: datetime | None = timestamp_field()
+
+
+PENDING = text("status = 'pending'")
+"""The partial index's predicate, as a literal: PostgreSQL matches ON CONFLICT ... WHERE
+against the index only when the predicate is the same expression, not a bound parameter."""

@@ -18,6 +18,7 @@ from wms.models import (
     ProductAvailability,
     SalesOrder,
 )
+from wms.models.outbox import PENDING
 from wms.services.sql import upsert
 
 PA = ProductAvailability.__table__
@@ -212,7 +213,7 @@ async def push_sellable(s: AsyncSession, product_ids: Iterable[int]) -> int:
     stmt = upsert(s, table).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["dedupe_key"],
-        index_where=table.c.status == "pending",
+        index_where=PENDING,
         set_={"payload": stmt.excluded.payload, "event_id": stmt.excluded.event_id},
     )
     await s.execute(stmt)

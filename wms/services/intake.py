@@ -11,6 +11,7 @@ from wms.channels.events import EventKind, WebhookEvent
 from wms.db import Database
 from wms.models import InboundEvent, Outbox
 from wms.services import orders
+from wms.models.outbox import PENDING
 from wms.services.sql import upsert
 
 
@@ -72,7 +73,7 @@ async def _queue_fetch(
         )
         await s.execute(
             stmt.on_conflict_do_nothing(
-                index_elements=["dedupe_key"], index_where=table.c.status == "pending"
+                index_elements=["dedupe_key"], index_where=PENDING
             )
         )
     return {"status": "accepted", "order_external_id": event.external_order_id}
