@@ -1,0 +1,1 @@
+"""wms-terminal: the scanner client for pickers, packers and receivers (Textual)."""

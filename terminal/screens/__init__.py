@@ -1,0 +1,1 @@
+"""One Screen per flow: login, menu, pick, pack, receive, move, count, lookup, error."""

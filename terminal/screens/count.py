@@ -1,0 +1,13 @@
+"""Count flow (placeholder)."""
+
+from __future__ import annotations
+
+from terminal.screens.base import FlowScreen
+
+
+class CountScreen(FlowScreen):
+    """Not built yet."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.say("Count", "NOT READY", "F4: back")

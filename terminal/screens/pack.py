@@ -1,0 +1,13 @@
+"""Pack flow (placeholder)."""
+
+from __future__ import annotations
+
+from terminal.screens.base import FlowScreen
+
+
+class PackScreen(FlowScreen):
+    """Not built yet."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.say("Pack", "NOT READY", "F4: back")

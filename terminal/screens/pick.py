@@ -1,0 +1,417 @@
+"""Pick a cart batch: bind totes, then stop by stop (location, item, quantity, tote), then drop.
+
+Every scan is checked locally against the batch fetched at the start, so a good scan advances
+at once and a wrong one is caught even offline; each finished stop becomes one journaled
+`confirm` (or `short`/`skip`), sent when the server can be reached.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Digits
+
+from terminal import scans
+from terminal.client import ApiError, Offline
+from terminal.screens.base import FlowScreen
+from terminal.widgets.panels import Banner, Hint
+
+TODO = ("open", "skipped")
+BOUNDARY = ("bind", "location", "drop", "done", "idle")  # no half-scanned stop on screen
+
+
+def is_qty(code: str) -> bool:
+    """Typed quantities are short; barcodes (also all digits) are long."""
+    return code.isdigit() and len(code) <= 6
+
+
+def short(text: str, width: int = 20) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class PickScreen(FlowScreen):
+    """The picker's whole batch on one screen whose content follows the step."""
+
+    KEYS = "F2 Short F3 Skip F4 Back F5 Pause"
+    HELP = "Go to the location, scan it (or type its check code), scan the item, scan the tote."
+    BINDINGS = [
+        Binding("f2", "short", "Short", priority=True),
+        Binding("f3", "skip", "Skip", priority=True),
+        Binding("f5", "pause", "Pause", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batch: dict[str, Any] | None = None
+        self.step = "idle"
+        self.slot: dict[str, Any] | None = None
+        self.stop: dict[str, Any] | None = None
+        self.location_scan = ""
+        self.item_scan = ""
+        self.count = 0
+        self.found = 0
+
+    def body(self) -> ComposeResult:
+        yield Hint("", id="step")
+        yield Banner("", id="banner")
+        yield Digits("", id="digits")
+        yield Hint("", id="info")
+
+    async def on_mount(self) -> None:
+        super().on_mount()
+        assert self.terminal.journal is not None
+        cached = await self.terminal.journal.get("batch")
+        if cached and json.loads(cached).get("status") != "done":
+            await self.begin(json.loads(cached))
+        else:
+            self.fetch_next()
+
+    # -- getting a batch ------------------------------------------------------
+    @work(exclusive=True, group="fetch")
+    async def fetch_next(self) -> None:
+        self.say_big("Pick", "GETTING WORK", "", "")
+        try:
+            batch = await self.terminal.client.next_batch()
+        except Offline:
+            self.terminal.note_offline(True)
+            self.say_big("Pick", "OFFLINE", "", "No batch: try again when online (Enter)")
+            return
+        except ApiError as err:
+            self.say_big("Pick", err.title.upper(), "", "Enter: ask again  F4: menu")
+            return
+        self.terminal.note_offline(False)
+        await self.begin(batch)
+
+    @work(exclusive=True, group="fetch")
+    async def resync(self) -> None:
+        """After a rejected step the local copy is wrong: take the server's batch."""
+        if self.batch is None:
+            return
+        try:
+            batch = await self.terminal.client.batch(int(self.batch["id"]))
+        except (Offline, ApiError):
+            return
+        await self.begin(batch)
+
+    async def begin(self, batch: dict[str, Any]) -> None:
+        self.batch = batch
+        if batch.get("status") == "paused":
+            batch["status"] = "picking"
+            await self.terminal.submit(f"/picking/batches/{batch['id']}/resume", {}, "Resume")
+        await self.save()
+        self.next_action()
+
+    async def save(self) -> None:
+        # The batch with local progress is kept in the journal DB: a restart offline resumes it.
+        assert self.terminal.journal is not None and self.batch is not None
+        await self.terminal.journal.put("batch", json.dumps(self.batch))
+
+    # -- what comes next ------------------------------------------------------------
+    def todo(self) -> list[dict[str, Any]]:
+        assert self.batch is not None
+        return [s for s in self.batch["stops"] if s["status"] in TODO]
+
+    def next_action(self) -> None:
+        assert self.batch is not None
+        self.location_scan = self.item_scan = ""
+        self.count = self.found = 0
+        self.slot = self.stop = None
+        if self.batch.get("status") == "done":
+            self.step = "done"
+            self.render_step()
+            return
+        used = {s["slot"] for s in self.batch["stops"] if s.get("slot") is not None}
+        for slot in self.batch["slots"]:
+            if slot.get("tote") is None and slot["slot"] in used:
+                self.step, self.slot = "bind", slot
+                self.render_step()
+                return
+        todo = self.todo()
+        if todo:
+            self.step, self.stop = "location", todo[0]
+        else:
+            self.step = "drop"
+        self.render_step()
+
+    def remaining(self) -> int:
+        assert self.stop is not None
+        return int(self.stop["qty"]) - int(self.stop.get("picked") or 0)
+
+    def tote_of(self, stop: dict[str, Any]) -> str | None:
+        assert self.batch is not None
+        for slot in self.batch["slots"]:
+            if slot["slot"] == stop.get("slot"):
+                return slot.get("tote")
+        return None
+
+    def say_big(self, step: str, banner: str, digits: str, info: str) -> None:
+        self.say(step, banner, info)
+        self.query_one("#digits", Digits).update(digits)
+
+    def render_step(self) -> None:
+        assert self.batch is not None
+        stop, step = self.stop, self.step
+        done = sum(1 for s in self.batch["stops"] if s["status"] not in TODO)
+        where = f"Stop {done + 1}/{len(self.batch['stops'])}"
+        if step == "bind":
+            assert self.slot is not None
+            self.say_big(
+                f"Slot {self.slot['slot']} {self.slot.get('order_ref') or ''}",
+                "SCAN TOTE",
+                str(self.slot["slot"]),
+                "for this cart slot",
+            )
+        elif step == "drop":
+            self.say_big("All picked", f"DROP {self.batch['drop_location']}", "", "Scan drop loc")
+        elif step == "done":
+            self.say_big("Batch done", "DONE", "", "Enter: next batch")
+        elif stop is None:
+            return
+        elif step == "location":
+            self.say_big(f"{where} Go to", stop["location"], stop.get("check_code") or "",
+                         "Scan loc or check code")
+        elif step == "item":
+            self.say_big(f"{where} Pick", short(stop["name"] or stop["sku"]),
+                         str(self.remaining()), f"{stop['sku']} scan item")
+        elif step == "qty":
+            self.say_big(f"Qty {self.count}/{self.remaining()}", "SCAN OR TYPE QTY",
+                         str(self.remaining()), "Enter = all")
+        elif step == "tote":
+            tote = self.tote_of(stop) or "?"
+            self.say_big(f"Put {self.count} in", f"TOTE {tote}", str(stop.get("slot") or ""),
+                         "Scan the tote")
+        elif step == "short_qty":
+            self.say_big("Short pick", "FOUND HOW MANY?", str(self.remaining()), "Type, Enter")
+        elif step == "short_item":
+            self.say_big("Short pick", "SCAN ITEM", str(self.found), short(stop["name"]))
+        elif step == "short_tote":
+            self.say_big("Short pick", f"TOTE {self.tote_of(stop)}", str(stop.get("slot") or ""),
+                         "Scan the tote")
+
+    # -- scans ---------------------------------------------------------------------
+    def wrong(self, problem: scans.Problem) -> None:
+        self.problem(problem.title, problem.expected)
+
+    async def handle_scan(self, code: str) -> None:
+        handler = getattr(self, f"scan_{self.step}", None)
+        if handler is not None:
+            await handler(code)
+
+    async def scan_idle(self, code: str) -> None:
+        self.fetch_next()
+
+    async def scan_done(self, code: str) -> None:
+        assert self.terminal.journal is not None
+        await self.terminal.journal.forget("batch")
+        self.batch = None
+        self.step = "idle"
+        self.fetch_next()
+
+    async def scan_bind(self, code: str) -> None:
+        assert self.batch is not None and self.slot is not None
+        if not code:
+            return
+        taken = [s for s in self.batch["slots"] if (s.get("tote") or "").upper() == code.upper()]
+        if taken:
+            self.problem("Tote in use", "", f"already on slot {taken[0]['slot']}")
+            return
+        self.slot["tote"] = code
+        for stop in self.batch["stops"]:
+            if stop.get("slot") == self.slot["slot"]:
+                stop["tote"] = code
+        body = {"slot": self.slot["slot"], "tote": code}
+        await self.terminal.submit(
+            f"/picking/batches/{self.batch['id']}/totes", body, f"Tote {code} slot {body['slot']}"
+        )
+        await self.save()
+        self.next_action()
+
+    async def scan_location(self, code: str) -> None:
+        assert self.stop is not None
+        if problem := scans.check_location(code, self.stop):
+            self.wrong(problem)
+            return
+        self.location_scan = code
+        self.step = "item"
+        self.render_step()
+
+    async def scan_item(self, code: str) -> None:
+        assert self.stop is not None
+        if problem := scans.check_item(code, self.stop):
+            self.wrong(problem)
+            return
+        self.item_scan = code
+        self.count = 1
+        self.step = "qty" if self.remaining() > 1 else self.after_qty()
+        self.render_step()
+
+    def after_qty(self) -> str:
+        assert self.stop is not None
+        return "tote" if self.stop.get("slot") is not None else "confirm"
+
+    async def scan_qty(self, code: str) -> None:
+        assert self.stop is not None
+        if code and not is_qty(code):  # another scan of the item counts one more
+            if problem := scans.check_item(code, self.stop):
+                self.wrong(problem)
+                return
+            if self.count + 1 > self.remaining():
+                self.wrong(scans.Problem("too_many", "Too many", str(self.remaining())))
+                return
+            self.count += 1
+            if self.count < self.remaining():
+                self.render_step()
+                return
+        elif code:
+            qty, problem = scans.check_qty(code, self.remaining())
+            if problem:
+                self.wrong(problem)
+                return
+            assert qty is not None
+            self.count = qty
+        else:
+            self.count = self.remaining()
+        self.step = self.after_qty()
+        if self.step == "confirm":
+            await self.confirm(None)
+        else:
+            self.render_step()
+
+    async def scan_tote(self, code: str) -> None:
+        assert self.stop is not None
+        if problem := scans.check_tote(code, self.tote_of(self.stop)):
+            self.wrong(problem)
+            return
+        await self.confirm(code)
+
+    async def confirm(self, tote_scan: str | None) -> None:
+        assert self.stop is not None and self.batch is not None
+        stop, qty = self.stop, self.count
+        body = {"location": self.location_scan, "item": self.item_scan, "qty": qty,
+                "tote": tote_scan}
+        # Local progress first, so the next stop shows without waiting for the network.
+        stop["picked"] = int(stop.get("picked") or 0) + qty
+        if stop["picked"] >= stop["qty"]:
+            stop["status"] = "done"
+        self.batch["status"] = "picking"
+        await self.terminal.submit(
+            f"/picking/tasks/{stop['task_id']}/confirm", body, f"Pick {qty} {stop['sku']}"
+        )
+        await self.save()
+        self.next_action()
+
+    # -- short pick ----------------------------------------------------------------
+    def action_short(self) -> None:
+        if self.stop is None or self.step not in ("location", "item", "qty", "tote"):
+            return
+        self.step = "short_qty"
+        self.render_step()
+
+    async def scan_short_qty(self, code: str) -> None:
+        assert self.stop is not None
+        if not code.isdigit() or int(code) >= self.remaining():
+            self.wrong(scans.Problem("bad_qty", "Less than asked", f"0-{self.remaining() - 1}"))
+            return
+        self.found = int(code)
+        if self.found and not self.item_scan:
+            self.step = "short_item"
+        elif self.found and self.stop.get("slot") is not None:
+            self.step = "short_tote"
+        else:
+            await self.send_short(None)
+            return
+        self.render_step()
+
+    async def scan_short_item(self, code: str) -> None:
+        assert self.stop is not None
+        if problem := scans.check_item(code, self.stop):
+            self.wrong(problem)
+            return
+        self.item_scan = code
+        if self.stop.get("slot") is not None:
+            self.step = "short_tote"
+            self.render_step()
+        else:
+            await self.send_short(None)
+
+    async def scan_short_tote(self, code: str) -> None:
+        assert self.stop is not None
+        if problem := scans.check_tote(code, self.tote_of(self.stop)):
+            self.wrong(problem)
+            return
+        await self.send_short(code)
+
+    async def send_short(self, tote_scan: str | None) -> None:
+        assert self.stop is not None
+        stop = self.stop
+        body = {"found": self.found, "item": self.item_scan or None,
+                "tote": tote_scan if self.found else None}
+        stop["picked"] = int(stop.get("picked") or 0) + self.found
+        stop["status"] = "short"
+        await self.terminal.submit(
+            f"/picking/tasks/{stop['task_id']}/short", body, f"Short {stop['sku']}"
+        )
+        await self.save()
+        self.next_action()
+
+    # -- skip, pause, drop, back -----------------------------------------------------
+    async def action_skip(self) -> None:
+        if self.stop is None or self.batch is None or self.step not in ("location", "item"):
+            return
+        stop = self.stop
+        self.batch["stops"].remove(stop)
+        self.batch["stops"].append(stop)  # as the server does: the stop goes to the end
+        stop["status"] = "skipped"
+        await self.terminal.submit(f"/picking/tasks/{stop['task_id']}/skip", {}, "Skip")
+        await self.save()
+        self.next_action()
+
+    async def action_pause(self) -> None:
+        if self.batch is None or self.step in ("done", "idle"):
+            return
+        self.batch["status"] = "paused"
+        await self.terminal.submit(f"/picking/batches/{self.batch['id']}/pause", {}, "Pause")
+        await self.save()
+        self.dismiss(None)
+
+    async def scan_drop(self, code: str) -> None:
+        assert self.batch is not None
+        if code.strip().upper() != str(self.batch["drop_location"]).upper():
+            self.wrong(scans.Problem("wrong_location", "Wrong location",
+                                     str(self.batch["drop_location"])))
+            return
+        self.batch["status"] = "done"
+        await self.terminal.submit(
+            f"/picking/batches/{self.batch['id']}/finish", {"drop": code}, "Finish batch"
+        )
+        await self.save()
+        self.next_action()
+
+    def action_back(self) -> None:
+        back = {"item": "location", "qty": "item", "tote": "item", "short_qty": "location",
+                "short_item": "location", "short_tote": "location"}
+        if self.step in back:
+            self.step = back[self.step]
+            if self.step == "location":
+                self.location_scan = ""
+            self.item_scan = "" if self.step in ("location", "item") else self.item_scan
+            self.count = 0
+            self.render_step()
+        else:
+            self.dismiss(None)
+
+    # -- answers from the server -------------------------------------------------------
+    def journal_flushed(self, answers: list[Any], rejected: bool) -> None:
+        if self.batch is None or self.terminal.waiting:
+            return  # local progress is ahead of any answer still in flight
+        if rejected:
+            self.resync()
+            return
+        views = [a for a in answers if isinstance(a, dict) and a.get("id") == self.batch["id"]
+                 and "stops" in a]
+        if views and self.step in BOUNDARY:
+            self.run_worker(self.begin(views[-1]), group="adopt")

@@ -1,0 +1,13 @@
+"""Receive flow (placeholder)."""
+
+from __future__ import annotations
+
+from terminal.screens.base import FlowScreen
+
+
+class ReceiveScreen(FlowScreen):
+    """Not built yet."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.say("Receive", "NOT READY", "F4: back")

@@ -1,0 +1,76 @@
+"""Fixtures for driving the real terminal app headlessly against a fake or a real floor API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from terminal.app import TerminalApp
+from terminal.config import Settings
+from terminal.widgets.scan_input import ScanInput
+from tests.terminal.fake_floor import FakeServer
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeServer]:
+    server = FakeServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(fake: FakeServer, tmp_path: Path) -> Settings:
+    return Settings(server=fake.url, journal=tmp_path / "journal.sqlite", timeout_s=1.0)
+
+
+async def scan(pilot: Pilot, code: str) -> None:
+    """What a keyboard-wedge scanner does: the code lands in the input line, then Enter.
+
+    The text is inserted at once (pressing each key through Pilot costs ~0.1 s a key);
+    `type_keys` below really presses them, for the tests about the keyboard itself.
+    """
+    focused = pilot.app.focused
+    if isinstance(focused, ScanInput):
+        focused.insert_text_at_cursor(code)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def type_keys(pilot: Pilot, code: str) -> None:
+    await pilot.press(*code, "enter")
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot, rounds: int = 2) -> None:
+    # Handlers await the journal; give the message queue a couple of turns to drain.
+    for _ in range(rounds):
+        await pilot.pause()
+
+
+async def wait_for(pilot: Pilot, predicate: object, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():  # type: ignore[operator]
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.02)
+
+
+async def log_in(pilot: Pilot, badge: str = "B1001", pin: str = "1234") -> None:
+    await scan(pilot, badge)
+    await scan(pilot, pin)
+    app = pilot.app
+    await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+
+
+def screen_text(app: TerminalApp) -> str:
+    """The screen as plain text, one line per row (what a tmux capture shows)."""
+    lines = []
+    for y in range(app.size.height):
+        strip = app.screen._compositor.render_strips()[y]  # noqa: SLF001 - no public per-row text
+        lines.append(strip.text.rstrip())
+    return "\n".join(lines)
