@@ -87,11 +87,11 @@ async def picked_order(
     line_refs: tuple[str, ...] = (),
 ) -> int:
     """An order taken in, allocated and picked to STAGE-01 through the ledger (as picking does)."""
-    external = f"T-{uuid.uuid4().hex[:12]}"
+    external = str(10**12 + uuid.uuid4().int % 10**12)  # digits: every channel's id format
     order = OrderIn(
         channel_kind=ChannelKind.OWN,
         external_id=external,
-        reference=f"#T{next(_numbers):04d}-{external[-4:]}",
+        reference=f"#T{next(_numbers):04d}-{external[-5:]}",
         status=OrderStatus.READY,
         currency="USD",
         lines=tuple(
@@ -193,3 +193,28 @@ def wait_job(client: httpx.Client, job_id: int, *statuses: str, timeout: float =
         if job["status"] in statuses or time.monotonic() > deadline:
             return job
         time.sleep(0.02)
+
+
+def pack(
+    client: httpx.Client,
+    order_id: int,
+    scans: list[str],
+    *,
+    station: str = "PACK-01",
+    carton: str = "BOX-S",
+    weight: int | None = 700,
+    start: bool = True,
+) -> dict:
+    """Start (optionally), verify `scans`, close one parcel; the parcel close's JSON answer."""
+    if start:
+        r = client.post("/api/v1/packing/start", json={"station": station, "scan": str(order_id)},
+                        headers=api.idem())  # fmt: skip
+        assert r.status_code == 200, r.text
+    for scan in scans:
+        r = client.post(f"/api/v1/packing/orders/{order_id}/verify", json={"scan": scan},
+                        headers=api.idem())  # fmt: skip
+        assert r.status_code == 200, r.text
+    r = client.post(f"/api/v1/packing/orders/{order_id}/parcels",
+                    json={"carton": carton, "weight_g": weight}, headers=api.idem())  # fmt: skip
+    assert r.status_code == 201, r.text
+    return r.json()

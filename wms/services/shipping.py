@@ -16,6 +16,7 @@ from wms.channels.shopify_fulfillment import (
     build_fulfillment_orders_request,
     fulfillable_order_ids,
 )
+from wms.db import Database
 from wms.domain.orders import ChannelKind, OrderStatus
 from wms.domain.scans import classify
 from wms.errors import Conflict, NotFound, WmsError
@@ -405,3 +406,42 @@ async def deliver_tracking_push(
 
 
 OUTBOX_HANDLERS = {"tracking_push": deliver_tracking_push, "print": printing.deliver_print}
+
+
+# -- transactions (what the API calls) ---------------------------------------------------------
+
+
+async def open_manifest_for(db: Database, carrier: str, user_id: int | None) -> dict[str, Any]:
+    async with db.write() as s:
+        return await manifest_view(s, await open_manifest(s, carrier, user_id))
+
+
+async def get_manifest(db: Database, manifest_id: int) -> dict[str, Any]:
+    async with db.read() as s:
+        return await manifest_view(s, await manifest_in(s, manifest_id))
+
+
+async def scan_onto_manifest(
+    db: Database, manifest_id: int, scan: str, user_id: int | None
+) -> dict[str, Any]:
+    async with db.write() as s:
+        manifest, parcel = await hand_over(s, manifest_id, scan, user_id)
+        order = await s.get(SalesOrder, parcel.order_id)
+        return {
+            "parcel": await parcel_view(s, parcel),
+            "order_status": order.status if order else None,
+            "manifest": await manifest_view(s, manifest),
+        }
+
+
+async def close_manifest_by_id(db: Database, manifest_id: int) -> dict[str, Any]:
+    async with db.write() as s:
+        return await manifest_view(s, await close_manifest(s, manifest_id))
+
+
+async def get_parcel(db: Database, parcel_id: int) -> dict[str, Any]:
+    async with db.read() as s:
+        parcel = await s.get(Parcel, parcel_id)
+        if parcel is None:
+            raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {parcel_id}")
+        return await parcel_view(s, parcel)
