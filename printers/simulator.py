@@ -70,6 +70,7 @@ class PrinterSimulator:
         self._control: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._previews: set[asyncio.Future] = set()
         self.port = 0
         self.control_port = 0
 
@@ -130,7 +131,13 @@ class PrinterSimulator:
             path = self.store / f"{len(self.labels):06d}.zpl"
             path.write_bytes(label)
             if self.preview:
-                _preview(path)
+                # Rendering takes a second or more: never stall the printer's loop on it.
+                try:
+                    future = asyncio.get_running_loop().run_in_executor(None, _preview, path)
+                    self._previews.add(future)
+                    future.add_done_callback(self._previews.discard)
+                except RuntimeError:  # called from outside the loop
+                    _preview(path)
 
     # -- serving --------------------------------------------------------------
     async def start(self, control_port: int | None = None) -> PrinterSimulator:
@@ -171,6 +178,11 @@ class PrinterSimulator:
     def url(self) -> str:
         """The printer URL to hand to ``open_printer``."""
         return f"tcp://{self.host}:{self.port}"
+
+    async def wait_for_previews(self) -> None:
+        """Wait until every PNG preview being rendered is written."""
+        while self._previews:
+            await asyncio.gather(*list(self._previews), return_exceptions=True)
 
     async def wait_for_labels(self, count: int, timeout: float = 5.0) -> list[bytes]:
         """Wait until ``count`` labels were printed; TimeoutError otherwise."""

@@ -111,3 +111,16 @@ def test_the_command_line_simulator_stores_what_it_prints(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+async def test_the_simulator_renders_a_png_preview_of_each_label_it_prints(tmp_path):
+    from printers.labels import render_tote_label
+    from printers.samples import TOTE
+    from tests.printers.conftest import decode
+
+    async with PrinterSimulator(port=0, store=tmp_path, preview=True) as sim:
+        await talk(sim, render_tote_label(TOTE))
+        await sim.wait_for_labels(1)
+        await sim.wait_for_previews()
+    [png] = tmp_path.glob("000001-*.png")
+    assert [b.text for b in decode(png)] == ["T-00042"]

@@ -148,3 +148,25 @@ def test_after_a_silent_status_the_next_job_uses_a_fresh_connection(simulator):
         simulator.clear()  # the late answer to the first ~HS would be stale now
         assert printer.print(LABEL) is not None
     assert simulator.connections == 2
+
+
+def test_a_printer_that_never_accepts_the_connection_times_out_on_connect():
+    # A listener whose accept queue is full drops new SYNs: the connect hangs.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        time.sleep(0.05)
+        try:
+            transport = TcpTransport("127.0.0.1", port, connect_timeout=0.3)
+            with pytest.raises(PrinterTimeout, match="connect timed out"):
+                transport.write(LABEL)
+        finally:
+            for filler in fillers:
+                filler.close()
