@@ -320,10 +320,13 @@ class PrinterSimulator:
 
 def _preview(zpl_path: Path) -> None:
     """PNG next to the stored ZPL, through zpl-renderer-js when node has it installed."""
+    import os
     import shutil
     import subprocess
 
-    script = Path(__file__).resolve().parent.parent / "tests" / "oracle" / "render.js"
+    # The repository's zpl-renderer-js script, or another one named by the environment.
+    default = Path(__file__).resolve().parent.parent / "tests" / "oracle" / "render.js"
+    script = Path(os.environ.get("WMS_ZPL_RENDERER", default))
     if not (shutil.which("node") and script.exists()):
         log.warning("no preview: node or %s missing", script)
         return
