@@ -1,0 +1,132 @@
+"""Wave rules: selection by deadline and rules, bulk picks, and a whole planned wave."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from wms.domain.batching import Cart
+from wms.domain.layout import Layout
+from wms.domain.waves import PlanLine, PlanOrder, WaveRules, bulk_picks, plan_wave, select_orders
+
+DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "layout.json"
+NOW = datetime(2026, 11, 26, 12, 0)
+
+
+@pytest.fixture(scope="module")
+def layout() -> Layout:
+    return Layout.from_file(DEMO)
+
+
+def _order(oid: str, *lines: tuple[str, int, str], **kw) -> PlanOrder:
+    return PlanOrder(oid, tuple(PlanLine(s, q, loc) for s, q, loc in lines), **kw)
+
+
+def test_the_earliest_cutoff_goes_first_then_priority():
+    a = _order("a", ("X", 1, "A01-01-1"), cutoff=NOW + timedelta(hours=3))
+    b = _order("b", ("X", 1, "A01-01-1"), cutoff=NOW + timedelta(hours=1))
+    c = _order("c", ("X", 1, "A01-01-1"), cutoff=NOW + timedelta(hours=3), priority=5)
+    chosen, left = select_orders([a, b, c], WaveRules())
+    assert [o.id for o in chosen] == ["b", "c", "a"] and not left
+
+
+def test_orders_outside_the_rules_or_over_a_cap_are_left_out_with_a_reason():
+    orders = [
+        _order("ups", ("X", 1, "A01-01-1"), carrier="UPS"),
+        _order("dhl1", ("X", 2, "A01-01-1"), carrier="DHL", ship_by=NOW),
+        _order("dhl2", ("X", 3, "A01-01-1"), carrier="DHL", ship_by=NOW + timedelta(hours=1)),
+        _order("dhl3", ("X", 1, "A01-01-1"), carrier="DHL", ship_by=NOW + timedelta(days=3)),
+    ]
+    rules = WaveRules(
+        carriers=frozenset({"DHL"}), max_units=4, ship_by_before=NOW + timedelta(days=1)
+    )
+    chosen, left = select_orders(orders, rules)
+    assert [o.id for o in chosen] == ["dhl1"]
+    reasons = {o.id: r for o, r in left}
+    assert reasons["ups"].startswith("carrier UPS")
+    assert reasons["dhl2"] == "unit cap reached"
+    assert reasons["dhl3"].startswith("ship-by later")
+
+
+def test_a_single_unit_wave_takes_only_single_unit_orders():
+    one = _order("one", ("X", 1, "A01-01-1"))
+    two = _order("two", ("X", 2, "A01-01-1"))
+    chosen, left = select_orders([one, two], WaveRules(units="single"))
+    assert [o.id for o in chosen] == ["one"] and left[0][0].id == "two"
+
+
+def test_hundreds_of_one_item_orders_of_a_sku_become_one_bulk_pick():
+    orders = [_order(f"o{k}", ("HOT", 1, "A02-05-1")) for k in range(300)]
+    orders += [_order("few1", ("RARE", 1, "B12-03-2")), _order("multi", ("HOT", 2, "A02-05-1"))]
+    bulk, rest = bulk_picks(orders, min_orders=20)
+    assert len(bulk) == 1
+    assert (bulk[0].sku, bulk[0].location, bulk[0].qty) == ("HOT", "A02-05-1", 300)
+    assert len(bulk[0].orders) == 300
+    assert [o.id for o in rest] == ["few1", "multi"]
+
+
+def _random_orders(layout: Layout, n: int, seed: int) -> list[PlanOrder]:
+    rng = random.Random(seed)
+    picks = [loc.code for loc in layout.locations() if loc.kind == "pick"]
+    out = []
+    for k in range(n):
+        lines = tuple(
+            PlanLine(f"SKU{rng.randrange(500)}", rng.randint(1, 3), rng.choice(picks))
+            for _ in range(rng.randint(1, 4))
+        )
+        out.append(
+            PlanOrder(
+                f"O{k}",
+                lines,
+                ship_by=NOW + timedelta(minutes=rng.randint(0, 600)),
+                priority=rng.randint(0, 2),
+                volume=rng.uniform(0.5, 8),
+            )
+        )
+    return out
+
+
+def test_a_planned_wave_accounts_for_every_order_and_every_line(layout):
+    orders = _random_orders(layout, 80, 1)
+    orders.append(_order("ghost", ("X", 1, "Z99-99-9"), ship_by=NOW))
+    rules = WaveRules(max_orders=70, max_batches=8)
+    cart = Cart(totes=8, volume=40.0)
+    plan = plan_wave(
+        orders, rules, layout, cart, seed=3, time_budget_s=float("inf"), max_iterations=30
+    )
+    batched = [oid for b in plan.batches for oid in b.orders]
+    bulked = [oid for bp in plan.bulk_picks for oid in bp.orders]
+    left = [o.id for o, _ in plan.left_out]
+    assert sorted(batched + bulked + left) == sorted(o.id for o in orders)
+    assert len(plan.batches) <= 8
+    assert dict((o.id, r) for o, r in plan.left_out)["ghost"] == "a line has no known pick location"
+    by_id = {o.id: o for o in orders}
+    for b in plan.batches:
+        assert sorted(s for slots in b.totes.values() for s in slots) == list(
+            range(1, len(b.orders) + 1)
+        )
+        want = sorted(
+            (ln.location, ln.sku, ln.qty, oid) for oid in b.orders for ln in by_id[oid].lines
+        )
+        assert sorted((s.location, s.sku, s.qty, s.order_id) for s in b.stops) == want
+        assert b.distance_m > 0 and b.est_pick_seconds > b.distance_m
+
+
+def test_the_same_wave_and_seed_give_the_same_plan(layout):
+    orders = _random_orders(layout, 40, 2)
+    plans = [
+        plan_wave(
+            orders,
+            WaveRules(),
+            layout,
+            Cart(totes=6),
+            seed=1,
+            time_budget_s=float("inf"),
+            max_iterations=20,
+        )
+        for _ in range(2)
+    ]
+    assert plans[0].batches == plans[1].batches
