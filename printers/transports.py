@@ -121,6 +121,9 @@ class TcpTransport(Transport):
             return True
 
     def write(self, data: bytes) -> None:
+        self._write(data, retry=True)
+
+    def _write(self, data: bytes, retry: bool) -> None:
         sock = self._sock
         reused = sock is not None
         if sock is not None and self._stale(sock):
@@ -142,11 +145,11 @@ class TcpTransport(Transport):
             ) from exc
         except OSError as exc:
             self.close()
-            if reused and sent == 0:
+            if retry and reused and sent == 0:
                 # The kept connection died unnoticed; nothing reached the printer, so one
-                # fresh connection cannot print the job twice.
+                # fresh connection cannot print the job twice. Once: then it is real.
                 self._connect()
-                return self.write(data)
+                return self._write(data, retry=False)
             raise PrinterUnreachable(
                 self.url, f"connection lost after {sent}/{len(data)} bytes: {exc}"
             ) from exc

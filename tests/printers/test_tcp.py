@@ -170,3 +170,37 @@ def test_a_printer_that_never_accepts_the_connection_times_out_on_connect():
         finally:
             for filler in fillers:
                 filler.close()
+
+
+class BrokenSocket:
+    """A socket whose peer went away: every send fails before taking a byte."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def send(self, data: bytes) -> int:
+        self.log.append("send")
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        return -1
+
+    def close(self) -> None:
+        self.log.append("close")
+
+
+def test_a_dead_kept_connection_is_replaced_only_once(monkeypatch):
+    log: list[str] = []
+    transport = TcpTransport("printer.invalid", 9100)
+
+    def connect() -> BrokenSocket:
+        log.append("connect")
+        transport._sock = BrokenSocket(log)  # type: ignore[assignment]
+        return transport._sock  # type: ignore[return-value]
+
+    monkeypatch.setattr(transport, "_connect", connect)
+    monkeypatch.setattr(transport, "_stale", lambda sock: False)
+    transport._sock = BrokenSocket(log)  # type: ignore[assignment]  # kept from an earlier job
+    with pytest.raises(PrinterUnreachable, match=r"tcp://printer.invalid:9100.*after 0/"):
+        transport.write(LABEL)
+    assert log == ["send", "close", "connect", "send", "close"]
