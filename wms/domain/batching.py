@@ -3,7 +3,8 @@
 - ``fcfs``: the baseline — orders in arrival order, a new cart when the next one
   does not fit.
 - ``plan_batches``: seed construction (a batch grows from its farthest order by the
-  cheapest route increase), then iterated local search: shift and swap moves between
+  cheapest route increase; above ``sweep_above`` orders a linear sweep along the
+  S-shaped walk instead), then iterated local search: shift and swap moves between
   batches to a local optimum, perturbed by ruin-and-recreate of a few related
   batches. Every move is priced by the optimal router (``route_cost``).
 
@@ -26,6 +27,7 @@ from wms.domain.layout import Geometry, Point
 from wms.domain.route_cost import RouteCost
 
 INF = float("inf")
+LOCAL_BATCHES = 60  # above this many batches, moves look at nearby batches only
 ACCEPT = 0.002  # threshold acceptance at the start, as a share of the best total
 
 
@@ -117,6 +119,7 @@ class _Search:
         self.where: dict[int, int] = {}
         self.alone = [cost.of([i]) for i in range(len(loads))]
         self.neighbours = 6  # batches tried for swaps, nearest by insertion cost
+        self.stops: list[tuple[Point, ...]] = []  # for the sweep construction
 
     # -- bookkeeping -------------------------------------------------------------
     def add_batch(self, members: list[int]) -> int:
@@ -230,6 +233,27 @@ class _Search:
                 self._put(best_i, b)
                 self._refresh(b)
 
+    def sweep_construct(self, order: list[int], geo: Geometry) -> None:
+        """Large waves: orders sorted along the S-shaped walk through the aisles, carts
+        filled in that order (no pricing, linear time); the search improves from there."""
+        length = geo.cross_y[-1] - geo.cross_y[0]
+
+        def walk_position(p: Point) -> float:
+            a = p.aisle or 0
+            y = p.y - geo.cross_y[0]
+            return a * length + (y if a % 2 == 0 else length - y)
+
+        pos = {
+            i: sum(map(walk_position, self.stops[i])) / max(1, len(self.stops[i])) for i in order
+        }
+        b = -1
+        for i in sorted(order, key=lambda i: (pos[i], i)):
+            if b < 0 or not self.fits(b, self.loads[i]):
+                b = self.add_batch([])
+            self._put(i, b)
+        for b in range(len(self.members)):
+            self._refresh(b)
+
     # -- local search --------------------------------------------------------------
     def local_search(
         self, focus: set[int] | None, deadline: float, clock: Callable[[], float]
@@ -248,7 +272,11 @@ class _Search:
     def _improve_batch(self, a: int) -> set[int]:
         """Try to move each order of batch a elsewhere, or to swap it; first win counts."""
         rc, eps = self.rc, 1e-9
-        live = [b for b in range(len(self.members)) if b != a and self.members[b]]
+        m = len(self.members)
+        # Large waves: batches were built along the walk, so neighbours by index are
+        # neighbours on the floor; looking at all of them would not pay.
+        span = range(m) if m <= LOCAL_BATCHES else range(max(0, a - 8), min(m, a + 9))
+        live = [b for b in span if b != a and self.members[b]]
         for i in list(self.members[a]):
             rest = self.key_without(a, i)
             c_rest = rc.cost(rest)
@@ -317,6 +345,7 @@ def plan_batches(
     time_budget_s: float = 1.0,
     max_iterations: int | None = None,
     window: int = 200,
+    sweep_above: int = 1000,
     cost: RouteCost | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> BatchPlan:
@@ -335,7 +364,11 @@ def plan_batches(
     normal = [i for i in range(len(orders)) if i not in set(oversized)]
     rng = random.Random(seed)
     s = _Search(rc, loads, cap, rng)
-    s.seed_construct(normal, window)
+    if len(normal) > sweep_above:
+        s.stops = [o.stops for o in orders]
+        s.sweep_construct(normal, geo)
+    else:
+        s.seed_construct(normal, window)
     constructed = s.total()
     s.local_search(None, deadline, clock)
     s.compact()
