@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from PIL import Image
 
@@ -60,3 +62,18 @@ def test_a_long_pick_list_flows_over_pages_with_every_location_scannable(tmp_pat
     found = [b.text for page in pages for b in decode(page)]
     assert found[0] == "B-0042"
     assert sorted(found[1:]) == sorted(line.location for line in lines)
+
+
+def test_an_image_on_a_label_reaches_the_pdf(tmp_path):
+    from printers.model import Image as Picture
+    from printers.model import Label
+
+    picture = Image.new("L", (40, 20), 0)
+    png = io.BytesIO()
+    picture.save(png, format="PNG")
+    label = Label(400, 200, (Picture(100, 50, png.getvalue(), width=80),))
+    [page] = pdf_pages(label_pdf(label), tmp_path)
+    raster = Image.open(page).convert("L")
+    scale = 200 / 203
+    assert raster.getpixel((round(140 * scale), round(70 * scale))) < 64
+    assert raster.getpixel((round(300 * scale), round(150 * scale))) > 192

@@ -36,3 +36,30 @@ def test_the_preview_draws_the_same_bars_as_the_zpl_symbol():
     # Starts and ends with a bar: the dark run spans exactly modules x module width.
     assert dark[0] == 0
     assert dark[-1] + 1 == encode(barcode.data).modules * barcode.module
+
+
+def _logo() -> bytes:
+    picture = Image.new("L", (40, 20), 255)
+    for x in range(20):
+        for y in range(20):
+            picture.putpixel((x, y), 0)  # left half black
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_images_boxes_and_lines_land_where_the_label_puts_them():
+    from printers.model import Box, Line
+    from printers.model import Image as Picture
+
+    label = Label(400, 200, (Picture(100, 50, _logo(), width=80), Box(0, 0, 400, 200, 4),
+                             Line(0, 150, 400, 150, 2)))  # fmt: skip
+    for dpi in (203, 300):
+        image = render_image(label, dpi)
+        f = dpi / 203
+
+        def px(x: int, y: int, image: Image.Image = image, f: float = f) -> int:
+            return image.getpixel((round(x * f), round(y * f)))
+
+        assert px(110, 60) == 0 and px(170, 60) == 255  # logo scaled to 80 dots wide
+        assert px(1, 100) == 0 and px(200, 151) == 0 and px(200, 100) == 255
