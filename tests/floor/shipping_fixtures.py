@@ -25,7 +25,7 @@ from wms.domain.orders import Address, ChannelKind, OrderIn, OrderLineIn, OrderS
 from wms.loopback import ThreadServer
 from wms.models import Location, OrderLine, Outbox, Product, SalesOrder, Stock, StockMove
 from wms.models.layout import LocationKind
-from wms.models.shipping import PrintJob
+from wms.models.shipping import Manifest, Parcel, PrintJob, Return, ReturnLine
 from wms.services import availability, check, orders, stations
 from wms.services.shipping import OUTBOX_HANDLERS
 from wms.services.stock import apply_move
@@ -143,7 +143,7 @@ async def snapshot(db: Database) -> dict[str, Any]:
     """Counts that any change would move: for "nothing changed" assertions."""
     async with db.read() as s:
         counts = {}
-        for model in (StockMove, Outbox, PrintJob):
+        for model in (StockMove, Outbox, PrintJob, Parcel, Manifest, Return, ReturnLine):
             query = select(func.count()).select_from(model)
             counts[model.__name__] = (await s.execute(query)).scalar()
         lines = (await s.execute(select(OrderLine.id, OrderLine.packed))).all()

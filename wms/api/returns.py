@@ -1,7 +1,95 @@
-"""Floor API: returns (routes listed in ROUTES and mounted by wms.app)."""
+"""Returns API: open (by hand or from the channel), receive by scan, grade each item."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-ROUTES: list[Any] = []
+import msgspec
+from litestar import Controller, Response, get, post
+
+from wms.api.security import INTEGRATION, requires
+from wms.db import Database
+from wms.services import returns
+from wms.services.auth import Principal
+
+RawScan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Reason = Annotated[str, msgspec.Meta(max_length=200)]
+IDEMPOTENT = {"idempotent": True}
+
+
+class Line(msgspec.Struct, forbid_unknown_fields=True):
+    sku: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    qty: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+
+
+class OpenReturn(msgspec.Struct, forbid_unknown_fields=True):
+    order: RawScan  # order number, reference, channel id or tote
+    lines: Annotated[list[Line], msgspec.Meta(max_length=500)] | None = None  # None: all
+    reason: Reason = ""
+
+
+class ChannelReturn(msgspec.Struct, forbid_unknown_fields=True):
+    channel: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    order_external_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    return_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    lines: Annotated[list[Line], msgspec.Meta(max_length=500)] | None = None
+    reason: Reason = ""
+
+
+class Receive(msgspec.Struct, forbid_unknown_fields=True):
+    scan: RawScan
+
+
+class Grade(msgspec.Struct, forbid_unknown_fields=True):
+    scan: RawScan
+    grade: Literal["restock", "quarantine", "scrap"]
+    qty: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 1
+    location: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+
+
+def _wanted(lines: list[Line] | None) -> list[tuple[str, int]] | None:
+    return None if lines is None else [(x.sku, x.qty) for x in lines]
+
+
+class ReturnController(Controller):
+    path = "/api/v1/returns"
+    guards = [requires("packer", "supervisor")]
+    tags = ["returns"]
+
+    @post("/", status_code=201, opt=IDEMPOTENT)
+    async def open_return(self, data: OpenReturn, db: Database) -> dict[str, Any]:
+        return await returns.open_manual(db, data.order, _wanted(data.lines), data.reason)
+
+    @post("/receive", status_code=200, opt=IDEMPOTENT)
+    async def receive(self, data: Receive, db: Database) -> dict[str, Any]:
+        return await returns.receive_scan(db, data.scan)
+
+    @post("/{return_id:int}/grade", status_code=200, opt=IDEMPOTENT)
+    async def grade(
+        self, return_id: int, data: Grade, db: Database, user: Principal
+    ) -> dict[str, Any]:
+        return await returns.grade_item(
+            db, return_id, data.scan, data.grade, data.qty, data.location, user.user_id
+        )
+
+    @get("/{return_id:int}")
+    async def get_return(self, return_id: int, db: Database) -> dict[str, Any]:
+        return await returns.get_return(db, return_id)
+
+
+class ChannelReturnController(Controller):
+    path = "/api/v1/returns/channel"
+    guards = [requires(*INTEGRATION)]
+    tags = ["returns"]
+
+    @post("/", opt=IDEMPOTENT)
+    async def channel_return(self, data: ChannelReturn, db: Database) -> Response[dict[str, Any]]:
+        """The channel's return event (the webhook path calls the same service)."""
+        view, created = await returns.open_channel(
+            db, data.channel, data.order_external_id, data.return_id, _wanted(data.lines),
+            data.reason,
+        )  # fmt: skip
+        return Response(view, status_code=201 if created else 200)
+
+
+ROUTES: list[Any] = [ReturnController, ChannelReturnController]
