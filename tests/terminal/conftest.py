@@ -58,6 +58,7 @@ async def wait_for(pilot: Pilot, predicate: object, timeout: float = 5.0) -> Non
         if loop.time() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.02)
+    await settle(pilot)  # let a screen that just appeared lay itself out
 
 
 async def log_in(pilot: Pilot, badge: str = "B1001", pin: str = "1234") -> None:
@@ -69,8 +70,6 @@ async def log_in(pilot: Pilot, badge: str = "B1001", pin: str = "1234") -> None:
 
 def screen_text(app: TerminalApp) -> str:
     """The screen as plain text, one line per row (what a tmux capture shows)."""
-    lines = []
-    for y in range(app.size.height):
-        strip = app.screen._compositor.render_strips()[y]  # noqa: SLF001 - no public per-row text
-        lines.append(strip.text.rstrip())
-    return "\n".join(lines)
+    # No public API gives the screen's rows as text; the compositor's strips are exactly that.
+    strips = app.screen._compositor.render_strips(app.size)
+    return "\n".join(strip.text.rstrip() for strip in strips)
