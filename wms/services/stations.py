@@ -10,6 +10,7 @@ from typing import Any
 
 import serial
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from wms.db import Database
 from wms.errors import Conflict, NotFound, WmsError
@@ -30,22 +31,27 @@ async def load_stations(db: Database, path: str | Path) -> int:
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
     items = raw["stations"] if isinstance(raw, dict) else raw
     async with db.write() as s:
-        for item in items:
-            values = {
-                "code": item["code"],
-                "name": item.get("name", ""),
-                "label_printer_url": item["label_printer_url"],
-                "document_printer_url": item.get("document_printer_url", ""),
-                "scale_url": item.get("scale_url", ""),
-                "label_dpi": int(item.get("label_dpi", 203)),
-                "active": bool(item.get("active", True)),
-            }
-            stmt = upsert(s, PackStation.__table__).values(**values)
-            await s.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["code"], set_={k: v for k, v in values.items() if k != "code"}
-                )
+        return await upsert_stations(s, items)
+
+
+async def upsert_stations(s: AsyncSession, items: list[dict[str, Any]]) -> int:
+    """The same inside a caller's transaction (the demo loader loads everything in one)."""
+    for item in items:
+        values = {
+            "code": item["code"],
+            "name": item.get("name", ""),
+            "label_printer_url": item["label_printer_url"],
+            "document_printer_url": item.get("document_printer_url", ""),
+            "scale_url": item.get("scale_url", ""),
+            "label_dpi": int(item.get("label_dpi", 203)),
+            "active": bool(item.get("active", True)),
+        }
+        stmt = upsert(s, PackStation.__table__).values(**values)
+        await s.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["code"], set_={k: v for k, v in values.items() if k != "code"}
             )
+        )
     return len(items)
 
 
@@ -54,7 +60,7 @@ async def get_station(db: Database, code: str) -> PackStation:
         return await station_in(s, code)
 
 
-async def station_in(s: Any, code: str) -> PackStation:
+async def station_in(s: AsyncSession, code: str) -> PackStation:
     row = (
         await s.execute(select(PackStation).where(PackStation.code == code))
     ).scalar_one_or_none()
