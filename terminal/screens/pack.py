@@ -1,13 +1,285 @@
-"""Pack flow (placeholder)."""
+"""Pack at a station: scan tote or order, verify items, carton, weight, close; the label prints.
+
+Verifications are journaled like picks. Closing a parcel needs the server's answer (tracking
+number, label job), so it is sent directly, with one Idempotency-Key kept for the parcel: a
+retry after a lost answer cannot create a second parcel.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Digits
+
+from terminal import scans
+from terminal.client import ApiError, Offline, new_key
+from terminal.scanner import read_weight_g
 from terminal.screens.base import FlowScreen
+from terminal.screens.pick import is_qty, short
+from terminal.widgets.panels import Banner, Hint
+
+POLL_S, POLLS = 0.2, 25
 
 
 class PackScreen(FlowScreen):
-    """Not built yet."""
+    """One order (or scan-and-ship stream) at the configured station."""
+
+    KEYS = "F4 Back F6 Ship mode F7 Reprint"
+    HELP = "Scan the tote or order, scan each item, take the carton, weigh, Enter."
+    BINDINGS = [
+        Binding("f6", "ship_mode", "Scan+ship", priority=True),
+        Binding("f7", "reprint", "Reprint", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: dict[str, Any] | None = None
+        self.step = "start"
+        self.carton = ""
+        self.weight: int | None = None
+        self.close_key = ""
+        self.parcel: dict[str, Any] | None = None
+        self.station_scale = False
+        self.ship_retry = ("", "")
+
+    def body(self) -> ComposeResult:
+        yield Hint("", id="step")
+        yield Banner("", id="banner")
+        yield Digits("", id="digits")
+        yield Hint("", id="info")
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.say("Pack", "NOT READY", "F4: back")
+        self.render_step()
+
+    def show(self, step: str, banner: str, digits: str = "", info: str = "") -> None:
+        self.say(step, banner, info)
+        self.query_one("#digits", Digits).update(digits)
+
+    @property
+    def station(self) -> str:
+        return self.terminal.settings.station
+
+    def lines_left(self) -> list[dict[str, Any]]:
+        assert self.view is not None
+        return [line for line in self.view["lines"] if line["verified"] < line["picked"]]
+
+    def render_step(self) -> None:
+        if self.step == "start":
+            self.show(f"Pack at {self.station}", "SCAN TOTE/ORDER", "", "F6: scan and ship")
+        elif self.step == "ship":
+            self.show("Scan and ship", "SCAN ITEM", "", "label prints at once")
+        elif self.step == "verify":
+            assert self.view is not None
+            left = self.lines_left()
+            todo = sum(line["picked"] - line["verified"] for line in left)
+            self.show(f"{self.view['reference']} items", short(left[0]["name"]), str(todo),
+                      f"{left[0]['sku']} scan each")
+        elif self.step == "carton":
+            assert self.view is not None
+            choices = " ".join(f"{i}:{c}" for i, c in enumerate(self.view["cartons"], 1))
+            self.show("Carton (Enter=OK)", self.carton, "", choices)
+        elif self.step == "weight":
+            typed = not self.station_scale and self.weight is None
+            self.show(f"Weight {self.carton}", "TYPE GRAMS" if typed else f"{self.weight or 0} g",
+                      str(self.weight or ""), "Enter to close" if not typed else "then Enter")
+        elif self.step == "printing":
+            self.show("Closing parcel", "PRINTING…", "", "")
+        elif self.step == "packed":
+            assert self.parcel is not None
+            self.show("Label printed", "PUT LABEL ON", str(self.parcel.get("number") or ""),
+                      f"{self.parcel['tracking']}\nEnter: next  F7 reprint")
+
+    async def handle_scan(self, code: str) -> None:
+        if self.step == "start" and code:
+            self.start(code)
+        elif self.step in ("ship", "ship_packed") and code:
+            self.ship(code)
+        elif self.step == "verify" and code:
+            await self.verify(code)
+        elif self.step == "carton":
+            self.choose_carton(code)
+        elif self.step == "weight":
+            self.take_weight(code)
+        elif self.step == "packed":
+            self.view, self.parcel, self.step = None, None, "start"
+            self.render_step()
+
+    # -- order -------------------------------------------------------------------------
+    @work(exclusive=True, group="pack")
+    async def start(self, code: str) -> None:
+        try:
+            self.view = await self.terminal.client.pack_start(self.station, code)
+            station = await self.terminal.client.station(self.station)
+        except Offline:
+            self.terminal.note_offline(True)
+            self.problem("Server unreachable", "", "Packing needs the server")
+            return
+        except ApiError as err:
+            self.problem(err.title, err.expected or "")
+            return
+        self.station_scale = bool(station.get("scale"))
+        self.step = "verify" if self.lines_left() else "carton"
+        self.carton = self.view.get("suggested_carton") or ""
+        self.render_step()
+
+    async def verify(self, code: str) -> None:
+        assert self.view is not None
+        line = next((x for x in self.lines_left() if not scans.check_item(code, x)), None)
+        if line is None:
+            known = any(not scans.check_item(code, x) for x in self.view["lines"])
+            self.problem("Too many" if known else "Not in this order",
+                         short(self.lines_left()[0]["sku"]))
+            return
+        line["verified"] += 1
+        await self.terminal.submit(
+            f"/packing/orders/{self.view['order_id']}/verify", {"scan": code}, f"Pack {line['sku']}"
+        )
+        if not self.lines_left():
+            self.step = "carton"
+            self.carton = self.view.get("suggested_carton") or self.view["cartons"][0]
+        self.render_step()
+
+    def choose_carton(self, code: str) -> None:
+        assert self.view is not None
+        cartons: list[str] = self.view["cartons"]
+        if is_qty(code) and 1 <= int(code) <= len(cartons):
+            self.carton = cartons[int(code) - 1]
+        elif code.upper() in cartons:
+            self.carton = code.upper()
+        elif code:
+            self.problem("Unknown carton", " ".join(cartons))
+            return
+        if code:  # an override is shown first; Enter alone takes what is shown
+            self.render_step()
+            return
+        self.step, self.weight, self.close_key = "weight", None, new_key()
+        if self.terminal.settings.scale:
+            self.read_scale()
+        self.render_step()
+
+    @work(exclusive=True, group="scale")
+    async def read_scale(self) -> None:
+        try:
+            self.weight = await asyncio.to_thread(read_weight_g, self.terminal.settings.scale)
+        except OSError:
+            self.weight = None
+        self.render_step()
+
+    def take_weight(self, code: str) -> None:
+        if code:
+            if not is_qty(code) or int(code) < 1:
+                self.problem("Type grams", "e.g. 812")
+                return
+            self.weight = int(code)
+        elif self.weight is None and not self.station_scale:
+            self.problem("Type grams", "e.g. 812")
+            return
+        self.close_parcel()
+
+    @work(exclusive=True, group="pack")
+    async def close_parcel(self) -> None:
+        assert self.view is not None
+        self.step = "printing"
+        self.render_step()
+        body = {"carton": self.carton, "weight_g": self.weight}
+        try:
+            answer = await self.terminal.client.request(
+                "POST", f"/packing/orders/{self.view['order_id']}/parcels", body, self.close_key
+            )
+        except Offline:
+            self.terminal.note_offline(True)
+            self.step = "weight"  # same key on retry: at most one parcel
+            self.render_step()
+            self.problem("Server unreachable", "", "Enter to try again")
+            return
+        except ApiError as err:
+            self.step = "weight"
+            self.render_step()
+            self.problem(err.title, err.expected or "")
+            return
+        self.parcel, self.view = answer["parcel"], answer["view"]
+        await self.follow_label(self.parcel.get("label_job"))
+
+    # -- labels ----------------------------------------------------------------------
+    async def follow_label(self, job_id: Any) -> None:
+        """Wait for the label to print; a printer fault is shown with what to do."""
+        job: dict[str, Any] = {"status": "queued"}
+        for _ in range(POLLS if job_id is not None else 0):
+            try:
+                job = await self.terminal.client.print_job(job_id)
+            except (Offline, ApiError):
+                break
+            if job["status"] in ("done", "failed"):
+                break
+            await asyncio.sleep(POLL_S)
+        self.step = "packed"
+        self.render_step()
+        if job["status"] == "done":
+            return
+        try:
+            printer = (await self.terminal.client.station(self.station))["label_printer"] or {}
+        except (Offline, ApiError):
+            printer = {}
+        fault = str(printer.get("status") or job.get("status"))
+        todo = str(printer.get("message") or job.get("error") or "Check the printer")
+        self.problem(f"Printer {fault}", todo, "then F7 to reprint")
+
+    async def action_reprint(self) -> None:
+        if self.parcel is not None:
+            self.reprint(int(self.parcel["id"]))
+
+    @work(exclusive=True, group="pack")
+    async def reprint(self, parcel_id: int) -> None:
+        try:
+            answer = await self.terminal.client.post(f"/packing/parcels/{parcel_id}/reprint")
+        except (Offline, ApiError) as err:
+            self.problem(getattr(err, "title", "Server unreachable"))
+            return
+        self.step = "printing"
+        self.render_step()
+        await self.follow_label(answer["job"].get("id"))
+
+    # -- scan and ship ----------------------------------------------------------------
+    def action_ship_mode(self) -> None:
+        if self.step in ("start", "ship", "packed", "ship_packed"):
+            self.step = "ship" if self.step in ("start", "packed") else "start"
+            self.render_step()
+
+    @work(exclusive=True, group="pack")
+    async def ship(self, code: str) -> None:
+        # The same item scanned again after a lost answer reuses its key: one parcel only.
+        if self.ship_retry[0] != code:
+            self.ship_retry = (code, new_key())
+        try:
+            answer = await self.terminal.client.post(
+                "/packing/scan-and-ship", {"station": self.station, "scan": code},
+                self.ship_retry[1],
+            )
+        except Offline:
+            self.terminal.note_offline(True)
+            self.problem("Server unreachable", "", "Scan again when online")
+            return
+        except ApiError as err:
+            self.ship_retry = ("", "")
+            self.problem(err.title, err.expected or "")
+            return
+        self.ship_retry = ("", "")
+        self.parcel = answer["parcel"]
+        self.step = "printing"
+        self.render_step()
+        await self.follow_label(self.parcel.get("label_job"))
+        if self.step == "packed":
+            self.say(f"{answer['reference']} shipped", "PUT LABEL ON", self.parcel["tracking"])
+            self.step = "ship_packed"
+
+    def action_back(self) -> None:
+        if self.step in ("carton", "weight"):
+            self.step = "verify" if self.view and self.lines_left() else "carton"
+            self.render_step()
+        else:
+            self.dismiss(None)
