@@ -1,13 +1,63 @@
-"""Count flow (placeholder)."""
+"""Count a location: scan it, scan (or scan then type) what is there, Enter alone to finish."""
 
 from __future__ import annotations
 
-from terminal.screens.base import FlowScreen
+from typing import Any
+
+from terminal.screens.pick import is_qty, short
+from terminal.screens.stockflow import StockFlowScreen
 
 
-class CountScreen(FlowScreen):
-    """Not built yet."""
+class CountScreen(StockFlowScreen):
+    """location → items (each scan counts one; a number sets the last item's count) → send."""
+
+    HELP = "Scan the location, scan every unit (or an item then its count), Enter alone ends."
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step = "location"
+        self.location = ""
+        self.counted: dict[tuple[str, str], int] = {}
+        self.last: tuple[str, str] | None = None
+        self.names: dict[str, str] = {}
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.say("Count", "NOT READY", "F4: back")
+        self.render_step()
+
+    def render_step(self) -> None:
+        if self.step == "location":
+            self.say("Count", "SCAN LOCATION", "")
+            return
+        lines = [f"{short(sku, 14)} {n}" for (sku, _), n in self.counted.items()]
+        self.say(f"Count {self.location}", "SCAN ITEMS", "\n".join(lines) or "Enter: empty")
+
+    async def handle_scan(self, code: str) -> None:
+        if self.step == "location":
+            if code and (location := await self.resolve_location(code)):
+                self.location, self.step = location, "items"
+                self.counted, self.last = {}, None
+        elif not code:
+            await self.send()
+        elif is_qty(code) and self.last is not None:
+            self.counted[self.last] = int(code)
+        elif item := await self.resolve_item(code):
+            key = (item["sku"], item["lot"])
+            self.counted[key] = self.counted.get(key, 0) + 1
+            self.last = key
+        self.render_step()
+
+    async def send(self) -> None:
+        lines: list[dict[str, Any]] = [
+            {"sku": sku, "qty": qty, "lot": lot} for (sku, lot), qty in self.counted.items()
+        ]
+        body = {"location": self.location, "lines": lines, "ref": "terminal count"}
+        await self.terminal.submit("/stock/count", body, f"Count {self.location}")
+        self.step = "location"
+
+    def action_back(self) -> None:
+        if self.step == "items":
+            self.step = "location"
+            self.render_step()
+        else:
+            self.dismiss(None)

@@ -1,0 +1,44 @@
+"""What receive, move and count share: resolving an item scan to its SKU through GET /scan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from terminal import scans
+from terminal.client import ApiError, Offline
+from terminal.screens.base import FlowScreen
+
+
+class StockFlowScreen(FlowScreen):
+    """A flow that writes stock: steps are journaled, look-ups need the server."""
+
+    async def resolve_item(self, code: str) -> dict[str, Any] | None:
+        """{"sku", "name", "lot"} for an item scan, or None after showing why not."""
+        try:
+            found = await self.terminal.client.scan(code)
+        except Offline:
+            self.terminal.note_offline(True)
+            self.problem("Server unreachable", "", "Look-ups need the server")
+            return None
+        except ApiError as err:
+            self.problem(err.title, err.expected or "")
+            return None
+        if found.get("kind") != "product":
+            self.problem("Not an item", "", f"that is a {found.get('kind')}")
+            return None
+        lot = found.get("lot") or scans.item_key(code)[1] or ""
+        return {"sku": found["sku"], "name": found.get("name") or found["sku"], "lot": lot}
+
+    async def resolve_location(self, code: str) -> str | None:
+        """The location code for a scan (label or code typed); None after showing why not."""
+        try:
+            found = await self.terminal.client.scan(code)
+        except Offline:
+            return code.upper()  # offline: the server checks it when the step is replayed
+        except ApiError as err:
+            self.problem(err.title, err.expected or "")
+            return None
+        if found.get("kind") != "location":
+            self.problem("Not a location", "", f"that is a {found.get('kind')}")
+            return None
+        return str(found["code"])
