@@ -136,6 +136,11 @@ PREDEFINED_LENGTH = {
 
 def gs1_data(elements: Sequence[tuple[str, str]]) -> str:
     """Token string of a GS1-128 symbol: FNC1, then each AI + value, FNC1 after variable ones."""
+    return _gs1_data(tuple((ai, value) for ai, value in elements))
+
+
+@lru_cache(maxsize=4096)
+def _gs1_data(elements: tuple[tuple[str, str], ...]) -> str:
     out = [FNC1]
     for index, (ai, value) in enumerate(elements):
         if not (ai.isdigit() and 2 <= len(ai) <= 4):

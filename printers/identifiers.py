@@ -13,7 +13,7 @@ def gs1_check_digit(data: str) -> str:
     if not data.isdigit() or not data.isascii():
         raise ValueError(f"GS1 data must be digits: {data!r}")
     # Weights 3, 1, 3, 1 ... from the rightmost data digit.
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(data)))
+    total = 3 * sum(map(int, data[-1::-2])) + sum(map(int, data[-2::-2]))
     return str((10 - total % 10) % 10)
 
 

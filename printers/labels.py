@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from printers.code128 import encode, gs1_data
 from printers.identifiers import gtin14, is_valid_sscc
@@ -138,7 +139,11 @@ def _kg(weight_g: int) -> str:
     return f"{weight_g / 1000:.2f} kg"
 
 
-def _address_block(x: int, y: int, width: int, title: str, a: Address, big: bool) -> list[Element]:
+@lru_cache(maxsize=1024)
+def _address_block(
+    x: int, y: int, width: int, title: str, a: Address, big: bool
+) -> tuple[Element, ...]:
+    """Cached: the sender block is the same on every label of a warehouse."""
     size = 38 if big else 24
     step = size + 6
     out: list[Element] = [Text(x, y, title, 20)]
@@ -151,7 +156,7 @@ def _address_block(x: int, y: int, width: int, title: str, a: Address, big: bool
     out.append(Text(x, y, f"{a.postal_code} {a.city}".strip(), size, width=width))
     y += step
     out.append(Text(x, y, a.country.upper() + (f"  {a.phone}" if a.phone else ""), size))
-    return out
+    return tuple(out)
 
 
 def carrier_label(d: CarrierLabelData) -> Label:

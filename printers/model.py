@@ -24,7 +24,7 @@ def mm(value: float) -> int:
 Align = Literal["left", "center", "right"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Text:
     """A text field; with ``width`` it becomes a block that wraps and aligns."""
 
@@ -38,7 +38,7 @@ class Text:
     reverse: bool = False  # white on black, for routing codes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Code128:
     """A Code 128 barcode; ``module`` is the narrow bar width in dots at 203 dpi."""
 
@@ -60,7 +60,7 @@ class Code128:
         return self.data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GS1_128:  # noqa: N801 - the symbology's own name
     """A GS1-128 barcode from (AI, value) pairs; FNC1 placed where GS1 requires it."""
 
@@ -86,7 +86,7 @@ class GS1_128:  # noqa: N801 - the symbology's own name
         return gs1_text(self.elements)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QR:
     """A QR code; ``module`` is the size of one square in dots at 203 dpi."""
 
@@ -97,7 +97,7 @@ class QR:
     error_correction: Literal["L", "M", "Q", "H"] = "M"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DataMatrix:
     """An ECC 200 Data Matrix; ``module`` is one square in dots at 203 dpi."""
 
@@ -107,7 +107,7 @@ class DataMatrix:
     module: int = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Box:
     """A rectangle outline (or filled when ``thickness`` >= the smaller side)."""
 
@@ -118,7 +118,7 @@ class Box:
     thickness: int = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """A horizontal or vertical line from (x1, y1) to (x2, y2)."""
 
@@ -133,7 +133,7 @@ class Line:
             raise ValueError("Line must be horizontal or vertical")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
     """A monochrome picture (a logo); ``png`` is any image Pillow opens."""
 
@@ -146,7 +146,7 @@ class Image:
 Element = Text | Code128 | GS1_128 | QR | DataMatrix | Box | Line | Image
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Label:
     """A label: its size in dots at 203 dpi and what is on it."""
 

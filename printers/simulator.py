@@ -212,6 +212,10 @@ class PrinterSimulator:
             await self._converse(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # stop() cancels handlers; end quietly (asyncio.streams would log a
+            # cancelled handler as an error).
+            pass
         finally:
             self._writers.discard(writer)
             self._tasks.discard(task)  # type: ignore[arg-type]
