@@ -89,15 +89,15 @@ def open_printer(url: str, timeout: float = 10.0, status_timeout: float = 2.0) -
 
 
 def print_label(
-    url: str, zpl: bytes, check: bool = True, timeout: float = 10.0
+    url: str, zpl: bytes, check: bool = True, timeout: float = 10.0, status_timeout: float = 2.0
 ) -> PrinterStatus | None:
     """One-shot: open the printer at ``url``, print ``zpl`` (checked), close."""
-    with open_printer(url, timeout=timeout) as printer:
+    with open_printer(url, timeout=timeout, status_timeout=status_timeout) as printer:
         return printer.print(zpl, check=check)
 
 
 async def print_label_async(
-    url: str, zpl: bytes, check: bool = True, timeout: float = 10.0
+    url: str, zpl: bytes, check: bool = True, timeout: float = 10.0, status_timeout: float = 2.0
 ) -> PrinterStatus | None:
     """``print_label`` for async callers (the server): the blocking I/O runs in a thread."""
-    return await asyncio.to_thread(print_label, url, zpl, check, timeout)
+    return await asyncio.to_thread(print_label, url, zpl, check, timeout, status_timeout)

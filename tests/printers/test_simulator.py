@@ -17,6 +17,7 @@ from printers.simulator import PrinterSimulator, SimulatorThread
 from printers.status import hs_complete, parse_host_status
 
 LABEL = b"^XA^FO10,10^A0N,30,30^FDone^FS^XZ"
+OK = 10.0  # status timeout for answers that must come, even on a loaded machine
 
 
 async def talk(sim: PrinterSimulator, *chunks: bytes, answers: int = 0) -> list[bytes]:
@@ -102,7 +103,7 @@ def test_the_command_line_simulator_stores_what_it_prints(tmp_path):
         assert url.startswith("tcp://127.0.0.1:")
         assert http("GET", f"{control}/status")["faults"] == ["paper_out"]
         http("POST", f"{control}/clear")
-        print_label(url, LABEL)
+        print_label(url, LABEL, status_timeout=OK)
         for _ in range(100):
             if (tmp_path / "000001.zpl").exists():
                 break

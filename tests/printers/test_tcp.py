@@ -19,10 +19,12 @@ from printers.samples import CARRIER, TOTE
 from printers.transports import TcpTransport
 
 LABEL = render_tote_label(TOTE)
+# Generous for answers that must come: a loaded CI machine may take a while.
+OK = 10.0
 
 
 def test_a_label_sent_over_tcp_is_printed_once_and_acknowledged(simulator):
-    with open_printer(simulator.url) as printer:
+    with open_printer(simulator.url, status_timeout=OK) as printer:
         status = printer.print(LABEL)
     assert status is not None and status.ready
     assert simulator.wait_for_labels(1) == [LABEL.rstrip(b"\n")]
@@ -30,14 +32,17 @@ def test_a_label_sent_over_tcp_is_printed_once_and_acknowledged(simulator):
 
 
 def test_a_one_shot_print_opens_and_closes_the_connection(simulator):
-    print_label(simulator.url, LABEL)
+    print_label(simulator.url, LABEL, status_timeout=OK)
     assert simulator.wait_for_labels(1)
     assert simulator.connections == 1
 
 
 def test_a_paper_out_printer_is_reported_as_a_fault(simulator):
     simulator.set_fault("paper_out")
-    with open_printer(simulator.url) as printer, pytest.raises(PrinterFault) as caught:
+    with (
+        open_printer(simulator.url, status_timeout=OK) as printer,
+        pytest.raises(PrinterFault) as caught,
+    ):
         printer.print(LABEL)
     assert caught.value.reasons == ["paper out"]
     assert caught.value.printer == simulator.url
@@ -50,12 +55,12 @@ def test_a_head_open_printer_that_stays_silent_is_a_fault(simulator):
         started = time.monotonic()
         with pytest.raises(PrinterSilent, match=simulator.url):
             printer.print(LABEL)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5
     assert simulator.labels == []
 
 
 def test_a_fault_appearing_after_the_label_was_sent_is_reported(simulator):
-    with open_printer(simulator.url) as printer:
+    with open_printer(simulator.url, status_timeout=OK) as printer:
         printer.print(LABEL)
         simulator.set_fault("ribbon_out")
         printer.send(LABEL)  # slipped in before anyone looked
@@ -72,7 +77,7 @@ def test_a_slow_printer_still_prints_every_label_in_order(simulator):
     jobs = [
         render_carrier_label(CARRIER).replace(b"TT-58193", f"TT-{i:05d}".encode()) for i in range(5)
     ]
-    with open_printer(simulator.url, status_timeout=3) as printer:
+    with open_printer(simulator.url, status_timeout=OK) as printer:
         started = time.monotonic()
         for job in jobs:
             printer.print(job)
@@ -88,7 +93,7 @@ def test_a_printer_slower_than_the_status_timeout_is_a_fault(simulator):
 
 def test_a_dropped_connection_is_an_unreachable_printer_and_nothing_is_printed_twice(simulator):
     simulator.set_dropping(1)
-    with open_printer(simulator.url) as printer:
+    with open_printer(simulator.url, status_timeout=OK) as printer:
         with pytest.raises(PrinterUnreachable, match=simulator.url):
             printer.print(LABEL)
         # The next job opens a new connection and prints once.
@@ -99,7 +104,7 @@ def test_a_dropped_connection_is_an_unreachable_printer_and_nothing_is_printed_t
 
 
 def test_a_connection_the_printer_closed_while_idle_is_replaced_once(simulator):
-    with open_printer(simulator.url) as printer:
+    with open_printer(simulator.url, status_timeout=OK) as printer:
         printer.print(LABEL)
         simulator.call("disconnect_all")
         time.sleep(0.05)
@@ -111,7 +116,7 @@ def test_a_connection_the_printer_closed_while_idle_is_replaced_once(simulator):
 def test_a_large_job_arrives_whole_through_partial_writes(simulator):
     # 2 MB is far more than one send() takes: the transport must loop.
     job = b"".join([LABEL] * (2_000_000 // len(LABEL)))
-    with open_printer(simulator.url, status_timeout=10) as printer:
+    with open_printer(simulator.url, status_timeout=OK) as printer:
         printer.print(job)
     assert len(simulator.wait_for_labels(job.count(b"^XA"), timeout=20)) == job.count(b"^XA")
 
@@ -135,7 +140,7 @@ def test_a_closed_port_is_an_unreachable_printer():
 async def test_async_callers_print_through_a_thread(simulator):
     from printers.printer import print_label_async
 
-    status = await print_label_async(simulator.url, LABEL)
+    status = await print_label_async(simulator.url, LABEL, status_timeout=OK)
     assert status is not None and status.ready
     assert simulator.wait_for_labels(1) == [LABEL.rstrip(b"\n")]
 
