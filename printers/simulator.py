@@ -392,6 +392,17 @@ class SimulatorThread:
         self.stop()
 
 
+def start_in_thread(
+    port: int = 9100,
+    store: str | Path | None = None,
+    host: str = "127.0.0.1",
+    preview: bool = False,
+    control_port: int | None = None,
+) -> SimulatorThread:
+    """Start a virtual printer in a daemon thread (``wms demo``); ``.stop()`` ends it."""
+    return SimulatorThread(host=host, port=port, store=store, preview=preview).start(control_port)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point: ``wms-printer-sim``."""
     p = argparse.ArgumentParser(prog="wms-printer-sim", description=__doc__.splitlines()[0])

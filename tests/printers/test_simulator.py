@@ -125,3 +125,15 @@ async def test_the_simulator_renders_a_png_preview_of_each_label_it_prints(tmp_p
         await sim.wait_for_previews()
     [png] = tmp_path.glob("000001-*.png")
     assert [b.text for b in decode(png)] == ["T-00042"]
+
+
+def test_a_simulator_started_in_a_thread_keeps_labels_in_its_store(tmp_path):
+    from printers.simulator import start_in_thread
+
+    sim = start_in_thread(port=0, store=tmp_path / "printed")
+    try:
+        print_label(sim.url, LABEL, status_timeout=OK)
+        assert sim.wait_for_labels(1) == [LABEL]
+        assert (tmp_path / "printed" / "000001.zpl").read_bytes() == LABEL
+    finally:
+        sim.stop()
