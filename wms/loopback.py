@@ -23,9 +23,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, timeout_s: float = 20.0) -> None:
+def wait_until_up(
+    url: str, timeout_s: float = 60.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server for {url} exited with code {proc.returncode}")
         try:
             if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
                 return
@@ -103,7 +107,7 @@ class ProcessServer:
             WMS_RUN_WORKERS="1" if self.run_workers else "0",
         )
         self._proc = subprocess.Popen([sys.executable, "-m", "wms.cli", "serve"], env=env)
-        wait_until_up(self.url)
+        wait_until_up(self.url, proc=self._proc)
         return self
 
     def stop(self) -> None:
