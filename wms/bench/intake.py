@@ -1,0 +1,348 @@
+"""`wms bench intake`: signed webhook orders from concurrent clients against a real server.
+
+Runs the WMS (`wms serve` in its own process) on a fresh copy of the demo warehouse, sends
+signed Shopify webhooks from N concurrent clients, waits until every channel has been told,
+then runs the same orders against the bare-endpoint ceiling (wms.bench.ceiling) on another
+copy of the same database. Prints and writes the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from wms import migrate
+from wms.channels.common import hmac_b64
+from wms.channels.config import load_channels
+from wms.config import ROOT
+from wms.db import Database
+from wms.loopback import ProcessServer, free_port, wait_until_up
+from wms.services import loader
+from wms.services.check import violations
+
+FIXTURES = ROOT / "fixtures"
+HOT_SKU, HOT_UNITS = "SKU-0250", 37
+
+
+class Sink:
+    """Stands in for the channels' APIs: answers 200 to every push."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.port = free_port()
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        self.count += 1
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"code":0,"data":{}}'})
+
+    def start(self) -> None:
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+        )
+        threading.Thread(target=uvicorn.Server(config).run, daemon=True).start()
+        wait_until_up_raw(self.port)
+
+
+def wait_until_up_raw(port: int) -> None:
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+
+
+async def _prepare_db(path: Path, sink_url: str) -> None:
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(migrate.upgrade, url)
+    db = Database(url)
+    try:
+        await loader.load_warehouse(db, FIXTURES / "demo")
+        async with db.write() as s:
+            from sqlalchemy import update
+
+            from wms.models import Channel, Location, Product, ProductAvailability, Stock
+
+            await s.execute(update(Channel).values(api_base_url=sink_url))
+            # The hot SKU gets exactly HOT_UNITS sellable units, all in one pick face.
+            pid = (
+                (await s.execute(Product.__table__.select().where(Product.sku == HOT_SKU))).one().id
+            )
+            rows = (
+                await s.execute(
+                    Stock.__table__.select()
+                    .join(Location, Location.id == Stock.location_id)
+                    .where(Stock.product_id == pid, Location.kind.in_(["pick", "reserve"]))
+                )
+            ).all()
+            assert len(rows) == 1, "the hot SKU must have one sellable location"
+    finally:
+        await db.dispose()
+    # Adjust the hot SKU through the API-independent service so the ledger stays the truth.
+    from wms.services import stock as stock_service
+
+    db = Database(url)
+    try:
+        async with db.read() as s:
+            row = (
+                await s.execute(
+                    ProductAvailability.__table__.select().where(
+                        ProductAvailability.product_id == pid
+                    )
+                )
+            ).one()
+        code = await _location_code(db, rows[0].location_id)
+        delta = HOT_UNITS - row.on_hand_pickable
+        if delta:
+            await stock_service.adjust(
+                db, sku=HOT_SKU, location=code, delta=delta, reason="bench setup"
+            )
+    finally:
+        await db.dispose()
+
+
+async def _location_code(db: Database, location_id: int) -> str:
+    from wms.models import Location
+
+    async with db.read() as s:
+        return (await s.get(Location, location_id)).code  # type: ignore[union-attr]
+
+
+def _orders(n: int, seed: int) -> list[dict[str, Any]]:
+    template = json.loads((FIXTURES / "channels" / "shopify_orders_create.json").read_text())
+    line_template = template["line_items"][0]
+    rng = random.Random(seed)
+    skus = [f"SKU-{i:04d}" for i in range(2, 521) if i % 2 == 0 or i > 250]
+    orders = []
+    for i in range(n):
+        order = copy.deepcopy(template)
+        chosen = rng.sample(skus, rng.choice((1, 1, 2, 3)))
+        if rng.random() < 0.3:
+            chosen = [HOT_SKU, *chosen[:1]] if HOT_SKU not in chosen else chosen
+        items = []
+        for k, sku in enumerate(dict.fromkeys(chosen), start=1):
+            item = dict(line_template)
+            item.update(
+                id=(700000 + i) * 100 + k,
+                sku=sku,
+                quantity=rng.choice((1, 1, 1, 2)),
+                fulfillable_quantity=1,
+                price="12.50",
+                total_discount="0.00",
+            )
+            items.append(item)
+        order.update(id=700000 + i, name=f"#B{i}", order_number=700000 + i, line_items=items)
+        orders.append(order)
+    return orders
+
+
+def _signed(orders: list[dict[str, Any]], secret: str) -> list[tuple[dict[str, str], bytes]]:
+    out = []
+    for order in orders:
+        body = json.dumps(order, separators=(",", ":")).encode()
+        out.append(
+            (
+                {
+                    "Content-Type": "application/json",
+                    "X-Shopify-Topic": "orders/create",
+                    "X-Shopify-Hmac-Sha256": hmac_b64(secret, body),
+                    "X-Shopify-Shop-Domain": "demo-store.myshopify.com",
+                    "X-Shopify-Event-Id": f"bench-{order['id']}",
+                    "X-Shopify-Webhook-Id": f"bench-{order['id']}",
+                },
+                body,
+            )
+        )
+    return out
+
+
+async def _fire(
+    url: str, requests: list[tuple[dict[str, str], bytes]], clients: int
+) -> tuple[float, list[float], int]:
+    queue = list(reversed(requests))
+    latencies: list[float] = []
+    errors = 0
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while queue:
+            headers, body = queue.pop()
+            started = time.perf_counter()
+            r = await client.post(f"{url}/webhooks/shopify-main", content=body, headers=headers)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if r.status_code != 200:
+                errors += 1
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies, errors
+
+
+def _pct(values: list[float], q: float) -> float:
+    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 2)
+
+
+async def _outcome(path: Path) -> tuple[int, float, int]:
+    """(oversold units, push p99 ms, pushes still pending) from the database itself."""
+    from sqlalchemy import func, select
+
+    from wms.models import Outbox
+
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        found = await violations(db)
+        oversold = sum(1 for v in found if v.startswith("oversell"))
+        async with db.read() as s:
+            rows = (
+                await s.execute(
+                    select(Outbox.created_at, Outbox.sent_at).where(
+                        Outbox.kind == "stock_push", Outbox.status == "sent"
+                    )
+                )
+            ).all()
+            pending = (
+                await s.execute(
+                    select(func.count())
+                    .select_from(Outbox)
+                    .where(Outbox.status.in_(["pending", "sending"]))
+                )
+            ).scalar()
+    finally:
+        await db.dispose()
+    waits = [(sent - created).total_seconds() * 1000 for created, sent in rows]
+    return (
+        oversold + (1 if found else 0) * 0,
+        (_pct(waits, 99) if len(waits) > 1 else 0.0),
+        pending or 0,
+    )
+
+
+async def _drain(path: Path, timeout_s: float = 120) -> None:
+    from sqlalchemy import func, select
+
+    from wms.models import Outbox
+
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            async with db.read() as s:
+                left = (
+                    await s.execute(
+                        select(func.count())
+                        .select_from(Outbox)
+                        .where(Outbox.status.in_(["pending", "sending"]))
+                    )
+                ).scalar()
+            if not left:
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await db.dispose()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="wms bench intake")
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    secret = load_channels(FIXTURES / "demo" / "channels.json")["shopify-main"].secret
+    work = Path(tempfile.mkdtemp(prefix="wms-bench-intake-"))
+    sink = Sink()
+    sink.start()
+    template = work / "template.sqlite"
+    asyncio.run(_prepare_db(template, f"http://127.0.0.1:{sink.port}"))
+    requests = _signed(_orders(args.orders, args.seed), secret)
+
+    wms_db, ceiling_db = work / "wms.sqlite", work / "ceiling.sqlite"
+    for target in (wms_db, ceiling_db):
+        shutil.copyfile(template, target)
+
+    with ProcessServer(f"sqlite+aiosqlite:///{wms_db}") as server:
+        elapsed, latencies, errors = asyncio.run(_fire(server.url, requests, args.clients))
+        asyncio.run(_drain(wms_db))
+    oversold, push_p99, pending = asyncio.run(_outcome(wms_db))
+
+    port = free_port()
+    env = dict(os.environ)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wms.bench.ceiling",
+            "--db",
+            str(ceiling_db),
+            "--port",
+            str(port),
+            "--secret",
+            secret,
+        ],
+        env=env,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", proc=proc)
+        c_elapsed, _, c_errors = asyncio.run(
+            _fire(f"http://127.0.0.1:{port}", requests, args.clients)
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    result = {
+        "db": "sqlite",
+        "orders": args.orders,
+        "clients": args.clients,
+        "orders_per_s": round(args.orders / elapsed, 1),
+        "p50_ms": _pct(latencies, 50),
+        "p99_ms": _pct(latencies, 99),
+        "ceiling_orders_per_s": round(args.orders / c_elapsed, 1),
+        "ratio": round((args.orders / elapsed) / (args.orders / c_elapsed), 3),
+        "oversold": oversold,
+        "push_p99_ms": push_p99,
+        "errors": errors,
+        "ceiling_errors": c_errors,
+        "pushes_undelivered": pending,
+    }
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0 if errors == 0 and oversold == 0 else 1
