@@ -29,8 +29,14 @@ _JUSTIFY = {"left": "L", "center": "C", "right": "R"}
 _FH_ESCAPES = str.maketrans({"_": "_5F", "^": "_5E", "~": "_7E", "\\": "_5C"})
 
 
-def escape_field(text: str) -> str:
-    """Field data safe to follow ``^FH_^FD``; everything else stays UTF-8 (``^CI28``)."""
+def escape_field(text: str, block: bool = False) -> str:
+    """Field data safe to follow ``^FH_^FD``; everything else stays UTF-8 (``^CI28``).
+
+    In a ``^FB`` block ``\\&`` is a line break and ``\\\\`` a backslash (ZPL manual,
+    ^FB), so a block's backslashes are doubled before the hex escaping.
+    """
+    if block:
+        text = text.replace("\\", "\\\\")
     return text.translate(_FH_ESCAPES)
 
 
@@ -68,7 +74,7 @@ def _text(e: Text, s: _Scale) -> str:
         field += f"^FB{s(e.width)},{e.max_lines},0,{_JUSTIFY[e.align]},0"
     if e.reverse:
         field += "^FR"
-    out.append(f"{field}^FH_^FD{escape_field(e.text)}^FS")
+    out.append(f"{field}^FH_^FD{escape_field(e.text, block=e.width is not None)}^FS")
     return "".join(out)
 
 
@@ -82,7 +88,7 @@ def _linear(e: Code128 | GS1_128, s: _Scale) -> str:
         h = s(HRI_HEIGHT)
         out += (
             f"^FO{s(e.x)},{s(e.y + e.height + HRI_GAP)}^A0N,{h},{h}"
-            f"^FB{width},1,0,C,0^FH_^FD{escape_field(e.hri_text)}^FS"
+            f"^FB{width},1,0,C,0^FH_^FD{escape_field(e.hri_text, block=True)}^FS"
         )
     return out
 

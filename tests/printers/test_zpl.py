@@ -96,3 +96,10 @@ def test_copies_use_pq():
 def test_barcode_width_matches_modules_times_module_width():
     assert barcode_width(Code128(0, 0, "1234", module=3)) == 57 * 3
     assert mm(10) == 80
+
+
+def test_a_backslash_in_a_text_block_cannot_become_a_line_break():
+    # In ^FB, \& breaks the line and \\ prints one backslash (ZPL manual, ^FB).
+    out = zpl(Text(0, 0, "C:\\&D", 20, width=300))
+    assert "^FB300,1,0,L,0^FH_^FDC:_5C_5C&D^FS" in out
+    assert "^FH_^FDC:_5C&D^FS" in zpl(Text(0, 0, "C:\\&D", 20))  # no block: literal
