@@ -214,3 +214,8 @@ def test_an_unusable_scale_answer_is_an_error_with_its_code(line, code):
     with pytest.raises(WmsError) as caught:
         stations.parse_sics(line)
     assert caught.value.code == code
+
+
+def test_print_retries_back_off_but_a_waiting_packer_never_waits_long():
+    delays = [printing.retry_delay(n) for n in range(1, printing.MAX_ATTEMPTS + 1)]
+    assert delays[0] < 0.5 and delays == sorted(delays) and max(delays) == printing.MAX_RETRY_S
