@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from tests.support import api
 from wms.db import Database
@@ -35,16 +36,17 @@ def login_badge(url: str, badge: str, pin: str = "1234") -> httpx.Client:
 
 @pytest.fixture(scope="module")
 def badge_login(server: ThreadServer) -> Iterator[Callable[[str], httpx.Client]]:
-    """`badge_login("B1003")` → a logged-in client, closed at the end of the module."""
-    clients: list[httpx.Client] = []
+    """`badge_login("B1003")` → a client logged in as that badge (picker3) for the module."""
+    clients: dict[str, httpx.Client] = {}
 
     def make(badge: str, pin: str = "1234") -> httpx.Client:
-        c = login_badge(server.url, badge, pin)
-        clients.append(c)
-        return c
+        # One login per badge and module: a PIN check is deliberately slow (scrypt).
+        if badge not in clients:
+            clients[badge] = login_badge(server.url, badge, pin)
+        return clients[badge]
 
     yield make
-    for c in clients:
+    for c in clients.values():
         c.close()
 
 
@@ -81,18 +83,80 @@ def release_wave(supervisor: httpx.Client) -> Callable[..., dict[str, Any]]:
     return release
 
 
+# Invariant 4 on the floor tables, which `wms check` does not read (yet): a line's pick
+# tasks add up to what it has allocated, a task to its lines, a stock row's allocation to
+# what its open tasks still have to take.
+WORK_CHECKS = {
+    "line allocated != its tasks": """
+        SELECT l.id FROM order_line l
+        LEFT JOIN (SELECT order_line_id, SUM(qty) q FROM pick_task_line GROUP BY order_line_id) t
+          ON t.order_line_id = l.id
+        WHERE l.allocated != COALESCE(t.q, 0)""",
+    "task qty != its lines": """
+        SELECT t.id FROM pick_task t
+        LEFT JOIN (SELECT task_id, SUM(qty) q, SUM(picked) p FROM pick_task_line GROUP BY task_id) x
+          ON x.task_id = t.id
+        WHERE t.qty != COALESCE(x.q, 0) OR t.picked != COALESCE(x.p, 0)""",
+    "stock allocated != open tasks": """
+        SELECT s.id FROM stock s
+        LEFT JOIN (SELECT stock_id, SUM(qty - picked) q FROM pick_task
+                   WHERE status IN ('open', 'skipped') GROUP BY stock_id) t
+          ON t.stock_id = s.id
+        WHERE s.allocated != COALESCE(t.q, 0)""",
+}
+
+
 @pytest.fixture(scope="module")
 def violations(database_url: str) -> Callable[[], list[str]]:
-    """`violations()` → what `wms check` finds in the server's database right now."""
+    """`violations()` → what `wms check` finds in the server's database, plus WORK_CHECKS."""
 
     def run() -> list[str]:
         async def go() -> list[str]:
             db = Database(database_url)
             try:
-                return await check.violations(db)
+                found = await check.violations(db)
+                async with db.read() as s:
+                    for name, sql in WORK_CHECKS.items():
+                        ids = (await s.execute(text(sql))).scalars().all()
+                        found += [f"{name}: {i}" for i in ids]
+                return found
             finally:
                 await db.dispose()
 
         return asyncio.run(go())
 
     return run
+
+
+def pick_all(client: httpx.Client, batch_id: int) -> dict[str, Any]:
+    """Bind free totes to empty slots, confirm every open stop as asked, drop the batch."""
+    url = f"/api/v1/picking/batches/{batch_id}"
+    batch = client.get(url).json()
+    for slot in batch["slots"]:
+        if slot["tote"] is None:
+            tote = f"T{batch_id:04d}{slot['slot']:02d}"
+            r = client.post(
+                f"{url}/totes", json={"slot": slot["slot"], "tote": tote}, headers=api.idem()
+            )
+            assert r.status_code == 200, r.text
+            batch = r.json()
+    while batch["next_task_id"] is not None:
+        stop = next(s for s in batch["stops"] if s["task_id"] == batch["next_task_id"])
+        item = stop["barcodes"][0]
+        if stop["lot"]:
+            item = f"]C101{item.zfill(14)}10{stop['lot']}"
+        tote = stop["tote"] or batch["slots"][0]["tote"]  # a bulk stop goes into the bulk tote
+        body = {
+            "location": stop["location"],
+            "item": item,
+            "qty": stop["qty"] - stop["picked"],
+            "tote": tote,
+        }
+        r = client.post(
+            f"/api/v1/picking/tasks/{stop['task_id']}/confirm", json=body, headers=api.idem()
+        )
+        assert r.status_code == 200, r.text
+        batch = r.json()
+    r = client.post(f"{url}/finish", json={"drop": batch["drop_location"]}, headers=api.idem())
+    assert r.status_code == 200, r.text
+    return r.json()

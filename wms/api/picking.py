@@ -17,6 +17,7 @@ from wms.services.picking import Picker
 
 Scan = Annotated[str, msgspec.Meta(max_length=200)]
 IDEMPOTENT = {"idempotent": True}
+PICKING = ("picker", "supervisor")
 
 
 class BindTote(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,7 +52,7 @@ def _picker(user: Principal) -> Picker:
 
 class PickingController(Controller):
     path = "/api/v1/picking"
-    guards = [requires(*FLOOR)]
+    guards = [requires(*PICKING)]
     tags = ["picking"]
 
     @post("/next", status_code=200, opt=IDEMPOTENT)

@@ -577,8 +577,13 @@ async def finish(db: Database, batch_id: int, drop: str, picker: Picker) -> dict
             loc = await stock.location_by_code(s, scanned)
         batch.status = "done"
         batch.finished_at = utcnow()
+        await s.execute(update(Tote).where(Tote.batch_id == batch_id).values(location_id=loc.id))
+        # An order's tote now belongs to its order; a bulk tote (no order) stays with the
+        # batch, so it is not handed out again before packing has sorted it.
         await s.execute(
-            update(Tote).where(Tote.batch_id == batch_id).values(batch_id=None, location_id=loc.id)
+            update(Tote)
+            .where(Tote.batch_id == batch_id, Tote.order_id.is_not(None))
+            .values(batch_id=None)
         )
         await _close_orders(s, batch_id)
         await _close_wave(s, batch.wave_id)
