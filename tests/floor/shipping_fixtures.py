@@ -85,6 +85,7 @@ async def picked_order(
     channel: str = "own-main",
     country: str = "US",
     line_refs: tuple[str, ...] = (),
+    carrier: str = "",
 ) -> int:
     """An order taken in, allocated and picked to STAGE-01 through the ledger (as picking does)."""
     external = str(10**12 + uuid.uuid4().int % 10**12)  # digits: every channel's id format
@@ -94,6 +95,7 @@ async def picked_order(
         reference=f"#T{next(_numbers):04d}-{external[-5:]}",
         status=OrderStatus.READY,
         currency="USD",
+        carrier=carrier,
         lines=tuple(
             OrderLineIn(sku=sku, qty=qty, unit_price=Decimal("9.99"), external_line_ids=line_refs)
             for sku, qty in lines

@@ -22,7 +22,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
 )
 from tests.support.api import idem, problem
 from wms.carriers import GenericCarrier
-from wms.carriers.base import register
+from wms.carriers.base import register, unregister
 from wms.models import Product, StockMove
 
 SKU2, SKU3 = "2800000000028", "2800000000035"
@@ -137,6 +137,7 @@ async def test_bad_scans_closed_manifests_and_other_carriers_are_refused(packer,
     closed = packer.post(f"/api/v1/manifests/{m['id']}/close", headers=idem())
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     problem(hand_over(packer, m["id"], parcel["tracking"]), 409, "manifest_closed")
+    unregister("otherpost")
     after = await snapshot(db)
     assert after["counts"]["StockMove"] == before["counts"]["StockMove"]
     assert after["status"] == before["status"]

@@ -52,7 +52,12 @@ _ADAPTERS: dict[str, CarrierAdapter] = {}
 
 
 def register(adapter: CarrierAdapter) -> None:
+    """Route orders whose carrier is ``adapter.code`` to it (at start-up, from settings)."""
     _ADAPTERS[adapter.code] = adapter
+
+
+def unregister(code: str) -> None:
+    _ADAPTERS.pop(code, None)
 
 
 def adapter_for(carrier: str) -> CarrierAdapter:
