@@ -75,7 +75,7 @@ class PickTask(SQLModel, table=True):
     picked: int = 0
     shorted: int = 0  # units not found, written off (qty was reduced by as many)
     slot: int | None = None  # None: a bulk stop, sorted at packing
-    status: str = Field(default="open", max_length=8)  # open | done | short | skipped | cancelled
+    status: str = Field(default="open", max_length=12)  # open|done|short|skipped|cancelled
     picked_by: int | None = Field(default=None, foreign_key="user.id")
     picked_at: datetime | None = timestamp_field()
 

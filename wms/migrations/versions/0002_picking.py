@@ -111,7 +111,7 @@ def upgrade() -> None:
         sa.Column("picked", sa.Integer(), nullable=False),
         sa.Column("shorted", sa.Integer(), nullable=False),
         sa.Column("slot", sa.Integer(), nullable=True),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.Column("picked_by", sa.Integer(), nullable=True),
         sa.Column("picked_at", wms.models.common.UtcDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("qty >= 0 AND picked >= 0 AND picked <= qty", name="pick_task_qty"),
