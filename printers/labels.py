@@ -159,39 +159,57 @@ def _address_block(
     return tuple(out)
 
 
+# The carrier label's frame never changes: built once, not per label.
+_W, _H = FOUR_BY_SIX
+_RULES = {y: Line(0, y, _W, y, 3) for y in (200, 470, 610, 840, 896)}
+_SENDER_RULE = Line(500, 0, 500, 200, 3)
+_SSCC_CAPTION = Text(16, 906, "SSCC", 20)
+
+
+@lru_cache(maxsize=256)
+def _carrier_texts(carrier: str, service: str) -> tuple[Text, Text, Text]:
+    """Carrier name, service and tracking caption: few distinct values, many labels."""
+    return (
+        Text(510, 20, carrier.upper(), 44, width=290, align="center"),
+        Text(510, 80, service, 30, width=290, align="center", max_lines=2),
+        Text(16, 620, f"{carrier.upper()} TRACKING #", 20),
+    )
+
+
 def carrier_label(d: CarrierLabelData) -> Label:
     """The 4x6 in carrier label as a Label."""
     if not is_valid_sscc(d.sscc):
         raise ValueError(f"not a valid SSCC: {d.sscc!r}")
     w, h = FOUR_BY_SIX
     postal = ship_to_postal_elements(d.sender, d.recipient)
+    carrier, service, tracking_caption = _carrier_texts(d.carrier, d.service)
+    postal_data = gs1_data([postal])
+    module = _fit_module(postal_data, 380, 2)
     e: list[Element] = [
         # Sender (top left) and carrier/service (top right).
         *_address_block(16, 12, 470, "FROM", d.sender, big=False),
-        Line(500, 0, 500, 200, 3),
-        Text(510, 20, d.carrier.upper(), 44, width=290, align="center"),
-        Text(510, 80, d.service, 30, width=290, align="center", max_lines=2),
+        _SENDER_RULE,
+        carrier,
+        service,
         Text(510, 160, f"{d.parcel_index} of {d.parcel_count}", 34, width=290, align="center"),
-        Line(0, 200, w, 200, 3),
+        _RULES[200],
         # Recipient: the biggest text on the label.
         *_address_block(16, 212, 780, "TO", d.recipient, big=True),
-        Line(0, 470, w, 470, 3),
+        _RULES[470],
         # Routing code (sort centre / route), white on black, and the postal barcode.
         Text(16, 492, d.routing_code, 52, width=390, reverse=True, align="center"),
         Text(420, 478, f"SHIP TO POSTAL CODE ({postal[0]})", 18),
+        GS1_128(420, 500, [postal], height=70, module=module),
+        _RULES[610],
+        tracking_caption,
+        _code128(d.tracking_number, 650, 150, w),
+        _RULES[840],
+        Text(16, 852, f"WEIGHT {_kg(d.weight_g)}", 30),
+        Text(330, 852, f"ORDER {d.order_ref}", 30, width=470, align="right"),
+        _RULES[896],
+        _SSCC_CAPTION,
+        _gs1([("00", d.sscc)], 936, 200, w),
     ]
-    postal_data = gs1_data([postal])
-    module = _fit_module(postal_data, 380, 2)
-    e.append(GS1_128(420, 500, [postal], height=70, module=module))
-    e.append(Line(0, 610, w, 610, 3))
-    e.append(Text(16, 620, f"{d.carrier.upper()} TRACKING #", 20))
-    e.append(_code128(d.tracking_number, 650, 150, w))
-    e.append(Line(0, 840, w, 840, 3))
-    e.append(Text(16, 852, f"WEIGHT {_kg(d.weight_g)}", 30))
-    e.append(Text(330, 852, f"ORDER {d.order_ref}", 30, width=470, align="right"))
-    e.append(Line(0, 896, w, 896, 3))
-    e.append(Text(16, 906, "SSCC", 20))
-    e.append(_gs1([("00", d.sscc)], 936, 200, w))
     return Label(w, h, tuple(e))
 
 
