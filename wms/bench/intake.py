@@ -69,6 +69,7 @@ class Sink:
             port=self.port,
             log_level="warning",
             lifespan="off",
+            interface="asgi3",
             access_log=False,
         )
         threading.Thread(target=uvicorn.Server(config).run, daemon=True).start()
@@ -85,59 +86,39 @@ def wait_until_up_raw(port: int) -> None:
 
 
 async def _prepare_db(path: Path, sink_url: str) -> None:
+    """The demo warehouse, channels pointed at the sink, the hot SKU at exactly HOT_UNITS."""
+    from sqlalchemy import select, update
+
+    from wms.models import Channel, Location, Product, Stock
+    from wms.models.layout import SELLABLE_KINDS
+    from wms.services import stock as stock_service
+
     url = f"sqlite+aiosqlite:///{path}"
     await asyncio.to_thread(migrate.upgrade, url)
     db = Database(url)
     try:
         await loader.load_warehouse(db, FIXTURES / "demo")
         async with db.write() as s:
-            from sqlalchemy import update
-
-            from wms.models import Channel, Location, Product, ProductAvailability, Stock
-
             await s.execute(update(Channel).values(api_base_url=sink_url))
-            # The hot SKU gets exactly HOT_UNITS sellable units, all in one pick face.
-            pid = (
-                (await s.execute(Product.__table__.select().where(Product.sku == HOT_SKU))).one().id
-            )
             rows = (
                 await s.execute(
-                    Stock.__table__.select()
-                    .join(Location, Location.id == Stock.location_id)
-                    .where(Stock.product_id == pid, Location.kind.in_(["pick", "reserve"]))
+                    select(Location.code, Stock.on_hand, Stock.lot)
+                    .join(Stock, Stock.location_id == Location.id)
+                    .join(Product, Product.id == Stock.product_id)
+                    .where(Product.sku == HOT_SKU, Location.kind.in_(list(SELLABLE_KINDS)))
+                    .order_by(Location.walk_seq.desc())
                 )
             ).all()
-            assert len(rows) == 1, "the hot SKU must have one sellable location"
-    finally:
-        await db.dispose()
-    # Adjust the hot SKU through the API-independent service so the ledger stays the truth.
-    from wms.services import stock as stock_service
-
-    db = Database(url)
-    try:
-        async with db.read() as s:
-            row = (
-                await s.execute(
-                    ProductAvailability.__table__.select().where(
-                        ProductAvailability.product_id == pid
-                    )
+        # Through the ledger, like a supervisor's adjustment, so `wms check` stays clean.
+        for n, (code, on_hand, lot) in enumerate(rows):
+            want = HOT_UNITS if n == 0 else 0
+            if on_hand != want:
+                await stock_service.adjust(
+                    db, sku=HOT_SKU, location=code, delta=want - on_hand, lot=lot,
+                    reason="bench setup",
                 )
-            ).one()
-        code = await _location_code(db, rows[0].location_id)
-        delta = HOT_UNITS - row.on_hand_pickable
-        if delta:
-            await stock_service.adjust(
-                db, sku=HOT_SKU, location=code, delta=delta, reason="bench setup"
-            )
     finally:
         await db.dispose()
-
-
-async def _location_code(db: Database, location_id: int) -> str:
-    from wms.models import Location
-
-    async with db.read() as s:
-        return (await s.get(Location, location_id)).code  # type: ignore[union-attr]
 
 
 def _orders(n: int, seed: int) -> list[dict[str, Any]]:

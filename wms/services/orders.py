@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -122,14 +122,67 @@ async def _intake(
 
     skus = sorted({line.sku for line in order.lines})
     products = {
-        p.sku: p for p in (await s.execute(select(Product).where(Product.sku.in_(skus)))).scalars()
+        row.sku: row
+        for row in await s.execute(
+            select(Product.id, Product.sku, Product.name, Product.unit_cost, Product.active).where(
+                Product.sku.in_(skus)
+            )
+        )
     }
     missing = [sku for sku in skus if sku not in products or not products[sku].active]
     if missing:
         raise NotFound(
             "unknown_sku", "Unknown SKU", f"unknown SKU(s): {', '.join(missing)}", skus=missing
         )
-    row = SalesOrder(
+    row = _order_row(channel, order)
+    # Core statements, not the unit of work: intake is the hot path of a spike.
+    row.id = (
+        await s.execute(insert(SalesOrder).values(_columns(row)).returning(SalesOrder.id))
+    ).scalar_one()
+    lines: list[OrderLine] = []
+    short = False
+    for n, line in enumerate(order.lines, start=1):
+        product = products[line.sku]
+        reserved = 0
+        if order.status != OrderStatus.CANCELLED:
+            reserved = await availability.reserve(s, product.id, line.qty)
+        short = short or reserved < line.qty
+        lines.append(
+            OrderLine(
+                order_id=row.id,
+                line_no=n,
+                product_id=product.id,
+                sku=line.sku,
+                name=(line.name or product.name)[:200],
+                qty=line.qty,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                unit_cost=product.unit_cost,
+                external_line_ids=",".join(line.external_line_ids)[:2000],
+                channel_product_ref=line.channel_product_ref,
+                reserved=reserved,
+            )
+        )
+    if order.status in (OrderStatus.READY, OrderStatus.BACKORDERED):
+        row.status = OrderStatus.BACKORDERED if short else OrderStatus.READY
+        if row.status != order.status:
+            await s.execute(
+                update(SalesOrder).where(SalesOrder.id == row.id).values(status=row.status)
+            )
+    await s.execute(insert(OrderLine), [_columns(line) for line in lines])
+    if event_id:
+        _record_event(s, seen, channel.id, event_id, topic, order.external_id, row.id)
+    await availability.push_sellable(s, [p.id for p in products.values()])
+    return IntakeResult(row, lines, created=True)
+
+
+def _columns(obj: SalesOrder | OrderLine) -> dict[str, object]:
+    return {k: v for k, v in obj.model_dump().items() if k != "id" or v is not None}
+
+
+def _order_row(channel: Channel, order: OrderIn) -> SalesOrder:
+    now = utcnow()
+    return SalesOrder(
         channel_id=channel.id,
         external_id=order.external_id,
         reference=order.reference or order.external_id,
@@ -162,42 +215,9 @@ async def _intake(
         content_id=order.attribution.content_id,
         commission=order.attribution.commission,
         note=order.note[:500],
+        created_at=now,
+        updated_at=now,
     )
-    s.add(row)
-    await s.flush()
-    assert row.id is not None
-    lines: list[OrderLine] = []
-    short = False
-    for n, line in enumerate(order.lines, start=1):
-        product = products[line.sku]
-        reserved = 0
-        if order.status != OrderStatus.CANCELLED:
-            reserved = await availability.reserve(s, product.id, line.qty)  # type: ignore[arg-type]
-        short = short or reserved < line.qty
-        lines.append(
-            OrderLine(
-                order_id=row.id,
-                line_no=n,
-                product_id=product.id,  # type: ignore[arg-type]
-                sku=line.sku,
-                name=line.name or product.name,
-                qty=line.qty,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                unit_cost=product.unit_cost,
-                external_line_ids=",".join(line.external_line_ids)[:2000],
-                channel_product_ref=line.channel_product_ref,
-                reserved=reserved,
-            )
-        )
-    s.add_all(lines)
-    if order.status in (OrderStatus.READY, OrderStatus.BACKORDERED):
-        row.status = OrderStatus.BACKORDERED if short else OrderStatus.READY
-    if event_id:
-        _record_event(s, seen, channel.id, event_id, topic, order.external_id, row.id)
-    await s.flush()
-    await availability.push_sellable(s, [p.id for p in products.values()])  # type: ignore[misc]
-    return IntakeResult(row, lines, created=True)
 
 
 def _record_event(

@@ -125,7 +125,8 @@ class OutboxWorker:
     async def run_once(self) -> int:
         rows = await self._claim()
         if rows:
-            await asyncio.gather(*(self._deliver(row) for row in rows))
+            errors = await asyncio.gather(*(self._deliver(row) for row in rows))
+            await self._settle(list(zip(rows, errors, strict=True)))
         return len(rows)
 
     async def _claim(self) -> list[Outbox]:
@@ -163,45 +164,54 @@ class OutboxWorker:
                 row.next_attempt_at = now + LEASE
             return claimed
 
-    async def _deliver(self, row: Outbox) -> None:
+    async def _deliver(self, row: Outbox) -> str:
+        """Hand one row to its handler; returns "" or what went wrong."""
         handler = self.handlers.get(row.kind)
-        error = ""
         if handler is None:
-            error = f"no handler for {row.kind}"
-        else:
-            try:
-                await handler(self, row.payload, row.event_id)
-            except Exception as exc:  # every failure is retried; the row is never dropped
-                error = f"{type(exc).__name__}: {exc}"[:500]
+            return f"no handler for {row.kind}"
+        try:
+            await handler(self, row.payload, row.event_id)
+        except Exception as exc:  # every failure is retried; the row is never dropped
+            log.warning("outbox %s %s failed: %s", row.kind, row.event_id, exc)
+            return f"{type(exc).__name__}: {exc}"[:500]
+        return ""
+
+    async def _settle(self, results: list[tuple[Outbox, str]]) -> None:
+        """Record a pass's outcomes in one transaction: the write lock is shared with intake."""
+        now = utcnow()
         async with self.db.write() as s:
-            if not error:
+            sent = [row.id for row, error in results if not error]
+            if sent:
+                await s.execute(
+                    update(Outbox)
+                    .where(Outbox.id.in_(sent))
+                    .values(status="sent", sent_at=now, attempts=Outbox.attempts + 1)
+                )
+            for row, error in results:
+                if not error:
+                    continue
+                newer = (
+                    await s.execute(
+                        select(Outbox.id).where(
+                            Outbox.dedupe_key == row.dedupe_key,
+                            Outbox.status == "pending",
+                            Outbox.id != row.id,
+                        )
+                    )
+                ).first()
+                # A newer pending row for the same key carries the newer state: this one is moot
+                # for stock (absolute quantities); other kinds keep the lease shape and retry.
+                if newer:
+                    status = "superseded" if row.kind == "stock_push" else "sending"
+                else:
+                    status = "pending"
                 await s.execute(
                     update(Outbox)
                     .where(Outbox.id == row.id)
-                    .values(status="sent", sent_at=utcnow(), attempts=row.attempts + 1)
-                )
-                return
-            log.warning("outbox %s %s failed: %s", row.kind, row.event_id, error)
-            newer = (
-                await s.execute(
-                    select(Outbox.id).where(
-                        Outbox.dedupe_key == row.dedupe_key,
-                        Outbox.status == "pending",
-                        Outbox.id != row.id,
+                    .values(
+                        status=status,
+                        attempts=row.attempts + 1,
+                        last_error=error,
+                        next_attempt_at=now + timedelta(seconds=backoff_s(row.attempts + 1)),
                     )
                 )
-            ).first()
-            # A newer pending row for the same key carries the newer state; this one is moot.
-            status = "superseded" if newer and row.kind == "stock_push" else "pending"
-            if newer and status == "pending":
-                status = "sending"  # keep the lease shape; retried when it expires
-            await s.execute(
-                update(Outbox)
-                .where(Outbox.id == row.id)
-                .values(
-                    status=status,
-                    attempts=row.attempts + 1,
-                    last_error=error,
-                    next_attempt_at=utcnow() + timedelta(seconds=backoff_s(row.attempts + 1)),
-                )
-            )
