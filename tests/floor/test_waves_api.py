@@ -111,6 +111,21 @@ def test_rules_leave_orders_out_with_reasons(supervisor, new_order):
     ]
 
 
+def test_caps_on_batches_and_filters_on_channels_say_why_orders_stay_out(supervisor, new_order):
+    a = new_order(("SKU-0040", 1), ("SKU-0002", 1))
+    b = new_order(("SKU-0043", 1), ("SKU-0002", 1))
+    ids = [a["id"], b["id"]]
+    plan = supervisor.post(
+        "/api/v1/waves/plan", json={"order_ids": ids, "cart_totes": 1, "max_batches": 1}
+    ).json()
+    assert len(plan["batches"]) == 1 and plan["orders"] == 1
+    assert [x["reason"] for x in plan["left_out"]] == ["max_batches"]
+    plan = supervisor.post(
+        "/api/v1/waves/plan", json={"order_ids": ids, "channels": ["tiktok-main"]}
+    ).json()
+    assert plan["batches"] == [] and {x["reason"] for x in plan["left_out"]} == {"channel"}
+
+
 def test_a_carrier_cutoff_makes_its_orders_go_first(supervisor, new_order):
     ups = new_order(("SKU-0040", 1), ("SKU-0002", 1), carrier="ups")
     dhl = new_order(("SKU-0040", 1), ("SKU-0002", 1), carrier="dhl")

@@ -31,6 +31,7 @@ from wms.models.picking import PickBatch, PickSlot, PickTask, PickTaskLine, Tote
 from wms.services import availability
 
 ST = Stock.__table__
+SO = SalesOrder.__table__
 WALK_M_PER_S = 1.0  # a picker pushing a cart
 SECONDS_PER_STOP = 12.0  # find the face, scan location, scan item, scan tote
 SECONDS_PER_UNIT = 3.0
@@ -528,10 +529,19 @@ async def _write_batch(s: AsyncSession, wave_id: int, b: PlannedBatch, drop: int
         for p in picks:
             p.line.allocated += p.qty
             s.add(PickTaskLine(task_id=task.id, order_line_id=p.line.id, qty=p.qty))  # type: ignore[arg-type]
-    for c in b.orders:
-        c.order.status = OrderStatus.IN_WAVE
-        c.order.updated_at = utcnow()
     await s.flush()
+    for c in b.orders:
+        # Conditional: two waves released at once (several servers on PostgreSQL) both
+        # see the order READY; only one may take it, the other rolls back and retries.
+        result = await s.execute(
+            update(SO)
+            .where(SO.c.id == c.order.id, SO.c.status == OrderStatus.READY)
+            .values(status=OrderStatus.IN_WAVE, updated_at=utcnow())
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(
+                "orders_changed", "Orders changed, retry", f"order {c.order.reference} moved on"
+            )
 
 
 async def cancel(db: Database, wave_id: int) -> dict[str, Any]:
