@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 
+from terminal.client import ApiError
 from terminal.widgets.panels import Banner, Hint, KeyBar, StatusLine
 from terminal.widgets.scan_input import ScanInput
 
@@ -69,6 +70,11 @@ class FlowScreen(Screen[None]):
 
     def problem(self, title: str, expected: str = "", detail: str = "") -> None:
         self.terminal.show_problem(title, expected, detail)
+
+    def api_problem(self, err: ApiError) -> None:
+        """A server's refusal: its short title, expected value, and the detail when it adds."""
+        detail = err.detail if err.detail and err.detail != err.title else ""
+        self.terminal.show_problem(err.title, err.expected or "", detail)
 
     def action_help(self) -> None:
         self.terminal.show_help(self.HELP + "\n" + self.KEYS)

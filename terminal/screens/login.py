@@ -55,7 +55,7 @@ class LoginScreen(FlowScreen):
             return
         except ApiError as err:
             self.ask_badge()
-            self.problem(err.title, err.expected or "", "")
+            self.api_problem(err)
             return
         self.terminal.note_offline(False)
         await self.terminal.signed_in(answer)

@@ -55,6 +55,6 @@ class LookupScreen(FlowScreen):
             self.problem("Server unreachable", "", "Look-ups need the server")
             return
         except ApiError as err:
-            self.problem(err.title, err.expected or "")
+            self.api_problem(err)
             return
         self.say(found.get("kind", ""), title, "\n".join([info, *rows[:20]]))

@@ -120,7 +120,7 @@ class PackScreen(FlowScreen):
             self.problem("Server unreachable", "", "Packing needs the server")
             return
         except ApiError as err:
-            self.problem(err.title, err.expected or "")
+            self.api_problem(err)
             return
         self.station_scale = bool(station.get("scale"))
         self.step = "verify" if self.lines_left() else "carton"
@@ -200,14 +200,16 @@ class PackScreen(FlowScreen):
         except ApiError as err:
             self.step = "weight"
             self.render_step()
-            self.problem(err.title, err.expected or "")
+            self.api_problem(err)
             return
         self.parcel, self.view = answer["parcel"], answer["view"]
         await self.follow_label(self.parcel.get("label_job"))
 
     # -- labels ----------------------------------------------------------------------
-    async def follow_label(self, job_id: Any) -> None:
+    async def follow_label(self, job_ref: Any) -> None:
         """Wait for the label to print; a printer fault is shown with what to do."""
+        # The server gives the job as an object ({"id", "status", …}); an id alone also works.
+        job_id = job_ref.get("id") if isinstance(job_ref, dict) else job_ref
         job: dict[str, Any] = {"status": "queued"}
         for _ in range(POLLS if job_id is not None else 0):
             try:
@@ -222,7 +224,7 @@ class PackScreen(FlowScreen):
         if job["status"] == "done":
             return
         try:
-            printer = (await self.terminal.client.station(self.station))["label_printer"] or {}
+            printer = (await self.terminal.client.station(self.station)).get("label_printer") or {}
         except (Offline, ApiError):
             printer = {}
         fault = str(printer.get("status") or job.get("status"))
@@ -266,7 +268,7 @@ class PackScreen(FlowScreen):
             return
         except ApiError as err:
             self.ship_retry = ("", "")
-            self.problem(err.title, err.expected or "")
+            self.api_problem(err)
             return
         self.ship_retry = ("", "")
         self.parcel = answer["parcel"]

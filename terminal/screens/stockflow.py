@@ -21,7 +21,7 @@ class StockFlowScreen(FlowScreen):
             self.problem("Server unreachable", "", "Look-ups need the server")
             return None
         except ApiError as err:
-            self.problem(err.title, err.expected or "")
+            self.api_problem(err)
             return None
         if found.get("kind") != "product":
             self.problem("Not an item", "", f"that is a {found.get('kind')}")
@@ -36,7 +36,7 @@ class StockFlowScreen(FlowScreen):
         except Offline:
             return code.upper()  # offline: the server checks it when the step is replayed
         except ApiError as err:
-            self.problem(err.title, err.expected or "")
+            self.api_problem(err)
             return None
         if found.get("kind") != "location":
             self.problem("Not a location", "", f"that is a {found.get('kind')}")
