@@ -206,19 +206,15 @@ async def _slot_tote(s: AsyncSession, task: PickTask) -> str | None:
 
 
 async def _check_item(s: AsyncSession, task: PickTask, raw: str) -> None:
+    """The item must be proven by a barcode (typing the SKU would prove nothing)."""
     product = await s.get(Product, task.product_id)
     assert product is not None
     scan = scans.classify(raw)
+    candidates = scan.barcode_candidates()
     found = (
-        (
-            await s.execute(
-                select(Barcode.product_id).where(Barcode.value.in_(scan.barcode_candidates()))
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if product.id not in found and scan.text.upper() != product.sku.upper():
+        await s.execute(select(Barcode.product_id).where(Barcode.value.in_(candidates)))
+    ).scalars()
+    if product.id not in set(found):
         raise _wrong("wrong_item", "Wrong item", product.sku, f"expected {product.sku}")
     if task.lot:
         if not scan.lot:
