@@ -87,7 +87,11 @@ async def picked_order(
     line_refs: tuple[str, ...] = (),
     carrier: str = "",
 ) -> int:
-    """An order taken in, allocated and picked to STAGE-01 through the ledger (as picking does)."""
+    """An order taken in, allocated and picked through the ledger the way picking does it.
+
+    Picking's confirm takes the units out of stock (a `pick` move with no target) and
+    releases the reservation; the order is PICKED once every unit is in a tote.
+    """
     external = str(10**12 + uuid.uuid4().int % 10**12)  # digits: every channel's id format
     order = OrderIn(
         channel_kind=ChannelKind.OWN,
@@ -108,7 +112,6 @@ async def picked_order(
     result = await orders.intake(db, channel, order)
     assert result.created and result.order.status == OrderStatus.READY
     async with db.write() as s:
-        stage = (await s.execute(select(Location).where(Location.code == "STAGE-01"))).scalar_one()
         for line in await orders.lines_of(s, result.order.id):  # type: ignore[arg-type]
             product = await s.get(Product, line.product_id)
             row = (
@@ -129,7 +132,7 @@ async def picked_order(
             line.reserved, line.allocated = 0, line.qty
             await s.flush()
             await apply_move(
-                s, product=product, qty=line.qty, reason="pick", source=source, target=stage,  # type: ignore[arg-type]
+                s, product=product, qty=line.qty, reason="pick", source=source,  # type: ignore[arg-type]
                 lot=row.lot, ref=f"test pick {result.order.reference}", from_allocated=True,
             )  # fmt: skip
             line.picked = line.qty

@@ -83,11 +83,12 @@ async def test_a_reprint_while_the_label_still_waits_gives_back_the_same_job(pac
     printer.set_fault("head_open")
     try:
         parcel = pack_one(packer, order_id, SKU3).json()["parcel"]
-        before = await snapshot(db)
+        jobs = (await snapshot(db))["counts"]["PrintJob"]
         r = packer.post(f"/api/v1/packing/parcels/{parcel['id']}/reprint", headers=idem())
         assert r.status_code == 200 and not r.json()["created"]
         assert r.json()["job"]["id"] == parcel["label_job"]["id"]
-        assert await snapshot(db) == before
+        # (the outbox keeps retrying meanwhile, so only the job count is compared)
+        assert (await snapshot(db))["counts"]["PrintJob"] == jobs
     finally:
         printer.clear()
     assert wait_job(packer, parcel["label_job"]["id"], "done")["status"] == "done"

@@ -20,14 +20,11 @@ from wms.db import Database
 from wms.domain.orders import ChannelKind, OrderStatus
 from wms.domain.scans import classify
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import CartonType, Channel, Location, OrderLine, Outbox, Product, SalesOrder, Stock
+from wms.models import CartonType, Channel, Location, OrderLine, Outbox, SalesOrder
 from wms.models.common import utcnow
-from wms.models.layout import LocationKind
-from wms.models.picking import Tote
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
 from wms.services import channels, printing
 from wms.services.stations import station_in
-from wms.services.stock import apply_move
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
@@ -36,65 +33,10 @@ if TYPE_CHECKING:
 SENDER = Address("Demo Warehouse", ("1 Dock Road",), "10001", "New York", "US", "+1 555 0100")
 
 
-# -- stock through the ledger ----------------------------------------------------------------
-
-
-async def take(
-    s: AsyncSession,
-    product: Product,
-    qty: int,
-    sources: list[Location],
-    target: Location | None,
-    reason: str,
-    ref: str,
-    user_id: int | None,
-) -> None:
-    """Move `qty` free units of `product` out of `sources` (in that order, any lot)."""
-    order = {loc.id: n for n, loc in enumerate(sources)}
-    rows = list(
-        (
-            await s.execute(
-                select(Stock).where(
-                    Stock.product_id == product.id,
-                    Stock.location_id.in_(list(order)),
-                    Stock.on_hand > Stock.allocated,
-                )
-            )
-        ).scalars()
-    )
-    rows.sort(key=lambda r: (order[r.location_id], r.expiry or r.lot, r.lot))
-    by_id = {loc.id: loc for loc in sources}
-    left = qty
-    for row in rows:
-        if left == 0:
-            break
-        n = min(left, row.on_hand - row.allocated)
-        lot = row.lot
-        await apply_move(
-            s, product=product, qty=n, reason=reason, source=by_id[row.location_id],
-            target=target, lot=lot, user_id=user_id, ref=ref,
-        )  # fmt: skip
-        left -= n
-    if left:
-        where = ", ".join(loc.code for loc in sources) or "nowhere"
-        raise Conflict(
-            "stock_missing", "Stock not found", f"{left} of {product.sku} not in {where}",
-            sku=product.sku,
-        )  # fmt: skip
-
-
-async def picked_sources(s: AsyncSession, order_id: int) -> list[Location]:
-    """Where an order's picked units wait: its totes' places first, then any staging place."""
-    tote_places = select(Tote.location_id).where(
-        Tote.order_id == order_id, Tote.location_id.is_not(None)
-    )
-    first = list((await s.execute(select(Location).where(Location.id.in_(tote_places)))).scalars())
-    staging = (
-        await s.execute(
-            select(Location).where(Location.kind == LocationKind.STAGING).order_by(Location.code)
-        )
-    ).scalars()
-    return first + [loc for loc in staging if loc not in first]
+# -- stock ------------------------------------------------------------------------------------
+# Picking takes units out of stock when they go into the tote (wms.services.picking: a
+# `pick` move with no target), so packing and handover move no stock: the ledger already
+# says they left the shelf. Returns bring units back in (wms.services.returns).
 
 
 async def location_named(s: AsyncSession, code: str) -> Location:
@@ -175,16 +117,10 @@ async def close(
     except (KeyError, ValueError) as exc:
         raise WmsError("bad_address", "Address incomplete", f"cannot label: {exc}") from exc
     parcel.tracking, parcel.sscc = label.tracking, label.sscc
-    bench = await location_named(s, station.code)
-    sources = await picked_sources(s, order.id)  # type: ignore[arg-type]
     by_id = {line.id: line for line in lines}
     ref = f"order {order.reference} parcel {parcel.number}"
     for line_id, n in contents.items():
-        line = by_id[line_id]
-        product = await s.get(Product, line.product_id)
-        assert product is not None
-        await take(s, product, n, sources, bench, "pack", ref, user_id)
-        line.packed += n
+        by_id[line_id].packed += n
     job = await printing.enqueue(
         s, printer_url=station.label_printer_url, kind="label", payload=label.label_zpl,
         content_type="application/zpl", ref=f"{ref} label", station=station.code,
@@ -302,13 +238,6 @@ async def hand_over(
     assert order is not None
     if order.status != OrderStatus.PACKED:
         raise Conflict("order_not_packed", "Order not packed yet", f"{order.reference} packing")
-    bench = await location_named(s, parcel.station)
-    ref = f"order {order.reference} parcel {parcel.number} {parcel.tracking}"
-    for line_id, n in parcel.contents.items():
-        line = await s.get(OrderLine, int(line_id))
-        product = await s.get(Product, line.product_id)  # type: ignore[union-attr]
-        assert product is not None
-        await take(s, product, n, [bench], None, "ship", ref, user_id)
     parcel.status, parcel.manifest_id, parcel.shipped_at = "shipped", manifest.id, utcnow()
     await s.flush()
     left = (
