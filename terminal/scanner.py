@@ -6,6 +6,7 @@ separator (ASCII 29), which is kept: the server's resolver needs it.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -92,11 +93,11 @@ def read_weight_g(url: str, timeout: float = 2.0) -> int | None:
 
 
 def parse_weight_g(line: str) -> int | None:
-    text = line.strip().lower().replace(",", ".")
-    number = "".join(c for c in text if c.isdigit() or c in ".-")
-    if not number or number in {".", "-"}:
+    text = line.strip().lower()
+    match = re.search(r"-?\d+(?:[.,]\d+)?", text)
+    if match is None:
         return None
-    value = float(number)
+    value = float(match.group().replace(",", "."))
     if "kg" in text:
         value *= 1000
     elif "lb" in text:
