@@ -174,3 +174,22 @@ async def test_a_lot_tracked_item_is_restocked_only_with_its_lot(packer, db):
     r = grade(packer, ret["id"], "(01)02400000000013(10)L95319", "restock")
     assert r.status_code == 200, r.text
     await no_violations(db)
+
+
+async def test_a_channel_return_webhook_opens_one_return_per_order_and_ignores_the_rest(packer, db):
+    from wms.services import returns
+
+    order_id, _ = await shipped(db, packer, [("SKU-0003", 1)], [SKU3])
+    external = packer.get(f"/api/v1/orders/{order_id}").json()["external_id"]
+    first = await returns.on_channel_event(db, "own-main", external, "evt-1")
+    again = await returns.on_channel_event(db, "own-main", external, "evt-2")  # status update
+    assert first["status"] == "created" and again == {
+        "status": "duplicate", "return_id": first["return_id"]
+    }  # fmt: skip
+    unknown = await returns.on_channel_event(db, "own-main", "404404404", "evt-3")
+    assert unknown == {"status": "ignored", "reason": "unknown_order"}
+    not_shipped = await picked_order(db, [("SKU-0003", 1)])
+    external = packer.get(f"/api/v1/orders/{not_shipped}").json()["external_id"]
+    assert (await returns.on_channel_event(db, "own-main", external, "evt-4"))["reason"] == (
+        "not_shipped"
+    )

@@ -343,3 +343,41 @@ async def get_return(db: Database, return_id: int) -> dict[str, Any]:
         if ret is None:
             raise NotFound("unknown_return", "Unknown return", f"no return {return_id}")
         return await view(s, ret)
+
+
+async def on_channel_event(
+    db: Database, channel_code: str, external_order_id: str, event_id: str
+) -> dict[str, Any]:
+    """A verified return webhook (EventKind.RETURN): open the return once per order.
+
+    Channels send several notifications per return (requested, approved, shipped back...)
+    and the parsed event carries no return id, so an unfinished channel return of the same
+    order is the same return. A webhook must be answered 200: what cannot be returned (an
+    unknown or unshipped order) is reported as ignored, not as an error.
+    """
+    try:
+        async with db.write() as s:
+            channel = (
+                await s.execute(select(Channel).where(Channel.code == channel_code))
+            ).scalar_one()
+            pending = (
+                (
+                    await s.execute(
+                        select(Return)
+                        .join(SalesOrder, SalesOrder.id == Return.order_id)
+                        .where(
+                            Return.channel_id == channel.id,
+                            SalesOrder.external_id == external_order_id,
+                            Return.status != "done",
+                        )
+                    )
+                )
+                .scalars()
+                .first()
+            )
+            if pending is not None:
+                return {"status": "duplicate", "return_id": pending.id}
+            ret, _ = await open_from_channel(s, channel_code, external_order_id, event_id[:64])
+            return {"status": "created", "return_id": ret.id}
+    except (NotFound, Conflict) as exc:
+        return {"status": "ignored", "reason": exc.code}
