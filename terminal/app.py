@@ -154,7 +154,7 @@ class TerminalApp(App[None]):
 
     # -- what every screen shares ---------------------------------------------------
     def refresh_status(self) -> None:
-        name = (self.user or {}).get("username") or "not logged in"
+        name = (self.user or {}).get("username") or ""
         for screen in self.screen_stack:
             for line in screen.query(StatusLine):
                 line.show(str(name), self.online, self.waiting)

@@ -12,6 +12,8 @@ from textual.widgets import Static
 class ErrorScreen(ModalScreen[None]):
     """Shown for every rejected scan or step; only Enter (or F4/Esc) lets the user go on."""
 
+    MARK = "! "
+
     DEFAULT_CSS = """
     ErrorScreen { align: center middle; background: $error 40%; }
     ErrorScreen > Vertical { width: 100%; height: 100%; background: $error; color: white;
@@ -28,7 +30,7 @@ class ErrorScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("! " + self.problem_title, id="title")
+            yield Static(self.MARK + self.problem_title, id="title")
             if self.detail:
                 yield Static(self.detail, id="detail")
             if self.expected:
@@ -63,6 +65,8 @@ class ErrorScreen(ModalScreen[None]):
 
 class NoticeScreen(ErrorScreen):
     """Help and notices: same shape as the error screen, calm colours, no bell."""
+
+    MARK = ""
 
     DEFAULT_CSS = """
     NoticeScreen > Vertical { background: $panel; color: $text; }

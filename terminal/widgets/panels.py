@@ -15,7 +15,7 @@ class StatusLine(Static):
 
     def show(self, user: str, online: bool, waiting: int) -> None:
         if online and not waiting:
-            self.update(f"{user} · online")
+            self.update(f"{user} · online" if user else "online")
         elif online:
             self.update(f"sending, {waiting} waiting")
         else:

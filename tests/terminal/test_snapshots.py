@@ -1,0 +1,77 @@
+"""The main screens as text at 20×16 (RF gun) and 80×24, compared with committed snapshots.
+
+Refresh after an intended change: WMS_UPDATE_SNAPSHOTS=1 pytest tests/terminal/test_snapshots.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from terminal.app import TerminalApp
+from tests.terminal.conftest import log_in, scan, screen_text, wait_for
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+SIZES = [(20, 16), (80, 24)]
+
+
+def check(name: str, app: TerminalApp) -> None:
+    width, height = app.size
+    text = screen_text(app)
+    lines = text.split("\n")
+    assert len(lines) == height and all(len(line) <= width for line in lines)
+    path = SNAPSHOTS / f"{name}-{width}x{height}.txt"
+    if os.environ.get("WMS_UPDATE_SNAPSHOTS") or not path.exists():
+        path.write_text(text + "\n")
+        if not os.environ.get("WMS_UPDATE_SNAPSHOTS"):
+            pytest.fail(f"new snapshot written: {path.name}; check it and commit it")
+    assert text + "\n" == path.read_text(), f"{path.name} changed"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_login_menu_and_every_pick_step_fit_the_screen(fake, settings, size):
+    app = TerminalApp(settings)
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: "SCAN BADGE" in screen_text(app))
+        check("login", app)
+        await log_in(pilot)
+        check("menu", app)
+        await scan(pilot, "1")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "bind")
+        check("pick-bind", app)
+        await scan(pilot, "T1")
+        await scan(pilot, "T2")
+        check("pick-location", app)
+        await scan(pilot, "A01-03-1")
+        check("pick-item", app)
+        await scan(pilot, "2000000000031")
+        check("pick-qty", app)
+        await scan(pilot, "")
+        check("pick-tote", app)
+        await scan(pilot, "T2")
+        check("wrong-tote", app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_pack_screens_and_the_offline_status_fit_the_screen(fake, settings, size):
+    app = TerminalApp(settings)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "B2001")
+        await scan(pilot, "2")
+        check("pack-start", app)
+        await scan(pilot, "T0070")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "verify")
+        check("pack-verify", app)
+        for code in ("2000000000031", "4006381333931", "4006381333931"):
+            await scan(pilot, code)
+        check("pack-carton", app)
+        fake.stop()
+        await scan(pilot, "")
+        await scan(pilot, "812")
+        await wait_for(pilot, lambda: not app.online)
+        check("pack-unreachable", app)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "offline" in screen_text(app))
+        check("pack-offline", app)
