@@ -1,4 +1,9 @@
-"""Sellable stock per product: reserve, release, and keep every channel told."""
+"""Sellable stock per product: reserve, release, and keep every channel told.
+
+The rules are written once, as synchronous functions on a `Session` (the `*_sync` names),
+so whole transactions can run in one worker thread (`Database.run`). The async names are
+thin wrappers for services written on an `AsyncSession`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from wms.domain.orders import OPEN_STATUSES, OrderStatus
 from wms.models import (
@@ -22,14 +28,15 @@ from wms.models.outbox import PENDING
 from wms.services.sql import upsert
 
 PA = ProductAvailability.__table__
+OUTBOX = Outbox.__table__
 
 
-async def ensure_row(s: AsyncSession, product_id: int) -> None:
+def ensure_row_sync(s: Session, product_id: int) -> None:
     stmt = upsert(s, PA).values(product_id=product_id, on_hand_pickable=0, reserved=0)
-    await s.execute(stmt.on_conflict_do_nothing(index_elements=["product_id"]))
+    s.execute(stmt.on_conflict_do_nothing(index_elements=["product_id"]))
 
 
-async def reserve(s: AsyncSession, product_id: int, qty: int) -> int:
+def reserve_sync(s: Session, product_id: int, qty: int) -> int:
     """Reserve up to `qty` units; returns how many were granted. Never oversells.
 
     Each attempt is one conditional UPDATE, so two transactions can never both
@@ -37,31 +44,28 @@ async def reserve(s: AsyncSession, product_id: int, qty: int) -> int:
     """
     want = qty
     while want > 0:
-        result = await s.execute(
+        result = s.execute(
             update(PA)
             .where(PA.c.product_id == product_id, PA.c.on_hand_pickable - PA.c.reserved >= want)
             .values(reserved=PA.c.reserved + want)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
             return want
-        free = (
-            await s.execute(
-                select(PA.c.on_hand_pickable - PA.c.reserved).where(PA.c.product_id == product_id)
-            )
+        free = s.execute(
+            select(PA.c.on_hand_pickable - PA.c.reserved).where(PA.c.product_id == product_id)
         ).scalar()
         want = min(want, max(0, free or 0))
     return 0
 
 
-async def release(s: AsyncSession, product_id: int, qty: int) -> None:
-    if qty <= 0:
-        return
-    await s.execute(
-        update(PA).where(PA.c.product_id == product_id).values(reserved=PA.c.reserved - qty)
-    )
+def release_sync(s: Session, product_id: int, qty: int) -> None:
+    if qty > 0:
+        s.execute(
+            update(PA).where(PA.c.product_id == product_id).values(reserved=PA.c.reserved - qty)
+        )
 
 
-async def change_pickable(s: AsyncSession, product_id: int, delta: int) -> None:
+def change_pickable_sync(s: Session, product_id: int, delta: int) -> None:
     """Add `delta` units of sellable stock (negative removes).
 
     Removing below what is reserved first takes the reservations back from the
@@ -70,10 +74,10 @@ async def change_pickable(s: AsyncSession, product_id: int, delta: int) -> None:
     """
     if delta == 0:
         return
-    await ensure_row(s, product_id)
+    ensure_row_sync(s, product_id)
     if delta < 0:
         while True:
-            result = await s.execute(
+            result = s.execute(
                 update(PA)
                 .where(
                     PA.c.product_id == product_id, PA.c.reserved <= PA.c.on_hand_pickable + delta
@@ -82,28 +86,26 @@ async def change_pickable(s: AsyncSession, product_id: int, delta: int) -> None:
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 return
-            row = (await s.execute(select(PA).where(PA.c.product_id == product_id))).one()
-            await _take_back(s, product_id, row.reserved - (row.on_hand_pickable + delta))
-    await s.execute(
+            row = s.execute(select(PA).where(PA.c.product_id == product_id)).one()
+            _take_back(s, product_id, row.reserved - (row.on_hand_pickable + delta))
+    s.execute(
         update(PA)
         .where(PA.c.product_id == product_id)
         .values(on_hand_pickable=PA.c.on_hand_pickable + delta)
     )
-    await fill_backorders(s, product_id)
+    fill_backorders_sync(s, product_id)
 
 
-async def _take_back(s: AsyncSession, product_id: int, units: int) -> None:
-    lines = (
-        await s.execute(
-            select(OrderLine, SalesOrder)
-            .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-            .where(
-                OrderLine.product_id == product_id,
-                OrderLine.reserved > OrderLine.allocated,
-                SalesOrder.status.in_(list(OPEN_STATUSES)),
-            )
-            .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc())
+def _take_back(s: Session, product_id: int, units: int) -> None:
+    lines = s.execute(
+        select(OrderLine, SalesOrder)
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .where(
+            OrderLine.product_id == product_id,
+            OrderLine.reserved > OrderLine.allocated,
+            SalesOrder.status.in_(list(OPEN_STATUSES)),
         )
+        .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc())
     ).all()
     for line, order in lines:
         if units <= 0:
@@ -111,56 +113,52 @@ async def _take_back(s: AsyncSession, product_id: int, units: int) -> None:
         take = min(units, line.reserved - line.allocated)
         line.reserved -= take
         units -= take
-        await release(s, product_id, take)
+        release_sync(s, product_id, take)
         if order.status in (OrderStatus.READY, OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD):
             order.status = OrderStatus.BACKORDERED
-    await s.flush()
+    s.flush()
 
 
-async def fill_backorders(s: AsyncSession, product_id: int) -> None:
+def fill_backorders_sync(s: Session, product_id: int) -> None:
     """Give newly sellable units to backordered lines, oldest order first."""
-    lines = (
-        await s.execute(
-            select(OrderLine, SalesOrder)
-            .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-            .where(
-                OrderLine.product_id == product_id,
-                OrderLine.qty > OrderLine.reserved + OrderLine.picked,
-                SalesOrder.status == OrderStatus.BACKORDERED,
-            )
-            .order_by(SalesOrder.created_at, SalesOrder.id)
+    lines = s.execute(
+        select(OrderLine, SalesOrder)
+        .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+        .where(
+            OrderLine.product_id == product_id,
+            OrderLine.qty > OrderLine.reserved + OrderLine.picked,
+            SalesOrder.status == OrderStatus.BACKORDERED,
         )
+        .order_by(SalesOrder.created_at, SalesOrder.id)
     ).all()
     touched: set[int] = set()
     for line, order in lines:
-        got = await reserve(s, product_id, line.qty - line.reserved - line.picked)
+        got = reserve_sync(s, product_id, line.qty - line.reserved - line.picked)
         if got == 0:
             break
         line.reserved += got
         touched.add(order.id)  # type: ignore[arg-type]
     if touched:
-        await s.flush()
+        s.flush()
         for order_id in touched:
-            await refresh_open_status(s, order_id)
+            refresh_open_status_sync(s, order_id)
 
 
-async def refresh_open_status(s: AsyncSession, order_id: int) -> None:
+def refresh_open_status_sync(s: Session, order_id: int) -> None:
     """READY when every line is held, BACKORDERED otherwise (holds stay holds)."""
-    order = await s.get(SalesOrder, order_id)
+    order = s.get(SalesOrder, order_id)
     if order is None or order.status not in (OrderStatus.READY, OrderStatus.BACKORDERED):
         return
-    short = (
-        await s.execute(
-            select(OrderLine.id).where(
-                OrderLine.order_id == order_id,
-                OrderLine.qty > OrderLine.reserved + OrderLine.picked,
-            )
+    short = s.execute(
+        select(OrderLine.id).where(
+            OrderLine.order_id == order_id,
+            OrderLine.qty > OrderLine.reserved + OrderLine.picked,
         )
     ).first()
     order.status = OrderStatus.BACKORDERED if short else OrderStatus.READY
 
 
-async def push_sellable(s: AsyncSession, product_ids: Iterable[int]) -> int:
+def push_sellable_sync(s: Session, product_ids: Iterable[int]) -> int:
     """Write each channel's new sellable quantity to the outbox, coalesced per product.
 
     Called inside the transaction that changed the quantity, so the push is
@@ -169,28 +167,25 @@ async def push_sellable(s: AsyncSession, product_ids: Iterable[int]) -> int:
     ids = sorted(set(product_ids))
     if not ids:
         return 0
-    rows = (
-        await s.execute(
-            select(
-                ChannelListing.channel_id,
-                ChannelListing.product_id,
-                ChannelListing.product_ref,
-                ChannelListing.variant_ref,
-                Channel.code,
-                Channel.buffer,
-                Product.sku,
-                PA.c.on_hand_pickable,
-                PA.c.reserved,
-            )
-            .join(Channel, Channel.id == ChannelListing.channel_id)
-            .join(Product, Product.id == ChannelListing.product_id)
-            .join(PA, PA.c.product_id == ChannelListing.product_id)
-            .where(ChannelListing.product_id.in_(ids), Channel.active.is_(True))
+    rows = s.execute(
+        select(
+            ChannelListing.channel_id,
+            ChannelListing.product_id,
+            ChannelListing.product_ref,
+            ChannelListing.variant_ref,
+            Channel.code,
+            Channel.buffer,
+            Product.sku,
+            PA.c.on_hand_pickable,
+            PA.c.reserved,
         )
+        .join(Channel, Channel.id == ChannelListing.channel_id)
+        .join(Product, Product.id == ChannelListing.product_id)
+        .join(PA, PA.c.product_id == ChannelListing.product_id)
+        .where(ChannelListing.product_id.in_(ids), Channel.active.is_(True))
     ).all()
     if not rows:
         return 0
-    table = Outbox.__table__
     values = [
         {
             "event_id": uuid.uuid4().hex,
@@ -210,11 +205,43 @@ async def push_sellable(s: AsyncSession, product_ids: Iterable[int]) -> int:
         }
         for r in rows
     ]
-    stmt = upsert(s, table).values(values)
+    stmt = upsert(s, OUTBOX)
     stmt = stmt.on_conflict_do_update(
         index_elements=["dedupe_key"],
         index_where=PENDING,
         set_={"payload": stmt.excluded.payload, "event_id": stmt.excluded.event_id},
     )
-    await s.execute(stmt)
+    # Parameters apart from the statement: it compiles once and is cached.
+    s.execute(stmt, values)
     return len(values)
+
+
+# Async wrappers for services written on an AsyncSession.
+
+
+async def ensure_row(s: AsyncSession, product_id: int) -> None:
+    await s.run_sync(ensure_row_sync, product_id)
+
+
+async def reserve(s: AsyncSession, product_id: int, qty: int) -> int:
+    return await s.run_sync(reserve_sync, product_id, qty)
+
+
+async def release(s: AsyncSession, product_id: int, qty: int) -> None:
+    await s.run_sync(release_sync, product_id, qty)
+
+
+async def change_pickable(s: AsyncSession, product_id: int, delta: int) -> None:
+    await s.run_sync(change_pickable_sync, product_id, delta)
+
+
+async def fill_backorders(s: AsyncSession, product_id: int) -> None:
+    await s.run_sync(fill_backorders_sync, product_id)
+
+
+async def refresh_open_status(s: AsyncSession, order_id: int) -> None:
+    await s.run_sync(refresh_open_status_sync, order_id)
+
+
+async def push_sellable(s: AsyncSession, product_ids: Iterable[int]) -> int:
+    return await s.run_sync(push_sellable_sync, list(product_ids))

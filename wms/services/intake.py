@@ -10,8 +10,8 @@ from sqlalchemy import select
 from wms.channels.events import EventKind, WebhookEvent
 from wms.db import Database
 from wms.models import InboundEvent, Outbox
-from wms.services import orders
 from wms.models.outbox import PENDING
+from wms.services import orders
 from wms.services.sql import upsert
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from wms.channels import fees
 from wms.db import Database
@@ -46,29 +47,25 @@ def _validate(order: OrderIn) -> None:
         raise WmsError("bad_currency", "Bad currency", f"{order.currency!r} is not ISO 4217")
 
 
-async def channel_by_code(s: AsyncSession, code: str) -> Channel:
-    ch = (await s.execute(select(Channel).where(Channel.code == code))).scalar_one_or_none()
+def channel_by_code(s: Session, code: str) -> Channel:
+    ch = s.execute(select(Channel).where(Channel.code == code)).scalar_one_or_none()
     if ch is None or not ch.active:
         raise NotFound("unknown_channel", "Unknown channel", f"no active channel {code!r}")
     return ch
 
 
-async def _existing(s: AsyncSession, channel_id: int, external_id: str) -> SalesOrder | None:
-    return (
-        await s.execute(
-            select(SalesOrder).where(
-                SalesOrder.channel_id == channel_id, SalesOrder.external_id == external_id
-            )
+def _existing(s: Session, channel_id: int, external_id: str) -> SalesOrder | None:
+    return s.execute(
+        select(SalesOrder).where(
+            SalesOrder.channel_id == channel_id, SalesOrder.external_id == external_id
         )
     ).scalar_one_or_none()
 
 
-async def lines_of(s: AsyncSession, order_id: int) -> list[OrderLine]:
+def lines_of_sync(s: Session, order_id: int) -> list[OrderLine]:
     return list(
-        (
-            await s.execute(
-                select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
-            )
+        s.execute(
+            select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.line_no)
         ).scalars()
     )
 
@@ -84,8 +81,7 @@ async def intake(
     _validate(order)
     for attempt in range(2):
         try:
-            async with db.write() as s:
-                return await _intake(s, channel_code, order, event_id, topic)
+            return await db.run(_intake, channel_code, order, event_id, topic)
         except IntegrityError:
             # Another process created the same order between our look-up and insert
             # (PostgreSQL with several servers): the second pass finds and returns it.
@@ -94,36 +90,34 @@ async def intake(
     raise AssertionError("unreachable")
 
 
-async def _intake(
-    s: AsyncSession, channel_code: str, order: OrderIn, event_id: str, topic: str
+def _intake(
+    s: Session, channel_code: str, order: OrderIn, event_id: str, topic: str
 ) -> IntakeResult:
-    channel = await channel_by_code(s, channel_code)
+    channel = channel_by_code(s, channel_code)
     assert channel.id is not None
     if event_id:
-        seen = (
-            await s.execute(
-                select(InboundEvent).where(
-                    InboundEvent.channel_id == channel.id, InboundEvent.event_id == event_id
-                )
+        seen = s.execute(
+            select(InboundEvent).where(
+                InboundEvent.channel_id == channel.id, InboundEvent.event_id == event_id
             )
         ).scalar_one_or_none()
         if seen is not None and seen.order_id is not None:
-            existing = await s.get(SalesOrder, seen.order_id)
+            existing = s.get(SalesOrder, seen.order_id)
             assert existing is not None
-            return IntakeResult(existing, await lines_of(s, existing.id), created=False)
+            return IntakeResult(existing, lines_of_sync(s, existing.id), created=False)
     else:
         seen = None
-    existing = await _existing(s, channel.id, order.external_id)
+    existing = _existing(s, channel.id, order.external_id)
     if existing is not None:
-        await _apply_channel_status(s, existing, order)
+        _apply_channel_status(s, existing, order)
         if event_id:
             _record_event(s, seen, channel.id, event_id, topic, order.external_id, existing.id)
-        return IntakeResult(existing, await lines_of(s, existing.id), created=False)
+        return IntakeResult(existing, lines_of_sync(s, existing.id), created=False)
 
     skus = sorted({line.sku for line in order.lines})
     products = {
         row.sku: row
-        for row in await s.execute(
+        for row in s.execute(
             select(Product.id, Product.sku, Product.name, Product.unit_cost, Product.active).where(
                 Product.sku.in_(skus)
             )
@@ -136,8 +130,8 @@ async def _intake(
         )
     row = _order_row(channel, order)
     # Core statements, not the unit of work: intake is the hot path of a spike.
-    row.id = (
-        await s.execute(insert(SalesOrder).values(_columns(row)).returning(SalesOrder.id))
+    row.id = s.execute(
+        insert(SalesOrder).values(_columns(row)).returning(SalesOrder.id)
     ).scalar_one()
     lines: list[OrderLine] = []
     short = False
@@ -145,7 +139,7 @@ async def _intake(
         product = products[line.sku]
         reserved = 0
         if order.status != OrderStatus.CANCELLED:
-            reserved = await availability.reserve(s, product.id, line.qty)
+            reserved = availability.reserve_sync(s, product.id, line.qty)
         short = short or reserved < line.qty
         lines.append(
             OrderLine(
@@ -166,13 +160,11 @@ async def _intake(
     if order.status in (OrderStatus.READY, OrderStatus.BACKORDERED):
         row.status = OrderStatus.BACKORDERED if short else OrderStatus.READY
         if row.status != order.status:
-            await s.execute(
-                update(SalesOrder).where(SalesOrder.id == row.id).values(status=row.status)
-            )
-    await s.execute(insert(OrderLine), [_columns(line) for line in lines])
+            s.execute(update(SalesOrder).where(SalesOrder.id == row.id).values(status=row.status))
+    s.execute(insert(OrderLine), [_columns(line) for line in lines])
     if event_id:
         _record_event(s, seen, channel.id, event_id, topic, order.external_id, row.id)
-    await availability.push_sellable(s, [p.id for p in products.values()])
+    availability.push_sellable_sync(s, [p.id for p in products.values()])
     return IntakeResult(row, lines, created=True)
 
 
@@ -221,7 +213,7 @@ def _order_row(channel: Channel, order: OrderIn) -> SalesOrder:
 
 
 def _record_event(
-    s: AsyncSession,
+    s: Session,
     seen: InboundEvent | None,
     channel_id: int,
     event_id: str,
@@ -243,23 +235,24 @@ def _record_event(
     )
 
 
-async def _apply_channel_status(s: AsyncSession, row: SalesOrder, order: OrderIn) -> None:
+def _apply_channel_status(s: Session, row: SalesOrder, order: OrderIn) -> None:
     """A later delivery of a known order: follow payment, holds and cancellation."""
     if order.channel_status:
         row.channel_status = order.channel_status
     if order.status == OrderStatus.CANCELLED:
-        await _cancel(s, row)
+        _cancel(s, row)
     elif row.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD) and order.status in (
         OrderStatus.READY,
         OrderStatus.BACKORDERED,
         OrderStatus.ON_HOLD,
     ):
         row.status = order.status if order.status == OrderStatus.ON_HOLD else OrderStatus.READY
-        await availability.refresh_open_status(s, row.id)  # type: ignore[arg-type]
+        s.flush()
+        availability.refresh_open_status_sync(s, row.id)  # type: ignore[arg-type]
     row.updated_at = utcnow()
 
 
-async def _cancel(s: AsyncSession, row: SalesOrder) -> None:
+def _cancel(s: Session, row: SalesOrder) -> None:
     if row.status == OrderStatus.CANCELLED:
         return
     if row.status not in OPEN_STATUSES:
@@ -269,35 +262,45 @@ async def _cancel(s: AsyncSession, row: SalesOrder) -> None:
             f"order {row.reference} is {row.status}; cancel its wave work first",
         )
     touched = []
-    for line in await lines_of(s, row.id):  # type: ignore[arg-type]
+    for line in lines_of_sync(s, row.id):  # type: ignore[arg-type]
         if line.reserved:
-            await availability.release(s, line.product_id, line.reserved)
+            availability.release_sync(s, line.product_id, line.reserved)
             line.reserved = 0
             touched.append(line.product_id)
     row.status = OrderStatus.CANCELLED
     row.updated_at = utcnow()
-    await s.flush()
+    s.flush()
     for product_id in touched:  # freed units go to whoever waits for them first
-        await availability.fill_backorders(s, product_id)
-    await availability.push_sellable(s, touched)
+        availability.fill_backorders_sync(s, product_id)
+    availability.push_sellable_sync(s, touched)
 
 
 async def cancel(db: Database, order_id: int) -> SalesOrder:
-    async with db.write() as s:
-        row = await s.get(SalesOrder, order_id)
-        if row is None:
-            raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
-        await _cancel(s, row)
-        return row
+    return await db.run(_cancel_by_id, order_id)
+
+
+async def lines_of(s: AsyncSession, order_id: int) -> list[OrderLine]:
+    return await s.run_sync(lines_of_sync, order_id)
+
+
+def _cancel_by_id(s: Session, order_id: int) -> SalesOrder:
+    row = s.get(SalesOrder, order_id)
+    if row is None:
+        raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
+    _cancel(s, row)
+    return row
 
 
 async def cancel_external(db: Database, channel_id: int, external_id: str) -> SalesOrder | None:
     """The channel cancelled an order: release it; an order we never saw is ignored."""
-    async with db.write() as s:
-        row = await _existing(s, channel_id, external_id)
-        if row is not None:
-            await _cancel(s, row)
-        return row
+    return await db.run(_cancel_external, channel_id, external_id)
+
+
+def _cancel_external(s: Session, channel_id: int, external_id: str) -> SalesOrder | None:
+    row = _existing(s, channel_id, external_id)
+    if row is not None:
+        _cancel(s, row)
+    return row
 
 
 async def get(db: Database, order_id: int) -> tuple[SalesOrder, list[OrderLine]]:
@@ -312,5 +315,6 @@ async def intake_many(db: Database, channel_code: str, batch: list[OrderIn]) -> 
     """Several orders in one transaction (a CSV import): all are taken, or none."""
     for order in batch:
         _validate(order)
-    async with db.write() as s:
-        return [await _intake(s, channel_code, order, "", "csv") for order in batch]
+    return await db.run(
+        lambda s: [_intake(s, channel_code, order, "", "csv") for order in batch]
+    )
