@@ -208,3 +208,29 @@ def test_a_paused_batch_is_handed_over_to_another_picker(
     assert other.post(f"{url}/resume", headers=idem()).json()["status"] == "picking"
     assert _confirm(other, stop).status_code == 200
     pick_all(other, batch["id"])
+
+
+def test_a_bulk_stop_picks_single_unit_orders_into_one_tote(
+    picker, supervisor, new_order, release_wave, violations
+):
+    orders = [new_order(("SKU-0028", 1)) for _ in range(2)]
+    release_wave([o["id"] for o in orders])
+    batch = picker.post("/api/v1/picking/next", headers=idem()).json()
+    assert batch["kind"] == "bulk" and batch["slots"][0]["order_id"] is None
+    [stop] = batch["stops"]
+    assert (stop["qty"], stop["slot"], stop["tote"]) == (2, None, None)
+    _bind(picker, batch, "T0107")
+    r = _confirm(picker, stop, tote="T0107")
+    assert r.status_code == 200, r.text
+    for o in orders:
+        got = supervisor.get(f"/api/v1/orders/{o['id']}").json()
+        assert got["status"] == "picked" and got["lines"][0]["picked"] == 1
+    assert violations() == []
+    pick_all(picker, batch["id"])
+    # The bulk tote waits at the drop for packing to sort it: not free for another cart.
+    assert picker.get("/api/v1/totes/T0107").json()["items"] == [
+        {"sku": "SKU-0028", "name": stop["name"], "lot": None, "qty": 2}
+    ]
+    again = _claim(picker, new_order, release_wave, [("SKU-0002", 2)])
+    problem(_bind(picker, again, "T0107"), 409, "tote_in_use")
+    pick_all(picker, again["id"])
