@@ -27,8 +27,12 @@ async def session_for(s: AsyncSession, order_id: int) -> tuple[SalesOrder, PackS
     order = await s.get(SalesOrder, order_id)
     if order is None:
         raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
+    # FOR UPDATE: two scans of one order at once (PostgreSQL) must not both count; SQLite
+    # already runs one write transaction at a time.
     session = (
-        await s.execute(select(PackSession).where(PackSession.order_id == order_id))
+        await s.execute(
+            select(PackSession).where(PackSession.order_id == order_id).with_for_update()
+        )
     ).scalar_one_or_none()
     if session is None or session.status != "packing":
         if order.status == OrderStatus.PACKED or (session and session.status == "done"):
@@ -140,7 +144,7 @@ async def scan_and_ship(
     )
     s.add(session)
     carton = await suggest_carton(s, [(product, 1)])
-    weight = weight_g or product.weight_g + carton.tare_g
+    weight = weight_g or max(1, product.weight_g + carton.tare_g)
     parcel = await parcels.close(
         s,
         order,
@@ -195,9 +199,10 @@ async def reprint(s: AsyncSession, parcel_id: int) -> tuple[PrintJob, bool]:
     if parcel is None:
         raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {parcel_id}")
     current = await s.get(PrintJob, parcel.label_job_id) if parcel.label_job_id else None
-    if current is not None and current.status in ("queued", "printing"):
+    if current is None:
+        raise Conflict("no_label", "Parcel has no label", f"parcel {parcel_id} was not labelled")
+    if current.status in ("queued", "printing"):
         return current, False
-    assert current is not None
     job = await parcels.queue_label_again(s, parcel, current)
     return job, True
 

@@ -163,7 +163,7 @@ async def grade(
     location: str | None,
     user_id: int | None,
 ) -> Return:
-    ret = await s.get(Return, return_id)
+    ret = await s.get(Return, return_id, with_for_update=True)  # one grader at a time
     if ret is None:
         raise NotFound("unknown_return", "Unknown return", f"no return {return_id}")
     if ret.status == "open":

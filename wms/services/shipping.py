@@ -197,7 +197,8 @@ async def parcel_for_scan(s: AsyncSession, raw: str) -> Parcel:
     if scan.bad_check_digit:
         raise WmsError("bad_check_digit", "Bad check digit", f"{scan.text!r}: rescan")
     where = Parcel.sscc == scan.sscc if scan.sscc else Parcel.tracking == scan.text.upper()
-    parcel = (await s.execute(select(Parcel).where(where))).scalar_one_or_none()
+    # Locked: the same parcel scanned twice at once (PostgreSQL) is handed over once.
+    parcel = (await s.execute(select(Parcel).where(where).with_for_update())).scalar_one_or_none()
     if parcel is None:
         raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {scan.text!r}")
     return parcel
