@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.support.api import problem
+from wms.db import Database
+from wms.models.shipping import Parcel, Shipment
 
 GS = "\x1d"
 
@@ -73,3 +77,40 @@ def test_a_scan_naming_two_things_is_ambiguous(picker, new_order):
 def test_an_unknown_scan_is_404(picker):
     problem(_scan(picker, "NOTHING-HERE"), 404, "unknown_scan")
     problem(_scan(picker, " "), 404, "unknown_scan")
+
+
+def test_parcels_resolve_by_tracking_number_and_by_sscc(picker, new_order, database_url):
+    order = new_order(("SKU-0002", 1))
+
+    async def add_parcel() -> int:
+        db = Database(database_url)
+        try:
+            async with db.write() as s:
+                shipment = Shipment(order_id=order["id"], carrier="generic")
+                s.add(shipment)
+                await s.flush()
+                parcel = Parcel(
+                    shipment_id=shipment.id, order_id=order["id"], number=1, carton="BOX-S",
+                    weight_g=500, carrier="generic", tracking="1Z5R89390357567127",
+                    sscc="123456789012345675",
+                )  # fmt: skip
+                s.add(parcel)
+                await s.flush()
+                return parcel.id
+        finally:
+            await db.dispose()
+
+    parcel_id = asyncio.run(add_parcel())
+    body = _scan(picker, "1Z5R89390357567127").json()
+    assert (body["kind"], body["parcel_id"], body["order_id"]) == (
+        "shipment",
+        parcel_id,
+        order["id"],
+    )
+    body = _scan(picker, "]C100123456789012345675").json()
+    assert (body["kind"], body["sscc"], body["parcel_id"]) == (
+        "sscc",
+        "123456789012345675",
+        parcel_id,
+    )
+    assert _scan(picker, "123456789012345675").json()["kind"] == "sscc"
