@@ -67,6 +67,12 @@ def test_cancelling_a_wave_gives_everything_back(supervisor, new_order, release_
     assert got["lines"][0]["allocated"] == 0 and got["lines"][0]["reserved"] == 5
     again = supervisor.post(f"/api/v1/waves/{wave['id']}/cancel", headers=idem())
     problem(again, 409, "wave_closed")
+    wave = release_wave([order["id"]])
+    plan = supervisor.post("/api/v1/waves/plan", json={"order_ids": [order["id"]]}).json()
+    assert plan["left_out"] == [
+        {"order_id": order["id"], "reference": order["reference"], "reason": "not_ready"}
+    ]
+    assert supervisor.post(f"/api/v1/waves/{wave['id']}/cancel", headers=idem()).status_code == 200
     assert violations() == []
 
 

@@ -304,6 +304,15 @@ async def _candidates(
         by_order[line.order_id].append(line)
     out: list[Candidate] = []
     left: list[dict[str, Any]] = []
+    if rules.order_ids:  # orders asked for by id but not READY: say so instead of ignoring
+        others = (
+            await s.execute(
+                select(SalesOrder.id, SalesOrder.reference).where(
+                    SalesOrder.id.in_(set(rules.order_ids) - set(ids))
+                )
+            )
+        ).all()
+        left += [{"order_id": i, "reference": ref, "reason": "not_ready"} for i, ref in others]
     for order, channel in orders:
         lines = by_order.get(order.id, [])  # type: ignore[arg-type]
         units = sum(_need(line) for line in lines)
