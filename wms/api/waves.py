@@ -12,6 +12,7 @@ from litestar.params import Parameter
 from wms.api.security import FLOOR, OFFICE, requires
 from wms.config import Settings
 from wms.db import Database
+from wms.domain.layout import Geometry
 from wms.services import picking, waves
 from wms.services.auth import Principal
 
@@ -49,7 +50,8 @@ class Rules(msgspec.Struct, forbid_unknown_fields=True):
         )
 
 
-def geometry(settings: Settings) -> Any:
+def geometry(settings: Settings) -> Geometry:
+    """The site's walking geometry, from the layout file the warehouse was loaded from."""
     return waves.site_layout(str(settings.fixtures_dir / "layout.json")).geometry
 
 
