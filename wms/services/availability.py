@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -36,24 +37,29 @@ def ensure_row_sync(s: Session, product_id: int) -> None:
     s.execute(stmt.on_conflict_do_nothing(index_elements=["product_id"]))
 
 
+_RESERVE = (
+    update(PA)
+    .where(
+        PA.c.product_id == bindparam("pid"),
+        PA.c.on_hand_pickable - PA.c.reserved >= bindparam("qty"),
+    )
+    .values(reserved=PA.c.reserved + bindparam("qty"))
+)
+_FREE = select(PA.c.on_hand_pickable - PA.c.reserved).where(PA.c.product_id == bindparam("pid"))
+
+
 def reserve_sync(s: Session, product_id: int, qty: int) -> int:
     """Reserve up to `qty` units; returns how many were granted. Never oversells.
 
     Each attempt is one conditional UPDATE, so two transactions can never both
     take the last unit, on SQLite or on PostgreSQL under READ COMMITTED.
     """
+    conn = s.connection()
     want = qty
     while want > 0:
-        result = s.execute(
-            update(PA)
-            .where(PA.c.product_id == product_id, PA.c.on_hand_pickable - PA.c.reserved >= want)
-            .values(reserved=PA.c.reserved + want)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if conn.execute(_RESERVE, {"pid": product_id, "qty": want}).rowcount == 1:
             return want
-        free = s.execute(
-            select(PA.c.on_hand_pickable - PA.c.reserved).where(PA.c.product_id == product_id)
-        ).scalar()
+        free = conn.execute(_FREE, {"pid": product_id}).scalar()
         want = min(want, max(0, free or 0))
     return 0
 
@@ -158,6 +164,39 @@ def refresh_open_status_sync(s: Session, order_id: int) -> None:
     order.status = OrderStatus.BACKORDERED if short else OrderStatus.READY
 
 
+_SELLABLE = (
+    select(
+        ChannelListing.channel_id,
+        ChannelListing.product_id,
+        ChannelListing.product_ref,
+        ChannelListing.variant_ref,
+        Channel.code,
+        Channel.buffer,
+        Product.sku,
+        PA.c.on_hand_pickable,
+        PA.c.reserved,
+    )
+    .join(Channel, Channel.id == ChannelListing.channel_id)
+    .join(Product, Product.id == ChannelListing.product_id)
+    .join(PA, PA.c.product_id == ChannelListing.product_id)
+    .where(ChannelListing.product_id.in_(bindparam("ids", expanding=True)), Channel.active)
+)
+_UPSERTS: dict[str, Any] = {}
+
+
+def _outbox_upsert(s: Session) -> Any:
+    """INSERT ... ON CONFLICT on the pending-row index, built once per dialect."""
+    name = s.get_bind().dialect.name
+    if name not in _UPSERTS:
+        stmt = upsert(s, OUTBOX)
+        _UPSERTS[name] = stmt.on_conflict_do_update(
+            index_elements=["dedupe_key"],
+            index_where=PENDING,
+            set_={"payload": stmt.excluded.payload, "event_id": stmt.excluded.event_id},
+        )
+    return _UPSERTS[name]
+
+
 def push_sellable_sync(s: Session, product_ids: Iterable[int]) -> int:
     """Write each channel's new sellable quantity to the outbox, coalesced per product.
 
@@ -167,23 +206,8 @@ def push_sellable_sync(s: Session, product_ids: Iterable[int]) -> int:
     ids = sorted(set(product_ids))
     if not ids:
         return 0
-    rows = s.execute(
-        select(
-            ChannelListing.channel_id,
-            ChannelListing.product_id,
-            ChannelListing.product_ref,
-            ChannelListing.variant_ref,
-            Channel.code,
-            Channel.buffer,
-            Product.sku,
-            PA.c.on_hand_pickable,
-            PA.c.reserved,
-        )
-        .join(Channel, Channel.id == ChannelListing.channel_id)
-        .join(Product, Product.id == ChannelListing.product_id)
-        .join(PA, PA.c.product_id == ChannelListing.product_id)
-        .where(ChannelListing.product_id.in_(ids), Channel.active.is_(True))
-    ).all()
+    conn = s.connection()
+    rows = conn.execute(_SELLABLE, {"ids": ids}).all()
     if not rows:
         return 0
     values = [
@@ -205,14 +229,7 @@ def push_sellable_sync(s: Session, product_ids: Iterable[int]) -> int:
         }
         for r in rows
     ]
-    stmt = upsert(s, OUTBOX)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["dedupe_key"],
-        index_where=PENDING,
-        set_={"payload": stmt.excluded.payload, "event_id": stmt.excluded.event_id},
-    )
-    # Parameters apart from the statement: it compiles once and is cached.
-    s.execute(stmt, values)
+    conn.execute(_outbox_upsert(s), values)
     return len(values)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -90,50 +91,55 @@ async def intake(
     raise AssertionError("unreachable")
 
 
+# Built once: a spike runs these thousands of times, and building a statement costs more
+# than running it on SQLite.
+_CHANNEL = select(Channel).where(Channel.code == bindparam("code"))
+_SEEN = select(InboundEvent).where(
+    InboundEvent.channel_id == bindparam("cid"), InboundEvent.event_id == bindparam("eid")
+)
+_EXISTING = select(SalesOrder.id).where(
+    SalesOrder.channel_id == bindparam("cid"), SalesOrder.external_id == bindparam("xid")
+)
+_PRODUCTS = select(Product.id, Product.sku, Product.name, Product.unit_cost, Product.active).where(
+    Product.sku.in_(bindparam("skus", expanding=True))
+)
+_INSERT_ORDER = insert(SalesOrder.__table__).returning(SalesOrder.__table__.c.id)
+_INSERT_LINES = insert(OrderLine.__table__)
+
+
 def _intake(
     s: Session, channel_code: str, order: OrderIn, event_id: str, topic: str
 ) -> IntakeResult:
-    channel = channel_by_code(s, channel_code)
-    assert channel.id is not None
+    channel = s.execute(_CHANNEL, {"code": channel_code}).scalar_one_or_none()
+    if channel is None or not channel.active:
+        raise NotFound("unknown_channel", "Unknown channel", f"no active channel {channel_code!r}")
+    seen = None
     if event_id:
-        seen = s.execute(
-            select(InboundEvent).where(
-                InboundEvent.channel_id == channel.id, InboundEvent.event_id == event_id
-            )
-        ).scalar_one_or_none()
+        seen = s.execute(_SEEN, {"cid": channel.id, "eid": event_id}).scalar_one_or_none()
         if seen is not None and seen.order_id is not None:
             existing = s.get(SalesOrder, seen.order_id)
             assert existing is not None
             return IntakeResult(existing, lines_of_sync(s, existing.id), created=False)
-    else:
-        seen = None
-    existing = _existing(s, channel.id, order.external_id)
-    if existing is not None:
+    conn = s.connection()  # Core from here on: intake is the hot path of a spike
+    existing_id = conn.execute(_EXISTING, {"cid": channel.id, "xid": order.external_id}).scalar()
+    if existing_id is not None:
+        existing = s.get(SalesOrder, existing_id)
+        assert existing is not None
         _apply_channel_status(s, existing, order)
         if event_id:
-            _record_event(s, seen, channel.id, event_id, topic, order.external_id, existing.id)
-        return IntakeResult(existing, lines_of_sync(s, existing.id), created=False)
+            _record_event(s, seen, channel.id, event_id, topic, order.external_id, existing_id)
+        return IntakeResult(existing, lines_of_sync(s, existing_id), created=False)
 
     skus = sorted({line.sku for line in order.lines})
-    products = {
-        row.sku: row
-        for row in s.execute(
-            select(Product.id, Product.sku, Product.name, Product.unit_cost, Product.active).where(
-                Product.sku.in_(skus)
-            )
-        )
-    }
+    products = {row.sku: row for row in conn.execute(_PRODUCTS, {"skus": skus})}
     missing = [sku for sku in skus if sku not in products or not products[sku].active]
     if missing:
         raise NotFound(
             "unknown_sku", "Unknown SKU", f"unknown SKU(s): {', '.join(missing)}", skus=missing
         )
-    row = _order_row(channel, order)
-    # Core statements, not the unit of work: intake is the hot path of a spike.
-    row.id = s.execute(
-        insert(SalesOrder).values(_columns(row)).returning(SalesOrder.id)
-    ).scalar_one()
-    lines: list[OrderLine] = []
+    values = _order_values(channel, order)
+    values["id"] = conn.execute(_INSERT_ORDER, values).scalar_one()
+    lines: list[dict[str, object]] = []
     short = False
     for n, line in enumerate(order.lines, start=1):
         product = products[line.sku]
@@ -142,39 +148,39 @@ def _intake(
             reserved = availability.reserve_sync(s, product.id, line.qty)
         short = short or reserved < line.qty
         lines.append(
-            OrderLine(
-                order_id=row.id,
-                line_no=n,
-                product_id=product.id,
-                sku=line.sku,
-                name=(line.name or product.name)[:200],
-                qty=line.qty,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                unit_cost=product.unit_cost,
-                external_line_ids=",".join(line.external_line_ids)[:2000],
-                channel_product_ref=line.channel_product_ref,
-                reserved=reserved,
-            )
+            {
+                "order_id": values["id"],
+                "line_no": n,
+                "product_id": product.id,
+                "sku": line.sku,
+                "name": (line.name or product.name)[:200],
+                "qty": line.qty,
+                "unit_price": line.unit_price,
+                "discount": line.discount,
+                "unit_cost": product.unit_cost,
+                "external_line_ids": ",".join(line.external_line_ids)[:2000],
+                "channel_product_ref": line.channel_product_ref,
+                "reserved": reserved,
+                "allocated": 0,
+                "picked": 0,
+                "packed": 0,
+            }
         )
     if order.status in (OrderStatus.READY, OrderStatus.BACKORDERED):
-        row.status = OrderStatus.BACKORDERED if short else OrderStatus.READY
-        if row.status != order.status:
-            s.execute(update(SalesOrder).where(SalesOrder.id == row.id).values(status=row.status))
-    s.execute(insert(OrderLine), [_columns(line) for line in lines])
+        status = OrderStatus.BACKORDERED if short else OrderStatus.READY
+        if status != values["status"]:
+            values["status"] = status
+            s.execute(update(SalesOrder).where(SalesOrder.id == values["id"]).values(status=status))
+    conn.execute(_INSERT_LINES, lines)
     if event_id:
-        _record_event(s, seen, channel.id, event_id, topic, order.external_id, row.id)
+        _record_event(s, seen, channel.id, event_id, topic, order.external_id, values["id"])
     availability.push_sellable_sync(s, [p.id for p in products.values()])
-    return IntakeResult(row, lines, created=True)
+    return IntakeResult(SalesOrder(**values), [OrderLine(**line) for line in lines], created=True)
 
 
-def _columns(obj: SalesOrder | OrderLine) -> dict[str, object]:
-    return {k: v for k, v in obj.model_dump().items() if k != "id" or v is not None}
-
-
-def _order_row(channel: Channel, order: OrderIn) -> SalesOrder:
+def _order_values(channel: Channel, order: OrderIn) -> dict[str, Any]:
     now = utcnow()
-    return SalesOrder(
+    return dict(
         channel_id=channel.id,
         external_id=order.external_id,
         reference=order.reference or order.external_id,
@@ -315,6 +321,4 @@ async def intake_many(db: Database, channel_code: str, batch: list[OrderIn]) -> 
     """Several orders in one transaction (a CSV import): all are taken, or none."""
     for order in batch:
         _validate(order)
-    return await db.run(
-        lambda s: [_intake(s, channel_code, order, "", "csv") for order in batch]
-    )
+    return await db.run(lambda s: [_intake(s, channel_code, order, "", "csv") for order in batch])
