@@ -35,6 +35,7 @@ class TerminalApp(App[None]):
         self.user: dict[str, Any] | None = None
         self.online = True
         self.waiting = 0
+        self.submitting = 0
         self.scanner: SerialScanner | None = None
 
     # -- start and stop -------------------------------------------------------
@@ -52,6 +53,7 @@ class TerminalApp(App[None]):
         if await self._restore_session():
             await self.push_screen(MenuScreen())
         self.set_interval(FLUSH_EVERY_S, self._tick)
+        await self.show_old_rejections()
         self.flush()
 
     async def _restore_session(self) -> bool:
@@ -85,6 +87,7 @@ class TerminalApp(App[None]):
         self.user = answer["user"]
         await self.journal.put("token", answer["token"])
         await self.journal.put("user", str(answer["user"].get("username", "")))
+        self.flush()  # steps kept while nobody was logged in go now
 
     async def sign_out(self) -> None:
         assert self.journal is not None
@@ -101,7 +104,11 @@ class TerminalApp(App[None]):
     async def submit(self, path: str, body: dict[str, Any], label: str) -> None:
         """Journal the step (durable, with its key), then send it in the background."""
         assert self.journal is not None
-        await self.journal.add(path, body, label, token=self.client.token or "")
+        self.submitting += 1  # until it is in the journal, no answer may overwrite the screen
+        try:
+            await self.journal.add(path, body, label, token=self.client.token or "")
+        finally:
+            self.submitting -= 1
         self.waiting += 1
         self.refresh_status()
         self.flush()
@@ -117,8 +124,12 @@ class TerminalApp(App[None]):
             self.waiting = 0
             self.refresh_status()
             return
+        if not self.client.token:
+            return  # nobody logged in: the steps wait for the next login
         done = await self.journal.flush(self.client)
         self.online = not done.offline
+        if done.unauthorized:
+            await self._session_ended()
         self.waiting = await self.journal.waiting()
         self.refresh_status()
         for step in done.rejected:
@@ -134,6 +145,24 @@ class TerminalApp(App[None]):
                 hook = getattr(screen, "journal_flushed", None)
                 if hook:
                     hook(answers, bool(done.rejected))
+
+    async def _session_ended(self) -> None:
+        """The server no longer knows the token: log in again; waiting steps are kept."""
+        from terminal.screens.login import LoginScreen
+
+        assert self.journal is not None
+        self.client.token = None
+        await self.journal.forget("token")
+        if not isinstance(self.screen, LoginScreen):
+            self.push_screen(LoginScreen())
+        self.show_problem("Please log in", "", f"{self.waiting} steps wait to be sent")
+
+    async def show_old_rejections(self) -> None:
+        """Refusals that arrived before the terminal was stopped are still shown once."""
+        assert self.journal is not None
+        for step in await self.journal.unseen_rejections():
+            self.show_problem(str(step["title"]), str(step["expected"] or ""),
+                              f"Not done: {step['label']}", step_id=int(step["id"]))
 
     async def _probe(self) -> None:
         try:

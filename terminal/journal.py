@@ -55,6 +55,7 @@ class Flushed:
     sent: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     offline: bool = False
+    unauthorized: bool = False  # the session ended: the steps wait for the next login
 
 
 class Journal:
@@ -125,14 +126,17 @@ class Journal:
         done = Flushed()
         async with self._lock:  # one replay at a time, or two could race on the same step
             for step in await self.steps(PENDING):
-                saved = client.token
-                client.token = step["token"] or saved
+                # Sent with the current session's token: logging out is refused while steps
+                # wait, so this is the picker who took them (the step's token is kept for audit).
                 try:
                     answer = await client.post(step["path"], json.loads(step["body"]), step["key"])
                 except Offline:
                     done.offline = True
                     break
                 except ApiError as err:
+                    if err.status == 401:  # not the step's fault: keep it for after the login
+                        done.unauthorized = True
+                        break
                     await self.Step.update(
                         {
                             self.Step.status: REJECTED,
@@ -145,8 +149,6 @@ class Journal:
                         {**step, "code": err.code, "title": err.title, "expected": err.expected}
                     )
                     continue
-                finally:
-                    client.token = saved
                 await self.Step.update(
                     {self.Step.status: SENT, self.Step.answer: json.dumps(answer)}
                 ).where(self.Step.id == step["id"]).run()

@@ -59,7 +59,10 @@ class LoginScreen(FlowScreen):
             return
         self.terminal.note_offline(False)
         await self.terminal.signed_in(answer)
-        self.terminal.push_screen(MenuScreen())
+        if self.terminal.screen_stack.index(self) > 1:
+            self.dismiss(None)  # the session had ended mid-flow: back to where the user was
+        else:
+            self.terminal.push_screen(MenuScreen())
 
     def action_back(self) -> None:
         self.ask_badge()

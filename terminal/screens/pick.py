@@ -54,6 +54,7 @@ class PickScreen(FlowScreen):
         self.item_scan = ""
         self.count = 0
         self.found = 0
+        self.stale = False  # a step was refused: take the server's batch when all is sent
 
     def body(self) -> ComposeResult:
         yield Hint("", id="step")
@@ -405,13 +406,21 @@ class PickScreen(FlowScreen):
             self.dismiss(None)
 
     # -- answers from the server -------------------------------------------------------
+    def adopt(self, view: dict[str, Any]) -> None:
+        # Synchronous on purpose: no scan can slip in between the check and the change.
+        self.batch = view
+        self.next_action()
+        self.run_worker(self.save(), group="save")
+
     def journal_flushed(self, answers: list[Any], rejected: bool) -> None:
-        if self.batch is None or self.terminal.waiting:
+        self.stale = self.stale or rejected
+        if self.batch is None or self.terminal.waiting or self.terminal.submitting:
             return  # local progress is ahead of any answer still in flight
-        if rejected:
+        if self.stale:
+            self.stale = False
             self.resync()
             return
         views = [a for a in answers if isinstance(a, dict) and a.get("id") == self.batch["id"]
                  and "stops" in a]
         if views and self.step in BOUNDARY:
-            self.run_worker(self.begin(views[-1]), group="adopt")
+            self.adopt(views[-1])

@@ -95,3 +95,16 @@ async def test_the_session_token_is_kept_in_the_journal(tmp_path):
     assert await (await Journal.open(tmp_path / "j.sqlite")).get("token") == "def"
     await journal.forget("token")
     assert await journal.get("token") is None
+
+
+async def test_an_ended_session_keeps_the_steps_for_after_the_next_login(fake, tmp_path):
+    client = await logged_in(fake.url)
+    journal = await Journal.open(tmp_path / "j.sqlite")
+    await journal.add("/picking/batches/12/totes", {"slot": 1, "tote": "T1"}, "t1")
+    fake.floor.tokens.clear()  # the server forgot the session
+    done = await journal.flush(client)
+    assert done.unauthorized and not done.rejected
+    assert await journal.waiting() == 1
+    await client.login("B1001", "1234")
+    assert [s["label"] for s in (await journal.flush(client)).sent] == ["t1"]
+    await client.aclose()
