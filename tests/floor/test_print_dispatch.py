@@ -96,7 +96,9 @@ async def test_a_reprint_while_the_label_still_waits_gives_back_the_same_job(pac
     assert len(printer.labels) == printed + 1
 
 
-async def test_an_unreachable_printer_is_offline_and_its_job_waits(packer, db, docs_dir, floor):
+async def test_an_unreachable_printer_is_offline_and_its_job_waits(
+    packer, supervisor, db, docs_dir, floor
+):
     path = docs_dir / "offline.json"
     url = "tcp://127.0.0.1:9?connect_timeout=0.2"  # nothing listens on the discard port
     path.write_text(json.dumps({"stations": [{"code": "PACK-04", "label_printer_url": url}]}))
@@ -111,6 +113,9 @@ async def test_an_unreachable_printer_is_offline_and_its_job_waits(packer, db, d
     station = packer.get("/api/v1/stations/PACK-04").json()
     assert station["label_printer"]["status"] == "offline" and station["document_printer"] is None
     assert station["scale"] is None
+    printers = {p["url"]: p for p in supervisor.get("/api/v1/printers").json()}
+    assert printers[url]["status"] == "offline" and printers[url]["queued"] >= 1
+    assert printers[url]["message"] == "Check power and cable"
 
 
 async def test_unknown_stations_and_jobs_are_not_found(packer):
@@ -118,8 +123,9 @@ async def test_unknown_stations_and_jobs_are_not_found(packer):
     problem(packer.get("/api/v1/print-jobs/987654"), 404, "unknown_print_job")
 
 
-async def test_the_supervisor_list_of_print_jobs_is_not_for_packers(packer):
+async def test_the_supervisor_lists_of_print_jobs_and_printers_are_not_for_packers(packer):
     problem(packer.get("/api/v1/print-jobs"), 403, "forbidden")
+    problem(packer.get("/api/v1/printers"), 403, "forbidden")
 
 
 async def test_the_weight_comes_from_the_station_scale_when_none_is_typed(packer, db, docs_dir):

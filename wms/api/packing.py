@@ -95,5 +95,10 @@ class StationController(Controller):
         """For the supervisor: e.g. ``?status=failed`` lists labels that need a reprint."""
         return await printing.list_jobs(db, status, limit)
 
+    @get("/printers", guards=[requires("supervisor")])
+    async def printers(self, db: Database) -> list[dict[str, Any]]:
+        """For the supervisor: each printer's last status and its waiting and failed jobs."""
+        return await printing.printers_overview(db)
+
 
 ROUTES: list[Any] = [PackingController, StationController]

@@ -16,7 +16,7 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from printers import (
@@ -128,6 +128,33 @@ async def list_jobs(db: Database, status: str | None, limit: int) -> list[dict[s
         query = query.where(PrintJob.status == status)
     async with db.read() as s:
         return [job_view(j) for j in (await s.execute(query)).scalars()]
+
+
+async def printers_overview(db: Database) -> list[dict[str, Any]]:
+    """For the supervisor: every printer's last known status and its jobs waiting or failed."""
+    async with db.read() as s:
+        printers = list((await s.execute(select(Printer).order_by(Printer.url))).scalars())
+        counts = (
+            await s.execute(
+                select(PrintJob.printer_url, PrintJob.status, func.count())
+                .where(PrintJob.status.in_(("queued", "printing", "failed")))
+                .group_by(PrintJob.printer_url, PrintJob.status)
+            )
+        ).all()
+    jobs: dict[str, dict[str, int]] = {}
+    for url, status, n in counts:
+        jobs.setdefault(url, {})[status] = n
+    return [
+        {
+            "url": p.url,
+            "status": p.status,
+            "message": message_for(p.status),
+            "checked_at": p.checked_at.isoformat() if p.checked_at else None,
+            "queued": jobs.get(p.url, {}).get("queued", 0) + jobs.get(p.url, {}).get("printing", 0),
+            "failed": jobs.get(p.url, {}).get("failed", 0),
+        }
+        for p in printers
+    ]
 
 
 # -- status ------------------------------------------------------------------------------
