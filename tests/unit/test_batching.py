@@ -85,7 +85,7 @@ def _check_plan(orders, cart, plan):
 def test_the_planned_batches_respect_every_cart_capacity_and_beat_fcfs(seed):
     orders = _orders(seed, 60)
     cart = Cart(totes=6, articles=20, volume=30.0, weight=12.0)
-    plan = plan_batches(GEO, orders, cart, seed=seed, time_budget_s=float("inf"), max_iterations=60)
+    plan = plan_batches(GEO, orders, cart, seed=seed, time_budget_s=float("inf"), max_iterations=15)
     _check_plan(orders, cart, plan)
     rc = RouteCost(GEO, [o.stops for o in orders])
     fcfs_total = sum(rc.of(b) for b in fcfs(orders, cart))
@@ -94,10 +94,10 @@ def test_the_planned_batches_respect_every_cart_capacity_and_beat_fcfs(seed):
 
 
 def test_the_same_input_and_seed_give_the_same_plan():
-    orders = _orders(5, 50)
+    orders = _orders(5, 30)
     cart = Cart(articles=25)
     plans = [
-        plan_batches(GEO, orders, cart, seed=9, time_budget_s=float("inf"), max_iterations=80)
+        plan_batches(GEO, orders, cart, seed=9, time_budget_s=float("inf"), max_iterations=15)
         for _ in range(2)
     ]
     assert plans[0].batches == plans[1].batches

@@ -90,18 +90,18 @@ def _random_orders(layout: Layout, n: int, seed: int) -> list[PlanOrder]:
 
 
 def test_a_planned_wave_accounts_for_every_order_and_every_line(layout):
-    orders = _random_orders(layout, 80, 1)
+    orders = _random_orders(layout, 50, 1)
     orders.append(_order("ghost", ("X", 1, "Z99-99-9"), ship_by=NOW))
-    rules = WaveRules(max_orders=70, max_batches=8)
+    rules = WaveRules(max_orders=45, max_batches=6)
     cart = Cart(totes=8, volume=40.0)
     plan = plan_wave(
-        orders, rules, layout, cart, seed=3, time_budget_s=float("inf"), max_iterations=30
+        orders, rules, layout, cart, seed=3, time_budget_s=float("inf"), max_iterations=5
     )
     batched = [oid for b in plan.batches for oid in b.orders]
     bulked = [oid for bp in plan.bulk_picks for oid in bp.orders]
     left = [o.id for o, _ in plan.left_out]
     assert sorted(batched + bulked + left) == sorted(o.id for o in orders)
-    assert len(plan.batches) <= 8
+    assert len(plan.batches) <= 6
     assert dict((o.id, r) for o, r in plan.left_out)["ghost"] == "a line has no known pick location"
     by_id = {o.id: o for o in orders}
     for b in plan.batches:
@@ -116,7 +116,7 @@ def test_a_planned_wave_accounts_for_every_order_and_every_line(layout):
 
 
 def test_the_same_wave_and_seed_give_the_same_plan(layout):
-    orders = _random_orders(layout, 40, 2)
+    orders = _random_orders(layout, 24, 2)
     plans = [
         plan_wave(
             orders,
@@ -125,7 +125,7 @@ def test_the_same_wave_and_seed_give_the_same_plan(layout):
             Cart(totes=6),
             seed=1,
             time_budget_s=float("inf"),
-            max_iterations=20,
+            max_iterations=5,
         )
         for _ in range(2)
     ]

@@ -271,44 +271,48 @@ class _Search:
 
     def _improve_batch(self, a: int) -> set[int]:
         """Try to move each order of batch a elsewhere, or to swap it; first win counts."""
-        rc, eps = self.rc, 1e-9
+        rc, eps, cost = self.rc, 1e-9, self.rc.cost
         m = len(self.members)
         # Large waves: batches were built along the walk, so neighbours by index are
         # neighbours on the floor; looking at all of them would not pay.
         span = range(m) if m <= LOCAL_BATCHES else range(max(0, a - 8), min(m, a + 9))
         live = [b for b in span if b != a and self.members[b]]
+        bkey, bcols, bcost, loads = self.bkey, self.bcols, self.bcost, self.loads
         for i in list(self.members[a]):
             rest = self.key_without(a, i)
-            c_rest = rc.cost(rest)
-            gain = self.bcost[a] - c_rest  # saved by taking i out of a
-            li, ki = self.loads[i], rc.keys[i]
-            near = self.nearest(i, live, self.neighbours)
-            for b in near:
-                if self.fits(b, li) and rc.cost(self.bkey[b] | ki) - self.bcost[b] < gain - eps:
+            c_rest = cost(rest)
+            gain = bcost[a] - c_rest  # saved by taking i out of a
+            li, ki, ci = loads[i], rc.keys[i], rc.columns[i]
+            near = heapq.nsmallest(
+                self.neighbours,
+                (((ki & ~bkey[b]).bit_count() + 4 * (ci & ~bcols[b]).bit_count(), b) for b in live),
+            )
+            for _c, b in near:
+                if self.fits(b, li) and cost(bkey[b] | ki) - bcost[b] < gain - eps:
                     self.move(i, b)
                     return {a, b}
-            for b in near:
-                pair = self.bcost[a] + self.bcost[b]
+            for _c, b in near:
+                pair = bcost[a] + bcost[b]
                 for j in self.members[b]:
-                    lj = self.loads[j]
+                    lj = loads[j]
                     if not (self.fits(b, li, lj) and self.fits(a, lj, li)):
                         continue
-                    new_b = rc.cost(self.key_without(b, j) | ki)
+                    new_b = cost(self.key_without(b, j) | ki)
                     if c_rest + new_b >= pair - eps:  # a without i is a lower bound for a + j
                         continue
-                    if rc.cost(rest | rc.keys[j]) + new_b < pair - eps:
+                    if cost(rest | rc.keys[j]) + new_b < pair - eps:
                         self.swap(i, j)
                         return {a, b}
         return set()
 
     # -- perturbation --------------------------------------------------------------
     def ruin_recreate(self, k: int) -> set[int]:
-        """Take ``k`` orders out of a batch and its neighbours (by cheapest insertion of
-        a random member) and put them back where they cost least, with some noise."""
+        """Take ``k`` orders out of a batch and its nearest neighbour (as seen from a
+        random member) and put them back where they cost least, with some noise."""
         rng = self.rng
         live = [b for b, m in enumerate(self.members) if m]
         a = rng.choice(live)
-        near = self.nearest(rng.choice(self.members[a]), [b for b in live if b != a], 2)
+        near = self.nearest(rng.choice(self.members[a]), [b for b in live if b != a], 1)
         pool = list(self.members[a]) + [i for b in near for i in self.members[b]]
         rng.shuffle(pool)
         out = pool[:k]
@@ -380,7 +384,7 @@ def plan_batches(
             break
         iterations += 1
         saved = s.snapshot()
-        touched = s.ruin_recreate(rng.randint(2, 6))
+        touched = s.ruin_recreate(rng.randint(3, 8))
         s.local_search(touched, deadline, clock)
         total = s.total()
         # Threshold acceptance: a slightly worse plan may be kept early on, less so later.
