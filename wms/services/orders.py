@@ -105,6 +105,7 @@ _PRODUCTS = select(Product.id, Product.sku, Product.name, Product.unit_cost, Pro
 )
 _INSERT_ORDER = insert(SalesOrder.__table__).returning(SalesOrder.__table__.c.id)
 _INSERT_LINES = insert(OrderLine.__table__)
+_INSERT_EVENT = insert(InboundEvent.__table__)
 
 
 def _intake(
@@ -230,14 +231,19 @@ def _record_event(
     if seen is not None:  # a notification recorded before its order was fetched
         seen.order_id, seen.status = order_id, "done"
         return
-    s.add(
-        InboundEvent(
-            channel_id=channel_id,
-            event_id=event_id[:120],
-            topic=topic[:60],
-            order_external_id=external_id,
-            order_id=order_id,
-        )
+    s.connection().execute(
+        _INSERT_EVENT,
+        {
+            "channel_id": channel_id,
+            "event_id": event_id[:120],
+            "topic": topic[:60],
+            "order_external_id": external_id,
+            "status": "done",
+            "attempts": 0,
+            "error": "",
+            "order_id": order_id,
+            "received_at": utcnow(),
+        },
     )
 
 
