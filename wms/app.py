@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from litestar import Litestar, get
@@ -47,6 +48,8 @@ def _short(code: str) -> str:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    # One INFO line per channel push would cost more than the push under a spike.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
