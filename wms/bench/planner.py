@@ -216,8 +216,11 @@ def run_scale(layout_path: Path, n: int, seed: int, budget: float) -> dict:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench planner")
     parser.add_argument("--instances", type=Path, default=None)
+    parser.add_argument("--generate", action="store_true", help="use generated instances")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
-    parser.add_argument("--budget", type=float, default=0.9, help="seconds per instance")
+    parser.add_argument(
+        "--budget", type=float, default=0.9, help="CPU seconds of planning per instance"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--limit", type=int, default=None, help="first N instances only")
@@ -228,6 +231,8 @@ def main(argv: list[str]) -> int:
         result = run_scale(DEMO_LAYOUT, args.scale, args.seed, args.scale_budget)
     else:
         root = args.instances or (DEFAULT_INSTANCES if DEFAULT_INSTANCES.is_dir() else None)
+        if args.generate:
+            root = None
         instances = load_instances(root) if root else generate_instances(args.seed)
         if args.limit:
             instances = instances[: args.limit]
