@@ -19,13 +19,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
 from wms import migrate
 from wms.channels.common import hmac_b64
@@ -40,49 +38,15 @@ FIXTURES = ROOT / "fixtures"
 HOT_SKU, HOT_UNITS = "SKU-0250", 37
 
 
-class Sink:
-    """Stands in for the channels' APIs: answers 200 to every push."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.port = free_port()
-
-    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        while (await receive()).get("more_body"):
-            pass
-        self.count += 1
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": b'{"code":0,"data":{}}'})
-
-    def start(self) -> None:
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            interface="asgi3",
-            access_log=False,
-        )
-        threading.Thread(target=uvicorn.Server(config).run, daemon=True).start()
-        wait_until_up_raw(self.port)
-
-
-def wait_until_up_raw(port: int) -> None:
-    for _ in range(200):
+def _start_sink(port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([sys.executable, "-m", "wms.bench.sink", str(port)])
+    for _ in range(600):
         try:
             httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
-            return
+            return proc
         except httpx.HTTPError:
             time.sleep(0.05)
+    raise TimeoutError("bench sink did not start")
 
 
 async def _prepare_db(path: Path, sink_url: str) -> None:
@@ -114,7 +78,11 @@ async def _prepare_db(path: Path, sink_url: str) -> None:
             want = HOT_UNITS if n == 0 else 0
             if on_hand != want:
                 await stock_service.adjust(
-                    db, sku=HOT_SKU, location=code, delta=want - on_hand, lot=lot,
+                    db,
+                    sku=HOT_SKU,
+                    location=code,
+                    delta=want - on_hand,
+                    lot=lot,
                     reason="bench setup",
                 )
     finally:
@@ -267,10 +235,10 @@ def main(argv: list[str]) -> int:
 
     secret = load_channels(FIXTURES / "demo" / "channels.json")["shopify-main"].secret
     work = Path(tempfile.mkdtemp(prefix="wms-bench-intake-"))
-    sink = Sink()
-    sink.start()
+    sink_port = free_port()
+    sink = _start_sink(sink_port)
     template = work / "template.sqlite"
-    asyncio.run(_prepare_db(template, f"http://127.0.0.1:{sink.port}"))
+    asyncio.run(_prepare_db(template, f"http://127.0.0.1:{sink_port}"))
     requests = _signed(_orders(args.orders, args.seed), secret)
 
     wms_db, ceiling_db = work / "wms.sqlite", work / "ceiling.sqlite"
@@ -322,6 +290,7 @@ def main(argv: list[str]) -> int:
         "ceiling_errors": c_errors,
         "pushes_undelivered": pending,
     }
+    sink.terminate()
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

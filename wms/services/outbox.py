@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import and_, exists, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from wms.channels import tiktok_api
 from wms.channels.config import Listing
@@ -130,39 +130,7 @@ class OutboxWorker:
         return len(rows)
 
     async def _claim(self) -> list[Outbox]:
-        now = utcnow()
-        busy = aliased(Outbox)
-        in_flight = exists().where(
-            and_(
-                busy.dedupe_key == Outbox.dedupe_key,
-                busy.status == "sending",
-                busy.next_attempt_at > now,
-                busy.id != Outbox.id,
-            )
-        )
-        query = (
-            select(Outbox)
-            .where(
-                Outbox.next_attempt_at <= now,
-                Outbox.status.in_(("pending", "sending")),
-                ~in_flight,
-            )
-            .order_by(Outbox.id)
-            .limit(self.batch)
-        )
-        if not self.db.is_sqlite:
-            query = query.with_for_update(skip_locked=True, of=Outbox)
-        async with self.db.write() as s:
-            rows = list((await s.execute(query)).scalars())
-            # One row per key per pass, oldest first: absolute quantities must arrive in order.
-            picked: dict[str, Outbox] = {}
-            for row in rows:
-                picked.setdefault(row.dedupe_key, row)
-            claimed = list(picked.values())
-            for row in claimed:
-                row.status = "sending"
-                row.next_attempt_at = now + LEASE
-            return claimed
+        return await self.db.run(_claim, self.batch, not self.db.is_sqlite)
 
     async def _deliver(self, row: Outbox) -> str:
         """Hand one row to its handler; returns "" or what went wrong."""
@@ -178,40 +146,79 @@ class OutboxWorker:
 
     async def _settle(self, results: list[tuple[Outbox, str]]) -> None:
         """Record a pass's outcomes in one transaction: the write lock is shared with intake."""
-        now = utcnow()
-        async with self.db.write() as s:
-            sent = [row.id for row, error in results if not error]
-            if sent:
-                await s.execute(
-                    update(Outbox)
-                    .where(Outbox.id.in_(sent))
-                    .values(status="sent", sent_at=now, attempts=Outbox.attempts + 1)
-                )
-            for row, error in results:
-                if not error:
-                    continue
-                newer = (
-                    await s.execute(
-                        select(Outbox.id).where(
-                            Outbox.dedupe_key == row.dedupe_key,
-                            Outbox.status == "pending",
-                            Outbox.id != row.id,
-                        )
-                    )
-                ).first()
-                # A newer pending row for the same key carries the newer state: this one is moot
-                # for stock (absolute quantities); other kinds keep the lease shape and retry.
-                if newer:
-                    status = "superseded" if row.kind == "stock_push" else "sending"
-                else:
-                    status = "pending"
-                await s.execute(
-                    update(Outbox)
-                    .where(Outbox.id == row.id)
-                    .values(
-                        status=status,
-                        attempts=row.attempts + 1,
-                        last_error=error,
-                        next_attempt_at=now + timedelta(seconds=backoff_s(row.attempts + 1)),
-                    )
-                )
+        await self.db.run(_settle, results)
+
+
+def _claim(s: Session, batch: int, skip_locked: bool) -> list[Outbox]:
+    now = utcnow()
+    busy = aliased(Outbox)
+    in_flight = exists().where(
+        and_(
+            busy.dedupe_key == Outbox.dedupe_key,
+            busy.status == "sending",
+            busy.next_attempt_at > now,
+            busy.id != Outbox.id,
+        )
+    )
+    query = (
+        select(Outbox)
+        .where(
+            Outbox.next_attempt_at <= now,
+            Outbox.status.in_(("pending", "sending")),
+            ~in_flight,
+        )
+        .order_by(Outbox.id)
+        .limit(batch)
+    )
+    if skip_locked:  # PostgreSQL: several workers, each takes rows nobody else holds
+        query = query.with_for_update(skip_locked=True, of=Outbox)
+    # One row per key per pass, oldest first: absolute quantities must arrive in order.
+    picked: dict[str, Outbox] = {}
+    for row in s.execute(query).scalars():
+        picked.setdefault(row.dedupe_key, row)
+    claimed = list(picked.values())
+    if claimed:
+        s.execute(
+            update(Outbox)
+            .where(Outbox.id.in_([row.id for row in claimed]))
+            .values(status="sending", next_attempt_at=now + LEASE)
+        )
+    s.expunge_all()
+    return claimed
+
+
+def _settle(s: Session, results: list[tuple[Outbox, str]]) -> None:
+    now = utcnow()
+    sent = [row.id for row, error in results if not error]
+    if sent:
+        s.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(sent))
+            .values(status="sent", sent_at=now, attempts=Outbox.attempts + 1)
+        )
+    for row, error in results:
+        if not error:
+            continue
+        newer = s.execute(
+            select(Outbox.id).where(
+                Outbox.dedupe_key == row.dedupe_key,
+                Outbox.status == "pending",
+                Outbox.id != row.id,
+            )
+        ).first()
+        # A newer pending row for the same key carries the newer state: this one is moot
+        # for stock (absolute quantities); other kinds keep the lease shape and retry.
+        if newer:
+            status = "superseded" if row.kind == "stock_push" else "sending"
+        else:
+            status = "pending"
+        s.execute(
+            update(Outbox)
+            .where(Outbox.id == row.id)
+            .values(
+                status=status,
+                attempts=row.attempts + 1,
+                last_error=error,
+                next_attempt_at=now + timedelta(seconds=backoff_s(row.attempts + 1)),
+            )
+        )
