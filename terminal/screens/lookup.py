@@ -49,7 +49,8 @@ class LookupScreen(FlowScreen):
                 rows = [f"{r['sku']} {r['on_hand']}" for r in await client.stock(location=title)]
             elif found.get("kind") == "tote":
                 tote = await client.get(f"/totes/{title}")
-                rows = [f"{x.get('sku')} {x.get('qty')}" for x in tote.get("lines", [])]
+                items = tote.get("items") or tote.get("lines") or []
+                rows = [f"{x.get('sku')} {x.get('qty')}" for x in items]
         except Offline:
             self.terminal.note_offline(True)
             self.problem("Server unreachable", "", "Look-ups need the server")
