@@ -7,7 +7,7 @@ import json
 from collections import Counter
 
 from wms.config import ROOT
-from wms.domain.checkdigits import gs1_check_digit, is_valid_gtin, with_check_digit
+from wms.domain.checkdigits import gs1_check_digit, is_valid_gtin
 from wms.domain.layout import Layout
 
 DEMO = ROOT / "fixtures" / "demo"
