@@ -126,3 +126,14 @@ def test_a_retry_key_reused_for_another_request_is_refused(supervisor):
     other = supervisor.post("/api/v1/stock/receive", json={**body, "qty": 6}, headers=key)
     problem(other, 422, "idempotency_key_reused")
     assert _on_hand(supervisor, "SKU-0412", "B15-12-1") == 5
+
+
+def test_putaway_suggests_the_items_pick_face_or_the_nearest_empty_one(supervisor):
+    r = supervisor.get("/api/v1/stock/putaway", params={"sku": "SKU-0002"})
+    assert r.json() == {"sku": "SKU-0002", "location": "A01-02-1", "reason": "home location"}
+    r = supervisor.get("/api/v1/stock/putaway", params={"sku": "SKU-0519"})
+    assert r.status_code == 200 and r.json()["reason"] in (
+        "home location",
+        "nearest empty pick face",
+    )
+    problem(supervisor.get("/api/v1/stock/putaway", params={"sku": "NOPE"}), 404, "unknown_sku")

@@ -186,6 +186,11 @@ class StockController(Controller):
             for m, p_sku in rows
         ]
 
+    @get("/putaway")
+    async def putaway(self, db: Database, sku: str) -> dict[str, str]:
+        """The suggested location for received units of `sku`."""
+        return await stock.putaway_location(db, sku)
+
     @get("/availability/{sku:str}")
     async def availability(self, db: Database, sku: str) -> dict[str, Any]:
         async with db.read() as s:

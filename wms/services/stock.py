@@ -295,3 +295,32 @@ async def count(
             )
             diffs.append({"sku": product.sku, "lot": key[1], "expected": have, "counted": qty})
         return diffs
+
+
+async def putaway_location(db: Database, sku: str) -> dict[str, str]:
+    """Where received units should go: the item's pick face, else the nearest empty one."""
+    async with db.read() as s:
+        product = await product_by_sku(s, sku)
+        home = (
+            await s.execute(
+                select(Location.code)
+                .join(Stock, Stock.location_id == Location.id)
+                .where(Stock.product_id == product.id, Location.kind == "pick", Stock.on_hand > 0)
+                .order_by(Stock.on_hand.desc(), Location.walk_seq)
+                .limit(1)
+            )
+        ).scalar()
+        if home:
+            return {"sku": sku, "location": home, "reason": "home location"}
+        occupied = select(Stock.location_id).where(Stock.on_hand > 0)
+        empty = (
+            await s.execute(
+                select(Location.code)
+                .where(Location.kind == "pick", Location.active, Location.id.not_in(occupied))
+                .order_by(Location.walk_seq)
+                .limit(1)
+            )
+        ).scalar()
+    if empty is None:
+        raise Conflict("no_free_location", "No free location", "every pick face holds stock")
+    return {"sku": sku, "location": empty, "reason": "nearest empty pick face"}
