@@ -76,6 +76,7 @@ def _demo(settings: Settings, printer_port: int) -> None:
     counts = asyncio.run(_load(settings, settings.fixtures_dir, only_if_empty=True))
     loaded = f"loaded the demo warehouse: {counts}" if counts else "demo warehouse already loaded"
     printer = _start_printer(printer_port)
+    sandbox = _start_channel_sandbox()
     url = f"http://{settings.host}:{settings.port}"
     print(
         f"""
@@ -84,6 +85,7 @@ WMS is running at {url}
   database        {settings.database_url}
   {loaded}
   label printer   {printer}
+  channel APIs    {sandbox}
 Demo logins (badge / PIN):  picker B1001 / 1234 · packer B2001 / 1234 ·
   supervisor B3001 / 4321 · admin B9001 / 9999 · integration token demo-integration-token
 Stop with Ctrl-C.
@@ -95,12 +97,26 @@ Stop with Ctrl-C.
 
 def _start_printer(port: int) -> str:
     try:
-        from printers.simulator import start_in_thread  # type: ignore[attr-defined]
+        from printers.simulator import start_in_thread
     except ImportError:
         return "not available"
     store = Path(os.environ.get("WMS_PRINTER_STORE", "var/printed"))
     sim = start_in_thread(port=port, store=store)
     return f"tcp://127.0.0.1:{sim.port} (virtual; labels kept in {store})"
+
+
+def _start_channel_sandbox(port: int = 8766) -> str:
+    """The demo's channels push stock to 127.0.0.1:8766: answer there, as a shop would."""
+    import threading
+
+    import uvicorn
+
+    from wms.bench.sink import app
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, daemon=True).start()
+    return f"sandbox at http://127.0.0.1:{port} (takes the demo channels' pushes)"
 
 
 def main(argv: list[str] | None = None) -> int:
