@@ -191,6 +191,26 @@ class _Search:
     def compact(self) -> None:
         self.restore(self.snapshot())
 
+    def state(self) -> list[list[int]]:
+        """Every batch's members, empty ones included, for ``rollback``."""
+        return [list(m) for m in self.members]
+
+    def rollback(self, saved: list[list[int]]) -> None:
+        """Back to ``state()``; only the batches that changed are rebuilt."""
+        del self.members[len(saved) :]
+        for attr in ("bkey", "bcost", "bload", "bcols"):
+            del getattr(self, attr)[len(saved) :]
+        for b, m in enumerate(saved):
+            if self.members[b] != m:
+                for i in list(self.members[b]):
+                    self._take(i, b)
+        for b, m in enumerate(saved):
+            if self.members[b] != m:
+                self.bload[b] = tuple(0.0 for _ in self.cap)  # no drift from +/- rounding
+                for i in m:
+                    self._put(i, b)
+                self._refresh(b)
+
     # -- pricing -------------------------------------------------------------------
     def key_without(self, b: int, i: int) -> int:
         return self.rc.key_of([m for m in self.members[b] if m != i])
@@ -383,7 +403,7 @@ def plan_batches(
         if clock() > deadline:
             break
         iterations += 1
-        saved = s.snapshot()
+        saved = s.state()
         touched = s.ruin_recreate(rng.randint(3, 8))
         s.local_search(touched, deadline, clock)
         total = s.total()
@@ -395,11 +415,10 @@ def plan_batches(
         threshold = ACCEPT * best_cost * max(0.0, 1.0 - progress)
         if total < current + threshold - 1e-9 or (total < current + 1e-9 and rng.random() < 0.5):
             current = total
-            s.compact()
             if total < best_cost - 1e-9:
                 best, best_cost = s.snapshot(), total
         else:
-            s.restore(saved)
+            s.rollback(saved)
     batches = [tuple(sorted(m)) for m in best] + [(i,) for i in oversized]
     batches.sort()
     return BatchPlan(
