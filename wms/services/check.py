@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from wms.db import Database
 from wms.domain.orders import OrderStatus
@@ -121,4 +121,29 @@ async def violations(db: Database) -> list[str]:
         ).all()
         for line_id, sku in bad:
             found.append(f"work: order line {line_id} ({sku}) does not add up")
+        for name, sql in WORK_CHECKS.items():
+            for ident in (await s.execute(text(sql))).scalars():
+                found.append(f"work: {name} (id {ident})")
     return sorted(found)
+
+
+# Invariant 4 on the floor tables: a line's pick tasks add up to what it has allocated, a
+# task to its lines, and a stock row's allocation to what its open tasks still have to take.
+WORK_CHECKS = {
+    "order line allocated differs from its pick tasks": """
+        SELECT l.id FROM order_line l
+        LEFT JOIN (SELECT order_line_id, SUM(qty) q FROM pick_task_line GROUP BY order_line_id) t
+          ON t.order_line_id = l.id
+        WHERE l.allocated != COALESCE(t.q, 0)""",
+    "pick task differs from its lines": """
+        SELECT t.id FROM pick_task t
+        LEFT JOIN (SELECT task_id, SUM(qty) q, SUM(picked) p FROM pick_task_line GROUP BY task_id) x
+          ON x.task_id = t.id
+        WHERE t.qty != COALESCE(x.q, 0) OR t.picked != COALESCE(x.p, 0)""",
+    "stock allocated differs from open pick tasks": """
+        SELECT s.id FROM stock s
+        LEFT JOIN (SELECT stock_id, SUM(qty - picked) q FROM pick_task
+                   WHERE status IN ('open', 'skipped') GROUP BY stock_id) t
+          ON t.stock_id = s.id
+        WHERE s.allocated != COALESCE(t.q, 0)""",
+}
