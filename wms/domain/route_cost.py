@@ -10,6 +10,7 @@ block, see ``routing``).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 
 from wms.domain import aisle_dp
@@ -65,6 +66,17 @@ class RouteCost:
         self._col_cache: list[dict[int, tuple]] = [{} for _ in cols]
         # a column's cost depends on its lowest and highest pick and widest gap only
         self._shape_cache: list[dict[tuple[float, float, float], tuple]] = [{} for _ in cols]
+        self._columns = list(
+            zip(
+                range(len(cols)),
+                self._offset,
+                self._mask,
+                self._col_cache,
+                self._empty,
+                strict=True,
+            )
+        )
+        self._final = operator.itemgetter(*aisle_dp.FINAL)  # FINAL has several states
         self.columns = [0] * len(self.keys)  # per order: bit j set if it picks in column j
         for n, key in enumerate(self.keys):
             self.columns[n] = sum(
@@ -88,22 +100,22 @@ class RouteCost:
         self.evaluations += 1
         step = aisle_dp.step
         d = None
-        pending = []  # empty columns after the last pick seen so far
-        for j, off in enumerate(self._offset):
-            bits = (key >> off) & self._mask[j]
+        pending: list[tuple[float, ...]] = []  # empty columns since the last pick
+        for j, off, mask, cache, empty in self._columns:
+            bits = (key >> off) & mask
             if not bits:
                 if d is not None:
-                    pending.append(j)
+                    pending.append(empty)
                 continue
-            for k in pending:
-                d = step(d, self._empty[k])
-            pending.clear()
-            cache = self._col_cache[j]
+            if pending:
+                for e in pending:
+                    d = step(d, e)
+                pending = []
             entry = cache.get(bits)
             if entry is None:
                 entry = cache[bits] = self._column_entry(j, bits)
             d = entry[1] if d is None else step(d, entry[0])
-        value = aisle_dp.finish(d)  # type: ignore[arg-type]
+        value = min(self._final(d))
         self._cache[key] = value
         return value
 
