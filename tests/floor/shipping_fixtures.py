@@ -25,6 +25,7 @@ from wms.domain.orders import Address, ChannelKind, OrderIn, OrderLineIn, OrderS
 from wms.loopback import ThreadServer
 from wms.models import Location, OrderLine, Outbox, Product, SalesOrder, Stock, StockMove
 from wms.models.layout import LocationKind
+from wms.models.picking import PickBatch, PickTask, PickTaskLine, Wave
 from wms.models.shipping import Manifest, Parcel, PrintJob, Return, ReturnLine
 from wms.services import availability, check, orders, stations
 from wms.services.shipping import OUTBOX_HANDLERS
@@ -112,7 +113,15 @@ async def picked_order(
     result = await orders.intake(db, channel, order)
     assert result.created and result.order.status == OrderStatus.READY
     async with db.write() as s:
-        for line in await orders.lines_of(s, result.order.id):  # type: ignore[arg-type]
+        # A finished wave and batch with one done task per line: `wms check` compares a
+        # line's allocation with its pick tasks.
+        wave = Wave(status="done", orders=1)
+        s.add(wave)
+        await s.flush()
+        batch = PickBatch(wave_id=wave.id, status="done")  # type: ignore[arg-type]
+        s.add(batch)
+        await s.flush()
+        for seq, line in enumerate(await orders.lines_of(s, result.order.id), 1):  # type: ignore[arg-type]
             product = await s.get(Product, line.product_id)
             row = (
                 await s.execute(
@@ -136,6 +145,15 @@ async def picked_order(
                 lot=row.lot, ref=f"test pick {result.order.reference}", from_allocated=True,
             )  # fmt: skip
             line.picked = line.qty
+            task = PickTask(
+                batch_id=batch.id, seq=seq, location_id=row.location_id, stock_id=row.id,  # type: ignore[arg-type]
+                product_id=line.product_id, lot=row.lot, qty=line.qty, picked=line.qty,
+                status="done", slot=1,
+            )  # fmt: skip
+            s.add(task)
+            await s.flush()
+            s.add(PickTaskLine(task_id=task.id, order_line_id=line.id, qty=line.qty,  # type: ignore[arg-type]
+                               picked=line.qty))  # fmt: skip
         await s.execute(
             update(SalesOrder)
             .where(SalesOrder.id == result.order.id)
