@@ -28,6 +28,7 @@ from wms.models import (
     User,
 )
 from wms.models.layout import SELLABLE_KINDS
+from wms.services import stations
 from wms.services.auth import hash_pin, token_hash
 
 
@@ -114,6 +115,9 @@ async def load_warehouse(db: Database, folder: Path) -> dict[str, int]:
         counts["channels"] = await _load_channels(s, folder, ids)
         await s.flush()
         counts["stock_lines"] = await _load_stock(s, folder / "stock.csv", ids)
+        if (folder / "stations.json").exists():
+            raw = json.loads((folder / "stations.json").read_text())
+            counts["stations"] = await stations.upsert_stations(s, raw["stations"])
     return counts
 
 
