@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
+from pathlib import Path
 from typing import Any
 
-import httpx
 from textual.pilot import Pilot
 
 from terminal.app import TerminalApp
+from terminal.config import Settings
+from terminal.screens.error import ErrorScreen
 from tests.support import api
-from tests.terminal.conftest import scan, wait_for
+from tests.terminal.conftest import log_in, scan, screen_text, wait_for
 from wms.db import Database
+from wms.loopback import ThreadServer
 from wms.services import check
 
 _numbers = itertools.count(1)
@@ -86,4 +89,72 @@ async def until(predicate: Any, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
-__all__ = ["httpx", "wait_for"]
+
+
+def quiet_server(database_url: str) -> ThreadServer:
+    """A server without its outbox worker, for flows that print nothing (see unspin)."""
+    return ThreadServer(database_url, run_workers=False)
+
+
+def unspin(server: ThreadServer) -> None:
+    """Stop the outbox worker from waking itself after its own commits.
+
+    wms/app.py wakes the worker after every commit, its own claim included, so it claims in a
+    loop and holds the GIL for most of the time; a terminal in the same process then needs
+    ~3 s a scan. Without the wake the worker still polls every 0.25 s. (Reported.)
+    """
+    state = server._server.config.app.state  # type: ignore[union-attr]
+    db, worker = state.db, state.outbox
+    if worker.wake in db.after_commit:
+        db.after_commit.remove(worker.wake)
+
+
+def terminal(url: str, tmp_path: Path, name: str) -> TerminalApp:
+    return TerminalApp(Settings(server=url, journal=tmp_path / f"{name}.sqlite", timeout_s=5,
+                                station="PACK-01"))
+
+
+async def pick_a_batch(url: str, tmp_path: Path, tote: str, *lines: tuple[str, int]) -> int:
+    """A released order picked into `tote` by a terminal, scan by scan; its id."""
+    order = released_order(url, *lines)
+    picker = terminal(url, tmp_path, f"picker-{tote}")
+    async with picker.run_test(size=(20, 16)) as pilot:
+        await log_in(pilot, "B1001")
+        await scan(pilot, "1")
+        await wait_for(pilot, lambda: step(picker) == "bind")
+        assert picker.screen.batch["slots"][0]["order_id"] == order["id"]
+        await scan(pilot, tote)
+        await wait_for(pilot, lambda: step(picker) == "location")
+        # A wrong location is caught at once, with the right one shown.
+        where = picker.screen.stop["location"]
+        await scan(pilot, "STAGE-01")
+        assert isinstance(picker.screen, ErrorScreen)
+        assert where in screen_text(picker)
+        await pilot.press("enter")
+        await pick_to_the_drop(pilot)
+        await scan(pilot, picker.screen.batch["drop_location"])
+        await wait_for(pilot, lambda: picker.waiting == 0 and step(picker) == "done", timeout=10)
+    return int(order["id"])
+
+
+async def pack_by_scans(url: str, tmp_path: Path, scan_code: str) -> dict:
+    """Pack the order behind `scan_code` at PACK-01 with a terminal; the parcel."""
+    packer = terminal(url, tmp_path, f"packer-{scan_code}")
+    async with packer.run_test(size=(20, 16)) as pilot:
+        await log_in(pilot, "B2001")
+        await scan(pilot, "2")
+        await scan(pilot, scan_code)
+        await wait_for(pilot, lambda: step(packer) == "verify")
+        for line in list(packer.screen.view["lines"]):
+            for _ in range(line["picked"]):
+                await scan(pilot, line["barcodes"][0])
+        await wait_for(pilot, lambda: step(packer) == "carton")
+        await scan(pilot, "")
+        await scan(pilot, "900")
+        await wait_for(pilot, lambda: step(packer) != "printing", timeout=20)
+        assert step(packer) == "packed", screen_text(packer)
+        parcel = packer.screen.parcel
+        assert parcel["tracking"] in screen_text(packer).replace("\n", "")
+    return parcel
+
+

@@ -14,7 +14,7 @@ async def test_a_batch_picked_partly_offline_is_applied_exactly_once_after_a_res
     database_url, tmp_path
 ):
     url = database_url  # this module's own throwaway copy of the demo database
-    server = ThreadServer(url).start()
+    server = ThreadServer(url, run_workers=False).start()
     order = released_order(server.url, ("SKU-0003", 1), ("SKU-0002", 2), ("SKU-0006", 1))
     settings = Settings(server=server.url, journal=tmp_path / "journal.sqlite", timeout_s=2)
     app = TerminalApp(settings)
@@ -37,7 +37,8 @@ async def test_a_batch_picked_partly_offline_is_applied_exactly_once_after_a_res
             assert f"offline, {stops - 1} waiting" in screen_text(app)
         # The terminal is killed here: what it did offline lives only in its journal.
 
-        server = ThreadServer(url, port=server.port).start()  # back, same database
+        # Back on the same port, with the same database.
+        server = ThreadServer(url, port=server.port, run_workers=False).start()
         again = TerminalApp(settings)
         async with again.run_test(size=(20, 16)) as pilot:
             # The session survived both restarts; the journal replays by itself.

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from terminal.app import TerminalApp
 from terminal.config import Settings
 from tests.support import api
 from tests.terminal.conftest import log_in, scan, screen_text, wait_for
-from tests.terminal.real import step
+from tests.terminal.real import quiet_server, step
+from wms.loopback import ThreadServer
 
 MUG = "2800000000035"  # SKU-0003 in the demo catalogue
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str) -> Iterator[ThreadServer]:
+    with quiet_server(database_url) as srv:
+        yield srv
 
 
 def terminal(url: str, tmp_path: Path) -> TerminalApp:
