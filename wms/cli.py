@@ -86,6 +86,7 @@ WMS is running at {url}
   {loaded}
   label printer   {printer}
   channel APIs    {sandbox}
+  scanner         .venv/bin/wms-terminal --server {url} --station PACK-01
 Demo logins (badge / PIN):  picker B1001 / 1234 · packer B2001 / 1234 ·
   supervisor B3001 / 4321 · admin B9001 / 9999 · integration token demo-integration-token
 Stop with Ctrl-C.
