@@ -66,7 +66,21 @@ def build_app(db_path: str, secret: str) -> Litestar:
             await conn.execute("COMMIT")
         return {"status": "created", "lines_reserved": granted}
 
-    return Litestar([health, reserve], on_startup=[startup], on_shutdown=[shutdown])
+    @post("/pick/{n:int}", status_code=200)
+    async def pick(request: Request, n: int) -> dict[str, Any]:
+        """The floor benchmark's comparable write: one stock row and one ledger row."""
+        await request.body()
+        conn = state["conn"]
+        async with lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            await conn.execute("UPDATE stock SET on_hand = on_hand WHERE id = ?", (1 + n % 500,))
+            await conn.execute(
+                "INSERT INTO bench_order (external_id, body) VALUES (?, ?)", (f"pick-{n}", n)
+            )
+            await conn.execute("COMMIT")
+        return {"ok": True}
+
+    return Litestar([health, reserve, pick], on_startup=[startup], on_shutdown=[shutdown])
 
 
 async def prepare(db_path: str) -> None:

@@ -15,7 +15,6 @@ import json
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,45 +24,27 @@ from typing import Any
 
 import httpx
 
-from wms import migrate
+from wms.bench.common import FIXTURES, demo_database, pct, start_sink
 from wms.channels.common import hmac_b64
 from wms.channels.config import load_channels
-from wms.config import ROOT
 from wms.db import Database
 from wms.loopback import ProcessServer, free_port, wait_until_up
-from wms.services import loader
 from wms.services.check import violations
 
-FIXTURES = ROOT / "fixtures"
 HOT_SKU, HOT_UNITS = "SKU-0250", 37
-
-
-def _start_sink(port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen([sys.executable, "-m", "wms.bench.sink", str(port)])
-    for _ in range(600):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=0.5)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise TimeoutError("bench sink did not start")
 
 
 async def _prepare_db(path: Path, sink_url: str) -> None:
     """The demo warehouse, channels pointed at the sink, the hot SKU at exactly HOT_UNITS."""
-    from sqlalchemy import select, update
+    from sqlalchemy import select
 
-    from wms.models import Channel, Location, Product, Stock
+    from wms.models import Location, Product, Stock
     from wms.models.layout import SELLABLE_KINDS
     from wms.services import stock as stock_service
 
-    url = f"sqlite+aiosqlite:///{path}"
-    await asyncio.to_thread(migrate.upgrade, url)
-    db = Database(url)
+    db = await demo_database(path, sink_url)
     try:
-        await loader.load_warehouse(db, FIXTURES / "demo")
-        async with db.write() as s:
-            await s.execute(update(Channel).values(api_base_url=sink_url))
+        async with db.read() as s:
             rows = (
                 await s.execute(
                     select(Location.code, Stock.on_hand, Stock.lot)
@@ -162,10 +143,6 @@ async def _fire(
     return elapsed, latencies, errors
 
 
-def _pct(values: list[float], q: float) -> float:
-    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 2)
-
-
 async def _outcome(path: Path) -> tuple[int, float, int]:
     """(oversold units, push p99 ms, pushes still pending) from the database itself."""
     from sqlalchemy import func, select
@@ -196,7 +173,7 @@ async def _outcome(path: Path) -> tuple[int, float, int]:
     waits = [(sent - created).total_seconds() * 1000 for created, sent in rows]
     return (
         oversold + (1 if found else 0) * 0,
-        (_pct(waits, 99) if len(waits) > 1 else 0.0),
+        (pct(waits, 99) if len(waits) > 1 else 0.0),
         pending or 0,
     )
 
@@ -236,7 +213,7 @@ def main(argv: list[str]) -> int:
     secret = load_channels(FIXTURES / "demo" / "channels.json")["shopify-main"].secret
     work = Path(tempfile.mkdtemp(prefix="wms-bench-intake-"))
     sink_port = free_port()
-    sink = _start_sink(sink_port)
+    sink = start_sink(sink_port)
     template = work / "template.sqlite"
     asyncio.run(_prepare_db(template, f"http://127.0.0.1:{sink_port}"))
     requests = _signed(_orders(args.orders, args.seed), secret)
@@ -280,8 +257,8 @@ def main(argv: list[str]) -> int:
         "orders": args.orders,
         "clients": args.clients,
         "orders_per_s": round(args.orders / elapsed, 1),
-        "p50_ms": _pct(latencies, 50),
-        "p99_ms": _pct(latencies, 99),
+        "p50_ms": pct(latencies, 50),
+        "p99_ms": pct(latencies, 99),
         "ceiling_orders_per_s": round(args.orders / c_elapsed, 1),
         "ratio": round((args.orders / elapsed) / (args.orders / c_elapsed), 3),
         "oversold": oversold,

@@ -1,0 +1,340 @@
+"""`wms bench floor`: pickers and packers working a released wave at once, against a real server.
+
+Sets up the demo warehouse with bench pickers and packers, starts `wms serve` and a printer
+simulator, sends orders, releases one wave, then runs each terminal as a task: pickers claim
+batches, bind totes and confirm every stop; packers take the dropped totes, verify each unit
+and close parcels (labels print on the simulator). Every call's scan-to-answer time is
+recorded. Terminals pause `--think-ms` between scans, as people do. The ceiling is a bare
+endpoint doing one comparable write (wms.bench.ceiling) under the same number of clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+
+from printers.simulator import SimulatorThread
+from wms.bench.common import demo_database, pct, start_sink
+from wms.db import Database
+from wms.loopback import ProcessServer, free_port, wait_until_up
+from wms.models import Product, Stock
+from wms.models.shipping import PackStation
+from wms.services import auth
+from wms.services.check import violations
+
+PIN = "2468"
+SHIP_TO = {
+    "name": "Bench Buyer",
+    "line1": "1 Test St",
+    "city": "Austin",
+    "region": "TX",
+    "postal_code": "78701",
+    "country": "US",
+}
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.picks = 0
+        self.errors: list[str] = []
+
+    async def call(
+        self, client: httpx.AsyncClient, method: str, url: str, **kw: Any
+    ) -> httpx.Response:
+        headers = {"Idempotency-Key": uuid.uuid4().hex} if method == "POST" else {}
+        started = time.perf_counter()
+        r = await client.request(method, url, headers=headers, **kw)
+        self.latencies.append((time.perf_counter() - started) * 1000)
+        if r.status_code >= 400 and not (url.endswith("/next") and r.status_code == 404):
+            self.errors.append(f"{method} {url}: {r.status_code} {r.text[:200]}")
+        return r
+
+
+async def _setup(
+    path: Path, sink_url: str, printer_url: str, pickers: int, packers: int
+) -> list[str]:
+    """The warehouse, the terminals' users, stations on the simulator; returns sellable SKUs."""
+    db = await demo_database(path, sink_url)
+    try:
+        for i in range(pickers):
+            await auth.create_user(
+                db, username=f"bench-picker-{i}", role="picker", badge=f"BP{i:03d}", pin=PIN
+            )
+        for i in range(packers):
+            await auth.create_user(
+                db, username=f"bench-packer-{i}", role="packer", badge=f"BK{i:03d}", pin=PIN
+            )
+        async with db.write() as s:
+            await s.execute(
+                update(PackStation).values(
+                    label_printer_url=printer_url, document_printer_url=f"file:{path.parent}/docs"
+                )
+            )
+            rows = (
+                (
+                    await s.execute(
+                        select(Product.sku)
+                        .join(Stock, Stock.product_id == Product.id)
+                        .where(Product.lot_tracked.is_(False), Stock.on_hand >= 20)
+                        .distinct()
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return sorted(rows)
+    finally:
+        await db.dispose()
+
+
+async def _login(client: httpx.AsyncClient, badge: str) -> None:
+    r = await client.post("/api/v1/auth/login", json={"badge": badge, "pin": PIN})
+    r.raise_for_status()
+    client.headers["Authorization"] = f"Bearer {r.json()['token']}"
+
+
+async def _picker(
+    url: str, n: int, rec: Recorder, totes: asyncio.Queue[str | None], think: float
+) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+        await _login(c, f"BP{n:03d}")
+        while True:
+            r = await rec.call(c, "POST", "/api/v1/picking/next")
+            if r.status_code == 404:
+                return
+            batch = r.json()
+            for slot in batch["slots"]:
+                if slot["tote"] is None:
+                    await asyncio.sleep(think)
+                    r = await rec.call(
+                        c,
+                        "POST",
+                        f"/api/v1/picking/batches/{batch['id']}/totes",
+                        json={
+                            "slot": slot["slot"],
+                            "tote": f"T{n:02d}{batch['id']:04d}{slot['slot']:02d}",
+                        },
+                    )
+                    batch = r.json()
+            while batch.get("next_task_id") is not None:
+                stop = next(s for s in batch["stops"] if s["task_id"] == batch["next_task_id"])
+                await asyncio.sleep(think)
+                r = await rec.call(
+                    c,
+                    "POST",
+                    f"/api/v1/picking/tasks/{stop['task_id']}/confirm",
+                    json={
+                        "location": stop["location"],
+                        "item": stop["barcodes"][0],
+                        "qty": stop["qty"] - stop["picked"],
+                        "tote": stop["tote"] or batch["slots"][0]["tote"],
+                    },
+                )
+                if r.status_code != 200:
+                    return
+                rec.picks += 1
+                batch = r.json()
+            r = await rec.call(
+                c,
+                "POST",
+                f"/api/v1/picking/batches/{batch['id']}/finish",
+                json={"drop": batch["drop_location"]},
+            )
+            for slot in batch["slots"]:
+                if slot["tote"] and slot["order_id"]:
+                    await totes.put(slot["tote"])
+
+
+async def _packer(
+    url: str, n: int, rec: Recorder, totes: asyncio.Queue[str | None], think: float
+) -> None:
+    station = f"PACK-{n % 6 + 1:02d}"
+    async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+        await _login(c, f"BK{n:03d}")
+        while (tote := await totes.get()) is not None:
+            r = await rec.call(
+                c, "POST", "/api/v1/packing/start", json={"station": station, "scan": tote}
+            )
+            if r.status_code != 200:
+                continue
+            view = r.json()
+            for line in view["lines"]:
+                for _ in range(line["qty"] - line.get("verified", 0)):
+                    await asyncio.sleep(think)
+                    r = await rec.call(
+                        c,
+                        "POST",
+                        f"/api/v1/packing/orders/{view['order_id']}/verify",
+                        json={"scan": line["barcodes"][0]},
+                    )
+                    view = r.json() if r.status_code == 200 else view
+            await asyncio.sleep(think)
+            await rec.call(
+                c,
+                "POST",
+                f"/api/v1/packing/orders/{view['order_id']}/parcels",
+                json={"carton": view.get("suggested_carton") or "BOX-M", "weight_g": 800},
+            )
+
+
+async def _work(url: str, skus: list[str], args: argparse.Namespace) -> tuple[Recorder, float]:
+    rng = random.Random(args.seed)
+    async with httpx.AsyncClient(base_url=url, timeout=120) as c:
+        c.headers["Authorization"] = "Bearer demo-integration-token"
+        ids = []
+        for i in range(args.orders):
+            lines = [
+                {"sku": sku, "qty": rng.choice((1, 1, 2)), "unit_price": "9.90"}
+                for sku in rng.sample(skus, rng.choice((1, 2, 3)))
+            ]
+            r = await c.post(
+                "/api/v1/orders/",
+                params={"channel": "own-main"},
+                json={
+                    "order_id": f"FLOOR-{i}",
+                    "currency": "USD",
+                    "lines": lines,
+                    "ship_to": SHIP_TO,
+                },
+            )
+            r.raise_for_status()
+            ids.append(r.json()["id"])
+        r = await c.post("/api/v1/auth/login", json={"badge": "B3001", "pin": "4321"})
+        c.headers["Authorization"] = f"Bearer {r.json()['token']}"
+        r = await c.post(
+            "/api/v1/waves/",
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+            json={
+                "order_ids": ids,
+                "max_orders": len(ids),
+                "max_batches": 1000,
+                "cart_totes": 8,
+                "iterations": 0,
+                "time_budget_s": 5,
+            },
+        )
+        r.raise_for_status()
+    rec = Recorder()
+    totes: asyncio.Queue[str | None] = asyncio.Queue()
+    think = args.think_ms / 1000
+    started = time.perf_counter()
+    pickers = [asyncio.create_task(_picker(url, n, rec, totes, think)) for n in range(args.pickers)]
+    packers = [asyncio.create_task(_packer(url, n, rec, totes, think)) for n in range(args.packers)]
+    await asyncio.gather(*pickers)
+    picking_s = time.perf_counter() - started
+    for _ in packers:
+        await totes.put(None)
+    await asyncio.gather(*packers)
+    return rec, picking_s
+
+
+async def _ceiling(url: str, clients: int, requests: int) -> float:
+    counter = iter(range(requests))
+
+    async def loop(c: httpx.AsyncClient) -> None:
+        for n in counter:
+            await c.post(f"/pick/{n}", content=b"{}")
+
+    async with httpx.AsyncClient(base_url=url, timeout=60) as c:
+        started = time.perf_counter()
+        await asyncio.gather(*(loop(c) for _ in range(clients)))
+        return requests / (time.perf_counter() - started)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="wms bench floor")
+    parser.add_argument("--pickers", type=int, default=40)
+    parser.add_argument("--packers", type=int, default=10)
+    parser.add_argument("--orders", type=int, default=320)
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=250.0,
+        help="pause between a terminal's scans (people, not robots)",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="wms-bench-floor-"))
+    sink_port = free_port()
+    sink = start_sink(sink_port)
+    printer = SimulatorThread(port=0).start()
+    try:
+        db_path = work / "floor.sqlite"
+        skus = asyncio.run(
+            _setup(
+                db_path,
+                f"http://127.0.0.1:{sink_port}",
+                f"tcp://127.0.0.1:{printer.port}",
+                args.pickers,
+                args.packers,
+            )
+        )
+        shutil.copyfile(db_path, work / "ceiling.sqlite")
+        with ProcessServer(f"sqlite+aiosqlite:///{db_path}") as server:
+            rec, picking_s = asyncio.run(_work(server.url, skus, args))
+        db = Database(f"sqlite+aiosqlite:///{db_path}")
+        found = asyncio.run(violations(db))
+        asyncio.run(db.dispose())
+
+        port = free_port()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wms.bench.ceiling",
+                "--db",
+                str(work / "ceiling.sqlite"),
+                "--port",
+                str(port),
+                "--secret",
+                "x",
+            ]
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}", proc=proc)
+            ceiling = asyncio.run(
+                _ceiling(f"http://127.0.0.1:{port}", args.pickers + args.packers, 2000)
+            )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    finally:
+        printer.stop()
+        sink.terminate()
+    result = {
+        "db": "sqlite",
+        "terminals": args.pickers + args.packers,
+        "think_ms": args.think_ms,
+        "calls": len(rec.latencies),
+        "p50_ms": pct(rec.latencies, 50),
+        "p99_ms": pct(rec.latencies, 99),
+        "picks": rec.picks,
+        "picks_per_s": round(rec.picks / picking_s, 1),
+        "ceiling_per_s": round(ceiling, 1),
+        "labels_printed": len(printer.labels),
+        "errors": len(rec.errors),
+        "violations": len(found),
+    }
+    for line in rec.errors[:5] + found[:5]:
+        print(line, file=sys.stderr)
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0 if not found and not rec.errors else 1
