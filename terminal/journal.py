@@ -82,8 +82,13 @@ class Journal:
         return row["value"] if row else None
 
     async def put(self, name: str, value: str) -> None:
-        await self.forget(name)
-        await self.Setting.insert(self.Setting(name=name, value=value)).run()
+        # One statement: two saves racing each other must not both delete, then both insert.
+        await self.Setting.raw(
+            "INSERT INTO setting (name, value) VALUES ({}, {}) "
+            "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+            name,
+            value,
+        ).run()
 
     async def forget(self, name: str) -> None:
         await self.Setting.delete().where(self.Setting.name == name).run()

@@ -36,12 +36,13 @@ def short(text: str, width: int = 20) -> str:
 class PickScreen(FlowScreen):
     """The picker's whole batch on one screen whose content follows the step."""
 
-    KEYS = "F2 Short F3 Skip F4 Back F5 Pause"
+    KEYS = "F2 Short F3 Skip F4 Back F5 Pause F6 Hand over"
     HELP = "Go to the location, scan it (or type its check code), scan the item, scan the tote."
     BINDINGS = [
         Binding("f2", "short", "Short", priority=True),
         Binding("f3", "skip", "Skip", priority=True),
         Binding("f5", "pause", "Pause", priority=True),
+        Binding("f6", "handover", "Hand over", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -55,6 +56,7 @@ class PickScreen(FlowScreen):
         self.count = 0
         self.found = 0
         self.stale = False  # a step was refused: take the server's batch when all is sent
+        self.resume_step = "location"
 
     def body(self) -> ComposeResult:
         yield Hint("", id="step")
@@ -166,6 +168,8 @@ class PickScreen(FlowScreen):
                 str(self.slot["slot"]),
                 "for this cart slot",
             )
+        elif step == "handover":
+            self.say_big("Hand over cart", "SCAN NEW BADGE", "", "F4: cancel")
         elif step == "drop":
             self.say_big("All picked", f"DROP {self.batch['drop_location']}", "", "Scan drop loc")
         elif step == "done":
@@ -379,6 +383,24 @@ class PickScreen(FlowScreen):
         await self.save()
         self.dismiss(None)
 
+    def action_handover(self) -> None:
+        if self.batch is not None and self.step in ("bind", "location", "drop"):
+            self.resume_step = self.step
+            self.step = "handover"
+            self.render_step()
+
+    async def scan_handover(self, code: str) -> None:
+        """End of shift: the cart goes to the picker whose badge is scanned (paused for them)."""
+        assert self.batch is not None and self.terminal.journal is not None
+        if not code:
+            return
+        await self.terminal.submit(
+            f"/picking/batches/{self.batch['id']}/handover", {"badge": code}, f"Hand over {code}"
+        )
+        await self.terminal.journal.forget("batch")
+        self.batch = None
+        self.dismiss(None)
+
     async def scan_drop(self, code: str) -> None:
         assert self.batch is not None
         if code.strip().upper() != str(self.batch["drop_location"]).upper():
@@ -393,6 +415,10 @@ class PickScreen(FlowScreen):
         self.next_action()
 
     def action_back(self) -> None:
+        if self.step == "handover":
+            self.step = self.resume_step
+            self.render_step()
+            return
         back = {"item": "location", "qty": "item", "tote": "item", "short_qty": "location",
                 "short_item": "location", "short_tote": "location"}
         if self.step in back:

@@ -44,5 +44,5 @@ class KeyBar(Static):
     """The function keys this screen answers to, always visible."""
 
     DEFAULT_CSS = """
-    KeyBar { dock: bottom; height: auto; max-height: 2; background: $panel; color: $text; }
+    KeyBar { dock: bottom; height: auto; max-height: 3; background: $panel; color: $text; }
     """

@@ -20,7 +20,11 @@ import httpx
 import uvicorn
 
 Json = dict[str, Any]
-BADGES = {"B1001": ("1234", "picker1", "picker"), "B2001": ("1234", "packer1", "packer")}
+BADGES = {
+    "B1001": ("1234", "picker1", "picker"),
+    "B1002": ("1234", "picker2", "picker"),
+    "B2001": ("1234", "packer1", "packer"),
+}
 
 
 def _batch() -> Json:
@@ -89,6 +93,7 @@ class FakeFloor:
             ("POST", r"/picking/tasks/(\d+)/skip", self.skip),
             ("POST", r"/picking/batches/(\d+)/(pause|resume)", self.pause),
             ("POST", r"/picking/batches/(\d+)/finish", self.finish),
+            ("POST", r"/picking/batches/(\d+)/handover", self.handover),
             ("POST", r"/packing/start", self.pack_start),
             ("POST", r"/packing/orders/(\d+)/verify", self.verify),
             ("POST", r"/packing/orders/(\d+)/parcels", self.close_parcel),
@@ -223,6 +228,12 @@ class FakeFloor:
 
     def pause(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
         self.batch["status"] = "paused" if m[2] == "pause" else "picking"
+        return self.batch
+
+    def handover(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
+        if body.get("badge") not in BADGES:
+            raise Problem(404, "unknown_badge", "Unknown badge")
+        self.batch.update(picker=BADGES[body["badge"]][1], status="paused")
         return self.batch
 
     def finish(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:

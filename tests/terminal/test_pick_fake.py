@@ -123,3 +123,20 @@ async def test_skip_moves_the_stop_to_the_end_and_pause_returns_to_the_menu(fake
         assert app.screen.stop["task_id"] == 302
         await wait_for(pilot, lambda: fake.floor.batch["status"] == "picking")
     assert [s["task_id"] for s in fake.floor.batch["stops"]] == [302, 303, 301]
+
+
+async def test_a_picker_hands_the_cart_over_by_scanning_the_next_badge(fake, settings):
+    app = TerminalApp(settings)
+    async with app.run_test(size=(20, 16)) as pilot:
+        await start_picking(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "SCAN NEW BADGE" in screen_text(app)
+        await pilot.press("f4")
+        assert step(app) == "location"
+        await pilot.press("f6")
+        await scan(pilot, "B1002")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await wait_for(pilot, lambda: app.waiting == 0)
+        assert app.journal is not None and await app.journal.get("batch") is None
+    assert fake.floor.batch["status"] == "paused" and fake.floor.batch["picker"] == "picker2"
