@@ -277,7 +277,9 @@ class CupsTransport(Transport):
             raise PrinterUnreachable(self.url, "CUPS is not installed (no lpstat)") from exc
         except subprocess.TimeoutExpired as exc:
             raise PrinterTimeout(self.url, "lpstat did not answer") from exc
-        if result.returncode != 0 or not result.stdout.startswith(f"printer {self.queue} "):
+        # CUPS queue names are case-insensitive: lpstat -p ZEBRA1 answers "printer zebra1".
+        named = result.stdout.lower().startswith(f"printer {self.queue.lower()} ")
+        if result.returncode != 0 or not named:
             detail = (result.stderr or result.stdout).strip() or "unknown queue"
             raise PrinterUnreachable(self.url, f"no such CUPS queue: {detail}")
         if "disabled" in result.stdout.split("\n", 1)[0]:
