@@ -19,15 +19,18 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/wms demo --port $(WMS_PORT)
 
-# Test oracles the project did not write: a ZPL renderer (npm) and pdftoppm (poppler).
+# Test oracles and real peers the project did not write: a ZPL renderer (npm), pdftoppm
+# (poppler) and a CUPS server with lpr, for the cups:// printer path.
 $(ORACLE)/node_modules/.installed: $(ORACLE)/package.json
 	cd $(ORACLE) && npm install --no-audit --no-fund --silent
 	touch $@
 
+DEBS := poppler-utils cups cups-bsd
 oracles: $(ORACLE)/node_modules/.installed
-	@command -v pdftoppm >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null; \
-	  else echo "pdftoppm missing: sudo apt-get install poppler-utils"; exit 1; fi; }
+	@if ! command -v pdftoppm >/dev/null || ! command -v cupsd >/dev/null || ! command -v lpr >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS)) >/dev/null; \
+	  else echo "missing test tools: sudo apt-get install $(DEBS)"; exit 1; fi; fi
 
 test: $(STAMP) oracles
 	$(VENV)/bin/ruff check wms terminal printers tests

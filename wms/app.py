@@ -25,6 +25,7 @@ from wms.config import Settings
 from wms.db import Database
 from wms.errors import WmsError
 from wms.services.outbox import OutboxWorker
+from wms.services.shipping import OUTBOX_HANDLERS
 
 
 @get("/health", include_in_schema=False)
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         db = Database(settings.database_url)
         app.state.db = db
         app.state.settings = settings
-        worker = OutboxWorker(db, poll_s=0.25)
+        worker = OutboxWorker(db, poll_s=0.25, handlers=OUTBOX_HANDLERS)
         app.state.outbox = worker
         db.after_commit.append(worker.wake)
         task = asyncio.create_task(worker.run()) if settings.run_workers else None

@@ -28,7 +28,6 @@ from wms.models.layout import LocationKind
 from wms.models.picking import PickBatch, PickTask, PickTaskLine, Wave
 from wms.models.shipping import Manifest, Parcel, PrintJob, Return, ReturnLine
 from wms.services import availability, check, orders, stations
-from wms.services.shipping import OUTBOX_HANDLERS
 from wms.services.stock import apply_move
 
 _numbers = itertools.count(1)
@@ -56,9 +55,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 async def floor(
     server: ThreadServer, db: Database, printer: SimulatorThread, docs_dir: Path
 ) -> ThreadServer:
-    """The server with PACK-01..03 on the simulator and the shipping outbox handlers wired."""
-    # Until wms/app.py passes these to its OutboxWorker (see the report), wire them here.
-    server._server.config.app.state.outbox.handlers.update(OUTBOX_HANDLERS)  # type: ignore[union-attr]
+    """The server with PACK-01..03 on the simulator."""
     path = docs_dir / "stations.json"
     path.write_text(
         '{"stations": ['

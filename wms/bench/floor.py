@@ -101,6 +101,11 @@ async def _setup(
         await db.dispose()
 
 
+def _unit_barcode(codes: list[str]) -> str:
+    """The each's EAN/UPC, not an inner pack's GTIN-14 (which counts several units)."""
+    return next((c for c in codes if len(c) in (12, 13)), codes[0])
+
+
 async def _login(client: httpx.AsyncClient, badge: str) -> None:
     r = await client.post("/api/v1/auth/login", json={"badge": badge, "pin": PIN})
     r.raise_for_status()
@@ -139,7 +144,7 @@ async def _picker(
                     f"/api/v1/picking/tasks/{stop['task_id']}/confirm",
                     json={
                         "location": stop["location"],
-                        "item": stop["barcodes"][0],
+                        "item": _unit_barcode(stop["barcodes"]),
                         "qty": stop["qty"] - stop["picked"],
                         "tote": stop["tote"] or batch["slots"][0]["tote"],
                     },
@@ -179,7 +184,7 @@ async def _packer(
                         c,
                         "POST",
                         f"/api/v1/packing/orders/{view['order_id']}/verify",
-                        json={"scan": line["barcodes"][0]},
+                        json={"scan": _unit_barcode(line["barcodes"])},
                     )
                     view = r.json() if r.status_code == 200 else view
             await asyncio.sleep(think)
