@@ -126,6 +126,11 @@ class PackScreen(FlowScreen):
         self.step = "verify" if self.lines_left() else "carton"
         self.carton = self.view.get("suggested_carton") or ""
         self.render_step()
+        printer = station.get("label_printer") or {}
+        if printer.get("status") not in (None, "ready"):
+            # Said before the packing, not after the parcel is closed: fix it while verifying.
+            self.problem(f"Printer {printer['status']}", str(printer.get("message") or ""),
+                         "Labels wait until it is fixed")
 
     async def verify(self, code: str) -> None:
         assert self.view is not None

@@ -56,6 +56,13 @@ async def test_a_printer_fault_is_shown_with_what_to_do(fake, settings):
     app = TerminalApp(settings)
     async with app.run_test(size=(20, 16)) as pilot:
         await open_pack(pilot)
+        await scan(pilot, "T0070")  # the fault is told at the start of an order
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
+        assert "Load labels" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await scan(pilot, "2")
         await pilot.press("f6")
         assert step(app) == "ship"
         await scan(pilot, "4006381333931")
