@@ -106,7 +106,10 @@ class PackScreen(FlowScreen):
         elif self.step == "weight":
             self.take_weight(code)
         elif self.step == "packed":
-            self.view, self.parcel, self.step = None, None, "start"
+            if self.view is not None and self.view.get("status") != "done" and self.lines_left():
+                self.step = "verify"  # the next parcel of the same order
+            else:
+                self.view, self.parcel, self.step = None, None, "start"
             self.render_step()
 
     # -- order -------------------------------------------------------------------------
@@ -232,9 +235,14 @@ class PackScreen(FlowScreen):
             printer = (await self.terminal.client.station(self.station)).get("label_printer") or {}
         except (Offline, ApiError):
             printer = {}
-        fault = str(printer.get("status") or job.get("status"))
+        status = str(printer.get("status") or "")
+        if job["status"] != "failed" and not job.get("error") and status in ("", "ready"):
+            return  # only slow: the label is still on its way
+        # A faulty printer keeps the job queued and retries it; a failed one needs a reprint.
+        fault = status if status not in ("", "ready") else str(job["status"])
         todo = str(printer.get("message") or job.get("error") or "Check the printer")
-        self.problem(f"Printer {fault}", todo, "then F7 to reprint")
+        then = "then F7 to reprint" if job["status"] == "failed" else "it prints when fixed"
+        self.problem(f"Printer {fault}", todo, then)
 
     async def action_reprint(self) -> None:
         if self.parcel is not None:

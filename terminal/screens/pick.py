@@ -127,7 +127,7 @@ class PickScreen(FlowScreen):
             self.step = "done"
             self.render_step()
             return
-        used = {s["slot"] for s in self.batch["stops"] if s.get("slot") is not None}
+        used = {self.slot_of(s) for s in self.batch["stops"]} - {None}
         for slot in self.batch["slots"]:
             if slot.get("tote") is None and slot["slot"] in used:
                 self.step, self.slot = "bind", slot
@@ -144,10 +144,17 @@ class PickScreen(FlowScreen):
         assert self.stop is not None
         return int(self.stop["qty"]) - int(self.stop.get("picked") or 0)
 
+    def slot_of(self, stop: dict[str, Any]) -> int | None:
+        """The cart slot a stop goes into; in a bulk batch every stop goes into slot 1."""
+        assert self.batch is not None
+        if stop.get("slot") is None and self.batch.get("kind") == "bulk":
+            return 1
+        return stop.get("slot")
+
     def tote_of(self, stop: dict[str, Any]) -> str | None:
         assert self.batch is not None
         for slot in self.batch["slots"]:
-            if slot["slot"] == stop.get("slot"):
+            if slot["slot"] == self.slot_of(stop):
                 return slot.get("tote")
         return None
 
@@ -187,14 +194,14 @@ class PickScreen(FlowScreen):
                          str(self.remaining()), "Enter = all")
         elif step == "tote":
             tote = self.tote_of(stop) or "?"
-            self.say_big(f"Put {self.count} in", f"TOTE {tote}", str(stop.get("slot") or ""),
+            self.say_big(f"Put {self.count} in", f"TOTE {tote}", str(self.slot_of(stop) or ""),
                          "Scan the tote")
         elif step == "short_qty":
             self.say_big("Short pick", "FOUND HOW MANY?", str(self.remaining()), "Type, Enter")
         elif step == "short_item":
             self.say_big("Short pick", "SCAN ITEM", str(self.found), short(stop["name"]))
         elif step == "short_tote":
-            self.say_big("Short pick", f"TOTE {self.tote_of(stop)}", str(stop.get("slot") or ""),
+            self.say_big("Short pick", f"TOTE {self.tote_of(stop)}", str(self.slot_of(stop) or ""),
                          "Scan the tote")
 
     # -- scans ---------------------------------------------------------------------
@@ -226,7 +233,7 @@ class PickScreen(FlowScreen):
             return
         self.slot["tote"] = code
         for stop in self.batch["stops"]:
-            if stop.get("slot") == self.slot["slot"]:
+            if self.slot_of(stop) == self.slot["slot"]:
                 stop["tote"] = code
         body = {"slot": self.slot["slot"], "tote": code}
         await self.terminal.submit(
@@ -256,7 +263,7 @@ class PickScreen(FlowScreen):
 
     def after_qty(self) -> str:
         assert self.stop is not None
-        return "tote" if self.stop.get("slot") is not None else "confirm"
+        return "tote" if self.slot_of(self.stop) is not None else "confirm"
 
     async def scan_qty(self, code: str) -> None:
         assert self.stop is not None
@@ -324,7 +331,7 @@ class PickScreen(FlowScreen):
         self.found = int(code)
         if self.found and not self.item_scan:
             self.step = "short_item"
-        elif self.found and self.stop.get("slot") is not None:
+        elif self.found and self.slot_of(self.stop) is not None:
             self.step = "short_tote"
         else:
             await self.send_short(None)
@@ -337,7 +344,7 @@ class PickScreen(FlowScreen):
             self.wrong(problem)
             return
         self.item_scan = code
-        if self.stop.get("slot") is not None:
+        if self.slot_of(self.stop) is not None:
             self.step = "short_tote"
             self.render_step()
         else:

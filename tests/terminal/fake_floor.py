@@ -36,7 +36,7 @@ def _batch() -> Json:
                 "status": "open"}
 
     return {
-        "id": 12, "wave_id": 3, "status": "assigned", "picker": "picker1",
+        "id": 12, "wave_id": 3, "kind": "cart", "status": "assigned", "picker": "picker1",
         "slots": [{"slot": 1, "order_id": 55, "order_ref": "#1001", "tote": None},
                   {"slot": 2, "order_id": 56, "order_ref": "#1002", "tote": None}],
         "stops": [
@@ -46,6 +46,15 @@ def _batch() -> Json:
         ],
         "next_task_id": 301, "drop_location": "STAGE-01", "distance_m": 84.2,
     }
+
+
+def bulk_batch() -> Json:
+    """Single-unit orders of one SKU: one stop of N units, slot 1 holds the bulk tote."""
+    batch = _batch()
+    stop = dict(batch["stops"][1], qty=4, slot=None, order_id=None)
+    batch.update(kind="bulk", stops=[stop],
+                 slots=[{"slot": 1, "order_id": None, "order_ref": None, "tote": None}])
+    return batch
 
 
 def _pack_order() -> Json:
@@ -182,8 +191,10 @@ class FakeFloor:
             raise Problem(422, "wrong_item", "Wrong item", stop["sku"])
 
     def _check_tote(self, stop: Json, tote: str | None) -> None:
-        if stop["slot"] is not None and tote != stop["tote"]:
-            raise Problem(422, "wrong_tote", "Wrong tote", stop["tote"])
+        slot = stop["slot"] or (1 if self.batch["kind"] == "bulk" else None)
+        want = self._slot(slot)["tote"] if slot is not None else None  # type: ignore[index]
+        if slot is not None and tote != want:
+            raise Problem(422, "wrong_tote", "Wrong tote", want)
 
     def _advance(self) -> None:
         todo = [s for s in self.batch["stops"] if s["status"] in ("open", "skipped")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from terminal.app import TerminalApp
 from terminal.screens.error import ErrorScreen
 from tests.terminal.conftest import log_in, scan, screen_text, settle, type_keys, wait_for
+from tests.terminal.fake_floor import bulk_batch
 
 
 def step(app: TerminalApp) -> str:
@@ -140,3 +141,20 @@ async def test_a_picker_hands_the_cart_over_by_scanning_the_next_badge(fake, set
         await wait_for(pilot, lambda: app.waiting == 0)
         assert app.journal is not None and await app.journal.get("batch") is None
     assert fake.floor.batch["status"] == "paused" and fake.floor.batch["picker"] == "picker2"
+
+
+async def test_a_bulk_batch_binds_one_tote_and_every_stop_goes_into_it(fake, settings):
+    fake.floor.batch = bulk_batch()
+    app = TerminalApp(settings)
+    async with app.run_test(size=(20, 16)) as pilot:
+        await log_in(pilot)
+        await scan(pilot, "1")
+        await wait_for(pilot, lambda: step(app) == "bind")
+        await scan(pilot, "T9")
+        await scan(pilot, "12")
+        await scan(pilot, "4006381333931")
+        await scan(pilot, "4")
+        assert step(app) == "tote"
+        await scan(pilot, "T9")
+        await wait_for(pilot, lambda: step(app) == "drop" and app.waiting == 0)
+    assert fake.floor.batch["stops"][0]["status"] == "done"
