@@ -1,4 +1,4 @@
-"""The menu: one digit per flow, so the numeric keypad alone reaches everything."""
+"""The menu: one number per flow, so the numeric keypad alone reaches everything."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from terminal.widgets.panels import Hint
 
 
 class MenuScreen(FlowScreen):
-    """Choose a flow by its digit (typed then Enter, or the digit key alone)."""
+    """Choose a flow by its number, then Enter."""
 
     KEYS = "F1 Help F9 Log out"
     HELP = "Press the number of a task."

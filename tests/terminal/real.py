@@ -26,6 +26,20 @@ SHIP_TO = {"name": "Ada Lovelace", "line1": "1 Analytical Way", "city": "London"
 
 def released_order(url: str, *lines: tuple[str, int]) -> dict[str, Any]:
     """An order taken in through the API and released in a wave of its own."""
+    return released_orders(url, list(lines))[0]
+
+
+def released_orders(url: str, *orders: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """Orders taken in through the API and released together in one wave."""
+    taken = [take_in(url, lines) for lines in orders]
+    with api.client(url, api.login(url, "supervisor")) as supervisor:
+        body = {"order_ids": [o["id"] for o in taken], "iterations": 5}
+        r = supervisor.post("/api/v1/waves/", json=body, headers=api.idem())
+        assert r.status_code == 201, r.text
+    return taken
+
+
+def take_in(url: str, lines: list[tuple[str, int]]) -> dict[str, Any]:
     body = {
         "order_id": f"TERM-{uuid.uuid4().hex[:8]}",
         "currency": "USD",
@@ -36,12 +50,7 @@ def released_order(url: str, *lines: tuple[str, int]) -> dict[str, Any]:
     with api.client(url, api.INTEGRATION_TOKEN) as integration:
         r = integration.post("/api/v1/orders/", params={"channel": "own-main"}, json=body)
         assert r.status_code == 201, r.text
-        order = r.json()
-    with api.client(url, api.login(url, "supervisor")) as supervisor:
-        r = supervisor.post("/api/v1/waves/", json={"order_ids": [order["id"]], "iterations": 5},
-                            headers=api.idem())
-        assert r.status_code == 201, r.text
-    return order
+        return r.json()
 
 
 def step(app: TerminalApp) -> str:

@@ -13,6 +13,7 @@ from tests.terminal.real import (
     pick_to_the_drop,
     quiet_server,
     released_order,
+    released_orders,
     step,
     terminal,
     violations,
@@ -61,4 +62,22 @@ async def test_a_short_pick_on_the_real_server_leaves_the_books_straight(
         batch = app.screen.batch
     shorts = [s for s in batch["stops"] if s["task_id"] == stop["task_id"]]
     assert shorts and shorts[0]["status"] == "short"
+    assert await violations(database_url) == []
+
+
+async def test_a_bulk_batch_of_single_unit_orders_is_picked_into_one_tote(
+    server, database_url, tmp_path
+):
+    orders = released_orders(server.url, [("SKU-0005", 1)], [("SKU-0005", 1)], [("SKU-0005", 1)])
+    app = terminal(server.url, tmp_path, "bulk")
+    async with app.run_test(size=(20, 16)) as pilot:
+        await log_in(pilot, "B1003")
+        await scan(pilot, "1")
+        await wait_for(pilot, lambda: step(app) == "bind")
+        assert app.screen.batch["kind"] == "bulk"
+        await scan(pilot, "T0305")
+        await pick_to_the_drop(pilot)
+        await scan(pilot, app.screen.batch["drop_location"])
+        await wait_for(pilot, lambda: app.waiting == 0 and step(app) == "done", timeout=10)
+    assert {order_status(server.url, o["id"]) for o in orders} == {"picked"}
     assert await violations(database_url) == []
