@@ -101,21 +101,8 @@ async def until(predicate: Any, timeout: float = 10.0) -> None:
 
 
 def quiet_server(database_url: str) -> ThreadServer:
-    """A server without its outbox worker, for flows that print nothing (see unspin)."""
+    """A server without its outbox worker, for flows that print nothing."""
     return ThreadServer(database_url, run_workers=False)
-
-
-def unspin(server: ThreadServer) -> None:
-    """Stop the outbox worker from waking itself after its own commits.
-
-    wms/app.py wakes the worker after every commit, its own claim included, so it claims in a
-    loop and holds the GIL for most of the time; a terminal in the same process then needs
-    ~3 s a scan. Without the wake the worker still polls every 0.25 s. (Reported.)
-    """
-    state = server._server.config.app.state  # type: ignore[union-attr]
-    db, worker = state.db, state.outbox
-    if worker.wake in db.after_commit:
-        db.after_commit.remove(worker.wake)
 
 
 def terminal(url: str, tmp_path: Path, name: str) -> TerminalApp:

@@ -17,7 +17,6 @@ from tests.terminal.real import (
     order_status,
     pack_by_scans,
     pick_a_batch,
-    unspin,
     violations,
 )
 from wms.loopback import ThreadServer
@@ -26,7 +25,6 @@ from wms.loopback import ThreadServer
 @pytest.fixture(scope="module")
 def server(database_url: str) -> Iterator[ThreadServer]:
     with ThreadServer(database_url) as srv:  # with workers: labels go out through the outbox
-        unspin(srv)
         yield srv
 
 

@@ -84,11 +84,9 @@ class OrderController(Controller):
 
     @get("/{order_id:int}", guards=[requires(*OFFICE, "packer", "picker", "integration")])
     async def get_order(self, db: Database, order_id: int) -> dict[str, Any]:
-        order, lines = await orders.get(db, order_id)
-        return order_view(order, lines)
+        return order_view(*await orders.get(db, order_id))
 
     @post("/{order_id:int}/cancel", status_code=200, guards=[requires(*INTEGRATION)])
     async def cancel(self, db: Database, order_id: int) -> dict[str, Any]:
-        order = await orders.cancel(db, order_id)
-        _, lines = await orders.get(db, order_id)
-        return order_view(order, lines)
+        await orders.cancel(db, order_id)
+        return order_view(*await orders.get(db, order_id))

@@ -11,7 +11,7 @@ from wms.channels.events import EventKind, WebhookEvent
 from wms.db import Database
 from wms.models import InboundEvent, Outbox
 from wms.models.outbox import PENDING
-from wms.services import orders
+from wms.services import orders, returns
 from wms.services.sql import upsert
 
 
@@ -29,6 +29,10 @@ async def handle_event(
         }
     if event.needs_fetch:
         return await _queue_fetch(db, channel_code, channel_id, event)
+    if event.kind == EventKind.RETURN:
+        return await returns.on_channel_event(
+            db, channel_code, event.external_order_id, event.event_id
+        )
     if event.kind == EventKind.CANCEL:
         order = await orders.cancel_external(db, channel_id, event.external_order_id)
         return {"status": "cancelled" if order else "ignored", "order_id": order and order.id}

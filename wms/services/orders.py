@@ -315,12 +315,14 @@ def _cancel_external(s: Session, channel_id: int, external_id: str) -> SalesOrde
     return row
 
 
-async def get(db: Database, order_id: int) -> tuple[SalesOrder, list[OrderLine]]:
+async def get(db: Database, order_id: int) -> tuple[SalesOrder, list[OrderLine], str]:
+    """The order, its lines, and its channel's code."""
     async with db.read() as s:
         row = await s.get(SalesOrder, order_id)
         if row is None:
             raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
-        return row, await lines_of(s, order_id)
+        code = await s.scalar(select(Channel.code).where(Channel.id == row.channel_id))
+        return row, await lines_of(s, order_id), code or ""
 
 
 async def intake_many(db: Database, channel_code: str, batch: list[OrderIn]) -> list[IntakeResult]:

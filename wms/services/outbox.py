@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from wms.models.common import utcnow
 from wms.services import channels, orders
 
 log = logging.getLogger("wms.outbox")
+_in_worker: ContextVar[bool] = ContextVar("in_outbox_worker", default=False)
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF_S = 300.0
 
@@ -104,9 +106,13 @@ class OutboxWorker:
         self._stopping = False
 
     def wake(self) -> None:
-        self._wake.set()
+        # The worker's own commits (claims, settles, fetched orders) must not wake it:
+        # it would spin. A pass that did work is followed by another pass anyway.
+        if not _in_worker.get():
+            self._wake.set()
 
     async def run(self) -> None:
+        _in_worker.set(True)
         while not self._stopping:
             try:
                 done = await self.run_once()
