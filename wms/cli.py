@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import os
 import sys
@@ -68,6 +69,21 @@ def _serve(settings: Settings) -> None:
     from wms.app import create_app
 
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+async def _worker(settings: Settings) -> None:
+    """The outbox (channel pushes, order fetches, print jobs, tracking) in its own process."""
+    from wms.db import Database
+    from wms.services.outbox import OutboxWorker
+    from wms.services.shipping import OUTBOX_HANDLERS
+
+    db = Database(settings.database_url)
+    worker = OutboxWorker(db, poll_s=settings.outbox_poll_s, handlers=OUTBOX_HANDLERS)
+    try:
+        await worker.run()
+    finally:
+        await worker.http.aclose()
+        await db.dispose()
 
 
 def _demo(settings: Settings, printer_port: int) -> None:
@@ -138,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("folder", nargs="?", type=Path)
     load.add_argument("--if-empty", action="store_true")
     sub.add_parser("check", help="verify the invariants; exit 1 naming each violation")
+    sub.add_parser("worker", help="run the outbox worker (serve with WMS_RUN_WORKERS=0)")
     sub.add_parser("bench", help="benchmarks: wms bench {planner,intake,floor}")
     args = parser.parse_args(argv)
 
@@ -162,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"loaded: {counts}" if counts else "not empty: nothing loaded")
         case "check":
             return asyncio.run(_check(settings))
+        case "worker":
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(_worker(settings))
     return 0
 
 

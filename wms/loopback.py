@@ -86,6 +86,33 @@ class ThreadServer:
 
 
 @dataclass
+class ProcessWorker:
+    """`wms worker` in a child process: the outbox beside servers that run without one."""
+
+    database_url: str
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self) -> ProcessWorker:
+        env = dict(os.environ, WMS_DATABASE_URL=self.database_url)
+        self._proc = subprocess.Popen([sys.executable, "-m", "wms.cli", "worker"], env=env)
+        return self
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+
+    def __enter__(self) -> ProcessWorker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@dataclass
 class ProcessServer:
     """`wms serve` in a child process: what production runs, several at once on PostgreSQL."""
 

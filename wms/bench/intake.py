@@ -28,7 +28,7 @@ from wms.bench.common import FIXTURES, demo_database, pct, start_sink
 from wms.channels.common import hmac_b64
 from wms.channels.config import load_channels
 from wms.db import Database
-from wms.loopback import ProcessServer, free_port, wait_until_up
+from wms.loopback import ProcessServer, ProcessWorker, free_port, wait_until_up
 from wms.services.check import violations
 
 HOT_SKU, HOT_UNITS = "SKU-0250", 37
@@ -222,7 +222,9 @@ def main(argv: list[str]) -> int:
     for target in (wms_db, ceiling_db):
         shutil.copyfile(template, target)
 
-    with ProcessServer(f"sqlite+aiosqlite:///{wms_db}") as server:
+    # As deployed: the API process, and the outbox worker in a process of its own.
+    url = f"sqlite+aiosqlite:///{wms_db}"
+    with ProcessServer(url, run_workers=False) as server, ProcessWorker(url):
         elapsed, latencies, errors = asyncio.run(_fire(server.url, requests, args.clients))
         asyncio.run(_drain(wms_db))
     oversold, push_p99, pending = asyncio.run(_outcome(wms_db))
