@@ -247,7 +247,7 @@ def main(argv: list[str]) -> int:
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}", proc=proc)
-        c_elapsed, _, c_errors = asyncio.run(
+        c_elapsed, c_latencies, c_errors = asyncio.run(
             _fire(f"http://127.0.0.1:{port}", requests, args.clients)
         )
     finally:
@@ -262,6 +262,7 @@ def main(argv: list[str]) -> int:
         "p50_ms": pct(latencies, 50),
         "p99_ms": pct(latencies, 99),
         "ceiling_orders_per_s": round(args.orders / c_elapsed, 1),
+        "ceiling_p99_ms": pct(c_latencies, 99),
         "ratio": round((args.orders / elapsed) / (args.orders / c_elapsed), 3),
         "oversold": oversold,
         "push_p99_ms": push_p99,
