@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.middleware import AbstractMiddleware
@@ -108,36 +107,38 @@ class IdempotencyMiddleware(AbstractMiddleware):
                 return {"type": "http.request", "body": raw, "more_body": False}
             return await receive()
 
-        captured: dict[str, Any] = {"status": 500, "body": [], "type": "application/json"}
+        # The answer is kept before it is sent: a client that retries the moment it has
+        # the first answer must find it stored, not "still running".
+        messages: list[Message] = []
 
         async def capture_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"content-type":
-                        captured["type"] = value.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                captured["body"].append(message.get("body", b""))
-            await send(message)
+            messages.append(message)
 
         try:
             await self.app(scope, replay_receive, capture_send)
         except BaseException:
             await self._release(db, user.user_id, key)
             raise
-        if captured["status"] >= 500:
+        start = next((m for m in messages if m["type"] == "http.response.start"), None)
+        status = start["status"] if start else 500
+        if status >= 500:
             await self._release(db, user.user_id, key)
         else:
+            content_type = "application/json"
+            for name, value in start.get("headers", []) if start else []:
+                if name.lower() == b"content-type":
+                    content_type = value.decode("latin-1")
+            body = b"".join(
+                m.get("body", b"") for m in messages if m["type"] == "http.response.body"
+            )
             async with db.write() as s:
                 await s.execute(
                     update(Idempotency)
                     .where(Idempotency.user_id == user.user_id, Idempotency.key == key)
-                    .values(
-                        status_code=captured["status"],
-                        response_body=b"".join(captured["body"]),
-                        content_type=captured["type"][:60],
-                    )
+                    .values(status_code=status, response_body=body, content_type=content_type[:60])
                 )
+        for message in messages:
+            await send(message)
 
     async def _claim(
         self, db: Database, user_id: int, key: str, digest: str
