@@ -104,6 +104,28 @@ def test_the_same_input_and_seed_give_the_same_plan():
     assert plans[0].distances == plans[1].distances
 
 
+def test_a_work_budget_gives_the_same_plan_whatever_the_clock_says():
+    orders = _orders(7, 50)
+    cart = Cart(articles=24)
+    ticks = iter(range(10**9))
+    plans = [
+        plan_batches(GEO, orders, cart, seed=3, time_budget_s=float("inf"), work_budget=300_000),
+        plan_batches(
+            GEO,
+            orders,
+            cart,
+            seed=3,
+            time_budget_s=float("inf"),
+            work_budget=300_000,
+            clock=lambda: float(next(ticks)),  # a clock running wild changes nothing
+        ),
+    ]
+    assert plans[0].batches == plans[1].batches
+    assert plans[0].iterations == plans[1].iterations > 0
+    assert plans[0].stats["work"] < 300_000 + 100_000  # stops soon after the budget
+    _check_plan(orders, cart, plans[0])
+
+
 def test_an_order_no_cart_can_hold_rides_alone_and_is_reported():
     orders = _orders(6, 20)
     big = BatchOrder("big", (GEO.aisle_point(3, 20.0),), articles=500)

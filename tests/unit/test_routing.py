@@ -109,3 +109,19 @@ def test_the_fast_programme_agrees_with_the_one_that_keeps_the_edges():
             cols.append(aisle_dp.column_costs([20.0], 47.0))
         dxs = [float(rng.choice([3, 5])) for _ in cols[1:]]
         assert aisle_dp.tour_cost(cols, dxs) == pytest.approx(aisle_dp.solve(cols, dxs).cost)
+
+
+def test_the_generated_sweep_step_and_transfer_are_the_minima_they_stand_for():
+    rng = random.Random(4)
+    inf = aisle_dp.INF
+    for _ in range(200):
+        c = tuple(rng.choice([inf, float(rng.randint(0, 94))]) for _ in range(6))
+        dx = float(rng.randint(1, 9))
+        e = aisle_dp.transfer(c, dx)
+        for k, moves in enumerate(aisle_dp._PAIR_MOVES):
+            assert e[k] == min((h * dx + c[v] for h, v in moves), default=inf)
+        d = tuple(rng.choice([inf, float(rng.randint(0, 300))]) for _ in aisle_dp.STATES)
+        out = aisle_dp.step(d, e)
+        for t in range(len(aisle_dp.STATES)):
+            ins = [d[s] + e[k] for k, (s, u) in enumerate(aisle_dp.PAIRS) if u == t]
+            assert out[t] == min(ins, default=inf)

@@ -94,7 +94,13 @@ def _article(rng: random.Random, storage: str) -> tuple[int, int]:
     return aisle, rng.randrange(45)
 
 
-def solve_instance(inst: Instance, budget: float, seed: int, iterations: int | None = None) -> dict:
+def solve_instance(
+    inst: Instance,
+    budget: float,
+    seed: int,
+    iterations: int | None = None,
+    work: float | None = None,
+) -> dict:
     geo = w5a_geometry()
     orders = [
         BatchOrder(
@@ -119,6 +125,7 @@ def solve_instance(inst: Instance, budget: float, seed: int, iterations: int | N
         time_budget_s=budget,
         max_iterations=iterations,
         clock=time.process_time,
+        work_budget=work,
     )
     cpu = time.process_time() - cpu
     seconds = time.perf_counter() - started
@@ -136,17 +143,28 @@ def solve_instance(inst: Instance, budget: float, seed: int, iterations: int | N
         "seconds": round(seconds, 3),
         "cpu_seconds": round(cpu, 3),
         "iterations": plan.iterations,
+        "evaluations": plan.stats["evaluations"],
+        "calls": plan.stats["calls"],
+        "column_misses": plan.stats["column_misses"],
+        "scans": plan.stats["scans"],
+        "work": round(plan.stats["work"]),
+        "stopped_by_clock": work is not None and plan.stats["work"] < work,
     }
 
 
-def _solve(args: tuple[Instance, float, int, int | None]) -> dict:
+def _solve(args: tuple[Instance, float, int, int | None, float | None]) -> dict:
     return solve_instance(*args)
 
 
 def run_instances(
-    instances: list[Instance], budget: float, seed: int, workers: int, iterations: int | None = None
+    instances: list[Instance],
+    budget: float,
+    seed: int,
+    workers: int,
+    iterations: int | None = None,
+    work: float | None = None,
 ) -> dict:
-    jobs = [(inst, budget, seed, iterations) for inst in instances]
+    jobs = [(inst, budget, seed, iterations, work) for inst in instances]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             results = list(pool.map(_solve, jobs))
@@ -161,7 +179,14 @@ def run_instances(
         "improvement_pct": round(100 * (base - total) / base, 2) if base else 0.0,
         "max_seconds": max((r["seconds"] for r in results), default=0.0),
         "max_cpu_seconds": max((r["cpu_seconds"] for r in results), default=0.0),
+        "mean_cpu_seconds": round(sum(r["cpu_seconds"] for r in results) / len(results), 3)
+        if results
+        else 0.0,
+        "mean_seconds": round(sum(r["seconds"] for r in results) / len(results), 3)
+        if results
+        else 0.0,
         "total_cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 2),
+        "stopped_by_clock": sum(1 for r in results if r.get("stopped_by_clock")),
     }
 
 
@@ -219,7 +244,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--generate", action="store_true", help="use generated instances")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument(
-        "--budget", type=float, default=0.9, help="CPU seconds of planning per instance"
+        "--budget",
+        type=float,
+        default=0.95,
+        help="CPU seconds of planning per instance at most (a safety stop next to --work)",
+    )
+    parser.add_argument(
+        "--work",
+        type=float,
+        default=700_000,
+        help="effort per instance in work units (about a CPU microsecond each, see "
+        "batching): the repeatable budget; 0 for none (time budget only)",
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
@@ -236,7 +271,9 @@ def main(argv: list[str]) -> int:
         instances = load_instances(root) if root else generate_instances(args.seed)
         if args.limit:
             instances = instances[: args.limit]
-        result = run_instances(instances, args.budget, args.seed, args.workers)
+        result = run_instances(
+            instances, args.budget, args.seed, args.workers, work=args.work or None
+        )
         result["source"] = str(root) if root else "generator"
     text = json.dumps(result, indent=1)
     if args.json:

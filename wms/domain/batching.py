@@ -11,8 +11,9 @@
 Capacities are per cart: totes, articles, volume, weight. An order that alone exceeds
 any of them cannot share a cart: it becomes its own trip, flagged ``oversized`` (the
 wave planner reports it; splitting it into tote-sized trips is the caller's choice).
-Same input, same seed, same ``max_iterations`` → same plan; the time budget is a
-second, machine-dependent stop, so tests cap iterations instead.
+Same input, same seed, same ``max_iterations`` or ``work_budget`` → same plan; the
+time budget is a machine-dependent stop, so tests and the benchmark count work
+(``_Search.work``) instead and keep the clock only as a safety net.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from wms.domain.layout import Geometry, Point
 from wms.domain.route_cost import RouteCost
 
 INF = float("inf")
+# Weights of ``_Search.work``: CPU microseconds per operation, fitted on the W5A
+# benchmark (a 2-core machine under load; the fit is within about +-40 % per instance).
+W_CALL, W_EVALUATION, W_SCAN, W_ITERATION = 2.6, 40.0, 0.04, 370.0
 LOCAL_BATCHES = 60  # above this many batches, moves look at nearby batches only
 ACCEPT = 0.002  # threshold acceptance at the start, as a share of the best total
 
@@ -116,10 +120,14 @@ class _Search:
         self.bcost: list[float] = []
         self.bload: list[tuple[float, ...]] = []
         self.bcols: list[int] = []
+        self.bwithout: list[dict[int, int]] = []  # per batch: member -> key of the others
         self.where: dict[int, int] = {}
         self.alone = [cost.of([i]) for i in range(len(loads))]
         self.neighbours = 6  # batches tried for swaps, nearest by insertion cost
         self.stops: list[tuple[Point, ...]] = []  # for the sweep construction
+        self.scans = 0  # batches looked at (by closeness) while choosing moves
+        self.iterations = 0  # perturbations
+        self.work_limit: float = INF  # the deterministic budget, see ``work``
 
     # -- bookkeeping -------------------------------------------------------------
     def add_batch(self, members: list[int]) -> int:
@@ -127,6 +135,7 @@ class _Search:
         self.members.append([])
         self.bkey.append(self.rc.depot_key)
         self.bcols.append(0)
+        self.bwithout.append({})
         self.bcost.append(0.0)
         self.bload.append(tuple(0.0 for _ in self.cap))
         for i in members:
@@ -150,6 +159,7 @@ class _Search:
         for i in self.members[b]:
             cols |= self.rc.columns[i]
         self.bcols[b] = cols
+        self.bwithout[b] = {}
         self.bcost[b] = self.rc.cost(self.bkey[b]) if self.members[b] else 0.0
 
     def move(self, i: int, b: int) -> None:
@@ -179,12 +189,25 @@ class _Search:
     def total(self) -> float:
         return sum(self.bcost)
 
+    def work(self) -> float:
+        """Effort so far in machine-independent units (about a microsecond each on the
+        benchmark machine): route lengths looked up, route programmes run, batches
+        scanned for moves, perturbations. Counting it instead of the clock makes a plan
+        repeatable."""
+        rc = self.rc
+        return (
+            W_CALL * rc.calls
+            + W_EVALUATION * rc.evaluations
+            + W_SCAN * self.scans
+            + W_ITERATION * self.iterations
+        )
+
     def snapshot(self) -> list[list[int]]:
         return [list(m) for m in self.members if m]
 
     def restore(self, batches: list[list[int]]) -> None:
         self.members, self.bkey, self.bcost, self.bload, self.where = [], [], [], [], {}
-        self.bcols = []
+        self.bcols, self.bwithout = [], []
         for m in batches:
             self.add_batch(list(m))
 
@@ -198,7 +221,7 @@ class _Search:
     def rollback(self, saved: list[list[int]]) -> None:
         """Back to ``state()``; only the batches that changed are rebuilt."""
         del self.members[len(saved) :]
-        for attr in ("bkey", "bcost", "bload", "bcols"):
+        for attr in ("bkey", "bcost", "bload", "bcols", "bwithout"):
             del getattr(self, attr)[len(saved) :]
         for b, m in enumerate(saved):
             if self.members[b] != m:
@@ -213,7 +236,11 @@ class _Search:
 
     # -- pricing -------------------------------------------------------------------
     def key_without(self, b: int, i: int) -> int:
-        return self.rc.key_of([m for m in self.members[b] if m != i])
+        cache = self.bwithout[b]
+        key = cache.get(i)
+        if key is None:
+            key = cache[i] = self.rc.key_of([m for m in self.members[b] if m != i])
+        return key
 
     def closeness(self, i: int, b: int) -> int:
         """Cheap stand-in for the insertion cost: new pick positions, new aisles weighing
@@ -243,10 +270,11 @@ class _Search:
             while True:
                 best, best_i = INF, -1
                 for i in left[:window]:
-                    if self.fits(b, self.loads[i]):
-                        c = self.insertion(i, b)
-                        if c < best:
-                            best, best_i = c, i
+                    if not self.fits(b, self.loads[i]):
+                        continue
+                    c = self.insertion(i, b)
+                    if c < best:
+                        best, best_i = c, i
                 if best_i < 0:
                     break
                 left.remove(best_i)
@@ -282,7 +310,7 @@ class _Search:
         only moves touching those batches are tried, then batches they changed."""
         todo = set(range(len(self.members))) if focus is None else set(focus)
         while todo:
-            if clock() > deadline:
+            if self.work() >= self.work_limit or clock() > deadline:
                 return
             a = min(todo)
             todo.discard(a)
@@ -303,6 +331,7 @@ class _Search:
             c_rest = cost(rest)
             gain = bcost[a] - c_rest  # saved by taking i out of a
             li, ki, ci = loads[i], rc.keys[i], rc.columns[i]
+            self.scans += len(live)
             near = heapq.nsmallest(
                 self.neighbours,
                 (((ki & ~bkey[b]).bit_count() + 4 * (ci & ~bcols[b]).bit_count(), b) for b in live),
@@ -345,12 +374,17 @@ class _Search:
             self._refresh(b)
         for i in out:
             best, best_b = INF, -1
-            open_ = [b for b, m in enumerate(self.members) if m and self.fits(b, self.loads[i])]
+            li = self.loads[i]
+            if len(self.cap) == 1:
+                room = self.cap[0] + 1e-9 - li[0]
+                open_ = [b for b, m in enumerate(self.members) if m and self.bload[b][0] <= room]
+            else:
+                open_ = [b for b, m in enumerate(self.members) if m and self.fits(b, li)]
+            self.scans += len(self.members)
             for b in self.nearest(i, open_, self.neighbours):
-                if True:
-                    c = self.insertion(i, b) * (1 + 0.2 * rng.random())
-                    if c < best:
-                        best, best_b = c, b
+                c = self.insertion(i, b) * (1 + 0.2 * rng.random())
+                if c < best:
+                    best, best_b = c, b
             if best_b < 0:
                 best_b = self.add_batch([i])
             else:
@@ -372,12 +406,14 @@ def plan_batches(
     sweep_above: int = 1000,
     cost: RouteCost | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    work_budget: float | None = None,
 ) -> BatchPlan:
     """Batches of orders for ``cart`` with a short total optimal route.
 
-    Stops after ``max_iterations`` perturbations or ``time_budget_s`` seconds,
-    whichever comes first; pass ``time_budget_s=float('inf')`` with an iteration cap
-    for a plan that does not depend on the machine's speed.
+    Stops after ``max_iterations`` perturbations, ``work_budget`` units of effort
+    (``_Search.work``, counted from this call) or ``time_budget_s`` seconds,
+    whichever comes first; a plan stopped by either of the first two does not depend on
+    the machine's speed.
     """
     start = clock()
     deadline = start + time_budget_s
@@ -388,6 +424,9 @@ def plan_batches(
     normal = [i for i in range(len(orders)) if i not in set(oversized)]
     rng = random.Random(seed)
     s = _Search(rc, loads, cap, rng)
+    work0 = s.work()  # a shared ``cost`` may have been used before
+    if work_budget is not None:
+        s.work_limit = work0 + work_budget
     if len(normal) > sweep_above:
         s.stops = [o.stops for o in orders]
         s.sweep_construct(normal, geo)
@@ -400,17 +439,21 @@ def plan_batches(
     current = best_cost
     iterations = 0
     while (max_iterations is None or iterations < max_iterations) and len(best) > 1:
-        if clock() > deadline:
+        if s.work() >= s.work_limit or clock() > deadline:
             break
         iterations += 1
+        s.iterations = iterations
+        s.scans += 2 * len(s.members)  # saving and restoring the state
         saved = s.state()
         touched = s.ruin_recreate(rng.randint(3, 8))
         s.local_search(touched, deadline, clock)
         total = s.total()
         # Threshold acceptance: a slightly worse plan may be kept early on, less so later.
+        # (with a work budget the clock stays out of it, so that the plan is repeatable)
         progress = max(
             iterations / max_iterations if max_iterations else 0.0,
-            (clock() - start) / time_budget_s if time_budget_s < INF else 0.0,
+            (s.work() - work0) / work_budget if work_budget else 0.0,
+            (clock() - start) / time_budget_s if time_budget_s < INF and not work_budget else 0.0,
         )
         threshold = ACCEPT * best_cost * max(0.0, 1.0 - progress)
         if total < current + threshold - 1e-9 or (total < current + 1e-9 and rng.random() < 0.5):
@@ -430,5 +473,9 @@ def plan_batches(
             "construction": constructed,
             "seconds": clock() - start,
             "evaluations": rc.evaluations,
+            "calls": rc.calls,
+            "column_misses": rc.column_misses,
+            "scans": s.scans,
+            "work": s.work() - work0,
         },
     )

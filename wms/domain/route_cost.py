@@ -65,7 +65,11 @@ class RouteCost:
         ]
         self._col_cache: list[dict[int, tuple]] = [{} for _ in cols]
         # a column's cost depends on its lowest and highest pick and widest gap only
-        self._shape_cache: list[dict[tuple[float, float, float], tuple]] = [{} for _ in cols]
+        # (shared by the columns with the same distance to the previous one)
+        shared: dict[tuple[bool, float], dict[tuple[float, float, float], tuple]] = {}
+        self._shape_cache = [
+            shared.setdefault((v, dx), {}) for v, dx in zip(self._virtual, self._dx, strict=True)
+        ]
         self._columns = list(
             zip(
                 range(len(cols)),
@@ -83,7 +87,9 @@ class RouteCost:
                 1 << j for j, off in enumerate(self._offset) if (key >> off) & self._mask[j]
             )
         self._cache: dict[int, float] = {}
-        self.evaluations = 0
+        self.evaluations = 0  # route programmes run (cache misses)
+        self.calls = 0  # route lengths asked for
+        self.column_misses = 0  # columns whose pick pattern was new
 
     def key_of(self, members: Sequence[int]) -> int:
         key = self.depot_key
@@ -94,6 +100,7 @@ class RouteCost:
 
     def cost(self, key: int) -> float:
         """Route length for a batch key (``key_of``); cached."""
+        self.calls += 1
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -113,6 +120,7 @@ class RouteCost:
                 pending = []
             entry = cache.get(bits)
             if entry is None:
+                self.column_misses += 1
                 entry = cache[bits] = self._column_entry(j, bits)
             d = entry[1] if d is None else step(d, entry[0])
         value = min(self._final(d))
