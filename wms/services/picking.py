@@ -308,8 +308,9 @@ async def confirm(
         tote_code = await _check_tote(s, task, tote)
         await _pick(s, task, qty, tote_code, picker)
         batch.status = "picking"
-        await s.flush()
-        return await batch_view(s, batch.id)  # type: ignore[arg-type]
+        batch_id: int = batch.id  # type: ignore[assignment]
+    # The answer is read after the commit: the write lock is held for the pick alone.
+    return await get_batch(db, batch_id)
 
 
 async def _pick(s: AsyncSession, task: PickTask, qty: int, tote: str, picker: Picker) -> None:
