@@ -15,6 +15,7 @@ from litestar.middleware import AbstractMiddleware
 from litestar.types import Message, Receive, Scope, Send
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.models import Idempotency
@@ -131,12 +132,7 @@ class IdempotencyMiddleware(AbstractMiddleware):
             body = b"".join(
                 m.get("body", b"") for m in messages if m["type"] == "http.response.body"
             )
-            async with db.write() as s:
-                await s.execute(
-                    update(Idempotency)
-                    .where(Idempotency.user_id == user.user_id, Idempotency.key == key)
-                    .values(status_code=status, response_body=body, content_type=content_type[:60])
-                )
+            await db.run(_store_answer, user.user_id, key, status, body, content_type)
         for message in messages:
             await send(message)
 
@@ -145,17 +141,9 @@ class IdempotencyMiddleware(AbstractMiddleware):
     ) -> tuple[int, bytes, str] | None:
         """None when this request may run; otherwise the answer to send instead."""
         try:
-            async with db.write() as s:
-                row = (
-                    await s.execute(
-                        select(Idempotency).where(
-                            Idempotency.user_id == user_id, Idempotency.key == key
-                        )
-                    )
-                ).scalar_one_or_none()
-                if row is None:
-                    s.add(Idempotency(user_id=user_id, key=key, request_hash=digest))
-                    return None
+            row = await db.run(_claim_key, user_id, key, digest)
+            if row is None:
+                return None
         except IntegrityError:
             status, body = _problem(
                 409, "request_in_progress", "Busy, retry", "the same request is still running"
@@ -177,7 +165,35 @@ class IdempotencyMiddleware(AbstractMiddleware):
         return row.status_code, row.response_body, row.content_type
 
     async def _release(self, db: Database, user_id: int, key: str) -> None:
-        async with db.write() as s:
-            await s.execute(
-                delete(Idempotency).where(Idempotency.user_id == user_id, Idempotency.key == key)
-            )
+        await db.run(_release_key, user_id, key)
+
+
+# Plain transactions through Database.run: two of them wrap every mutating floor call, so
+# they must cost one thread hop each, not one per statement.
+
+
+def _claim_key(s: Session, user_id: int, key: str, digest: str) -> Idempotency | None:
+    """The earlier request's row, or None after claiming the key for this one."""
+    row = s.execute(
+        select(Idempotency).where(Idempotency.user_id == user_id, Idempotency.key == key)
+    ).scalar_one_or_none()
+    if row is None:
+        s.add(Idempotency(user_id=user_id, key=key, request_hash=digest))
+        s.flush()
+        return None
+    s.expunge(row)
+    return row
+
+
+def _store_answer(
+    s: Session, user_id: int, key: str, status: int, body: bytes, content_type: str
+) -> None:
+    s.execute(
+        update(Idempotency)
+        .where(Idempotency.user_id == user_id, Idempotency.key == key)
+        .values(status_code=status, response_body=body, content_type=content_type[:60])
+    )
+
+
+def _release_key(s: Session, user_id: int, key: str) -> None:
+    s.execute(delete(Idempotency).where(Idempotency.user_id == user_id, Idempotency.key == key))

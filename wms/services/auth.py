@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -91,6 +92,7 @@ async def _failed(s: AsyncSession, user: User) -> tuple[str, Principal]:
 
 
 async def logout(db: Database, token: str) -> None:
+    _known.pop(token_hash(token), None)
     async with db.write() as s:
         row = (
             await s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
@@ -107,7 +109,26 @@ async def create_api_token(db: Database, username: str, name: str) -> str:
         return await _issue(s, user, name or "api", None)
 
 
+# Who a token belongs to, remembered for a few seconds: every scan is a request, and a
+# database read per request for the same answer is waste. A revocation in this process
+# takes effect at once (logout evicts); in another process within CACHE_S.
+CACHE_S = 10.0
+_known: dict[str, tuple[float, Principal]] = {}
+
+
 async def authenticate(db: Database, token: str) -> Principal:
+    digest = token_hash(token)
+    hit = _known.get(digest)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    principal = await _authenticate(db, token)
+    if len(_known) > 10_000:
+        _known.clear()
+    _known[digest] = (time.monotonic() + CACHE_S, principal)
+    return principal
+
+
+async def _authenticate(db: Database, token: str) -> Principal:
     async with db.read() as s:
         row = (
             await s.execute(
