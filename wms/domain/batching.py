@@ -123,7 +123,7 @@ class _Search:
         self.bwithout: list[dict[int, int]] = []  # per batch: member -> key of the others
         self.where: dict[int, int] = {}
         self.alone = [cost.of([i]) for i in range(len(loads))]
-        self.neighbours = 6  # batches tried for swaps, nearest by insertion cost
+        self.neighbours = 8  # batches tried for shifts and swaps, nearest by closeness
         self.stops: list[tuple[Point, ...]] = []  # for the sweep construction
         self.scans = 0  # batches looked at (by closeness) while choosing moves
         self.iterations = 0  # perturbations
