@@ -10,7 +10,7 @@ from printers import Address
 from printers.identifiers import is_valid_sscc, is_valid_ups
 from wms.carriers import GenericCarrier, LabelRequest, adapter_for
 from wms.models import CartonType, Product
-from wms.services.packing import fits
+from wms.services.packing import choose_carton
 
 HOME = Address("Warehouse", ("1 Dock Road",), "10001", "New York", "US")
 AWAY = Address("Buyer", ("Hauptstr. 5",), "10115", "Berlin", "DE")
@@ -59,13 +59,14 @@ def _product(l: int, w: int, h: int, g: int = 100) -> Product:  # noqa: E741
 
 
 BOX = CartonType(code="B", name="b", length_mm=250, width_mm=180, height_mm=100, max_weight_g=5000)
+BIG = CartonType(code="L", name="l", length_mm=600, width_mm=400, height_mm=400, max_weight_g=30000)
 
 
 def test_an_item_fits_a_carton_when_some_rotation_fits():
-    assert fits(BOX, [(_product(90, 240, 170), 1)])  # stood on its side, it goes in
-    assert not fits(BOX, [(_product(260, 10, 10), 1)])  # too long whichever way
+    assert choose_carton([BOX, BIG], [(_product(90, 240, 170), 1)]).code == "B"  # on its side
+    assert choose_carton([BOX, BIG], [(_product(260, 10, 10), 1)]).code == "L"  # too long for B
 
 
-def test_a_carton_is_too_small_when_the_volume_or_the_weight_is_too_much():
-    assert not fits(BOX, [(_product(100, 100, 100), 4)])  # 4 l in a 4.5 l box: over 85 %
-    assert not fits(BOX, [(_product(10, 10, 10, 2000), 3)])  # 6 kg in a 5 kg box
+def test_a_carton_is_too_small_when_the_items_or_the_weight_do_not_fit():
+    assert choose_carton([BOX, BIG], [(_product(100, 100, 100), 5)]).code == "L"  # B holds 2
+    assert choose_carton([BOX, BIG], [(_product(10, 10, 10, 2000), 3)]).code == "L"  # 6 kg > 5 kg

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wms.db import Database
+from wms.domain import cartons
 from wms.domain.orders import OrderStatus
 from wms.domain.scans import classify, looks_like_tote
 from wms.errors import Conflict, NotFound, WmsError
@@ -304,9 +305,7 @@ async def order_for_scan(s: AsyncSession, raw: str) -> SalesOrder:
     return found[0]
 
 
-# -- cartons (no wms.domain.cartons yet: smallest fit by volume, each item rotated to fit) --
-
-FILL = 0.85  # goods never fill a box completely
+# -- cartons: the planner's packing rule (wms.domain.cartons), on the catalogue's cartons ------
 
 
 async def all_cartons(s: AsyncSession) -> list[CartonType]:
@@ -314,26 +313,27 @@ async def all_cartons(s: AsyncSession) -> list[CartonType]:
     return sorted(rows, key=lambda c: (c.length_mm * c.width_mm * c.height_mm, c.code))
 
 
-def fits(carton: CartonType, items: list[tuple[Product, int]]) -> bool:
-    box = sorted((carton.length_mm, carton.width_mm, carton.height_mm))
-    volume = weight = 0
-    for product, qty in items:
-        dims = sorted((product.length_mm, product.width_mm, product.height_mm))
-        if any(d > b for d, b in zip(dims, box, strict=True)):
-            return False  # no rotation puts this item in the box
-        volume += product.length_mm * product.width_mm * product.height_mm * qty
-        weight += product.weight_g * qty
-    room = FILL * box[0] * box[1] * box[2]
-    return volume <= room and weight + carton.tare_g <= carton.max_weight_g
-
-
 async def suggest_carton(s: AsyncSession, items: list[tuple[Product, int]]) -> CartonType:
-    """The smallest carton the items fit in; the largest when none does (split the parcel)."""
-    options = await all_cartons(s)
-    for carton in options:
-        if fits(carton, items):
-            return carton
-    return options[-1]
+    return choose_carton(await all_cartons(s), items)
+
+
+def choose_carton(options: list[CartonType], items: list[tuple[Product, int]]) -> CartonType:
+    """The smallest carton the items pack into (three dimensions, rotations, weight limit);
+    when they need several parcels, the first parcel's carton; the largest if nothing fits."""
+    plan = cartons.suggest(
+        [
+            cartons.Item(p.sku, p.length_mm, p.width_mm, p.height_mm, p.weight_g, qty)
+            for p, qty in items
+        ],
+        [
+            cartons.CartonType(
+                c.code, c.length_mm, c.width_mm, c.height_mm, c.max_weight_g - c.tare_g
+            )
+            for c in options
+        ],
+    )
+    first = plan.parcels[0].carton if plan.parcels else None
+    return next((c for c in options if first and c.code == first.code), options[-1])
 
 
 # -- transactions (what the API calls) ---------------------------------------------------
