@@ -21,10 +21,6 @@ class CountScreen(StockFlowScreen):
         self.last: tuple[str, str] | None = None
         self.names: dict[str, str] = {}
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.render_step()
-
     def render_step(self) -> None:
         if self.step == "location":
             self.say("Count", "SCAN LOCATION", "")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
 from textual.widgets import Digits
 
 from terminal import scans
 from terminal.screens.pick import is_qty, short
 from terminal.screens.stockflow import StockFlowScreen
-from terminal.widgets.panels import Banner, Hint
 
 
 class MoveScreen(StockFlowScreen):
     """source → item → qty → target."""
+
+    SHOWS_DIGITS = True
 
     HELP = "Scan where it is, the item, type the quantity, scan where it goes."
 
@@ -24,16 +24,6 @@ class MoveScreen(StockFlowScreen):
         self.source = ""
         self.item: dict[str, Any] = {}
         self.qty = 0
-
-    def body(self) -> ComposeResult:
-        yield Hint("", id="step")
-        yield Banner("", id="banner")
-        yield Digits("", id="digits")
-        yield Hint("", id="info")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.render_step()
 
     def render_step(self) -> None:
         self.query_one("#digits", Digits).update(str(self.qty) if self.step == "target" else "")

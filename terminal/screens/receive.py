@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from textual import work
-from textual.app import ComposeResult
 from textual.widgets import Digits
 
 from terminal import scans
 from terminal.client import ApiError, Offline
 from terminal.screens.pick import is_qty, short
 from terminal.screens.stockflow import StockFlowScreen
-from terminal.widgets.panels import Banner, Hint
 
 
 class ReceiveScreen(StockFlowScreen):
     """staging → item → qty → (journaled receive) → go to suggestion → (journaled move)."""
+
+    SHOWS_DIGITS = True
 
     KEYS = "F1 Help F4 Back"
     HELP = "Scan the staging location, then each item and its quantity; put it away."
@@ -28,16 +28,6 @@ class ReceiveScreen(StockFlowScreen):
         self.item: dict[str, Any] = {}
         self.qty = 0
         self.target = ""
-
-    def body(self) -> ComposeResult:
-        yield Hint("", id="step")
-        yield Banner("", id="banner")
-        yield Digits("", id="digits")
-        yield Hint("", id="info")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.render_step()
 
     def render_step(self) -> None:
         digits = self.query_one("#digits", Digits)

@@ -4,13 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
+from textual.widgets import Digits
+
 from terminal import scans
 from terminal.client import ApiError, Offline
 from terminal.screens.base import FlowScreen
+from terminal.widgets.panels import Banner, Hint
 
 
 class StockFlowScreen(FlowScreen):
     """A flow that writes stock: steps are journaled, look-ups need the server."""
+
+    SHOWS_DIGITS = False  # a big number (a quantity) under the banner
+
+    def body(self) -> ComposeResult:
+        yield Hint("", id="step")
+        yield Banner("", id="banner")
+        if self.SHOWS_DIGITS:
+            yield Digits("", id="digits")
+        yield Hint("", id="info")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.render_step()
+
+    def render_step(self) -> None:
+        """Show the current step; each flow says what its steps look like."""
+        raise NotImplementedError
 
     async def resolve_item(self, code: str) -> dict[str, Any] | None:
         """{"sku", "name", "lot"} for an item scan, or None after showing why not."""

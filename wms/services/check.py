@@ -44,13 +44,8 @@ async def violations(db: Database) -> list[str]:
                 )
             ).all()
         )
-        for pid in set(pa) | set(sellable):
-            have = pa[pid].on_hand_pickable if pid in pa else 0
-            if have != (sellable.get(pid) or 0):
-                found.append(
-                    f"availability: {skus.get(pid)} says {have} sellable, "
-                    f"stock holds {sellable.get(pid) or 0}"
-                )
+        on_hand = {pid: row.on_hand_pickable for pid, row in pa.items()}
+        found += _differences("availability", "sellable", "stock holds", on_hand, sellable, skus)
         held = dict(
             (
                 await s.execute(
@@ -61,13 +56,8 @@ async def violations(db: Database) -> list[str]:
                 )
             ).all()
         )
-        for pid in set(pa) | set(held):
-            have = pa[pid].reserved if pid in pa else 0
-            if have != (held.get(pid) or 0):
-                found.append(
-                    f"reservation: {skus.get(pid)} availability reserves {have}, "
-                    f"order lines hold {held.get(pid) or 0}"
-                )
+        reserved = {pid: row.reserved for pid, row in pa.items()}
+        found += _differences("reservation", "reserved", "order lines hold", reserved, held, skus)
 
         # 2. The ledger is the truth: on_hand of every (product, location, lot) = its moves.
         inflow = select(
@@ -125,6 +115,22 @@ async def violations(db: Database) -> list[str]:
             for ident in (await s.execute(text(sql))).scalars():
                 found.append(f"work: {name} (id {ident})")
     return sorted(found)
+
+
+def _differences(
+    name: str,
+    what: str,
+    source: str,
+    summary: dict[int, int],
+    truth: dict[int, int],
+    skus: dict[int, str],
+) -> list[str]:
+    """Products whose kept summary disagrees with what it summarises."""
+    return [
+        f"{name}: {skus.get(pid)} says {summary.get(pid, 0)} {what}, {source} {truth.get(pid) or 0}"
+        for pid in sorted(set(summary) | set(truth))
+        if summary.get(pid, 0) != (truth.get(pid) or 0)
+    ]
 
 
 # Invariant 4 on the floor tables: a line's pick tasks add up to what it has allocated, a
