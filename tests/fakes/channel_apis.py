@@ -6,11 +6,18 @@
         fake.fail_next(2)                      # the next 2 requests answer 500
         fake.slow_next(1, 2.0)                 # the next request waits 2 s first
         ...
+        fake.refuse("shopify", "45012345207289")  # that listing's items are refused by name
+        ...
         fake.pushes                            # every accepted stock/tracking push, parsed
+        fake.stock                             # last quantity accepted per listing
 
 It checks credentials the way the real APIs do — TikTok's ``sign``, app_key, access token,
 shop_cipher and timestamp; Shopify's access token; WooCommerce basic auth; the own shop's
 bearer token and X-WMS-Signature — and rejects a wrong one in the channel's error format.
+Stock arrives in bulk, in each channel's bulk format: Shopify's GraphQL inventorySetQuantities
+(all or nothing: a refused item is a userError naming its index, nothing is applied),
+WooCommerce's products/batch and variations/batch (each item on its own, a refused one comes
+back as ``{"id", "error"}``), TikTok's per-product inventory update, the own shop's list.
 """
 
 from __future__ import annotations
@@ -54,7 +61,8 @@ class RecordedPush:
     event_id: str  # X-WMS-Event-Id ("" if the sender left it out)
     body: Any  # parsed JSON
     duplicate: bool  # this event id was accepted before
-    ref: str = ""  # what the push is about: sku/variant ref or order id
+    ref: str = ""  # what the push is about: sku/variant ref or order id (the first item's)
+    items: tuple[tuple[str, int], ...] = ()  # stock: (listing ref, quantity) of each item taken
 
 
 @dataclass
@@ -86,6 +94,7 @@ class FakeChannelApis:
         self.pushes: list[RecordedPush] = []
         self.stock: dict[tuple[ChannelKind, str], int] = {}  # last pushed quantity per listing
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) of every request
+        self.refused: set[tuple[ChannelKind, str]] = set()  # listing refs answered as errors
         self._failures: deque[int] = deque()
         self._delays: deque[float] = deque()
         self._lock = threading.Lock()
@@ -147,6 +156,15 @@ class FakeChannelApis:
     def slow_next(self, n: int = 1, seconds: float = 1.0) -> None:
         with self._lock:
             self._delays.extend([seconds] * n)
+
+    def refuse(self, kind: ChannelKind | str, ref: str) -> None:
+        """Answer items about this listing ref (as ``fake.stock`` keys it) as refused."""
+        with self._lock:
+            self.refused.add((ChannelKind(kind), ref))
+
+    def _refused(self, kind: ChannelKind, ref: str) -> bool:
+        with self._lock:
+            return (kind, ref) in self.refused
 
     def pushes_for(self, kind: ChannelKind | str, action: str | None = None) -> list[RecordedPush]:
         with self._lock:
@@ -212,17 +230,26 @@ class FakeChannelApis:
         headers: dict[str, str],
         body: Any,
         ref: str,
-        quantity: int | None = None,
+        items: list[tuple[str, int]] | None = None,
     ) -> RecordedPush:
         event_id = headers.get("x-wms-event-id", "")
         with self._lock:
             seen = any(p.event_id == event_id and p.kind == kind for p in self.pushes)
             push = RecordedPush(
-                kind, action, method, path, event_id, body, seen and bool(event_id), ref
+                kind,
+                action,
+                method,
+                path,
+                event_id,
+                body,
+                seen and bool(event_id),
+                ref,
+                tuple(items or ()),
             )
             self.pushes.append(push)
-            if quantity is not None and not push.duplicate:
-                self.stock[(kind, ref)] = quantity
+            if not push.duplicate:
+                for item_ref, quantity in push.items:
+                    self.stock[(kind, item_ref)] = quantity
         return push
 
     # -- TikTok Shop -----------------------------------------------------------------------
@@ -268,13 +295,20 @@ class FakeChannelApis:
             return self._tiktok_error(400, 36009001, "body is not JSON")
         m = re.fullmatch(r"/product/202309/products/(\d+)/inventory/update", path)
         if method == "POST" and m:
+            items: list[tuple[str, int]] = []
             try:
-                sku = data["skus"][0]
-                quantity = int(sku["inventory"][0]["quantity"])
-                ref = f"{m.group(1)}/{sku['id']}"
+                for sku in data["skus"]:
+                    items.append(
+                        (f"{m.group(1)}/{sku['id']}", int(sku["inventory"][0]["quantity"]))
+                    )
             except (KeyError, IndexError, TypeError, ValueError):
                 return self._tiktok_error(400, 12019001, "skus[].inventory[] is required")
-            self._record(ChannelKind.TIKTOK, "stock", method, path, h, data, ref, quantity)
+            if not items:
+                return self._tiktok_error(400, 12019001, "skus[].inventory[] is required")
+            bad = [ref for ref, _ in items if self._refused(ChannelKind.TIKTOK, ref)]
+            if bad:  # TikTok refuses the whole call: HTTP 200, code != 0
+                return self._tiktok_error(200, 12052048, f"sku {bad[0]} is not in this product")
+            self._record(ChannelKind.TIKTOK, "stock", method, path, h, data, items[0][0], items)
             return _Reply(200, {**ok, "data": {}})
         m = re.fullmatch(r"/fulfillment/202309/orders/(\d+)/packages", path)
         if method == "POST" and m:
@@ -306,17 +340,8 @@ class FakeChannelApis:
         data = _json(body)
         if data is None:
             return _Reply(400, {"errors": {"base": ["body is not JSON"]}})
-        if method == "POST" and re.fullmatch(r"/admin/api/[\d-]+/inventory_levels/set\.json", path):
-            missing = {"location_id", "inventory_item_id", "available"} - data.keys()
-            if missing or str(data.get("location_id")) != c.location_id:
-                return _Reply(
-                    422, {"errors": {"location_id": ["is invalid"], "missing": sorted(missing)}}
-                )
-            ref = str(data["inventory_item_id"])
-            self._record(
-                ChannelKind.SHOPIFY, "stock", method, path, h, data, ref, int(data["available"])
-            )
-            return _Reply(200, {"inventory_level": {**data, "updated_at": "2026-11-26T20:00:00Z"}})
+        if method == "POST" and re.fullmatch(r"/admin/api/[\d-]+/graphql\.json", path):
+            return self._shopify_graphql(c, method, path, h, data)
         if method == "POST" and re.fullmatch(r"/admin/api/[\d-]+/fulfillments\.json", path):
             f = data.get("fulfillment") or {}
             if not f.get("line_items_by_fulfillment_order") or "tracking_info" not in f:
@@ -325,6 +350,85 @@ class FakeChannelApis:
             self._record(ChannelKind.SHOPIFY, "tracking", method, path, h, data, ref)
             return _Reply(201, {"fulfillment": {"id": 255858046, "status": "success", **f}})
         return _Reply(404, {"errors": "Not Found"})
+
+    def _shopify_graphql(
+        self, c: ChannelConfig, method: str, path: str, h: dict[str, str], data: dict[str, Any]
+    ) -> _Reply:
+        """inventorySetQuantities only, answered the way the GraphQL Admin API answers."""
+        if "inventorySetQuantities" not in str(data.get("query", "")):
+            return _Reply(200, {"errors": [{"message": "only inventorySetQuantities is faked"}]})
+        given = (data.get("variables") or {}).get("input") or {}
+        quantities = given.get("quantities")
+        if not isinstance(quantities, list) or not quantities:
+            return _Reply(200, {"errors": [{"message": "input.quantities is required"}]})
+        if len(quantities) > 250:
+            message = (
+                f"The input array size of {len(quantities)} is greater than"
+                " the maximum allowed of 250."
+            )
+            return _Reply(
+                200,
+                {
+                    "errors": [
+                        {"message": message, "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}
+                    ]
+                },
+            )
+        errors: list[dict[str, Any]] = []
+        if given.get("name") != "available" or given.get("reason") != "correction":
+            errors.append(
+                {"code": "INVALID_NAME", "field": ["input", "name"], "message": "bad name"}
+            )
+        if given.get("ignoreCompareQuantity") is not True:
+            errors.append(
+                {
+                    "code": "COMPARE_QUANTITY_REQUIRED",
+                    "field": ["input", "ignoreCompareQuantity"],
+                    "message": "compareQuantity is required",
+                }
+            )
+        items: list[tuple[str, int]] = []
+        for n, q in enumerate(quantities):
+            at = ["input", "quantities", str(n)]
+            item = re.fullmatch(r"gid://shopify/InventoryItem/(\d+)", str(q.get("inventoryItemId")))
+            if q.get("locationId") != f"gid://shopify/Location/{c.location_id}":
+                errors.append(
+                    {
+                        "code": "INVALID_LOCATION",
+                        "field": [*at, "locationId"],
+                        "message": "The specified location could not be found.",
+                    }
+                )
+            elif not item or self._refused(ChannelKind.SHOPIFY, item.group(1)):
+                errors.append(
+                    {
+                        "code": "INVALID_INVENTORY_ITEM",
+                        "field": [*at, "inventoryItemId"],
+                        "message": "The specified inventory item could not be found.",
+                    }
+                )
+            elif not isinstance(q.get("quantity"), int):
+                errors.append(
+                    {"code": "INVALID_QUANTITY", "field": [*at, "quantity"], "message": "quantity"}
+                )
+            else:
+                items.append((item.group(1), q["quantity"]))
+        if errors:  # the mutation is all or nothing: none of the quantities is set
+            result = {"inventoryAdjustmentGroup": None, "userErrors": errors}
+            return _Reply(200, {"data": {"inventorySetQuantities": result}})
+        self._record(ChannelKind.SHOPIFY, "stock", method, path, h, data, items[0][0], items)
+        group = {
+            "reason": "correction",
+            "changes": [{"name": "available", "delta": 0} for _ in items],
+        }
+        return _Reply(
+            200,
+            {
+                "data": {
+                    "inventorySetQuantities": {"inventoryAdjustmentGroup": group, "userErrors": []}
+                }
+            },
+        )
 
     # -- WooCommerce ---------------------------------------------------------------------
     def _woo(
@@ -345,15 +449,9 @@ class FakeChannelApis:
             return _Reply(
                 400, {"code": "rest_invalid_json", "message": "Invalid JSON body passed."}
             )
-        m = re.fullmatch(r"/wp-json/wc/v3/products/(\d+)(?:/variations/(\d+))?", path)
-        if method in ("PUT", "POST") and m:
-            if not isinstance(data.get("stock_quantity"), int):
-                return _Reply(400, {"code": "rest_invalid_param", "message": "stock_quantity"})
-            ref = m.group(1) + (f"/{m.group(2)}" if m.group(2) else "")
-            self._record(
-                ChannelKind.WOOCOMMERCE, "stock", method, path, h, data, ref, data["stock_quantity"]
-            )
-            return _Reply(200, {"id": int(m.group(2) or m.group(1)), **data})
+        m = re.fullmatch(r"/wp-json/wc/v3/products(?:/(\d+)/variations)?/batch", path)
+        if method in ("PUT", "POST", "PATCH") and m:
+            return self._woo_batch(method, path, h, data, m.group(1))
         m = re.fullmatch(r"/wp-json/wc/v3/orders/(\d+)", path)
         if method in ("PUT", "POST") and m:
             self._record(ChannelKind.WOOCOMMERCE, "tracking", method, path, h, data, m.group(1))
@@ -361,6 +459,45 @@ class FakeChannelApis:
         return _Reply(
             404, {"code": "rest_no_route", "message": "No route was found", "data": {"status": 404}}
         )
+
+    def _woo_batch(
+        self, method: str, path: str, h: dict[str, str], data: dict[str, Any], parent: str | None
+    ) -> _Reply:
+        """WC_REST_Controller::batch_items: each update on its own, errors in place."""
+        updates = data.get("update") or []
+        if not isinstance(updates, list):
+            return _Reply(400, {"code": "rest_invalid_param", "message": "update must be a list"})
+        if len(updates) > 100:
+            return _Reply(
+                413,
+                {
+                    "code": "rest_request_entity_too_large",
+                    "message": "Unable to accept more than 100 items for this request.",
+                    "data": {"status": 413},
+                },
+            )
+        answer: list[dict[str, Any]] = []
+        items: list[tuple[str, int]] = []
+        for item in updates:
+            item_id = item.get("id") if isinstance(item, dict) else None
+            ref = f"{parent}/{item_id}" if parent else str(item_id)
+            if not isinstance(item_id, int) or self._refused(ChannelKind.WOOCOMMERCE, ref):
+                error = {"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID."}
+                answer.append({"id": item_id, "error": {**error, "data": {"status": 400}}})
+            elif not isinstance(item.get("stock_quantity"), int):
+                error = {
+                    "code": "rest_invalid_param",
+                    "message": "Invalid parameter(s): stock_quantity",
+                }
+                answer.append({"id": item_id, "error": {**error, "data": {"status": 400}}})
+            else:
+                items.append((ref, item["stock_quantity"]))
+                answer.append({**item, "parent_id": int(parent or 0)})
+        if items:
+            self._record(
+                ChannelKind.WOOCOMMERCE, "stock", method, path, h, data, items[0][0], items
+            )
+        return _Reply(200, {"update": answer})
 
     # -- own shop ------------------------------------------------------------------------
     def _own(
@@ -376,10 +513,14 @@ class FakeChannelApis:
         if data is None:
             return _Reply(400, {"code": "bad_payload", "message": "body is not JSON"})
         if method == "POST" and path == "/stock":
-            self._record(
-                ChannelKind.OWN, "stock", method, path, h, data, data["sku"], int(data["quantity"])
-            )
-            return _Reply(200, {"ok": True})
+            try:
+                items = [(str(i["sku"]), int(i["quantity"])) for i in data["items"]]
+            except (KeyError, TypeError, ValueError):
+                return _Reply(400, {"code": "bad_payload", "message": "items[{sku, quantity}]"})
+            if not items:
+                return _Reply(400, {"code": "bad_payload", "message": "items must not be empty"})
+            self._record(ChannelKind.OWN, "stock", method, path, h, data, items[0][0], items)
+            return _Reply(200, {"ok": True, "accepted": len(items)})
         if method == "POST" and path == "/tracking":
             self._record(ChannelKind.OWN, "tracking", method, path, h, data, data["order_id"])
             return _Reply(200, {"ok": True})

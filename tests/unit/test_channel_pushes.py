@@ -46,26 +46,39 @@ def test_a_tiktok_stock_push_is_a_signed_inventory_update():
     assert params["sign"] == tiktok_sign.sign(config.secret, path, params, req.body)
 
 
-def test_a_shopify_stock_push_sets_the_level_of_the_inventory_item():
+def test_a_shopify_stock_push_sets_the_available_quantity_of_the_inventory_item_by_graphql():
     config = CHANNELS["shopify-main"]
     req = build_stock_push(config, listing("shopify-main"), 5, "ev-2")
-    assert req.url.endswith("/admin/api/2024-10/inventory_levels/set.json")
-    assert req.json() == {
-        "location_id": 76543210987,
-        "inventory_item_id": 45012345207289,
-        "available": 5,
+    assert req.method == "POST"
+    assert req.url.endswith("/admin/api/2024-10/graphql.json")
+    body = req.json()
+    assert body["query"].startswith("mutation inventorySetQuantities(")
+    assert body["variables"] == {
+        "input": {
+            "name": "available",
+            "reason": "correction",
+            "ignoreCompareQuantity": True,
+            "quantities": [
+                {
+                    "inventoryItemId": "gid://shopify/InventoryItem/45012345207289",
+                    "locationId": "gid://shopify/Location/76543210987",
+                    "quantity": 5,
+                }
+            ],
+        }
     }
     assert req.headers["X-Shopify-Access-Token"] == config.access_token
 
 
-def test_a_woocommerce_stock_push_targets_the_variation_when_there_is_one():
+def test_a_woocommerce_stock_push_targets_the_variation_batch_of_its_parent_when_there_is_one():
     config = CHANNELS["woo-main"]
     variation = build_stock_push(config, listing("woo-main", "SKU-0042"), 3, "ev-3")
-    assert variation.method == "PUT"
-    assert variation.url.endswith("/wp-json/wc/v3/products/1050/variations/1052")
+    assert variation.method == "POST"
+    assert variation.url.endswith("/wp-json/wc/v3/products/1050/variations/batch")
+    assert variation.json() == {"update": [{"id": 1052, "manage_stock": True, "stock_quantity": 3}]}
     simple = build_stock_push(config, listing("woo-main", "SKU-0311"), 3, "ev-3")
-    assert simple.url.endswith("/wp-json/wc/v3/products/1395")
-    assert simple.json() == {"manage_stock": True, "stock_quantity": 3}
+    assert simple.url.endswith("/wp-json/wc/v3/products/batch")
+    assert simple.json() == {"update": [{"id": 1395, "manage_stock": True, "stock_quantity": 3}]}
     user, _, password = (
         base64.b64decode(simple.headers["Authorization"][6:]).decode().partition(":")
     )
@@ -76,7 +89,10 @@ def test_an_own_shop_stock_push_is_signed_with_our_header():
     config = CHANNELS["own-main"]
     req = build_stock_push(config, listing("own-main"), 9, "ev-4")
     assert req.url.endswith("/own/stock")
-    assert req.json() == {"sku": "SKU-0042", "quantity": 9, "event_id": "ev-4"}
+    assert req.json() == {
+        "event_id": "ev-4",
+        "items": [{"sku": "SKU-0042", "quantity": 9, "event_id": "ev-4"}],
+    }
     own.verify_signature(config, req.headers, req.body)
     assert req.headers["Authorization"] == f"Bearer {config.access_token}"
 
@@ -143,6 +159,9 @@ def test_shopify_ids_must_be_numeric():
     config = dataclasses.replace(CHANNELS["shopify-main"], location_id="gid://shopify/Location/1")
     with pytest.raises(ConfigError):
         build_stock_push(config, listing("shopify-main"), 1, "ev")
+    gid = dataclasses.replace(listing("shopify-main"), variant_ref="gid://shopify/InventoryItem/1")
+    with pytest.raises(ConfigError):
+        build_stock_push(CHANNELS["shopify-main"], gid, 1, "ev")
 
 
 def test_a_channel_without_a_base_url_or_credentials_cannot_push():

@@ -3,6 +3,12 @@
 Rows are claimed by flipping `pending` to `sending` with a lease (next_attempt_at in the
 future): a worker that dies leaves a lease that expires, and the row is tried again. On
 PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so any number of workers may run.
+
+Stock pushes go out in bulk: a pass takes up to ``batch`` rows and hands each channel's
+levels to ``pushes.plan_stock_pushes``, which packs them into as few calls as the channel's
+API allows (one Shopify mutation per 250, one Woo batch per 100 or per parent product, one
+TikTok call per product, one list for the own shop). A failed call reschedules every row it
+carried; an item the channel refuses by name fails that row alone.
 """
 
 from __future__ import annotations
@@ -16,24 +22,34 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
-from wms.channels import tiktok_api
+from wms.channels import delivery, tiktok_api
 from wms.channels.config import Listing
 from wms.channels.errors import ChannelApiError
-from wms.channels.pushes import OutboundRequest, build_stock_push
+from wms.channels.pushes import (
+    ATOMIC_BATCHES,
+    OutboundRequest,
+    StockBatch,
+    StockLevel,
+    plan_stock_pushes,
+    stock_item_failures,
+)
 from wms.db import Database
 from wms.models import Outbox
-from wms.models.common import utcnow
+from wms.models.common import UtcDateTime, utcnow
 from wms.services import channels, orders
 
 log = logging.getLogger("wms.outbox")
 _in_worker: ContextVar[bool] = ContextVar("in_outbox_worker", default=False)
 LEASE = timedelta(seconds=60)
+ROW_BATCH = 64  # rows of kinds delivered one by one, per pass
 MAX_BACKOFF_S = 300.0
 
 Deliver = Callable[["OutboxWorker", dict[str, Any], str], Awaitable[None]]
+# All of a pass's rows of one kind at once -> what went wrong per row id ("" = delivered).
+BulkDeliver = Callable[["OutboxWorker", list[Outbox]], Awaitable[dict[int, str]]]
 
 
 class DeliveryError(Exception):
@@ -55,14 +71,85 @@ async def send_request(client: httpx.AsyncClient, request: OutboundRequest) -> N
         raise DeliveryError(f"{request.method} {request.url}: HTTP {response.status_code}")
 
 
-async def deliver_stock_push(worker: OutboxWorker, payload: dict[str, Any], event_id: str) -> None:
-    _, config = await channels.config_for(worker.db, payload["channel"])
-    listing = Listing(
-        payload["channel"], payload["sku"], payload["product_ref"], payload["variant_ref"]
+async def deliver_stock_pushes(worker: OutboxWorker, rows: list[Outbox]) -> dict[int, str]:
+    """Bulk handler for a pass's ``stock_push`` rows: per channel, as few calls as it allows.
+
+    Returns what went wrong per row id ("" = sent). A failed call fails all its rows; an item
+    the channel refused by name (Shopify userErrors, a Woo batch item error) fails that row
+    alone. Shopify applies none of a refused mutation, so its other items go again at once.
+    """
+    by_channel: dict[str, list[Outbox]] = {}
+    for row in rows:
+        by_channel.setdefault(str(row.payload.get("channel", "")), []).append(row)
+    outcomes = await asyncio.gather(
+        *(_deliver_channel_stock(worker, code, group) for code, group in by_channel.items())
     )
-    await send_request(
-        worker.http, build_stock_push(config, listing, payload["quantity"], event_id)
-    )
+    return {row_id: error for outcome in outcomes for row_id, error in outcome.items()}
+
+
+async def _deliver_channel_stock(
+    worker: OutboxWorker, code: str, rows: list[Outbox]
+) -> dict[int, str]:
+    errors: dict[str, str] = {}
+    levels: list[StockLevel] = []
+    for row in rows:
+        p = row.payload
+        try:
+            listing = Listing(code, p["sku"], p["product_ref"], p.get("variant_ref") or "")
+            levels.append(StockLevel(listing, int(p["quantity"]), row.event_id))
+        except (KeyError, TypeError, ValueError) as exc:
+            errors[row.event_id] = f"bad stock_push payload: {exc!r}"
+    try:
+        _, config = await channels.config_for(worker.db, code)
+        plan = plan_stock_pushes(config, levels)
+    except Exception as exc:  # unknown channel, bad config: retried like any failure
+        log.warning("stock pushes to %s not sent: %s", code, exc)
+        return {row.id: errors.get(row.event_id) or _describe(exc) for row in rows}  # type: ignore[misc]
+    errors.update(plan.rejected)
+    for failures in await asyncio.gather(
+        *(_send_stock_batch(worker, batch) for batch in plan.batches)
+    ):
+        errors.update(failures)
+    return {row.id: errors.get(row.event_id, "") for row in rows}  # type: ignore[misc]
+
+
+async def _send_stock_batch(
+    worker: OutboxWorker, batch: StockBatch, *, again: bool = True
+) -> dict[str, str]:
+    """Send one bulk request; returns event id -> error for the levels that did not land."""
+    try:
+        client, slots = worker.channel_http(batch.levels[0].listing.channel)
+        async with slots:
+            response = await delivery.deliver(batch.request, client)
+        failures = stock_item_failures(batch, response.content)
+    except Exception as exc:  # the call failed as a whole: every row it carried goes again
+        error = _describe(exc)
+        log.warning("stock push %s (%d rows) failed: %s", _where(batch), len(batch.levels), error)
+        return dict.fromkeys(batch.event_ids, error)
+    if failures:
+        log.warning(
+            "stock push %s: %d of %d items refused",
+            _where(batch),
+            len(failures),
+            len(batch.levels),
+        )
+    rest = [level for level in batch.levels if level.event_id not in failures]
+    if failures and rest and batch.kind in ATOMIC_BATCHES:
+        if not again:
+            applied_none = "not applied: the channel refused another item of the call"
+            return {**dict.fromkeys(batch.event_ids, applied_none), **failures}
+        _, config = await channels.config_for(worker.db, rest[0].listing.channel)
+        for retry in plan_stock_pushes(config, rest).batches:
+            failures.update(await _send_stock_batch(worker, retry, again=False))
+    return failures
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _where(batch: StockBatch) -> str:
+    return batch.request.url.partition("?")[0]  # TikTok's query carries the signature
 
 
 async def deliver_order_fetch(worker: OutboxWorker, payload: dict[str, Any], event_id: str) -> None:
@@ -84,23 +171,51 @@ async def deliver_order_fetch(worker: OutboxWorker, payload: dict[str, Any], eve
 
 
 class OutboxWorker:
+    """Claims due rows, delivers them, records the outcome; ``run`` loops until ``stop``.
+
+    Kinds in ``bulk_handlers`` (stock pushes) are handed over all at once per pass, the others
+    row by row; at most ``concurrency`` row calls and ``per_channel`` bulk calls per channel
+    are in flight. Each channel's stock calls get a client of their own: httpx's pool scans
+    all its connections for every request, so small pools cost far less CPU per call than
+    one big one (measured on loopback: 2 ms against 4.7 ms a call at 16 in flight).
+
+    A worker in its own process is not woken by the API's commits: it looks for due rows with
+    a cheap read every ``poll_s`` and takes the write lock only when there is something to
+    claim. A pass's outcomes are recorded in the transaction that claims the next pass's rows.
+    """
+
     def __init__(
         self,
         db: Database,
         http: httpx.AsyncClient | None = None,
         *,
-        batch: int = 64,
+        batch: int = 2000,
+        concurrency: int = 16,
+        per_channel: int = 4,
         poll_s: float = 0.25,
         handlers: dict[str, Deliver] | None = None,
+        bulk_handlers: dict[str, BulkDeliver] | None = None,
     ) -> None:
         self.db = db
-        self.http = http or httpx.AsyncClient(timeout=httpx.Timeout(5.0, connect=2.0))
+        self._given_http = http is not None  # a client given is used for every call
+        self.http = http or _client(concurrency)
         self.batch = batch
         self.poll_s = poll_s
+        self.slots = asyncio.Semaphore(concurrency)
+        self.per_channel = per_channel
+        self._channel_http: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
         self.handlers: dict[str, Deliver] = {
-            "stock_push": deliver_stock_push,
             "order_fetch": deliver_order_fetch,
             **(handlers or {}),
+        }
+        # A kind given a per-row handler is delivered row by row, even stock pushes.
+        self.bulk_handlers: dict[str, BulkDeliver] = {
+            kind: deliver
+            for kind, deliver in {
+                "stock_push": deliver_stock_pushes,
+                **(bulk_handlers or {}),
+            }.items()
+            if kind not in (handlers or {})
         }
         self._wake = asyncio.Event()
         self._stopping = False
@@ -113,30 +228,108 @@ class OutboxWorker:
 
     async def run(self) -> None:
         _in_worker.set(True)
+        try:
+            await self._loop()
+        finally:
+            await self._close_channel_clients()
+
+    async def _loop(self) -> None:
+        rows: list[Outbox] = []
         while not self._stopping:
             try:
-                done = await self.run_once()
+                if not rows and await self._anything_due():
+                    rows = await self._claim()
+                if rows:
+                    results = await self._deliver_all(rows)
+                    # Record this pass and claim the next in one write transaction.
+                    next_batch = 0 if self._stopping else self.batch
+                    rows = await self.db.run(
+                        _settle_and_claim,
+                        results,
+                        next_batch,
+                        not self.db.is_sqlite,
+                        frozenset(self.bulk_handlers),
+                    )
+                    continue
             except Exception:  # the worker must outlive a bad row or a database hiccup
                 log.exception("outbox pass failed")
-                done = 0
-            if done == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_s)
-                self._wake.clear()
+                rows = []  # claimed rows keep their lease and are tried again when it ends
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_s)
+            self._wake.clear()
 
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
 
+    def channel_http(self, code: str) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        """The client and the in-flight limit for one channel's bulk calls."""
+        if code not in self._channel_http:
+            client = self.http if self._given_http else _client(self.per_channel)
+            self._channel_http[code] = (client, asyncio.Semaphore(self.per_channel))
+        return self._channel_http[code]
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients (``run`` closes the per-channel ones when it ends)."""
+        await self._close_channel_clients()
+        await self.http.aclose()
+
+    async def _close_channel_clients(self) -> None:
+        clients = {id(c): c for c, _ in self._channel_http.values() if c is not self.http}
+        self._channel_http.clear()
+        for client in clients.values():
+            await client.aclose()
+
     async def run_once(self) -> int:
+        """One pass: claim, deliver, settle. Returns how many rows it handled."""
         rows = await self._claim()
         if rows:
-            errors = await asyncio.gather(*(self._deliver(row) for row in rows))
-            await self._settle(list(zip(rows, errors, strict=True)))
+            await self._settle(await self._deliver_all(rows))
         return len(rows)
 
+    async def _anything_due(self) -> bool:
+        """A read, so an idle worker polling another process's commits holds no write lock."""
+        async with self.db.read() as s:
+            due = await s.execute(
+                select(Outbox.id)
+                .where(
+                    Outbox.status.in_(("pending", "sending")), Outbox.next_attempt_at <= utcnow()
+                )
+                .limit(1)
+            )
+            return due.first() is not None
+
     async def _claim(self) -> list[Outbox]:
-        return await self.db.run(_claim, self.batch, not self.db.is_sqlite)
+        return await self.db.run(
+            _claim, self.batch, not self.db.is_sqlite, frozenset(self.bulk_handlers)
+        )
+
+    async def _deliver_all(self, rows: list[Outbox]) -> list[tuple[Outbox, str]]:
+        """Deliver a pass: bulk kinds at once, the others row by row, all concurrently."""
+        bulk: dict[str, list[Outbox]] = {}
+        single: list[Outbox] = []
+        for row in rows:
+            if row.kind in self.bulk_handlers:
+                bulk.setdefault(row.kind, []).append(row)
+            else:
+                single.append(row)
+        outcomes = await asyncio.gather(
+            *(self._deliver_bulk(kind, group) for kind, group in bulk.items()),
+            *(self._deliver(row) for row in single),
+        )
+        errors: dict[int, str] = {}
+        for outcome in outcomes[: len(bulk)]:
+            errors.update(outcome)  # type: ignore[arg-type]
+        for row, error in zip(single, outcomes[len(bulk) :], strict=True):
+            errors[row.id] = error  # type: ignore[index]
+        return [(row, errors.get(row.id, "not delivered")) for row in rows]  # type: ignore[arg-type]
+
+    async def _deliver_bulk(self, kind: str, rows: list[Outbox]) -> dict[int, str]:
+        try:
+            return await self.bulk_handlers[kind](self, rows)
+        except Exception as exc:  # every failure is retried; the rows are never dropped
+            log.warning("outbox %s bulk of %d failed: %s", kind, len(rows), exc)
+            return dict.fromkeys((row.id for row in rows), _describe(exc))  # type: ignore[misc]
 
     async def _deliver(self, row: Outbox) -> str:
         """Hand one row to its handler; returns "" or what went wrong."""
@@ -144,10 +337,11 @@ class OutboxWorker:
         if handler is None:
             return f"no handler for {row.kind}"
         try:
-            await handler(self, row.payload, row.event_id)
+            async with self.slots:
+                await handler(self, row.payload, row.event_id)
         except Exception as exc:  # every failure is retried; the row is never dropped
             log.warning("outbox %s %s failed: %s", row.kind, row.event_id, exc)
-            return f"{type(exc).__name__}: {exc}"[:500]
+            return _describe(exc)
         return ""
 
     async def _settle(self, results: list[tuple[Outbox, str]]) -> None:
@@ -155,7 +349,22 @@ class OutboxWorker:
         await self.db.run(_settle, results)
 
 
-def _claim(s: Session, batch: int, skip_locked: bool) -> list[Outbox]:
+def _client(connections: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(5.0, connect=2.0),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
+
+
+def _claim(
+    s: Session,
+    batch: int,
+    skip_locked: bool,
+    bulk_kinds: frozenset[str] = frozenset(),
+    row_batch: int = ROW_BATCH,
+) -> list[Outbox]:
+    if batch <= 0:
+        return []
     now = utcnow()
     busy = aliased(Outbox)
     in_flight = exists().where(
@@ -179,10 +388,20 @@ def _claim(s: Session, batch: int, skip_locked: bool) -> list[Outbox]:
     if skip_locked:  # PostgreSQL: several workers, each takes rows nobody else holds
         query = query.with_for_update(skip_locked=True, of=Outbox)
     # One row per key per pass, oldest first: absolute quantities must arrive in order.
-    picked: dict[str, Outbox] = {}
+    # Kinds delivered row by row take at most `row_batch` places: a pass waits for all its
+    # calls, and many slow single calls would hold a pass's stock pushes back.
+    claimed: list[Outbox] = []
+    seen: set[str] = set()
+    singles = 0
     for row in s.execute(query).scalars():
-        picked.setdefault(row.dedupe_key, row)
-    claimed = list(picked.values())
+        if row.dedupe_key in seen:
+            continue
+        seen.add(row.dedupe_key)
+        if row.kind not in bulk_kinds:
+            if singles >= row_batch:
+                continue
+            singles += 1
+        claimed.append(row)
     if claimed:
         s.execute(
             update(Outbox)
@@ -202,29 +421,54 @@ def _settle(s: Session, results: list[tuple[Outbox, str]]) -> None:
             .where(Outbox.id.in_(sent))
             .values(status="sent", sent_at=now, attempts=Outbox.attempts + 1)
         )
-    for row, error in results:
-        if not error:
-            continue
-        newer = s.execute(
-            select(Outbox.id).where(
-                Outbox.dedupe_key == row.dedupe_key,
-                Outbox.status == "pending",
-                Outbox.id != row.id,
-            )
-        ).first()
-        # A newer pending row for the same key carries the newer state: this one is moot
-        # for stock (absolute quantities); other kinds keep the lease shape and retry.
-        if newer:
-            status = "superseded" if row.kind == "stock_push" else "sending"
-        else:
-            status = "pending"
+    failed = [(row, error) for row, error in results if error]
+    if not failed:
+        return
+    # A newer pending row for the same key carries the newer state: a failed stock push is
+    # moot (absolute quantities); other kinds keep the lease shape and retry after it.
+    newer = set(
         s.execute(
-            update(Outbox)
-            .where(Outbox.id == row.id)
-            .values(
-                status=status,
-                attempts=row.attempts + 1,
-                last_error=error,
-                next_attempt_at=now + timedelta(seconds=backoff_s(row.attempts + 1)),
+            select(Outbox.dedupe_key).where(
+                Outbox.dedupe_key.in_({row.dedupe_key for row, _ in failed}),
+                Outbox.status == "pending",
+                Outbox.id.not_in([row.id for row, _ in failed]),
             )
-        )
+        ).scalars()
+    )
+    s.execute(
+        update(Outbox.__table__)
+        .where(Outbox.__table__.c.id == bindparam("row_id"))
+        .values(
+            status=bindparam("new_status"),
+            attempts=bindparam("new_attempts"),
+            last_error=bindparam("error"),
+            next_attempt_at=bindparam("retry_at", type_=UtcDateTime()),
+        ),
+        [
+            {
+                "row_id": row.id,
+                "new_status": _failed_status(row, row.dedupe_key in newer),
+                "new_attempts": row.attempts + 1,
+                "error": error[:500],
+                "retry_at": now + timedelta(seconds=backoff_s(row.attempts + 1)),
+            }
+            for row, error in failed
+        ],
+    )
+
+
+def _failed_status(row: Outbox, has_newer: bool) -> str:
+    if not has_newer:
+        return "pending"
+    return "superseded" if row.kind == "stock_push" else "sending"
+
+
+def _settle_and_claim(
+    s: Session,
+    results: list[tuple[Outbox, str]],
+    batch: int,
+    skip_locked: bool,
+    bulk_kinds: frozenset[str],
+) -> list[Outbox]:
+    _settle(s, results)
+    return _claim(s, batch, skip_locked, bulk_kinds)

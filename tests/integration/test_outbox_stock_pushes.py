@@ -1,0 +1,350 @@
+"""The outbox worker sends a pass's stock pushes in bulk to the (fake) channels, and loses none."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tests.fakes import FakeChannelApis
+from tests.support.databases import point_channels_at
+from wms.db import Database
+from wms.domain.orders import ChannelKind
+from wms.models import Channel, ChannelListing, Outbox, Product
+from wms.models.common import utcnow
+from wms.services import channels
+from wms.services.outbox import ROW_BATCH, OutboxWorker, _settle
+
+TIKTOK_PRODUCT_OF_3 = ["SKU-0002", "SKU-0003", "SKU-0004"]  # one TikTok product, three SKUs
+
+
+@pytest.fixture(scope="module")
+def fake(database_url: str) -> Iterator[FakeChannelApis]:
+    with FakeChannelApis() as server:
+        point_channels_at(database_url, {k.value: server.base_url(k) for k in ChannelKind})
+        yield server
+
+
+@pytest.fixture
+async def db(database_url: str, fake: FakeChannelApis) -> AsyncIterator[Database]:
+    channels.forget()
+    fake.refused.clear()
+    database = Database(database_url)
+    # Each test starts from an outbox with nothing left to deliver.
+    async with database.write() as s:
+        await s.execute(
+            update(Outbox).where(Outbox.status.in_(("pending", "sending"))).values(status="sent")
+        )
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def worker(db: Database) -> AsyncIterator[OutboxWorker]:
+    w = OutboxWorker(db)
+    yield w
+    await w.aclose()
+
+
+async def queue(db: Database, code: str, skus: list[str], base_qty: int) -> dict[str, int]:
+    """Write stock_push rows as availability does; returns sku -> quantity queued."""
+
+    def write(s: Session) -> dict[str, int]:
+        found = s.execute(
+            select(
+                Channel.id,
+                ChannelListing.product_id,
+                ChannelListing.product_ref,
+                ChannelListing.variant_ref,
+                Product.sku,
+            )  # fmt: skip
+            .join(Channel, Channel.id == ChannelListing.channel_id)
+            .join(Product, Product.id == ChannelListing.product_id)
+            .where(Channel.code == code, Product.sku.in_(skus))
+        ).all()
+        queued = {}
+        for n, r in enumerate(sorted(found, key=lambda r: r.sku)):
+            queued[r.sku] = base_qty + n
+            s.add(
+                Outbox(
+                    event_id=uuid.uuid4().hex,
+                    kind="stock_push",
+                    channel_id=r.id,
+                    dedupe_key=f"stock:{r.id}:{r.product_id}",
+                    payload={
+                        "channel": code,
+                        "sku": r.sku,
+                        "product_id": r.product_id,
+                        "product_ref": r.product_ref,
+                        "variant_ref": r.variant_ref,
+                        "quantity": base_qty + n,
+                    },
+                )
+            )
+        return queued
+
+    return await db.run(write)
+
+
+async def rows_of(db: Database, skus: list[str]) -> list[Outbox]:
+    async with db.read() as s:
+        rows = (await s.execute(select(Outbox).order_by(Outbox.id))).scalars().all()
+    return [r for r in rows if r.payload.get("sku") in skus]
+
+
+async def make_due(db: Database) -> None:
+    async with db.write() as s:
+        await s.execute(
+            update(Outbox).where(Outbox.status == "pending").values(next_attempt_at=utcnow())
+        )
+
+
+def stock_calls(fake: FakeChannelApis, kind: str, since: int) -> list[tuple[str, str, int]]:
+    marks = {
+        "shopify": "/graphql.json",
+        "woocommerce": "/batch",
+        "tiktok": "/inventory/update",
+        "own": "/own/stock",
+    }
+    return [
+        r for r in fake.requests[since:] if r[1].startswith(f"/{kind}/") and marks[kind] in r[1]
+    ]
+
+
+def skus(first: int, count: int) -> list[str]:
+    return [f"SKU-{n:04d}" for n in range(first, first + count)]
+
+
+async def test_a_pass_sends_each_channels_stock_in_a_few_bulk_calls(db, worker, fake):
+    wanted = skus(100, 40)
+    queued = {code: await queue(db, code, wanted, 50) for code in ("shopify-main", "own-main")}
+    queued["woo-main"] = await queue(db, "woo-main", wanted, 50)
+    queued["tiktok-main"] = await queue(db, "tiktok-main", wanted, 50)
+    before = len(fake.requests)
+
+    assert await worker.run_once() == 160
+
+    assert len(stock_calls(fake, "shopify", before)) == 1
+    assert len(stock_calls(fake, "own", before)) == 1
+    rows = await rows_of(db, wanted)
+    assert {r.status for r in rows} == {"sent"} and len(rows) == 160
+    woo_parents = {r.payload["product_ref"] for r in rows if r.payload["variant_ref"]}
+    woo_parents &= {r.payload["product_ref"] for r in rows if r.payload["channel"] == "woo-main"}
+    simple = any(r.payload["channel"] == "woo-main" and not r.payload["variant_ref"] for r in rows)
+    assert len(stock_calls(fake, "woocommerce", before)) == len(woo_parents) + simple
+    tiktok_products = {
+        r.payload["product_ref"] for r in rows if r.payload["channel"] == "tiktok-main"
+    }
+    assert len(stock_calls(fake, "tiktok", before)) == len(tiktok_products) < 40
+    for r in rows:
+        kind = {"shopify-main": "shopify", "own-main": "own", "woo-main": "woocommerce"}.get(
+            r.payload["channel"], "tiktok"
+        )
+        ref = {
+            "shopify": r.payload["variant_ref"],
+            "own": r.payload["sku"],
+            "woocommerce": "/".join(
+                x for x in (r.payload["product_ref"], r.payload["variant_ref"]) if x
+            ),
+            "tiktok": f"{r.payload['product_ref']}/{r.payload['variant_ref']}",
+        }[kind]
+        assert (
+            fake.stock[(ChannelKind(kind), ref)] == queued[r.payload["channel"]][r.payload["sku"]]
+        )
+
+
+async def test_a_failed_bulk_call_reschedules_all_its_rows_and_they_go_later(db, worker, fake):
+    wanted = skus(200, 12)
+    await queue(db, "own-main", wanted, 7)
+    fake.fail_next(1, status=503)
+
+    assert await worker.run_once() == 12
+    rows = await rows_of(db, wanted)
+    assert {r.status for r in rows} == {"pending"}
+    assert {r.attempts for r in rows} == {1}
+    assert all("503" in r.last_error for r in rows)
+    assert all(r.next_attempt_at > utcnow() for r in rows)  # backing off, not spinning
+    assert await worker.run_once() == 0
+
+    await make_due(db)
+    assert await worker.run_once() == 12
+    assert {r.status for r in await rows_of(db, wanted)} == {"sent"}
+    assert fake.stock[(ChannelKind.OWN, "SKU-0211")] == 7 + 11
+
+
+async def test_a_refused_shopify_item_fails_its_row_and_the_others_are_set_again(db, worker, fake):
+    wanted = skus(300, 5)
+    await queue(db, "shopify-main", wanted, 20)
+    rows = await rows_of(db, wanted)
+    bad = next(r for r in rows if r.payload["sku"] == "SKU-0302")
+    fake.refuse("shopify", bad.payload["variant_ref"])
+    before = len(fake.requests)
+
+    await worker.run_once()
+
+    # Shopify applies none of a mutation with userErrors: the other four go again at once.
+    assert len(stock_calls(fake, "shopify", before)) == 2
+    after = {r.payload["sku"]: r for r in await rows_of(db, wanted)}
+    assert after["SKU-0302"].status == "pending"
+    assert after["SKU-0302"].last_error.startswith("INVALID_INVENTORY_ITEM")
+    assert {r.status for sku, r in after.items() if sku != "SKU-0302"} == {"sent"}
+    assert (ChannelKind.SHOPIFY, bad.payload["variant_ref"]) not in fake.stock
+    for sku, r in after.items():
+        if sku != "SKU-0302":
+            assert (
+                fake.stock[(ChannelKind.SHOPIFY, r.payload["variant_ref"])] == r.payload["quantity"]
+            )
+
+
+async def test_a_refused_woocommerce_item_fails_its_row_alone(db, worker, fake):
+    wanted = ["SKU-0311", "SKU-0312", "SKU-0316"]  # simple products: one products/batch call
+    await queue(db, "woo-main", wanted, 30)
+    rows = await rows_of(db, wanted)
+    assert all(not r.payload["variant_ref"] for r in rows)
+    fake.refuse("woocommerce", rows[1].payload["product_ref"])
+    before = len(fake.requests)
+
+    await worker.run_once()
+
+    assert len(stock_calls(fake, "woocommerce", before)) == 1
+    after = await rows_of(db, wanted)
+    assert [r.status for r in after] == ["sent", "pending", "sent"]
+    assert after[1].last_error.startswith("woocommerce_rest_product_invalid_id")
+
+
+async def test_a_refused_tiktok_sku_fails_the_call_for_its_whole_product(db, worker, fake):
+    wanted = [*TIKTOK_PRODUCT_OF_3, "SKU-0001"]
+    await queue(db, "tiktok-main", wanted, 40)
+    rows = {r.payload["sku"]: r for r in await rows_of(db, wanted)}
+    p = rows["SKU-0003"].payload
+    fake.refuse("tiktok", f"{p['product_ref']}/{p['variant_ref']}")
+
+    await worker.run_once()
+
+    after = {r.payload["sku"]: r for r in await rows_of(db, wanted)}
+    assert {after[s].status for s in TIKTOK_PRODUCT_OF_3} == {"pending"}
+    assert all("12052048" in after[s].last_error for s in TIKTOK_PRODUCT_OF_3)
+    assert after["SKU-0001"].status == "sent"
+
+
+async def test_a_redelivered_bulk_call_carries_the_same_idempotency_key(db, fake):
+    wanted = skus(400, 6)
+    await queue(db, "own-main", wanted, 3)
+    impatient = OutboxWorker(db, httpx.AsyncClient(timeout=0.3))
+    fake.slow_next(1, 0.8)  # the shop takes it, but answers after we gave up
+    try:
+        await impatient.run_once()
+        assert {r.status for r in await rows_of(db, wanted)} == {"pending"}
+        await make_due(db)
+        await impatient.run_once()
+    finally:
+        await impatient.aclose()
+    assert {r.status for r in await rows_of(db, wanted)} == {"sent"}
+    deadline = time.monotonic() + 5
+    while len(pushes := [p for p in fake.pushes_for("own", "stock") if p.ref == "SKU-0400"]) < 2:
+        assert time.monotonic() < deadline, pushes
+        await asyncio.sleep(0.05)
+    assert pushes[0].event_id == pushes[1].event_id
+    assert sorted(p.duplicate for p in pushes) == [False, True]
+
+
+async def test_rows_without_a_bulk_handler_still_go_one_by_one_in_the_same_pass(db, worker, fake):
+    wanted = skus(450, 2)
+    await queue(db, "own-main", wanted, 1)
+    await db.run(
+        lambda s: s.add(Outbox(event_id=uuid.uuid4().hex, kind="mystery", dedupe_key="m:1"))
+    )
+
+    assert await worker.run_once() == 3
+
+    async with db.read() as s:
+        mystery = (await s.execute(select(Outbox).where(Outbox.kind == "mystery"))).scalar_one()
+    assert mystery.status == "pending" and mystery.last_error == "no handler for mystery"
+    assert {r.status for r in await rows_of(db, wanted)} == {"sent"}
+
+
+async def test_a_pass_takes_all_due_stock_pushes_but_only_a_few_single_rows(db, worker, fake):
+    wanted = skus(460, 3)
+    await queue(db, "own-main", wanted, 1)
+
+    def many(s: Session) -> None:
+        for n in range(ROW_BATCH + 6):
+            s.add(Outbox(event_id=uuid.uuid4().hex, kind="mystery", dedupe_key=f"many:{n}"))
+
+    await db.run(many)
+
+    assert await worker.run_once() == ROW_BATCH + 3
+    async with db.read() as s:
+        untouched = (
+            await s.execute(select(Outbox).where(Outbox.kind == "mystery", Outbox.attempts == 0))
+        ).scalars()
+        assert len(list(untouched)) == 6  # still pending, for the next pass
+    assert {r.status for r in await rows_of(db, wanted)} == {"sent"}
+
+
+async def test_a_worker_polling_sees_rows_committed_elsewhere_well_within_a_second(
+    database_url, db, fake
+):
+    # Like `wms worker` beside an API process: another engine commits, nothing wakes it.
+    elsewhere = Database(database_url)
+    w = OutboxWorker(db, poll_s=0.05)
+    task = asyncio.create_task(w.run())
+    try:
+        await asyncio.sleep(0.2)
+        wanted = skus(470, 3)
+        await queue(elsewhere, "own-main", wanted, 5)
+        started = time.monotonic()
+        while {r.status for r in await rows_of(db, wanted)} != {"sent"}:
+            assert time.monotonic() - started < 1.0
+            await asyncio.sleep(0.02)
+    finally:
+        w.stop()
+        await asyncio.wait_for(task, 5)
+        await w.aclose()
+        await elsewhere.dispose()
+    assert fake.stock[(ChannelKind.OWN, "SKU-0472")] == 7
+
+
+async def test_a_failed_push_with_a_newer_level_waiting_is_superseded_not_retried(db):
+    def add(s: Session, status: str, **fields: Any) -> None:
+        s.add(
+            Outbox(
+                event_id=uuid.uuid4().hex,
+                kind="stock_push",
+                dedupe_key="stock:test:1",
+                status=status,
+                payload={"channel": "own-main", "sku": "SKU-0001", "quantity": 1},
+                **fields,
+            )
+        )
+
+    await db.run(add, "sending", attempts=2)
+    await db.run(add, "pending")
+    async with db.read() as s:
+        old, new = (
+            await s.execute(select(Outbox).where(Outbox.dedupe_key == "stock:test:1"))
+        ).scalars()
+    before = utcnow()
+    await db.run(_settle, [(old, "HTTP 503")])
+    async with db.read() as s:
+        old_after = await s.get(Outbox, old.id)
+        new_after = await s.get(Outbox, new.id)
+    assert old_after.status == "superseded" and old_after.attempts == 3
+    assert old_after.last_error == "HTTP 503"
+    assert new_after.status == "pending"
+
+    await db.run(_settle, [(new_after, "HTTP 502")])
+    async with db.read() as s:
+        retried = await s.get(Outbox, new.id)
+    assert retried.status == "pending" and retried.attempts == 1
+    assert (
+        before + timedelta(seconds=0.4) < retried.next_attempt_at < utcnow() + timedelta(seconds=1)
+    )
