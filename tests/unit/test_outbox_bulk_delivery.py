@@ -158,3 +158,31 @@ async def test_channels_are_sent_separately_and_a_bad_row_fails_alone(configs):
     assert outcome[90].startswith("bad stock_push payload")
     assert outcome[91].startswith("NotFound")  # no such channel: retried, not dropped
     assert sorted(seen) == ["/own/stock", "/shopify/admin/api/2024-10/graphql.json"]
+
+
+@pytest.mark.parametrize(
+    ("errors", "calls", "sent"),
+    [
+        ([httpx.ReadError("closed")], 2, True),  # a stale kept-alive connection: at once again
+        ([httpx.ReadError("closed")] * 2, 2, False),  # only once: then it waits its backoff
+        ([httpx.ConnectError("refused")], 1, False),  # down: no point in asking again now
+    ],
+    ids=["stale-then-ok", "stale-twice", "refused"],
+)
+async def test_a_call_lost_on_a_stale_connection_is_sent_again_once(configs, errors, calls, sent):
+    made: list[int] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        made.append(1)
+        if len(made) <= len(errors):
+            raise errors[len(made) - 1]
+        return httpx.Response(200, json={"ok": True})
+
+    rows = rows_for("own-main", 3)
+    worker = worker_answering(flaky)
+    try:
+        outcome = await deliver_stock_pushes(worker, rows)
+    finally:
+        await worker.aclose()
+    assert len(made) == calls
+    assert all((outcome[r.id] == "") is sent for r in rows)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from wms.channels import delivery, tiktok_api
 from wms.channels.config import Listing
-from wms.channels.errors import ChannelApiError
+from wms.channels.errors import ChannelApiError, ChannelUnavailable
 from wms.channels.pushes import (
     ATOMIC_BATCHES,
     OutboundRequest,
@@ -45,6 +45,8 @@ log = logging.getLogger("wms.outbox")
 _in_worker: ContextVar[bool] = ContextVar("in_outbox_worker", default=False)
 LEASE = timedelta(seconds=60)
 ROW_BATCH = 64  # rows of kinds delivered one by one, per pass
+KEEPALIVE_S = 4.0
+STALE_CONNECTION = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 MAX_BACKOFF_S = 300.0
 
 Deliver = Callable[["OutboxWorker", dict[str, Any], str], Awaitable[None]]
@@ -120,7 +122,14 @@ async def _send_stock_batch(
     try:
         client, slots = worker.channel_http(batch.levels[0].listing.channel)
         async with slots:
-            response = await delivery.deliver(batch.request, client)
+            try:
+                response = await delivery.deliver(batch.request, client)
+            except ChannelUnavailable as exc:
+                if not isinstance(exc.__cause__, STALE_CONNECTION):
+                    raise
+                # A kept-alive connection the server had just closed: the call never got
+                # there. Setting absolute quantities again is harmless, so go at once.
+                response = await delivery.deliver(batch.request, client)
         failures = stock_item_failures(batch, response.content)
     except Exception as exc:  # the call failed as a whole: every row it carried goes again
         error = _describe(exc)
@@ -352,7 +361,13 @@ class OutboxWorker:
 def _client(connections: int) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=httpx.Timeout(5.0, connect=2.0),
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        limits=httpx.Limits(
+            max_connections=connections,
+            max_keepalive_connections=connections,
+            # Drop an idle connection before a server with a 5 s keep-alive (uvicorn's
+            # default) closes it under us: the race shows up as a ReadError on a POST.
+            keepalive_expiry=KEEPALIVE_S,
+        ),
     )
 
 
