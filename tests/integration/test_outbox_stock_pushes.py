@@ -290,20 +290,34 @@ async def test_a_pass_takes_all_due_stock_pushes_but_only_a_few_single_rows(db, 
     assert {r.status for r in await rows_of(db, wanted)} == {"sent"}
 
 
-async def test_a_worker_polling_sees_rows_committed_elsewhere_well_within_a_second(
+async def test_an_idle_worker_polls_with_reads_and_picks_up_rows_committed_elsewhere(
     database_url, db, fake
 ):
     # Like `wms worker` beside an API process: another engine commits, nothing wakes it.
     elsewhere = Database(database_url)
     w = OutboxWorker(db, poll_s=0.05)
+    calls = {"reads": 0, "claims": 0}
+    looked, claimed = w._anything_due, w._claim
+
+    async def look() -> bool:
+        calls["reads"] += 1
+        return await looked()
+
+    async def claim() -> list[Outbox]:
+        calls["claims"] += 1
+        return await claimed()
+
+    w._anything_due, w._claim = look, claim  # type: ignore[method-assign]
     task = asyncio.create_task(w.run())
     try:
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)
+        # Idle: it looked several times, and never took the write lock to claim nothing.
+        assert calls["reads"] >= 3 and calls["claims"] == 0
         wanted = skus(470, 3)
         await queue(elsewhere, "own-main", wanted, 5)
-        started = time.monotonic()
+        deadline = time.monotonic() + 10
         while {r.status for r in await rows_of(db, wanted)} != {"sent"}:
-            assert time.monotonic() - started < 1.0
+            assert time.monotonic() < deadline
             await asyncio.sleep(0.02)
     finally:
         w.stop()
