@@ -69,10 +69,22 @@ class Database:
             )
             _sqlite_events(self.thread_engine, immediate=True)
             self._thread_sessions = sessionmaker(self.thread_engine, expire_on_commit=False)
+            # Reads in a worker thread too: WAL readers never wait for the writer.
+            self.thread_read_engine: Engine | None = create_engine(
+                url.replace("+aiosqlite", ""),
+                pool_size=4,
+                max_overflow=4,
+                connect_args={"check_same_thread": False},
+            )
+            _sqlite_events(self.thread_read_engine, immediate=False)
+            self._thread_read_sessions = sessionmaker(
+                self.thread_read_engine, expire_on_commit=False
+            )
         else:
             self.engine = create_async_engine(url, pool_size=10, max_overflow=20)
             self.read_engine = self.engine
             self.thread_engine = None
+            self.thread_read_engine = None
         self._write_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # SQLite has one writer at a time; queueing writers here is fair (FIFO) and
@@ -112,8 +124,21 @@ class Database:
             hook()
         return result
 
+    async def read_run(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `fn(session, ...)` on a read-only snapshot, in one worker-thread hop on SQLite."""
+        if self.thread_read_engine is None:
+            async with self._read_sessions() as session, session.begin():
+                return await session.run_sync(lambda s: fn(s, *args, **kwargs))
+        return await asyncio.to_thread(self._read_in_thread, fn, *args, **kwargs)
+
     def _run_in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self._thread_sessions() as session, session.begin():
+            return fn(session, *args, **kwargs)
+
+    def _read_in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with self._thread_read_sessions() as session, session.begin():
             return fn(session, *args, **kwargs)
 
     @asynccontextmanager
@@ -124,8 +149,9 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.thread_engine is not None:
-            self.thread_engine.dispose()
+        for engine in (self.thread_engine, self.thread_read_engine):
+            if engine is not None:
+                engine.dispose()
         if self.read_engine is not self.engine:
             await self.read_engine.dispose()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from printers import Address
@@ -38,7 +36,7 @@ def test_every_parcel_gets_its_own_numbers():
 @pytest.mark.parametrize("recipient", [HOME, AWAY])
 def test_the_generic_label_is_zpl_with_the_sscc_at_home_and_abroad(recipient):
     request = LabelRequest(7, "#1001", HOME, recipient, "express", 812, 250, 180, 100)
-    result = asyncio.run(GenericCarrier().create_label(request))
+    result = GenericCarrier().create_label(request)
     assert result.label_zpl.startswith(b"^XA") and result.label_zpl.rstrip().endswith(b"^XZ")
     assert result.sscc.encode() in result.label_zpl and result.tracking[8:10] == "01"
     assert result.tracking_url.endswith(result.tracking)

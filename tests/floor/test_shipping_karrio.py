@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import time
@@ -92,7 +91,7 @@ def label_request(parcel_id: int = 5) -> LabelRequest:
 def test_the_label_and_tracking_number_come_from_the_carriers_answer():
     calls: list = []
     with patch("karrio.mappers.ups.proxy.lib.request", side_effect=recorded(SHIP_ANSWER, calls)):
-        result = asyncio.run(ups().create_label(label_request()))
+        result = ups().create_label(label_request())
     assert result.tracking == TRACKING and result.label_zpl == UPS_LABEL
     assert is_valid_sscc(result.sscc) and TRACKING in result.tracking_url
     ship = next(c for c in calls if "/api/shipments/" in c["url"])
@@ -109,7 +108,7 @@ def test_a_carrier_refusal_is_an_error_with_the_carriers_words():
         patch("karrio.mappers.ups.proxy.lib.request", side_effect=recorded(ERROR_ANSWER, [])),
         pytest.raises(CarrierError) as caught,
     ):
-        asyncio.run(ups().create_label(label_request()))
+        ups().create_label(label_request())
     assert caught.value.code == "carrier_refused" and "120802" in caught.value.detail
     assert caught.value.status == 502
 
@@ -119,7 +118,7 @@ def test_an_unreachable_carrier_is_an_error_not_a_crash():
         patch("karrio.mappers.ups.proxy.lib.request", side_effect=OSError("no route")),
         pytest.raises(CarrierError) as caught,
     ):
-        asyncio.run(ups().create_label(label_request()))
+        ups().create_label(label_request())
     assert caught.value.code == "carrier_error"
 
 

@@ -48,3 +48,28 @@ def pct(values: list[float], q: int) -> float:
     if len(values) < 2:
         return round(values[0], 2) if values else 0.0
     return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 2)
+
+
+async def drain_outbox(path: Path, timeout_s: float = 120) -> None:
+    """Wait until every outbox row of the database at `path` has been delivered."""
+    from sqlalchemy import func, select
+
+    from wms.models import Outbox
+
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            async with db.read() as s:
+                left = (
+                    await s.execute(
+                        select(func.count())
+                        .select_from(Outbox)
+                        .where(Outbox.status.in_(["pending", "sending"]))
+                    )
+                ).scalar()
+            if not left:
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await db.dispose()

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from wms.bench.common import FIXTURES, demo_database, pct, start_sink
+from wms.bench.common import FIXTURES, demo_database, drain_outbox, pct, start_sink
 from wms.channels.common import hmac_b64
 from wms.channels.config import load_channels
 from wms.db import Database
@@ -178,30 +178,6 @@ async def _outcome(path: Path) -> tuple[int, float, int]:
     )
 
 
-async def _drain(path: Path, timeout_s: float = 120) -> None:
-    from sqlalchemy import func, select
-
-    from wms.models import Outbox
-
-    db = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            async with db.read() as s:
-                left = (
-                    await s.execute(
-                        select(func.count())
-                        .select_from(Outbox)
-                        .where(Outbox.status.in_(["pending", "sending"]))
-                    )
-                ).scalar()
-            if not left:
-                return
-            await asyncio.sleep(0.1)
-    finally:
-        await db.dispose()
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench intake")
     parser.add_argument("--orders", type=int, default=2000)
@@ -226,7 +202,7 @@ def main(argv: list[str]) -> int:
     url = f"sqlite+aiosqlite:///{wms_db}"
     with ProcessServer(url, run_workers=False) as server, ProcessWorker(url):
         elapsed, latencies, errors = asyncio.run(_fire(server.url, requests, args.clients))
-        asyncio.run(_drain(wms_db))
+        asyncio.run(drain_outbox(wms_db))
     oversold, push_p99, pending = asyncio.run(_outcome(wms_db))
 
     port = free_port()

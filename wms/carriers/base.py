@@ -39,8 +39,12 @@ class CarrierAdapter(Protocol):
 
     code: str
 
-    async def create_label(self, request: LabelRequest) -> LabelResult:
-        """Book the parcel with the carrier; its label and tracking number."""
+    def create_label(self, request: LabelRequest) -> LabelResult:
+        """Book the parcel with the carrier; its label and tracking number.
+
+        Blocking: it runs inside the packing transaction's worker thread, so the parcel
+        row and its label are written together or not at all.
+        """
         ...
 
     def channel_carrier(self, channel_kind: str) -> str:

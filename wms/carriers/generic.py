@@ -38,7 +38,7 @@ class GenericCarrier:
     def channel_carrier(self, channel_kind: str) -> str:
         return self.channel_ids.get(channel_kind, self.name)
 
-    async def create_label(self, request: LabelRequest) -> LabelResult:
+    def create_label(self, request: LabelRequest) -> LabelResult:
         tracking = self.tracking_number(request.parcel_id, request.service)
         code = self.sscc(request.parcel_id)
         to = request.recipient

@@ -7,7 +7,6 @@ not number our logistic units. karrio is synchronous: the call runs in a thread.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,10 +60,7 @@ class KarrioCarrier:
     def channel_carrier(self, channel_kind: str) -> str:
         return self.channel_ids.get(channel_kind, self.carrier_name.upper())
 
-    async def create_label(self, request: LabelRequest) -> LabelResult:
-        return await asyncio.to_thread(self._create, request)
-
-    def _create(self, r: LabelRequest) -> LabelResult:
+    def create_label(self, r: LabelRequest) -> LabelResult:
         import karrio.sdk as karrio
         from karrio.core.errors import ShippingSDKDetailedError
         from karrio.core.models import ShipmentRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.domain import cartons
@@ -15,25 +15,23 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Barcode, CartonType, OrderLine, Product, SalesOrder
 from wms.models.common import utcnow
 from wms.models.picking import Tote
-from wms.models.shipping import PackSession, Parcel, PrintJob
+from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob
 from wms.services import shipping as parcels
-from wms.services.orders import lines_of
+from wms.services.orders import lines_of_sync
 from wms.services.printing import job_view
-from wms.services.stations import get_station, read_scale, station_in
+from wms.services.stations import get_station, read_scale, station_in_sync
 
 PACKABLE = (OrderStatus.PICKED, OrderStatus.IN_WAVE)
 
 
-async def session_for(s: AsyncSession, order_id: int) -> tuple[SalesOrder, PackSession]:
-    order = await s.get(SalesOrder, order_id)
+def session_for(s: Session, order_id: int) -> tuple[SalesOrder, PackSession]:
+    order = s.get(SalesOrder, order_id)
     if order is None:
         raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
     # FOR UPDATE: two scans of one order at once (PostgreSQL) must not both count; SQLite
     # already runs one write transaction at a time.
     session = (
-        await s.execute(
-            select(PackSession).where(PackSession.order_id == order_id).with_for_update()
-        )
+        s.execute(select(PackSession).where(PackSession.order_id == order_id).with_for_update())
     ).scalar_one_or_none()
     if session is None or session.status != "packing":
         if order.status == OrderStatus.PACKED or (session and session.status == "done"):
@@ -42,9 +40,11 @@ async def session_for(s: AsyncSession, order_id: int) -> tuple[SalesOrder, PackS
     return order, session
 
 
-async def start(s: AsyncSession, station: str, scan: str, user_id: int | None) -> dict[str, Any]:
-    order = await order_for_scan(s, scan)
-    lines = await lines_of(s, order.id)  # type: ignore[arg-type]
+def start(s: Session, station: str, scan: str, user_id: int | None) -> int:
+    """The order (by tote or reference) starts packing at `station`; returns its id."""
+    station_in_sync(s, station)
+    order = order_for_scan(s, scan)
+    lines = lines_of_sync(s, order.id)  # type: ignore[arg-type]
     if order.status == OrderStatus.CANCELLED:
         raise Conflict("order_cancelled", "Order cancelled", f"{order.reference} was cancelled")
     if order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
@@ -55,21 +55,21 @@ async def start(s: AsyncSession, station: str, scan: str, user_id: int | None) -
             "not_picked", "Not picked yet", f"{order.reference} is {order.status}, not all picked"
         )
     session = (
-        await s.execute(select(PackSession).where(PackSession.order_id == order.id))
+        s.execute(select(PackSession).where(PackSession.order_id == order.id))
     ).scalar_one_or_none()
     if session is None:
         session = PackSession(order_id=order.id, station=station, user_id=user_id)  # type: ignore[arg-type]
         s.add(session)
     else:  # taken over at another bench: what was verified stays verified
         session.station, session.user_id = station, user_id
-    await s.flush()
-    return await view(s, order, session)
+    s.flush()
+    return order.id  # type: ignore[return-value]
 
 
-async def verify(s: AsyncSession, order_id: int, scan: str) -> dict[str, Any]:
-    order, session = await session_for(s, order_id)
-    product, units = await product_for_scan(s, scan)
-    lines = await lines_of(s, order_id)
+def verify(s: Session, order_id: int, scan: str) -> None:
+    order, session = session_for(s, order_id)
+    product, units = product_for_scan(s, scan)
+    lines = lines_of_sync(s, order_id)
     verified = dict(session.verified)
     mine = [line for line in lines if line.product_id == product.id]
     if not mine:
@@ -85,23 +85,23 @@ async def verify(s: AsyncSession, order_id: int, scan: str) -> dict[str, Any]:
         if have + units <= line.picked:
             verified[str(line.id)] = have + units
             session.verified = verified  # a new dict, so the JSON column is written
-            await s.flush()
-            return await view(s, order, session)
+            return
     raise WmsError(
         "too_many", "One too many", f"all {product.sku} of {order.reference} verified",
         sku=product.sku,
     )  # fmt: skip
 
 
-async def close_parcel(
-    s: AsyncSession,
+def close_parcel(
+    s: Session,
     order_id: int,
     carton_code: str,
     weight_g: int,
     user_id: int | None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    order, session = await session_for(s, order_id)
-    lines = await lines_of(s, order_id)
+) -> int:
+    """Close a parcel of what was verified and not yet packed; returns the parcel's id."""
+    order, session = session_for(s, order_id)
+    lines = lines_of_sync(s, order_id)
     contents = {
         line.id: session.verified.get(str(line.id), 0) - line.packed
         for line in lines
@@ -109,34 +109,32 @@ async def close_parcel(
     }
     if not contents:
         raise Conflict("nothing_verified", "Scan items first", "no verified item to pack")
-    carton = await s.get(CartonType, carton_code)
+    carton = s.get(CartonType, carton_code)
     if carton is None:
         raise NotFound("unknown_carton", "Unknown carton", f"no carton {carton_code!r}")
-    parcel = await parcels.close(
-        s, order, lines, contents, carton, weight_g, session.station, user_id, slip=True
-    )
+    parcel = parcels.close(s, order, lines, contents, carton, weight_g, session.station, user_id)
     if all(line.packed >= line.qty for line in lines):
         session.status, session.closed_at = "done", utcnow()
-        await _finish(s, order)
-    return await parcels.parcel_view(s, parcel), await view(s, order, session)
+        _finish(s, order)
+    return parcel.id  # type: ignore[return-value]
 
 
-async def _finish(s: AsyncSession, order: SalesOrder) -> None:
+def _finish(s: Session, order: SalesOrder) -> None:
     order.status, order.updated_at = OrderStatus.PACKED, utcnow()
-    await parcels.mark_shipment_packed(s, order.id)  # type: ignore[arg-type]
+    parcels.mark_shipment_packed(s, order.id)  # type: ignore[arg-type]
     # The order's totes go back into circulation (the picking model frees them at packing).
-    for tote in (await s.execute(select(Tote).where(Tote.order_id == order.id))).scalars():
+    for tote in (s.execute(select(Tote).where(Tote.order_id == order.id))).scalars():
         tote.order_id, tote.batch_id, tote.updated_at = None, None, utcnow()
 
 
-async def scan_and_ship(
-    s: AsyncSession, station: str, scan: str, weight_g: int | None, user_id: int | None
+def scan_and_ship(
+    s: Session, station: str, scan: str, weight_g: int | None, user_id: int | None
 ) -> dict[str, Any]:
     """Single-unit bulk orders: the scanned unit goes to the oldest order waiting for it."""
-    product, units = await product_for_scan(s, scan)
+    product, units = product_for_scan(s, scan)
     if units != 1:
         raise WmsError("one_unit_only", "Scan one unit", "scan-and-ship takes single units")
-    order, line = await _oldest_waiting(s, product)
+    order, line = _oldest_waiting(s, product)
     session = PackSession(
         order_id=order.id,
         station=station,
@@ -144,9 +142,9 @@ async def scan_and_ship(
         verified={str(line.id): 1},  # type: ignore[arg-type]
     )
     s.add(session)
-    carton = await suggest_carton(s, [(product, 1)])
+    carton = suggest_carton(s, [(product, 1)])
     weight = weight_g or max(1, product.weight_g + carton.tare_g)
-    parcel = await parcels.close(
+    parcel = parcels.close(
         s,
         order,
         [line],
@@ -155,18 +153,17 @@ async def scan_and_ship(
         weight,
         station,
         user_id,
-        slip=False,  # type: ignore[dict-item]
     )
     session.status, session.closed_at = "done", utcnow()
-    await _finish(s, order)
+    _finish(s, order)
     return {
         "order_id": order.id,
         "reference": order.reference,
-        "parcel": await parcels.parcel_view(s, parcel),
+        "parcel": parcels.parcel_view(s, parcel),
     }
 
 
-async def _oldest_waiting(s: AsyncSession, product: Product) -> tuple[SalesOrder, OrderLine]:
+def _oldest_waiting(s: Session, product: Product) -> tuple[SalesOrder, OrderLine]:
     started = select(PackSession.order_id)
     query = (
         select(SalesOrder, OrderLine)
@@ -184,8 +181,8 @@ async def _oldest_waiting(s: AsyncSession, product: Product) -> tuple[SalesOrder
     if s.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
         # Two packers scanning the same SKU at once must not get the same order.
         query = query.with_for_update(skip_locked=True, of=SalesOrder)
-    for order, line in (await s.execute(query.limit(20))).all():
-        count = len(await lines_of(s, order.id))
+    for order, line in (s.execute(query.limit(20))).all():
+        count = len(lines_of_sync(s, order.id))
         if count == 1:
             return order, line
     raise NotFound(
@@ -194,28 +191,36 @@ async def _oldest_waiting(s: AsyncSession, product: Product) -> tuple[SalesOrder
     )  # fmt: skip
 
 
-async def reprint(s: AsyncSession, parcel_id: int) -> tuple[PrintJob, bool]:
+def reprint(s: Session, parcel_id: int) -> tuple[PrintJob, bool]:
     """A new label job for the parcel, or the one still waiting (so it never prints twice)."""
-    parcel = await s.get(Parcel, parcel_id)
+    parcel = s.get(Parcel, parcel_id)
     if parcel is None:
         raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {parcel_id}")
-    current = await s.get(PrintJob, parcel.label_job_id) if parcel.label_job_id else None
+    current = s.get(PrintJob, parcel.label_job_id) if parcel.label_job_id else None
     if current is None:
         raise Conflict("no_label", "Parcel has no label", f"parcel {parcel_id} was not labelled")
     if current.status in ("queued", "printing"):
         return current, False
-    job = await parcels.queue_label_again(s, parcel, current)
+    job = parcels.queue_label_again(s, parcel, current)
     return job, True
 
 
-async def view(s: AsyncSession, order: SalesOrder, session: PackSession) -> dict[str, Any]:
-    lines = await lines_of(s, order.id)  # type: ignore[arg-type]
+def view_of(s: Session, order_id: int) -> dict[str, Any]:
+    """The packer's screen for an order being packed (or just packed)."""
+    order = s.get(SalesOrder, order_id)
+    session = s.execute(
+        select(PackSession).where(PackSession.order_id == order_id)
+    ).scalar_one_or_none()
+    assert order is not None and session is not None
+    return view(s, order, session)
+
+
+def view(s: Session, order: SalesOrder, session: PackSession) -> dict[str, Any]:
+    lines = lines_of_sync(s, order.id)  # type: ignore[arg-type]
     ids = sorted({line.product_id for line in lines})
-    products = {
-        p.id: p for p in (await s.execute(select(Product).where(Product.id.in_(ids)))).scalars()
-    }
+    products = {p.id: p for p in (s.execute(select(Product).where(Product.id.in_(ids)))).scalars()}
     codes: dict[int, list[str]] = {}
-    for b in (await s.execute(select(Barcode).where(Barcode.product_id.in_(ids)))).scalars():
+    for b in (s.execute(select(Barcode).where(Barcode.product_id.in_(ids)))).scalars():
         codes.setdefault(b.product_id, []).append(b.value)
     waiting = [
         (products[line.product_id], session.verified.get(str(line.id), line.packed) - line.packed)
@@ -226,8 +231,8 @@ async def view(s: AsyncSession, order: SalesOrder, session: PackSession) -> dict
         for line in lines
         if line.qty > line.packed
     ]
-    options = await all_cartons(s)
-    suggested = await suggest_carton(s, waiting) if waiting else None
+    options = all_cartons(s)
+    suggested = suggest_carton(s, waiting) if waiting else None
     return {
         "order_id": order.id,
         "reference": order.reference,
@@ -247,7 +252,7 @@ async def view(s: AsyncSession, order: SalesOrder, session: PackSession) -> dict
         ],
         "suggested_carton": suggested.code if suggested else None,
         "cartons": [c.code for c in options],
-        "parcels": await parcels.parcels_of(s, order.id),  # type: ignore[arg-type]
+        "parcels": parcels.parcels_of(s, order.id),  # type: ignore[arg-type]
         "complete": all(line.packed >= line.qty for line in lines),
     }
 
@@ -255,7 +260,7 @@ async def view(s: AsyncSession, order: SalesOrder, session: PackSession) -> dict
 # -- scans -----------------------------------------------------------------------------------
 
 
-async def product_for_scan(s: AsyncSession, raw: str) -> tuple[Product, int]:
+def product_for_scan(s: Session, raw: str) -> tuple[Product, int]:
     """The product an item scan names and how many units it stands for (case barcodes)."""
     scan = classify(raw)
     if scan.kind == "empty":
@@ -263,32 +268,30 @@ async def product_for_scan(s: AsyncSession, raw: str) -> tuple[Product, int]:
     if scan.bad_check_digit:
         raise WmsError("bad_check_digit", "Bad check digit", f"{scan.text!r}: rescan")
     for value in scan.barcode_candidates():
-        barcode = await s.get(Barcode, value)
+        barcode = s.get(Barcode, value)
         if barcode is not None:
-            product = await s.get(Product, barcode.product_id)
+            product = s.get(Product, barcode.product_id)
             assert product is not None
             return product, barcode.pack_qty * (scan.count or 1)
-    product = (
-        await s.execute(select(Product).where(Product.sku == scan.text))
-    ).scalar_one_or_none()
+    product = (s.execute(select(Product).where(Product.sku == scan.text))).scalar_one_or_none()
     if product is None:
         raise NotFound("unknown_scan", "Unknown item", f"nothing known as {scan.text!r}")
     return product, 1
 
 
-async def order_for_scan(s: AsyncSession, raw: str) -> SalesOrder:
+def order_for_scan(s: Session, raw: str) -> SalesOrder:
     """A tote bound to an order, an order's reference or channel id, or its number."""
     text = classify(raw).text
     if looks_like_tote(text):
-        tote = await s.get(Tote, text.upper())
+        tote = s.get(Tote, text.upper())
         if tote is None or tote.order_id is None:
             raise NotFound("unknown_scan", "Tote has no order", f"tote {text} holds no order")
-        order = await s.get(SalesOrder, tote.order_id)
+        order = s.get(SalesOrder, tote.order_id)
         assert order is not None
         return order
     found = list(
         (
-            await s.execute(
+            s.execute(
                 select(SalesOrder)
                 .where((SalesOrder.reference == text) | (SalesOrder.external_id == text))
                 .limit(2)
@@ -298,7 +301,7 @@ async def order_for_scan(s: AsyncSession, raw: str) -> SalesOrder:
     if len(found) > 1:
         raise Conflict("ambiguous_scan", "Several orders match", f"{text!r} names several orders")
     if not found and text.isdigit() and int(text) < 2**31:
-        order = await s.get(SalesOrder, int(text))
+        order = s.get(SalesOrder, int(text))
         found = [order] if order is not None else []
     if not found:
         raise NotFound("unknown_scan", "Unknown order", f"no order or tote {text!r}")
@@ -308,13 +311,13 @@ async def order_for_scan(s: AsyncSession, raw: str) -> SalesOrder:
 # -- cartons: the planner's packing rule (wms.domain.cartons), on the catalogue's cartons ------
 
 
-async def all_cartons(s: AsyncSession) -> list[CartonType]:
-    rows = list((await s.execute(select(CartonType))).scalars())
+def all_cartons(s: Session) -> list[CartonType]:
+    rows = list((s.execute(select(CartonType))).scalars())
     return sorted(rows, key=lambda c: (c.length_mm * c.width_mm * c.height_mm, c.code))
 
 
-async def suggest_carton(s: AsyncSession, items: list[tuple[Product, int]]) -> CartonType:
-    return choose_carton(await all_cartons(s), items)
+def suggest_carton(s: Session, items: list[tuple[Product, int]]) -> CartonType:
+    return choose_carton(all_cartons(s), items)
 
 
 def choose_carton(options: list[CartonType], items: list[tuple[Product, int]]) -> CartonType:
@@ -337,30 +340,47 @@ def choose_carton(options: list[CartonType], items: list[tuple[Product, int]]) -
 
 
 # -- transactions (what the API calls) ---------------------------------------------------
+# Each write is one `Database.run` (one worker-thread hop on SQLite); the screen the
+# packer sees is read after the commit, so the write lock covers the change alone.
 
 
 async def start_order(db: Database, station: str, scan: str, user_id: int | None) -> dict[str, Any]:
-    async with db.write() as s:
-        await station_in(s, station)
-        return await start(s, station, scan, user_id)
+    order_id = await db.run(start, station, scan, user_id)
+    return await db.read_run(view_of, order_id)
 
 
 async def verify_item(db: Database, order_id: int, scan: str) -> dict[str, Any]:
-    async with db.write() as s:
-        return await verify(s, order_id, scan)
+    await db.run(verify, order_id, scan)
+    return await db.read_run(view_of, order_id)
 
 
 async def close_parcel_weighed(
     db: Database, order_id: int, carton: str, weight_g: int | None, user_id: int | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Close a parcel; no weight means the station's scale (read before the transaction)."""
+    """Close a parcel; no weight means the station's scale (read before the transaction).
+
+    The label is made in the transaction (parcel and label stand or fall together); the
+    packing slip is drawn after it and queued in a second, short one.
+    """
     if weight_g is None:
-        async with db.read() as s:
-            _, session = await session_for(s, order_id)
-            station = await station_in(s, session.station)
+        station = await db.read_run(_station_packing, order_id)
         weight_g = await read_scale(station)
-    async with db.write() as s:
-        return await close_parcel(s, order_id, carton, weight_g, user_id)
+    parcel_id = await db.run(close_parcel, order_id, carton, weight_g, user_id)
+    await parcels.print_slip(db, parcel_id)
+    return await db.read_run(_parcel_and_view, order_id, parcel_id)
+
+
+def _station_packing(s: Session, order_id: int) -> PackStation:
+    _, session = session_for(s, order_id)
+    return station_in_sync(s, session.station)
+
+
+def _parcel_and_view(
+    s: Session, order_id: int, parcel_id: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    parcel = s.get(Parcel, parcel_id)
+    assert parcel is not None
+    return parcels.parcel_view(s, parcel), view_of(s, order_id)
 
 
 async def scan_and_ship_item(
@@ -368,11 +388,9 @@ async def scan_and_ship_item(
 ) -> dict[str, Any]:
     bench = await get_station(db, station)
     weight = await read_scale(bench) if bench.scale_url else None
-    async with db.write() as s:
-        return await scan_and_ship(s, station, scan, weight, user_id)
+    return await db.run(scan_and_ship, station, scan, weight, user_id)
 
 
 async def reprint_label(db: Database, parcel_id: int) -> tuple[dict[str, Any], bool]:
-    async with db.write() as s:
-        job, created = await reprint(s, parcel_id)
-        return job_view(job), created
+    job, created = await db.run(reprint, parcel_id)
+    return job_view(job), created

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.domain import scans
@@ -53,35 +53,38 @@ def _wrong(code: str, title: str, expected: Any, detail: str = "") -> WmsError:
 
 async def next_batch(db: Database, picker: Picker) -> dict[str, Any]:
     """The caller's current batch, or the oldest released one, claimed for them alone."""
-    async with db.write() as s:
-        current = await _current(s, picker.user_id)
-        if current is not None:
-            return await batch_view(s, current)
-        while True:
-            candidate = (
-                await s.execute(
-                    select(PickBatch.id)
-                    .where(PickBatch.status == "released", PickBatch.picker_id.is_(None))
-                    .order_by(PickBatch.wave_id, PickBatch.id)
-                    .limit(1)
-                )
-            ).scalar()
-            if candidate is None:
-                raise NotFound("no_work", "No work", "no released batch is waiting")
-            # The claim is conditional: of two pickers racing for one batch (several
-            # server processes on PostgreSQL), exactly one UPDATE matches the row.
-            result = await s.execute(
-                update(PB)
-                .where(PB.c.id == candidate, PB.c.status == "released", PB.c.picker_id.is_(None))
-                .values(picker_id=picker.user_id, status="assigned", assigned_at=utcnow())
+    return await get_batch(db, await db.run(_claim, picker))
+
+
+def _claim(s: Session, picker: Picker) -> int:
+    current = _current(s, picker.user_id)
+    if current is not None:
+        return current
+    while True:
+        candidate = (
+            s.execute(
+                select(PickBatch.id)
+                .where(PickBatch.status == "released", PickBatch.picker_id.is_(None))
+                .order_by(PickBatch.wave_id, PickBatch.id)
+                .limit(1)
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                return await batch_view(s, candidate)
+        ).scalar()
+        if candidate is None:
+            raise NotFound("no_work", "No work", "no released batch is waiting")
+        # The claim is conditional: of two pickers racing for one batch (several
+        # server processes on PostgreSQL), exactly one UPDATE matches the row.
+        result = s.execute(
+            update(PB)
+            .where(PB.c.id == candidate, PB.c.status == "released", PB.c.picker_id.is_(None))
+            .values(picker_id=picker.user_id, status="assigned", assigned_at=utcnow())
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return candidate
 
 
-async def _current(s: AsyncSession, user_id: int) -> int | None:
+def _current(s: Session, user_id: int) -> int | None:
     return (
-        await s.execute(
+        s.execute(
             select(PickBatch.id)
             .where(PickBatch.picker_id == user_id, PickBatch.status.in_(ACTIVE))
             .order_by(PickBatch.id)
@@ -91,20 +94,19 @@ async def _current(s: AsyncSession, user_id: int) -> int | None:
 
 
 async def get_batch(db: Database, batch_id: int) -> dict[str, Any]:
-    async with db.read() as s:
-        return await batch_view(s, batch_id)
+    return await db.read_run(batch_view, batch_id)
 
 
 # -- the view -----------------------------------------------------------------------------
 
 
-async def batch_view(s: AsyncSession, batch_id: int) -> dict[str, Any]:
-    batch = await s.get(PickBatch, batch_id, populate_existing=True)
+def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
+    batch = s.get(PickBatch, batch_id, populate_existing=True)
     if batch is None:
         raise NotFound("unknown_batch", "Unknown batch", f"no batch {batch_id}")
-    picker = await s.get(User, batch.picker_id) if batch.picker_id else None
+    picker = s.get(User, batch.picker_id) if batch.picker_id else None
     slots = (
-        await s.execute(
+        s.execute(
             select(PickSlot, SalesOrder.reference)
             .outerjoin(SalesOrder, SalesOrder.id == PickSlot.order_id)
             .where(PickSlot.batch_id == batch_id)
@@ -113,7 +115,7 @@ async def batch_view(s: AsyncSession, batch_id: int) -> dict[str, Any]:
     ).all()
     by_slot = {slot.slot: slot for slot, _ in slots}
     rows = (
-        await s.execute(
+        s.execute(
             select(PickTask, Location, Product)
             .join(Location, Location.id == PickTask.location_id)
             .join(Product, Product.id == PickTask.product_id)
@@ -122,13 +124,13 @@ async def batch_view(s: AsyncSession, batch_id: int) -> dict[str, Any]:
         )
     ).all()
     codes: dict[int, list[str]] = {}
-    for value, pid in await s.execute(
+    for value, pid in s.execute(
         select(Barcode.value, Barcode.product_id)
         .where(Barcode.product_id.in_({p.id for _, _, p in rows}))
         .order_by(Barcode.pack_qty, Barcode.value)
     ):
         codes.setdefault(pid, []).append(value)
-    drop = await s.get(Location, batch.drop_location_id) if batch.drop_location_id else None
+    drop = s.get(Location, batch.drop_location_id) if batch.drop_location_id else None
     stops = []
     for task, loc, product in rows:
         slot = by_slot.get(task.slot) if task.slot is not None else None
@@ -170,8 +172,8 @@ async def batch_view(s: AsyncSession, batch_id: int) -> dict[str, Any]:
 # -- guards -------------------------------------------------------------------------------
 
 
-async def _own_batch(s: AsyncSession, batch_id: int, picker: Picker) -> PickBatch:
-    batch = await s.get(PickBatch, batch_id)
+def _own_batch(s: Session, batch_id: int, picker: Picker) -> PickBatch:
+    batch = s.get(PickBatch, batch_id)
     if batch is None:
         raise NotFound("unknown_batch", "Unknown batch", f"no batch {batch_id}")
     if batch.picker_id != picker.user_id:
@@ -181,11 +183,11 @@ async def _own_batch(s: AsyncSession, batch_id: int, picker: Picker) -> PickBatc
     return batch
 
 
-async def _own_task(s: AsyncSession, task_id: int, picker: Picker) -> tuple[PickTask, PickBatch]:
-    task = await s.get(PickTask, task_id)
+def _own_task(s: Session, task_id: int, picker: Picker) -> tuple[PickTask, PickBatch]:
+    task = s.get(PickTask, task_id)
     if task is None:
         raise NotFound("unknown_task", "Unknown task", f"no pick task {task_id}")
-    batch = await _own_batch(s, task.batch_id, picker)
+    batch = _own_batch(s, task.batch_id, picker)
     if batch.status == "paused":
         raise Conflict("batch_paused", "Batch is paused", "resume the batch first")
     if task.status not in OPEN_TASK:
@@ -193,11 +195,11 @@ async def _own_task(s: AsyncSession, task_id: int, picker: Picker) -> tuple[Pick
     return task, batch
 
 
-async def _slot_tote(s: AsyncSession, task: PickTask) -> str | None:
+def _slot_tote(s: Session, task: PickTask) -> str | None:
     """The tote this stop goes into: its order's slot, or the bulk slot (1) of a bulk batch."""
     slot_no = task.slot if task.slot is not None else 1
     return (
-        await s.execute(
+        s.execute(
             select(PickSlot.tote).where(
                 PickSlot.batch_id == task.batch_id, PickSlot.slot == slot_no
             )
@@ -205,15 +207,13 @@ async def _slot_tote(s: AsyncSession, task: PickTask) -> str | None:
     ).scalar()
 
 
-async def _check_item(s: AsyncSession, task: PickTask, raw: str) -> None:
+def _check_item(s: Session, task: PickTask, raw: str) -> None:
     """The item must be proven by a barcode (typing the SKU would prove nothing)."""
-    product = await s.get(Product, task.product_id)
+    product = s.get(Product, task.product_id)
     assert product is not None
     scan = scans.classify(raw)
     candidates = scan.barcode_candidates()
-    found = (
-        await s.execute(select(Barcode.product_id).where(Barcode.value.in_(candidates)))
-    ).scalars()
+    found = (s.execute(select(Barcode.product_id).where(Barcode.value.in_(candidates)))).scalars()
     if product.id not in set(found):
         raise _wrong("wrong_item", "Wrong item", product.sku, f"expected {product.sku}")
     if task.lot:
@@ -223,8 +223,8 @@ async def _check_item(s: AsyncSession, task: PickTask, raw: str) -> None:
             raise _wrong("wrong_lot", "Wrong lot", task.lot, f"expected lot {task.lot}")
 
 
-async def _check_tote(s: AsyncSession, task: PickTask, raw: str | None) -> str:
-    expected = await _slot_tote(s, task)
+def _check_tote(s: Session, task: PickTask, raw: str | None) -> str:
+    expected = _slot_tote(s, task)
     if expected is None:
         raise _wrong("wrong_tote", "Bind a tote first", None, "no tote is bound to this slot")
     if (raw or "").strip().upper() != expected.upper():
@@ -238,48 +238,45 @@ async def _check_tote(s: AsyncSession, task: PickTask, raw: str | None) -> str:
 async def bind_tote(
     db: Database, batch_id: int, slot_no: int, raw: str, picker: Picker
 ) -> dict[str, Any]:
+    return await get_batch(db, await db.run(_bind_tote, batch_id, slot_no, raw, picker))
+
+
+def _bind_tote(s: Session, batch_id: int, slot_no: int, raw: str, picker: Picker) -> int:
     code = raw.strip().upper()
-    async with db.write() as s:
-        batch = await _own_batch(s, batch_id, picker)
-        slot = (
-            await s.execute(
-                select(PickSlot).where(PickSlot.batch_id == batch_id, PickSlot.slot == slot_no)
-            )
-        ).scalar_one_or_none()
-        if slot is None:
-            raise _wrong(
-                "bad_slot", "No such slot", None, f"batch {batch_id} has no slot {slot_no}"
-            )
-        if not scans.looks_like_tote(code):
-            raise NotFound("unknown_tote", "Not a tote", f"{raw!r} is not a tote label")
-        if slot.tote == code:
-            return await batch_view(s, batch_id)
-        tote = await s.get(Tote, code)
-        if tote is not None and (tote.batch_id is not None or tote.order_id is not None):
-            raise Conflict("tote_in_use", "Tote in use", f"tote {code} holds other work")
-        if slot.tote is not None:
-            if await _slot_has_picks(s, batch_id, slot_no):
-                raise Conflict("tote_in_use", "Slot has a tote", f"slot {slot_no} has picks")
-            await s.execute(
-                update(Tote).where(Tote.code == slot.tote).values(batch_id=None, order_id=None)
-            )
-        if tote is None:
-            tote = Tote(code=code)
-            s.add(tote)
-        tote.batch_id, tote.order_id, tote.location_id = batch_id, slot.order_id, None
-        tote.updated_at = utcnow()
-        slot.tote = code
-        if batch.status == "assigned":
-            batch.status = "picking"
-        await s.flush()
-        return await batch_view(s, batch_id)
+    batch = _own_batch(s, batch_id, picker)
+    slot = (
+        s.execute(select(PickSlot).where(PickSlot.batch_id == batch_id, PickSlot.slot == slot_no))
+    ).scalar_one_or_none()
+    if slot is None:
+        raise _wrong("bad_slot", "No such slot", None, f"batch {batch_id} has no slot {slot_no}")
+    if not scans.looks_like_tote(code):
+        raise NotFound("unknown_tote", "Not a tote", f"{raw!r} is not a tote label")
+    if slot.tote == code:
+        return batch_id
+    tote = s.get(Tote, code)
+    if tote is not None and (tote.batch_id is not None or tote.order_id is not None):
+        raise Conflict("tote_in_use", "Tote in use", f"tote {code} holds other work")
+    if slot.tote is not None:
+        if _slot_has_picks(s, batch_id, slot_no):
+            raise Conflict("tote_in_use", "Slot has a tote", f"slot {slot_no} has picks")
+        s.execute(update(Tote).where(Tote.code == slot.tote).values(batch_id=None, order_id=None))
+    if tote is None:
+        tote = Tote(code=code)
+        s.add(tote)
+    tote.batch_id, tote.order_id, tote.location_id = batch_id, slot.order_id, None
+    tote.updated_at = utcnow()
+    slot.tote = code
+    if batch.status == "assigned":
+        batch.status = "picking"
+    s.flush()
+    return batch_id
 
 
-async def _slot_has_picks(s: AsyncSession, batch_id: int, slot_no: int) -> bool:
+def _slot_has_picks(s: Session, batch_id: int, slot_no: int) -> bool:
     # Bulk stops have no slot and go into slot 1's tote.
     into = or_(PickTask.slot == slot_no, and_(PickTask.slot.is_(None), slot_no == 1))
     picked = (
-        await s.execute(
+        s.execute(
             select(func.coalesce(func.sum(PickTask.picked), 0)).where(
                 PickTask.batch_id == batch_id, into
             )
@@ -294,28 +291,35 @@ async def _slot_has_picks(s: AsyncSession, batch_id: int, slot_no: int) -> bool:
 async def confirm(
     db: Database, task_id: int, *, location: str, item: str, qty: int, tote: str, picker: Picker
 ) -> dict[str, Any]:
-    async with db.write() as s:
-        task, batch = await _own_task(s, task_id, picker)
-        loc = await s.get(Location, task.location_id)
-        assert loc is not None
-        scanned = location.strip().upper()
-        if scanned not in (loc.code.upper(), loc.check_code):
-            raise _wrong("wrong_location", "Wrong location", loc.code, f"go to {loc.code}")
-        await _check_item(s, task, item)
-        remaining = task.qty - task.picked
-        if qty < 1 or qty > remaining:
-            raise _wrong("too_many", "Too many", remaining, f"{remaining} left at this stop")
-        tote_code = await _check_tote(s, task, tote)
-        await _pick(s, task, qty, tote_code, picker)
-        batch.status = "picking"
-        batch_id: int = batch.id  # type: ignore[assignment]
+    batch_id = await db.run(
+        _confirm, task_id, location=location, item=item, qty=qty, tote=tote, picker=picker
+    )
     # The answer is read after the commit: the write lock is held for the pick alone.
     return await get_batch(db, batch_id)
 
 
-async def _pick(s: AsyncSession, task: PickTask, qty: int, tote: str, picker: Picker) -> None:
+def _confirm(
+    s: Session, task_id: int, *, location: str, item: str, qty: int, tote: str, picker: Picker
+) -> int:
+    task, batch = _own_task(s, task_id, picker)
+    loc = s.get(Location, task.location_id)
+    assert loc is not None
+    scanned = location.strip().upper()
+    if scanned not in (loc.code.upper(), loc.check_code):
+        raise _wrong("wrong_location", "Wrong location", loc.code, f"go to {loc.code}")
+    _check_item(s, task, item)
+    remaining = task.qty - task.picked
+    if qty < 1 or qty > remaining:
+        raise _wrong("too_many", "Too many", remaining, f"{remaining} left at this stop")
+    tote_code = _check_tote(s, task, tote)
+    _pick(s, task, qty, tote_code, picker)
+    batch.status = "picking"
+    return batch.id  # type: ignore[return-value]
+
+
+def _pick(s: Session, task: PickTask, qty: int, tote: str, picker: Picker) -> None:
     """Move `qty` units from the location into the tote; the lines' reservations go with them."""
-    links = await _links(s, task.id)  # type: ignore[arg-type]
+    links = _links(s, task.id)  # type: ignore[arg-type]
     left = qty
     touched: set[int] = set()
     for link, line in links:
@@ -324,17 +328,17 @@ async def _pick(s: AsyncSession, task: PickTask, qty: int, tote: str, picker: Pi
             continue
         # Release before the move: the move lowers sellable stock, and the reservation
         # it leaves behind must already be gone or other orders would lose theirs.
-        await availability.release(s, line.product_id, k)
+        availability.release_sync(s, line.product_id, k)
         line.reserved -= k
         line.picked += k
         link.picked += k
         left -= k
         touched.add(line.order_id)
     assert left == 0, "task lines do not add up to the task"
-    await s.flush()
-    product = await s.get(Product, task.product_id)
-    loc = await s.get(Location, task.location_id)
-    await stock.apply_move(
+    s.flush()
+    product = s.get(Product, task.product_id)
+    loc = s.get(Location, task.location_id)
+    stock.apply_move_sync(
         s,
         product=product,  # type: ignore[arg-type]
         qty=qty,
@@ -344,21 +348,22 @@ async def _pick(s: AsyncSession, task: PickTask, qty: int, tote: str, picker: Pi
         user_id=picker.user_id,
         ref=f"task {task.id} tote {tote}",
         from_allocated=True,
+        push=False,  # released above: sellable stock is what it was
     )
     task.picked += qty
     task.picked_by, task.picked_at = picker.user_id, utcnow()
     if task.picked == task.qty:
         task.status = "done"
-    await s.flush()
+    s.flush()
     for order_id in touched:
-        await _maybe_picked(s, order_id)
+        _maybe_picked(s, order_id)
 
 
-async def _links(s: AsyncSession, task_id: int) -> list[tuple[PickTaskLine, OrderLine]]:
+def _links(s: Session, task_id: int) -> list[tuple[PickTaskLine, OrderLine]]:
     return [
         (link, line)
         for link, line in (
-            await s.execute(
+            s.execute(
                 select(PickTaskLine, OrderLine)
                 .join(OrderLine, OrderLine.id == PickTaskLine.order_line_id)
                 .where(PickTaskLine.task_id == task_id)
@@ -368,13 +373,13 @@ async def _links(s: AsyncSession, task_id: int) -> list[tuple[PickTaskLine, Orde
     ]
 
 
-async def _maybe_picked(s: AsyncSession, order_id: int) -> None:
+def _maybe_picked(s: Session, order_id: int) -> None:
     """An order whose every unit is in a tote is PICKED: packing may start."""
-    order = await s.get(SalesOrder, order_id)
+    order = s.get(SalesOrder, order_id)
     if order is None or order.status != OrderStatus.IN_WAVE:
         return
     left = (
-        await s.execute(
+        s.execute(
             select(OrderLine.id).where(
                 OrderLine.order_id == order_id, OrderLine.picked < OrderLine.qty
             )
@@ -396,29 +401,43 @@ async def short(
     picker: Picker,
 ) -> dict[str, Any]:
     """Fewer units than planned: pick what is there, write off the rest, find it elsewhere."""
-    async with db.write() as s:
-        task, batch = await _own_task(s, task_id, picker)
-        remaining = task.qty - task.picked
-        if found < 0 or found >= remaining:
-            raise _wrong("too_many", "Too many", remaining - 1, f"short means < {remaining}")
-        tote_code = ""
-        if found:
-            await _check_item(s, task, item or "")
-            tote_code = await _check_tote(s, task, tote)
-            await _pick(s, task, found, tote_code, picker)
-        missing = remaining - found
-        await _write_off(s, task, missing, picker)
-        await _reallocate(s, geo, task, batch, missing, picker)
-        batch.status = "picking"
-        await s.flush()
-        return await batch_view(s, batch.id)  # type: ignore[arg-type]
+    return await get_batch(
+        db, await db.run(_short, geo, task_id, found=found, item=item, tote=tote, picker=picker)
+    )
 
 
-async def _write_off(s: AsyncSession, task: PickTask, missing: int, picker: Picker) -> None:
+def _short(
+    s: Session,
+    geo: Geometry,
+    task_id: int,
+    *,
+    found: int,
+    item: str | None,
+    tote: str | None,
+    picker: Picker,
+) -> int:
+    task, batch = _own_task(s, task_id, picker)
+    remaining = task.qty - task.picked
+    if found < 0 or found >= remaining:
+        raise _wrong("too_many", "Too many", remaining - 1, f"short means < {remaining}")
+    tote_code = ""
+    if found:
+        _check_item(s, task, item or "")
+        tote_code = _check_tote(s, task, tote)
+        _pick(s, task, found, tote_code, picker)
+    missing = remaining - found
+    _write_off(s, task, missing, picker)
+    _reallocate(s, geo, task, batch, missing, picker)
+    batch.status = "picking"
+    s.flush()
+    return batch.id  # type: ignore[return-value]
+
+
+def _write_off(s: Session, task: PickTask, missing: int, picker: Picker) -> None:
     """The location had fewer than the ledger said: the ledger learns it (a `short` move)."""
-    product = await s.get(Product, task.product_id)
-    loc = await s.get(Location, task.location_id)
-    await stock.apply_move(
+    product = s.get(Product, task.product_id)
+    loc = s.get(Location, task.location_id)
+    stock.apply_move_sync(
         s,
         product=product,  # type: ignore[arg-type]
         qty=missing,
@@ -435,14 +454,14 @@ async def _write_off(s: AsyncSession, task: PickTask, missing: int, picker: Pick
     task.picked_by, task.picked_at = picker.user_id, utcnow()
 
 
-async def _reallocate(
-    s: AsyncSession, geo: Geometry, task: PickTask, batch: PickBatch, missing: int, picker: Picker
+def _reallocate(
+    s: Session, geo: Geometry, task: PickTask, batch: PickBatch, missing: int, picker: Picker
 ) -> None:
     """Each line's missing units: a new stop at the end of this batch, else a backorder."""
-    links = await _links(s, task.id)  # type: ignore[arg-type]
-    free = (await waves.free_stock(s, [task.product_id])).get(task.product_id, [])
+    links = _links(s, task.id)  # type: ignore[arg-type]
+    free = (waves.free_stock_sync(s, [task.product_id])).get(task.product_id, [])
     seq = (
-        await s.execute(select(func.max(PickTask.seq)).where(PickTask.batch_id == batch.id))
+        s.execute(select(func.max(PickTask.seq)).where(PickTask.batch_id == batch.id))
     ).scalar() or 0
     for link, line in links:
         k = min(missing, link.qty - link.picked)
@@ -466,24 +485,24 @@ async def _reallocate(
                 slot=task.slot,
             )
             s.add(new)
-            await s.flush()
-            await waves.allocate_stock(s, row.stock_id, n)
+            s.flush()
+            waves.allocate_stock_sync(s, row.stock_id, n)
             s.add(PickTaskLine(task_id=new.id, order_line_id=line.id, qty=n))  # type: ignore[arg-type]
             line.allocated += n
         if not taken:
-            await _backorder(s, task, batch, line, k, picker)
-    await s.flush()
+            _backorder(s, task, batch, line, k, picker)
+    s.flush()
 
 
-async def _backorder(
-    s: AsyncSession, task: PickTask, batch: PickBatch, line: OrderLine, k: int, picker: Picker
+def _backorder(
+    s: Session, task: PickTask, batch: PickBatch, line: OrderLine, k: int, picker: Picker
 ) -> None:
     """No free stock anywhere: the line lets go of `k` units and a supervisor is told."""
-    await availability.release(s, line.product_id, k)
+    availability.release_sync(s, line.product_id, k)
     line.reserved -= k
-    await s.flush()
+    s.flush()
     # The write-off may have taken reservations from newer orders; what we let go is theirs.
-    await availability.fill_backorders(s, line.product_id)
+    availability.fill_backorders_sync(s, line.product_id)
     s.add(
         FloorException(
             kind="short_pick",
@@ -500,98 +519,113 @@ async def _backorder(
 
 
 async def skip(db: Database, task_id: int, picker: Picker) -> dict[str, Any]:
-    async with db.write() as s:
-        task, batch = await _own_task(s, task_id, picker)
-        last = (
-            await s.execute(select(func.max(PickTask.seq)).where(PickTask.batch_id == batch.id))
-        ).scalar() or 0
-        task.seq = last + 1
-        task.status = "skipped"
-        await s.flush()
-        return await batch_view(s, batch.id)  # type: ignore[arg-type]
+    return await get_batch(db, await db.run(_skip, task_id, picker))
+
+
+def _skip(s: Session, task_id: int, picker: Picker) -> int:
+    task, batch = _own_task(s, task_id, picker)
+    last = (
+        s.execute(select(func.max(PickTask.seq)).where(PickTask.batch_id == batch.id))
+    ).scalar() or 0
+    task.seq = last + 1
+    task.status = "skipped"
+    s.flush()
+    return batch.id  # type: ignore[return-value]
 
 
 # -- pause, resume, handover, finish ------------------------------------------------------
 
 
 async def pause(db: Database, batch_id: int, picker: Picker) -> dict[str, Any]:
-    async with db.write() as s:
-        batch = await _own_batch(s, batch_id, picker)
-        batch.status = "paused"
-        await s.flush()
-        return await batch_view(s, batch_id)
+    return await get_batch(db, await db.run(_pause, batch_id, picker))
+
+
+def _pause(s: Session, batch_id: int, picker: Picker) -> int:
+    batch = _own_batch(s, batch_id, picker)
+    batch.status = "paused"
+    s.flush()
+    return batch_id
 
 
 async def resume(db: Database, batch_id: int, picker: Picker) -> dict[str, Any]:
-    async with db.write() as s:
-        batch = await _own_batch(s, batch_id, picker)
-        if batch.status == "paused":
-            batch.status = "picking"
-        await s.flush()
-        return await batch_view(s, batch_id)
+    return await get_batch(db, await db.run(_resume, batch_id, picker))
+
+
+def _resume(s: Session, batch_id: int, picker: Picker) -> int:
+    batch = _own_batch(s, batch_id, picker)
+    if batch.status == "paused":
+        batch.status = "picking"
+    s.flush()
+    return batch_id
 
 
 async def handover(db: Database, batch_id: int, badge: str, picker: Picker) -> dict[str, Any]:
     """Another picker takes the cart over (end of shift): the batch becomes theirs, paused."""
-    async with db.write() as s:
-        batch = await s.get(PickBatch, batch_id)
-        if batch is None:
-            raise NotFound("unknown_batch", "Unknown batch", f"no batch {batch_id}")
-        if batch.picker_id != picker.user_id and picker.role not in ("supervisor", "admin"):
-            raise Conflict("not_your_batch", "Not your batch", f"batch {batch_id}")
-        if batch.status not in ACTIVE:
-            raise Conflict("batch_closed", "Batch is " + batch.status, f"batch {batch_id}")
-        to = (
-            await s.execute(select(User).where(User.badge == badge.strip(), User.active.is_(True)))
-        ).scalar_one_or_none()
-        if to is None or to.role not in ("picker", "supervisor", "admin"):
-            raise NotFound("unknown_badge", "Unknown badge", f"no picker with badge {badge!r}")
-        if to.id != batch.picker_id and await _current(s, to.id) is not None:  # type: ignore[arg-type]
-            raise Conflict("picker_busy", "Picker has a batch", f"{to.username} has work")
-        batch.picker_id = to.id
-        batch.status = "paused"
-        await s.flush()
-        return await batch_view(s, batch_id)
+    return await get_batch(db, await db.run(_handover, batch_id, badge, picker))
+
+
+def _handover(s: Session, batch_id: int, badge: str, picker: Picker) -> int:
+    batch = s.get(PickBatch, batch_id)
+    if batch is None:
+        raise NotFound("unknown_batch", "Unknown batch", f"no batch {batch_id}")
+    if batch.picker_id != picker.user_id and picker.role not in ("supervisor", "admin"):
+        raise Conflict("not_your_batch", "Not your batch", f"batch {batch_id}")
+    if batch.status not in ACTIVE:
+        raise Conflict("batch_closed", "Batch is " + batch.status, f"batch {batch_id}")
+    to = (
+        s.execute(select(User).where(User.badge == badge.strip(), User.active.is_(True)))
+    ).scalar_one_or_none()
+    if to is None or to.role not in ("picker", "supervisor", "admin"):
+        raise NotFound("unknown_badge", "Unknown badge", f"no picker with badge {badge!r}")
+    if to.id != batch.picker_id and _current(s, to.id) is not None:  # type: ignore[arg-type]
+        raise Conflict("picker_busy", "Picker has a batch", f"{to.username} has work")
+    batch.picker_id = to.id
+    batch.status = "paused"
+    s.flush()
+    return batch_id
 
 
 async def finish(db: Database, batch_id: int, drop: str, picker: Picker) -> dict[str, Any]:
-    async with db.write() as s:
-        batch = await _own_batch(s, batch_id, picker)
-        left = (
-            await s.execute(
-                select(func.count()).where(
-                    PickTask.batch_id == batch_id, PickTask.status.in_(OPEN_TASK)
-                )
+    return await get_batch(db, await db.run(_finish, batch_id, drop, picker))
+
+
+def _finish(s: Session, batch_id: int, drop: str, picker: Picker) -> int:
+    batch = _own_batch(s, batch_id, picker)
+    left = (
+        s.execute(
+            select(func.count()).where(
+                PickTask.batch_id == batch_id, PickTask.status.in_(OPEN_TASK)
             )
-        ).scalar()
-        if left:
-            raise Conflict("stops_open", "Stops still open", f"{left} stops left", expected=left)
-        loc = await s.get(Location, batch.drop_location_id) if batch.drop_location_id else None
-        scanned = drop.strip().upper()
-        if loc is not None and scanned not in (loc.code.upper(), loc.check_code):
-            raise _wrong("wrong_location", "Wrong drop", loc.code, f"drop at {loc.code}")
-        if loc is None:
-            loc = await stock.location_by_code(s, scanned)
-        batch.status = "done"
-        batch.finished_at = utcnow()
-        await s.execute(update(Tote).where(Tote.batch_id == batch_id).values(location_id=loc.id))
-        # An order's tote now belongs to its order; a bulk tote (no order) stays with the
-        # batch, so it is not handed out again before packing has sorted it.
-        await s.execute(
-            update(Tote)
-            .where(Tote.batch_id == batch_id, Tote.order_id.is_not(None))
-            .values(batch_id=None)
         )
-        await _close_orders(s, batch_id)
-        await _close_wave(s, batch.wave_id)
-        await s.flush()
-        return await batch_view(s, batch_id)
+    ).scalar()
+    if left:
+        raise Conflict("stops_open", "Stops still open", f"{left} stops left", expected=left)
+    loc = s.get(Location, batch.drop_location_id) if batch.drop_location_id else None
+    scanned = drop.strip().upper()
+    if loc is not None and scanned not in (loc.code.upper(), loc.check_code):
+        raise _wrong("wrong_location", "Wrong drop", loc.code, f"drop at {loc.code}")
+    if loc is None:
+        loc = stock.location_by_code_sync(s, scanned)
+    batch.status = "done"
+    batch.finished_at = utcnow()
+    s.execute(update(Tote).where(Tote.batch_id == batch_id).values(location_id=loc.id))
+    # An order's tote now belongs to its order; a bulk tote (no order) stays with the
+    # batch, so it is not handed out again before packing has sorted it.
+    s.execute(
+        update(Tote)
+        .where(Tote.batch_id == batch_id, Tote.order_id.is_not(None))
+        .values(batch_id=None)
+    )
+    _close_orders(s, batch_id)
+    _close_wave(s, batch.wave_id)
+    s.flush()
+    return batch_id
 
 
-async def _close_orders(s: AsyncSession, batch_id: int) -> None:
+def _close_orders(s: Session, batch_id: int) -> None:
     """Orders left incomplete by a short pick wait for stock as BACKORDERED."""
     order_ids = (
-        await s.execute(
+        s.execute(
             select(OrderLine.order_id)
             .join(PickTaskLine, PickTaskLine.order_line_id == OrderLine.id)
             .join(PickTask, PickTask.id == PickTaskLine.task_id)
@@ -600,11 +634,11 @@ async def _close_orders(s: AsyncSession, batch_id: int) -> None:
         )
     ).scalars()
     for order_id in sorted(order_ids):
-        await _maybe_picked(s, order_id)
-        order = await s.get(SalesOrder, order_id)
+        _maybe_picked(s, order_id)
+        order = s.get(SalesOrder, order_id)
         if order is not None and order.status == OrderStatus.IN_WAVE:
             open_elsewhere = (
-                await s.execute(
+                s.execute(
                     select(PickTask.id)
                     .join(PickTaskLine, PickTaskLine.task_id == PickTask.id)
                     .join(OrderLine, OrderLine.id == PickTaskLine.order_line_id)
@@ -614,60 +648,66 @@ async def _close_orders(s: AsyncSession, batch_id: int) -> None:
             if open_elsewhere is None:
                 order.status = OrderStatus.BACKORDERED
                 order.updated_at = utcnow()
-                await s.flush()
-                await availability.refresh_open_status(s, order_id)
+                s.flush()
+                availability.refresh_open_status_sync(s, order_id)
 
 
-async def _close_wave(s: AsyncSession, wave_id: int) -> None:
+def _close_wave(s: Session, wave_id: int) -> None:
     busy = (
-        await s.execute(
+        s.execute(
             select(PickBatch.id).where(
                 PickBatch.wave_id == wave_id, PickBatch.status.not_in(("done", "cancelled"))
             )
         )
     ).first()
     if busy is None:
-        await s.execute(update(Wave).where(Wave.id == wave_id).values(status="done"))
+        s.execute(update(Wave).where(Wave.id == wave_id).values(status="done"))
 
 
 # -- exceptions ---------------------------------------------------------------------------
 
 
 async def exceptions(db: Database, status: str | None = "open") -> list[dict[str, Any]]:
-    async with db.read() as s:
-        query = (
-            select(FloorException, Product.sku, Location.code)
-            .outerjoin(Product, Product.id == FloorException.product_id)
-            .outerjoin(Location, Location.id == FloorException.location_id)
-            .order_by(FloorException.id)
-        )
-        if status:
-            query = query.where(FloorException.status == status)
-        return [
-            {
-                "id": e.id,
-                "kind": e.kind,
-                "status": e.status,
-                "batch_id": e.batch_id,
-                "task_id": e.task_id,
-                "order_id": e.order_id,
-                "sku": sku,
-                "location": code,
-                "qty": e.qty,
-                "message": e.message,
-                "created_at": e.created_at.isoformat(),
-            }
-            for e, sku, code in (await s.execute(query)).all()
-        ]
+    return await db.read_run(_exceptions, status)
+
+
+def _exceptions(s: Session, status: str | None) -> list[dict[str, Any]]:
+    query = (
+        select(FloorException, Product.sku, Location.code)
+        .outerjoin(Product, Product.id == FloorException.product_id)
+        .outerjoin(Location, Location.id == FloorException.location_id)
+        .order_by(FloorException.id)
+    )
+    if status:
+        query = query.where(FloorException.status == status)
+    return [
+        {
+            "id": e.id,
+            "kind": e.kind,
+            "status": e.status,
+            "batch_id": e.batch_id,
+            "task_id": e.task_id,
+            "order_id": e.order_id,
+            "sku": sku,
+            "location": code,
+            "qty": e.qty,
+            "message": e.message,
+            "created_at": e.created_at.isoformat(),
+        }
+        for e, sku, code in (s.execute(query)).all()
+    ]
 
 
 async def resolve_exception(db: Database, exception_id: int) -> dict[str, Any]:
-    async with db.write() as s:
-        e = await s.get(FloorException, exception_id)
-        if e is None:
-            raise NotFound("unknown_exception", "Unknown exception", f"no exception {exception_id}")
-        e.status = "resolved"
-        return {"id": e.id, "status": e.status}
+    return await db.run(_resolve_exception, exception_id)
+
+
+def _resolve_exception(s: Session, exception_id: int) -> dict[str, Any]:
+    e = s.get(FloorException, exception_id)
+    if e is None:
+        raise NotFound("unknown_exception", "Unknown exception", f"no exception {exception_id}")
+    e.status = "resolved"
+    return {"id": e.id, "status": e.status}
 
 
 # -- totes --------------------------------------------------------------------------------
@@ -675,35 +715,37 @@ async def resolve_exception(db: Database, exception_id: int) -> dict[str, Any]:
 
 async def tote_contents(db: Database, code: str) -> dict[str, Any]:
     """What a tote holds: its order and the units picked into it, and where it stands."""
-    code = code.strip().upper()
-    async with db.read() as s:
-        tote = await s.get(Tote, code)
-        if tote is None:
-            raise NotFound("unknown_tote", "Unknown tote", f"no tote {code}")
-        slot = (
-            await s.execute(
-                select(PickSlot).where(PickSlot.tote == code).order_by(PickSlot.id.desc()).limit(1)
-            )
-        ).scalar_one_or_none()
-        items: list[dict[str, Any]] = []
-        if slot is not None:
-            into = or_(PickTask.slot == slot.slot, and_(PickTask.slot.is_(None), slot.slot == 1))
-            rows = await s.execute(
-                select(Product.sku, Product.name, PickTask.lot, func.sum(PickTask.picked))
-                .join(Product, Product.id == PickTask.product_id)
-                .where(PickTask.batch_id == slot.batch_id, into, PickTask.picked > 0)
-                .group_by(Product.sku, Product.name, PickTask.lot)
-                .order_by(Product.sku)
-            )
-            items = [
-                {"sku": sku, "name": name, "lot": lot or None, "qty": qty}
-                for sku, name, lot, qty in rows
-            ]
-        loc = await s.get(Location, tote.location_id) if tote.location_id else None
-        return {
-            "tote": code,
-            "order_id": tote.order_id,
-            "batch_id": slot.batch_id if slot else None,
-            "location": loc.code if loc else None,
-            "items": items,
-        }
+    return await db.read_run(_tote_contents, code.strip().upper())
+
+
+def _tote_contents(s: Session, code: str) -> dict[str, Any]:
+    tote = s.get(Tote, code)
+    if tote is None:
+        raise NotFound("unknown_tote", "Unknown tote", f"no tote {code}")
+    slot = (
+        s.execute(
+            select(PickSlot).where(PickSlot.tote == code).order_by(PickSlot.id.desc()).limit(1)
+        )
+    ).scalar_one_or_none()
+    items: list[dict[str, Any]] = []
+    if slot is not None:
+        into = or_(PickTask.slot == slot.slot, and_(PickTask.slot.is_(None), slot.slot == 1))
+        rows = s.execute(
+            select(Product.sku, Product.name, PickTask.lot, func.sum(PickTask.picked))
+            .join(Product, Product.id == PickTask.product_id)
+            .where(PickTask.batch_id == slot.batch_id, into, PickTask.picked > 0)
+            .group_by(Product.sku, Product.name, PickTask.lot)
+            .order_by(Product.sku)
+        )
+        items = [
+            {"sku": sku, "name": name, "lot": lot or None, "qty": qty}
+            for sku, name, lot, qty in rows
+        ]
+    loc = s.get(Location, tote.location_id) if tote.location_id else None
+    return {
+        "tote": code,
+        "order_id": tote.order_id,
+        "batch_id": slot.batch_id if slot else None,
+        "location": loc.code if loc else None,
+        "items": items,
+    }

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from printers import (
     BadPrinterUrl,
@@ -60,8 +60,8 @@ MESSAGES = {
 }
 
 
-async def enqueue(
-    s: AsyncSession,
+def enqueue(
+    s: Session,
     *,
     printer_url: str,
     kind: str,
@@ -84,7 +84,7 @@ async def enqueue(
         reprint_of=reprint_of,
     )
     s.add(job)
-    await s.flush()
+    s.flush()
     s.add(
         Outbox(
             event_id=uuid.uuid4().hex,
@@ -93,7 +93,7 @@ async def enqueue(
             payload={"job_id": job.id},
         )
     )
-    await s.execute(
+    s.execute(
         upsert(s, Printer.__table__)
         .values(url=printer_url, status="unknown", message="")
         .on_conflict_do_nothing(index_elements=["url"])

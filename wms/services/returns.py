@@ -137,7 +137,7 @@ async def receive(s: AsyncSession, scan: str) -> Return:
     try:
         order_id = (await parcel_for_scan(s, scan)).order_id
     except NotFound:
-        order_id = (await order_for_scan(s, scan)).id  # type: ignore[assignment]
+        order_id = (await s.run_sync(order_for_scan, scan)).id  # type: ignore[assignment]
     ret = (
         await s.execute(
             select(Return)
@@ -170,7 +170,7 @@ async def grade(
         raise Conflict("not_received", "Receive it first", f"return {return_id} not received")
     if ret.status == "done":
         raise Conflict("return_closed", "Return already done", f"return {return_id} is done")
-    product, units = await product_for_scan(s, scan)
+    product, units = await s.run_sync(product_for_scan, scan)
     units *= qty
     line = next(
         (x for x in await _lines(s, return_id) if x.product_id == product.id and x.graded < x.qty),
@@ -299,7 +299,7 @@ async def open_manual(
     db: Database, scan: str, wanted: list[tuple[str, int]] | None, reason: str
 ) -> dict[str, Any]:
     async with db.write() as s:
-        order = await order_for_scan(s, scan)
+        order = await s.run_sync(order_for_scan, scan)
         return await view(s, await open_return(s, order, wanted, reason=reason))
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from printers import Address
 from printers.pdf import PackingSlipData, SlipLine, packing_slip_pdf
@@ -24,7 +26,7 @@ from wms.models import CartonType, Channel, Location, OrderLine, Outbox, SalesOr
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
 from wms.services import channels, printing
-from wms.services.stations import station_in
+from wms.services.stations import station_in_sync
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
@@ -57,8 +59,8 @@ def recipient(order: SalesOrder) -> Address:
     )  # fmt: skip
 
 
-async def close(
-    s: AsyncSession,
+def close(
+    s: Session,
     order: SalesOrder,
     lines: list[OrderLine],
     contents: dict[int, int],
@@ -66,24 +68,26 @@ async def close(
     weight_g: int,
     station_code: str,
     user_id: int | None,
-    *,
-    slip: bool,
 ) -> Parcel:
-    """One parcel: label from the carrier, units moved to the bench, label (and slip) queued."""
+    """One parcel: label from the carrier, its units counted as packed, the label queued.
+
+    The packing slip is not made here: `slip_for` gives its data and `queue_slip` queues
+    it in a transaction of its own, so the PDF is drawn while no write lock is held.
+    """
     if weight_g > carton.max_weight_g:
         raise WmsError(
             "too_heavy", "Too heavy for carton", f"{weight_g} g > {carton.max_weight_g} g"
         )
-    station = await station_in(s, station_code)
+    station = station_in_sync(s, station_code)
     shipment = (
-        await s.execute(select(Shipment).where(Shipment.order_id == order.id))
+        s.execute(select(Shipment).where(Shipment.order_id == order.id))
     ).scalar_one_or_none()
     adapter = adapter_for(order.carrier)
     if shipment is None:
         shipment = Shipment(order_id=order.id, carrier=adapter.code, service=order.service)  # type: ignore[arg-type]
         s.add(shipment)
-        await s.flush()
-    count = (await s.execute(select(func.count()).where(Parcel.order_id == order.id))).scalar() or 0
+        s.flush()
+    count = (s.execute(select(func.count()).where(Parcel.order_id == order.id))).scalar() or 0
     parcel = Parcel(
         shipment_id=shipment.id,  # type: ignore[arg-type]
         order_id=order.id,  # type: ignore[arg-type]
@@ -96,9 +100,9 @@ async def close(
         contents={str(k): v for k, v in contents.items()},
     )
     s.add(parcel)
-    await s.flush()
+    s.flush()
     try:
-        label = await adapter.create_label(
+        label = adapter.create_label(
             LabelRequest(
                 parcel_id=parcel.id,  # type: ignore[arg-type]
                 order_ref=order.reference,
@@ -121,36 +125,67 @@ async def close(
     ref = f"order {order.reference} parcel {parcel.number}"
     for line_id, n in contents.items():
         by_id[line_id].packed += n
-    job = await printing.enqueue(
+    job = printing.enqueue(
         s, printer_url=station.label_printer_url, kind="label", payload=label.label_zpl,
         content_type="application/zpl", ref=f"{ref} label", station=station.code,
         parcel_id=parcel.id,
     )  # fmt: skip
     parcel.label_job_id = job.id
-    if slip and station.document_printer_url:
-        pdf = packing_slip_pdf(
-            PackingSlipData(
-                order_ref=order.reference,
-                ship_to=recipient(order),
-                sender=SENDER,
-                lines=[SlipLine(by_id[i].sku, by_id[i].name, n) for i, n in contents.items()],
-                order_date=order.placed_at.date().isoformat() if order.placed_at else "",
-                tracking_number=label.tracking,
-            )
-        )
-        doc = await printing.enqueue(
-            s, printer_url=station.document_printer_url, kind="document", payload=pdf,
-            content_type="application/pdf", ref=f"{ref} slip", station=station.code,
-            parcel_id=parcel.id,
-        )  # fmt: skip
-        parcel.slip_job_id = doc.id
-    await s.flush()
+    s.flush()
     return parcel
 
 
-async def queue_label_again(s: AsyncSession, parcel: Parcel, previous: PrintJob) -> PrintJob:
-    station = await station_in(s, parcel.station)
-    job = await printing.enqueue(
+def slip_for(s: Session, parcel_id: int) -> tuple[PackingSlipData, str] | None:
+    """What the parcel's packing slip says and the printer it goes to (None: no printer)."""
+    parcel = s.get(Parcel, parcel_id)
+    assert parcel is not None
+    station = station_in_sync(s, parcel.station)
+    if not station.document_printer_url:
+        return None
+    order = s.get(SalesOrder, parcel.order_id)
+    assert order is not None
+    by_id = {
+        line.id: line for line in s.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
+    }
+    data = PackingSlipData(
+        order_ref=order.reference,
+        ship_to=recipient(order),
+        sender=SENDER,
+        lines=[
+            SlipLine(by_id[int(i)].sku, by_id[int(i)].name, n) for i, n in parcel.contents.items()
+        ],
+        order_date=order.placed_at.date().isoformat() if order.placed_at else "",
+        tracking_number=parcel.tracking or "",
+    )
+    return data, station.document_printer_url
+
+
+def queue_slip(s: Session, parcel_id: int, printer_url: str, pdf: bytes) -> None:
+    parcel = s.get(Parcel, parcel_id)
+    assert parcel is not None
+    order = s.get(SalesOrder, parcel.order_id)
+    assert order is not None
+    doc = printing.enqueue(
+        s, printer_url=printer_url, kind="document", payload=pdf,
+        content_type="application/pdf", ref=f"order {order.reference} parcel {parcel.number} slip",
+        station=parcel.station, parcel_id=parcel.id,
+    )  # fmt: skip
+    parcel.slip_job_id = doc.id
+
+
+async def print_slip(db: Database, parcel_id: int) -> None:
+    """Draw the parcel's packing slip outside any transaction, then queue it."""
+    found = await db.read_run(slip_for, parcel_id)
+    if found is None:
+        return
+    data, printer_url = found
+    pdf = await asyncio.to_thread(packing_slip_pdf, data)
+    await db.run(queue_slip, parcel_id, printer_url, pdf)
+
+
+def queue_label_again(s: Session, parcel: Parcel, previous: PrintJob) -> PrintJob:
+    station = station_in_sync(s, parcel.station)
+    job = printing.enqueue(
         s, printer_url=station.label_printer_url, kind="label", payload=previous.payload,
         content_type=previous.content_type, ref=f"reprint {previous.ref}"[:120],
         station=station.code, parcel_id=parcel.id, reprint_of=previous.id,
@@ -159,16 +194,16 @@ async def queue_label_again(s: AsyncSession, parcel: Parcel, previous: PrintJob)
     return job
 
 
-async def mark_shipment_packed(s: AsyncSession, order_id: int) -> None:
+def mark_shipment_packed(s: Session, order_id: int) -> None:
     shipment = (
-        await s.execute(select(Shipment).where(Shipment.order_id == order_id))
+        s.execute(select(Shipment).where(Shipment.order_id == order_id))
     ).scalar_one_or_none()
     if shipment is not None:
         shipment.status = "packed"
 
 
-async def parcel_view(s: AsyncSession, parcel: Parcel) -> dict[str, Any]:
-    job = await s.get(PrintJob, parcel.label_job_id) if parcel.label_job_id else None
+def parcel_view(s: Session, parcel: Parcel) -> dict[str, Any]:
+    job = s.get(PrintJob, parcel.label_job_id) if parcel.label_job_id else None
     return {
         "id": parcel.id,
         "number": parcel.number,
@@ -184,11 +219,11 @@ async def parcel_view(s: AsyncSession, parcel: Parcel) -> dict[str, Any]:
     }
 
 
-async def parcels_of(s: AsyncSession, order_id: int) -> list[dict[str, Any]]:
+def parcels_of(s: Session, order_id: int) -> list[dict[str, Any]]:
     rows = (
-        await s.execute(select(Parcel).where(Parcel.order_id == order_id).order_by(Parcel.number))
+        s.execute(select(Parcel).where(Parcel.order_id == order_id).order_by(Parcel.number))
     ).scalars()
-    return [await parcel_view(s, p) for p in rows]
+    return [parcel_view(s, p) for p in rows]
 
 
 async def parcel_for_scan(s: AsyncSession, raw: str) -> Parcel:
@@ -358,7 +393,7 @@ async def scan_onto_manifest(
         manifest, parcel = await hand_over(s, manifest_id, scan, user_id)
         order = await s.get(SalesOrder, parcel.order_id)
         return {
-            "parcel": await parcel_view(s, parcel),
+            "parcel": await s.run_sync(parcel_view, parcel),
             "order_status": order.status if order else None,
             "manifest": await manifest_view(s, manifest),
         }
@@ -374,4 +409,4 @@ async def get_parcel(db: Database, parcel_id: int) -> dict[str, Any]:
         parcel = await s.get(Parcel, parcel_id)
         if parcel is None:
             raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {parcel_id}")
-        return await parcel_view(s, parcel)
+        return await s.run_sync(parcel_view, parcel)

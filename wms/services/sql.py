@@ -7,16 +7,17 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 
-def dialect_name(session: AsyncSession) -> str:
+def dialect_name(session: AsyncSession | Session) -> str:
     return session.bind.dialect.name  # type: ignore[union-attr]
 
 
-def upsert(session: AsyncSession, table: Any) -> Any:
+def upsert(session: AsyncSession | Session, table: Any) -> Any:
     """An INSERT that knows ON CONFLICT on both engines."""
     return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
 
 
-def least(session: AsyncSession, *args: Any) -> Any:
+def least(session: AsyncSession | Session, *args: Any) -> Any:
     return (func.least if dialect_name(session) == "postgresql" else func.min)(*args)

@@ -11,6 +11,7 @@ from typing import Any
 import serial
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.errors import Conflict, NotFound, WmsError
@@ -61,9 +62,11 @@ async def get_station(db: Database, code: str) -> PackStation:
 
 
 async def station_in(s: AsyncSession, code: str) -> PackStation:
-    row = (
-        await s.execute(select(PackStation).where(PackStation.code == code))
-    ).scalar_one_or_none()
+    return await s.run_sync(station_in_sync, code)
+
+
+def station_in_sync(s: Session, code: str) -> PackStation:
+    row = s.execute(select(PackStation).where(PackStation.code == code)).scalar_one_or_none()
     if row is None or not row.active:
         raise NotFound("unknown_station", "Unknown station", f"no pack station {code!r}")
     return row

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.errors import Conflict, NotFound, WmsError
@@ -41,7 +43,11 @@ async def product_by_sku(s: AsyncSession, sku: str) -> Product:
 
 
 async def location_by_code(s: AsyncSession, code: str) -> Location:
-    loc = (await s.execute(select(Location).where(Location.code == code))).scalar_one_or_none()
+    return await s.run_sync(location_by_code_sync, code)
+
+
+def location_by_code_sync(s: Session, code: str) -> Location:
+    loc = s.execute(select(Location).where(Location.code == code)).scalar_one_or_none()
     if loc is None:
         raise NotFound(
             "unknown_location", "Unknown location", f"no location {code!r}", location=code
@@ -58,8 +64,12 @@ def _check_lot(product: Product, lot: str, expiry: date | None, *, receiving: bo
         raise WmsError("expiry_required", "Expiry required", f"{product.sku} needs an expiry")
 
 
-async def apply_move(
-    s: AsyncSession,
+async def apply_move(s: AsyncSession, **kwargs: Any) -> None:
+    await s.run_sync(lambda sync: apply_move_sync(sync, **kwargs))
+
+
+def apply_move_sync(
+    s: Session,
     *,
     product: Product,
     qty: int,
@@ -71,8 +81,13 @@ async def apply_move(
     user_id: int | None = None,
     ref: str = "",
     from_allocated: bool = False,
+    push: bool = True,
 ) -> None:
-    """Move `qty` units and write the ledger line; sellable stock follows the locations' kinds."""
+    """Move `qty` units and write the ledger line; sellable stock follows the locations' kinds.
+
+    `push=False` when the caller knows sellable stock did not change in the end (a pick
+    releases the units' reservation as they leave): the channels have nothing new to hear.
+    """
     assert product.id is not None
     if source is not None:
         # Free stock only, unless the units leave for the pick task they were allocated to.
@@ -80,7 +95,7 @@ async def apply_move(
         changes = {"on_hand": ST.c.on_hand - qty}
         if from_allocated:
             changes["allocated"] = ST.c.allocated - qty
-        result = await s.execute(
+        result = s.execute(
             update(ST)
             .where(
                 ST.c.product_id == product.id,
@@ -99,9 +114,9 @@ async def apply_move(
                 location=source.code,
                 sku=product.sku,
             )
-        if expiry is None:
+        if expiry is None and target is not None:
             expiry = (
-                await s.execute(
+                s.execute(
                     select(ST.c.expiry).where(
                         ST.c.product_id == product.id,
                         ST.c.location_id == source.id,
@@ -118,7 +133,7 @@ async def apply_move(
             on_hand=qty,
             allocated=0,
         )
-        await s.execute(
+        s.execute(
             stmt.on_conflict_do_update(
                 index_elements=["product_id", "location_id", "lot"],
                 set_={"on_hand": ST.c.on_hand + qty},
@@ -139,9 +154,9 @@ async def apply_move(
     delta = (qty if target is not None and target.kind in SELLABLE_KINDS else 0) - (
         qty if source is not None and source.kind in SELLABLE_KINDS else 0
     )
-    await availability.change_pickable(s, product.id, delta)
-    if delta:
-        await availability.push_sellable(s, [product.id])
+    availability.change_pickable_sync(s, product.id, delta)
+    if delta and push:
+        availability.push_sellable_sync(s, [product.id])
 
 
 async def receive(

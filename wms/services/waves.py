@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.domain import routing
@@ -125,11 +126,15 @@ def point_of(loc: Location) -> Point:
 
 
 async def free_stock(s: AsyncSession, product_ids: list[int]) -> dict[int, list[Free]]:
+    return await s.run_sync(free_stock_sync, product_ids)
+
+
+def free_stock_sync(s: Session, product_ids: list[int]) -> dict[int, list[Free]]:
     """Free units per product in sellable rack locations (routes walk aisles only)."""
     if not product_ids:
         return {}
     rows = (
-        await s.execute(
+        s.execute(
             select(Stock, Location)
             .join(Location, Location.id == Stock.location_id)
             .where(
@@ -198,8 +203,12 @@ def give_back(taken: list[tuple[Free, int]]) -> None:
 
 
 async def allocate_stock(s: AsyncSession, stock_id: int, qty: int) -> None:
+    await s.run_sync(allocate_stock_sync, stock_id, qty)
+
+
+def allocate_stock_sync(s: Session, stock_id: int, qty: int) -> None:
     """Promise `qty` units of a stock row to a pick task; refused if they are not free."""
-    result = await s.execute(
+    result = s.execute(
         update(ST)
         .where(ST.c.id == stock_id, ST.c.on_hand - ST.c.allocated >= qty)
         .values(allocated=ST.c.allocated + qty)
