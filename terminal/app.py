@@ -161,8 +161,12 @@ class TerminalApp(App[None]):
         """Refusals that arrived before the terminal was stopped are still shown once."""
         assert self.journal is not None
         for step in await self.journal.unseen_rejections():
-            self.show_problem(str(step["title"]), str(step["expected"] or ""),
-                              f"Not done: {step['label']}", step_id=int(step["id"]))
+            self.show_problem(
+                str(step["title"]),
+                str(step["expected"] or ""),
+                f"Not done: {step['label']}",
+                step_id=int(step["id"]),
+            )
 
     async def _probe(self) -> None:
         try:

@@ -76,9 +76,12 @@ class Journal:
 
     # -- settings (token, user) ---------------------------------------------------
     async def get(self, name: str) -> str | None:
-        row = await self.Setting.select(self.Setting.value).where(
-            self.Setting.name == name
-        ).first().run()
+        row = (
+            await self.Setting.select(self.Setting.value)
+            .where(self.Setting.name == name)
+            .first()
+            .run()
+        )
         return row["value"] if row else None
 
     async def put(self, name: str, value: str) -> None:
@@ -119,9 +122,12 @@ class Journal:
         return await self.Step.count().where(self.Step.status == PENDING).run()
 
     async def unseen_rejections(self) -> list[dict[str, Any]]:
-        return await self.Step.select().where(
-            (self.Step.status == REJECTED) & (self.Step.seen == 0)
-        ).order_by(self.Step.id).run()
+        return (
+            await self.Step.select()
+            .where((self.Step.status == REJECTED) & (self.Step.seen == 0))
+            .order_by(self.Step.id)
+            .run()
+        )
 
     async def mark_seen(self, step_id: int) -> None:
         await self.Step.update({self.Step.seen: 1}).where(self.Step.id == step_id).run()
@@ -142,20 +148,26 @@ class Journal:
                     if err.status == 401:  # not the step's fault: keep it for after the login
                         done.unauthorized = True
                         break
-                    await self.Step.update(
-                        {
-                            self.Step.status: REJECTED,
-                            self.Step.code: err.code,
-                            self.Step.title: err.title[:60],
-                            self.Step.expected: err.expected or "",
-                        }
-                    ).where(self.Step.id == step["id"]).run()
+                    await (
+                        self.Step.update(
+                            {
+                                self.Step.status: REJECTED,
+                                self.Step.code: err.code,
+                                self.Step.title: err.title[:60],
+                                self.Step.expected: err.expected or "",
+                            }
+                        )
+                        .where(self.Step.id == step["id"])
+                        .run()
+                    )
                     done.rejected.append(
                         {**step, "code": err.code, "title": err.title, "expected": err.expected}
                     )
                     continue
-                await self.Step.update(
-                    {self.Step.status: SENT, self.Step.answer: json.dumps(answer)}
-                ).where(self.Step.id == step["id"]).run()
+                await (
+                    self.Step.update({self.Step.status: SENT, self.Step.answer: json.dumps(answer)})
+                    .where(self.Step.id == step["id"])
+                    .run()
+                )
                 done.sent.append({**step, "answer": answer})
         return done

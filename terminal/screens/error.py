@@ -23,6 +23,7 @@ class ErrorScreen(ModalScreen[None]):
     ErrorScreen #expected { text-style: bold; background: white; color: black; width: 100%; }
     ErrorScreen #ack { dock: bottom; text-style: bold; }
     """
+
     def __init__(self, title: str, expected: str = "", detail: str = "") -> None:
         super().__init__()
         self.problem_title, self.expected, self.detail = title, expected, detail

@@ -58,8 +58,14 @@ class MoveScreen(StockFlowScreen):
             if target == self.source:
                 self.problem("Same location", "another location")
                 return
-            body = {"sku": self.item["sku"], "source": self.source, "target": target,
-                    "qty": self.qty, "lot": self.item["lot"], "ref": "terminal move"}
+            body = {
+                "sku": self.item["sku"],
+                "source": self.source,
+                "target": target,
+                "qty": self.qty,
+                "lot": self.item["lot"],
+                "ref": "terminal move",
+            }
             await self.terminal.submit("/stock/move", body, f"Move {self.qty} {self.item['sku']}")
             self.step, self.qty = "source", 0
         self.render_step()

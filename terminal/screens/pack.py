@@ -77,22 +77,34 @@ class PackScreen(FlowScreen):
             assert self.view is not None
             left = self.lines_left()
             todo = sum(line["picked"] - line["verified"] for line in left)
-            self.show(f"{self.view['reference']} items", short(left[0]["name"]), str(todo),
-                      f"{left[0]['sku']} scan each")
+            self.show(
+                f"{self.view['reference']} items",
+                short(left[0]["name"]),
+                str(todo),
+                f"{left[0]['sku']} scan each",
+            )
         elif self.step == "carton":
             assert self.view is not None
             choices = " ".join(f"{i}:{c}" for i, c in enumerate(self.view["cartons"], 1))
             self.show("Carton (Enter=OK)", self.carton, "", choices)
         elif self.step == "weight":
             typed = not self.station_scale and self.weight is None
-            self.show(f"Weight {self.carton}", "TYPE GRAMS" if typed else f"{self.weight or 0} g",
-                      str(self.weight or ""), "Enter to close" if not typed else "then Enter")
+            self.show(
+                f"Weight {self.carton}",
+                "TYPE GRAMS" if typed else f"{self.weight or 0} g",
+                str(self.weight or ""),
+                "Enter to close" if not typed else "then Enter",
+            )
         elif self.step == "printing":
             self.show("Closing parcel", "PRINTING…", "", "")
         elif self.step == "packed":
             assert self.parcel is not None
-            self.show("Label printed", "PUT LABEL ON", str(self.parcel.get("number") or ""),
-                      f"{self.parcel['tracking']}\nEnter: next  F7 reprint")
+            self.show(
+                "Label printed",
+                "PUT LABEL ON",
+                str(self.parcel.get("number") or ""),
+                f"{self.parcel['tracking']}\nEnter: next  F7 reprint",
+            )
 
     async def handle_scan(self, code: str) -> None:
         if self.step == "start" and code:
@@ -132,16 +144,20 @@ class PackScreen(FlowScreen):
         printer = station.get("label_printer") or {}
         if printer.get("status") not in (None, "ready"):
             # Said before the packing, not after the parcel is closed: fix it while verifying.
-            self.problem(f"Printer {printer['status']}", str(printer.get("message") or ""),
-                         "Labels wait until it is fixed")
+            self.problem(
+                f"Printer {printer['status']}",
+                str(printer.get("message") or ""),
+                "Labels wait until it is fixed",
+            )
 
     async def verify(self, code: str) -> None:
         assert self.view is not None
         line = next((x for x in self.lines_left() if not scans.check_item(code, x)), None)
         if line is None:
             known = any(not scans.check_item(code, x) for x in self.view["lines"])
-            self.problem("Too many" if known else "Not in this order",
-                         short(self.lines_left()[0]["sku"]))
+            self.problem(
+                "Too many" if known else "Not in this order", short(self.lines_left()[0]["sku"])
+            )
             return
         line["verified"] += 1
         await self.terminal.submit(
@@ -272,7 +288,8 @@ class PackScreen(FlowScreen):
             self.ship_retry = (code, new_key())
         try:
             answer = await self.terminal.client.post(
-                "/packing/scan-and-ship", {"station": self.station, "scan": code},
+                "/packing/scan-and-ship",
+                {"station": self.station, "scan": code},
                 self.ship_retry[1],
             )
         except Offline:

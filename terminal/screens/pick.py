@@ -184,25 +184,45 @@ class PickScreen(FlowScreen):
         elif stop is None:
             return
         elif step == "location":
-            self.say_big(f"{where} Go to", stop["location"], stop.get("check_code") or "",
-                         "Scan loc or check code")
+            self.say_big(
+                f"{where} Go to",
+                stop["location"],
+                stop.get("check_code") or "",
+                "Scan loc or check code",
+            )
         elif step == "item":
-            self.say_big(f"{where} Pick", short(stop["name"] or stop["sku"]),
-                         str(self.remaining()), f"{stop['sku']} scan item")
+            self.say_big(
+                f"{where} Pick",
+                short(stop["name"] or stop["sku"]),
+                str(self.remaining()),
+                f"{stop['sku']} scan item",
+            )
         elif step == "qty":
-            self.say_big(f"Qty {self.count}/{self.remaining()}", "SCAN OR TYPE QTY",
-                         str(self.remaining()), "Enter = all")
+            self.say_big(
+                f"Qty {self.count}/{self.remaining()}",
+                "SCAN OR TYPE QTY",
+                str(self.remaining()),
+                "Enter = all",
+            )
         elif step == "tote":
             tote = self.tote_of(stop) or "?"
-            self.say_big(f"Put {self.count} in", f"TOTE {tote}", str(self.slot_of(stop) or ""),
-                         "Scan the tote")
+            self.say_big(
+                f"Put {self.count} in",
+                f"TOTE {tote}",
+                str(self.slot_of(stop) or ""),
+                "Scan the tote",
+            )
         elif step == "short_qty":
             self.say_big("Short pick", "FOUND HOW MANY?", str(self.remaining()), "Type, Enter")
         elif step == "short_item":
             self.say_big("Short pick", "SCAN ITEM", str(self.found), short(stop["name"]))
         elif step == "short_tote":
-            self.say_big("Short pick", f"TOTE {self.tote_of(stop)}", str(self.slot_of(stop) or ""),
-                         "Scan the tote")
+            self.say_big(
+                "Short pick",
+                f"TOTE {self.tote_of(stop)}",
+                str(self.slot_of(stop) or ""),
+                "Scan the tote",
+            )
 
     # -- scans ---------------------------------------------------------------------
     def wrong(self, problem: scans.Problem) -> None:
@@ -303,8 +323,12 @@ class PickScreen(FlowScreen):
     async def confirm(self, tote_scan: str | None) -> None:
         assert self.stop is not None and self.batch is not None
         stop, qty = self.stop, self.count
-        body = {"location": self.location_scan, "item": self.item_scan, "qty": qty,
-                "tote": tote_scan}
+        body = {
+            "location": self.location_scan,
+            "item": self.item_scan,
+            "qty": qty,
+            "tote": tote_scan,
+        }
         # Local progress first, so the next stop shows without waiting for the network.
         stop["picked"] = int(stop.get("picked") or 0) + qty
         if stop["picked"] >= stop["qty"]:
@@ -360,8 +384,11 @@ class PickScreen(FlowScreen):
     async def send_short(self, tote_scan: str | None) -> None:
         assert self.stop is not None
         stop = self.stop
-        body = {"found": self.found, "item": self.item_scan or None,
-                "tote": tote_scan if self.found else None}
+        body = {
+            "found": self.found,
+            "item": self.item_scan or None,
+            "tote": tote_scan if self.found else None,
+        }
         stop["picked"] = int(stop.get("picked") or 0) + self.found
         stop["status"] = "short"
         await self.terminal.submit(
@@ -411,8 +438,9 @@ class PickScreen(FlowScreen):
     async def scan_drop(self, code: str) -> None:
         assert self.batch is not None
         if code.strip().upper() != str(self.batch["drop_location"]).upper():
-            self.wrong(scans.Problem("wrong_location", "Wrong location",
-                                     str(self.batch["drop_location"])))
+            self.wrong(
+                scans.Problem("wrong_location", "Wrong location", str(self.batch["drop_location"]))
+            )
             return
         self.batch["status"] = "done"
         await self.terminal.submit(
@@ -426,8 +454,14 @@ class PickScreen(FlowScreen):
             self.step = self.resume_step
             self.render_step()
             return
-        back = {"item": "location", "qty": "item", "tote": "item", "short_qty": "location",
-                "short_item": "location", "short_tote": "location"}
+        back = {
+            "item": "location",
+            "qty": "item",
+            "tote": "item",
+            "short_qty": "location",
+            "short_item": "location",
+            "short_tote": "location",
+        }
         if self.step in back:
             self.step = back[self.step]
             if self.step == "location":
@@ -453,7 +487,10 @@ class PickScreen(FlowScreen):
             self.stale = False
             self.resync()
             return
-        views = [a for a in answers if isinstance(a, dict) and a.get("id") == self.batch["id"]
-                 and "stops" in a]
+        views = [
+            a
+            for a in answers
+            if isinstance(a, dict) and a.get("id") == self.batch["id"] and "stops" in a
+        ]
         if views and self.step in BOUNDARY:
             self.adopt(views[-1])

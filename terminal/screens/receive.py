@@ -58,8 +58,13 @@ class ReceiveScreen(StockFlowScreen):
                 self.problem(problem.title if problem else "Type a number", "")
                 return
             self.qty = qty
-            body = {"sku": self.item["sku"], "location": self.staging, "qty": qty,
-                    "lot": self.item["lot"], "ref": "terminal receive"}
+            body = {
+                "sku": self.item["sku"],
+                "location": self.staging,
+                "qty": qty,
+                "lot": self.item["lot"],
+                "ref": "terminal receive",
+            }
             await self.terminal.submit("/stock/receive", body, f"Receive {qty} {self.item['sku']}")
             self.suggest()
             return
@@ -67,8 +72,14 @@ class ReceiveScreen(StockFlowScreen):
             if code.strip().upper() != self.target.upper():
                 self.problem("Wrong location", self.target)
                 return
-            body = {"sku": self.item["sku"], "source": self.staging, "target": self.target,
-                    "qty": self.qty, "lot": self.item["lot"], "ref": "terminal putaway"}
+            body = {
+                "sku": self.item["sku"],
+                "source": self.staging,
+                "target": self.target,
+                "qty": self.qty,
+                "lot": self.item["lot"],
+                "ref": "terminal putaway",
+            }
             await self.terminal.submit("/stock/move", body, f"Put away {self.item['sku']}")
             self.step = "item"
         self.render_step()

@@ -28,23 +28,52 @@ BADGES = {
 
 
 def _batch() -> Json:
-    def stop(task: int, seq: int, loc: str, check: str, sku: str, name: str, code: str,
-             qty: int, slot: int | None) -> Json:
-        return {"task_id": task, "seq": seq, "location": loc, "check_code": check, "sku": sku,
-                "name": name, "barcodes": [code], "lot": None, "qty": qty, "picked": 0,
-                "slot": slot, "tote": None, "order_id": 55 if slot == 1 else 56,
-                "status": "open"}
+    def stop(
+        task: int,
+        seq: int,
+        loc: str,
+        check: str,
+        sku: str,
+        name: str,
+        code: str,
+        qty: int,
+        slot: int | None,
+    ) -> Json:
+        return {
+            "task_id": task,
+            "seq": seq,
+            "location": loc,
+            "check_code": check,
+            "sku": sku,
+            "name": name,
+            "barcodes": [code],
+            "lot": None,
+            "qty": qty,
+            "picked": 0,
+            "slot": slot,
+            "tote": None,
+            "order_id": 55 if slot == 1 else 56,
+            "status": "open",
+        }
 
     return {
-        "id": 12, "wave_id": 3, "kind": "cart", "status": "assigned", "picker": "picker1",
-        "slots": [{"slot": 1, "order_id": 55, "order_ref": "#1001", "tote": None},
-                  {"slot": 2, "order_id": 56, "order_ref": "#1002", "tote": None}],
+        "id": 12,
+        "wave_id": 3,
+        "kind": "cart",
+        "status": "assigned",
+        "picker": "picker1",
+        "slots": [
+            {"slot": 1, "order_id": 55, "order_ref": "#1001", "tote": None},
+            {"slot": 2, "order_id": 56, "order_ref": "#1002", "tote": None},
+        ],
         "stops": [
             stop(301, 1, "A01-03-1", "47", "SKU-0003", "Blue mug", "2000000000031", 3, 1),
             stop(302, 2, "A02-01-2", "12", "SKU-0007", "Tea towel", "4006381333931", 1, 2),
             stop(303, 3, "B01-02-1", "85", "SKU-0010", "Teapot", "5012345678900", 2, 1),
         ],
-        "next_task_id": 301, "drop_location": "STAGE-01", "distance_m": 84.2,
+        "next_task_id": 301,
+        "drop_location": "STAGE-01",
+        "distance_m": 84.2,
     }
 
 
@@ -52,22 +81,42 @@ def bulk_batch() -> Json:
     """Single-unit orders of one SKU: one stop of N units, slot 1 holds the bulk tote."""
     batch = _batch()
     stop = dict(batch["stops"][1], qty=4, slot=None, order_id=None)
-    batch.update(kind="bulk", stops=[stop],
-                 slots=[{"slot": 1, "order_id": None, "order_ref": None, "tote": None}])
+    batch.update(
+        kind="bulk",
+        stops=[stop],
+        slots=[{"slot": 1, "order_id": None, "order_ref": None, "tote": None}],
+    )
     return batch
 
 
 def _pack_order() -> Json:
     return {
-        "order_id": 70, "reference": "#2001", "station": "PACK-01", "status": "packing",
+        "order_id": 70,
+        "reference": "#2001",
+        "station": "PACK-01",
+        "status": "packing",
         "lines": [
-            {"sku": "SKU-0003", "name": "Blue mug", "barcodes": ["2000000000031"], "qty": 1,
-             "picked": 1, "verified": 0},
-            {"sku": "SKU-0007", "name": "Tea towel", "barcodes": ["4006381333931"], "qty": 2,
-             "picked": 2, "verified": 0},
+            {
+                "sku": "SKU-0003",
+                "name": "Blue mug",
+                "barcodes": ["2000000000031"],
+                "qty": 1,
+                "picked": 1,
+                "verified": 0,
+            },
+            {
+                "sku": "SKU-0007",
+                "name": "Tea towel",
+                "barcodes": ["4006381333931"],
+                "qty": 2,
+                "picked": 2,
+                "verified": 0,
+            },
         ],
-        "suggested_carton": "BOX-S", "cartons": ["MAILER-S", "BOX-XS", "BOX-S", "BOX-M"],
-        "parcels": [], "complete": False,
+        "suggested_carton": "BOX-S",
+        "cartons": ["MAILER-S", "BOX-XS", "BOX-S", "BOX-M"],
+        "parcels": [],
+        "complete": False,
     }
 
 
@@ -92,8 +141,10 @@ class FakeFloor:
         self.stock_calls: list[tuple[str, Json]] = []
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = []
         for method, pattern, fn in [
-            ("POST", r"/auth/login", self.login), ("POST", r"/auth/logout", self.logout),
-            ("GET", r"/auth/me", self.me), ("GET", r"/scan", self.scan),
+            ("POST", r"/auth/login", self.login),
+            ("POST", r"/auth/logout", self.logout),
+            ("GET", r"/auth/me", self.me),
+            ("GET", r"/scan", self.scan),
             ("POST", r"/picking/next", self.next_batch),
             ("GET", r"/picking/batches/(\d+)", self.get_batch),
             ("POST", r"/picking/batches/(\d+)/totes", self.bind),
@@ -136,15 +187,32 @@ class FakeFloor:
         code = q.get("code", "")
         for stop in self.batch["stops"]:
             if code == stop["location"]:
-                return {"kind": "location", "code": code, "check_code": stop["check_code"],
-                        "zone": "A", "location_kind": "pick"}
+                return {
+                    "kind": "location",
+                    "code": code,
+                    "check_code": stop["check_code"],
+                    "zone": "A",
+                    "location_kind": "pick",
+                }
             if code in stop["barcodes"]:
-                return {"kind": "product", "sku": stop["sku"], "name": stop["name"],
-                        "pack_qty": 1, "lot": None, "expiry": None, "serial": None,
-                        "count": None}
+                return {
+                    "kind": "product",
+                    "sku": stop["sku"],
+                    "name": stop["name"],
+                    "pack_qty": 1,
+                    "lot": None,
+                    "expiry": None,
+                    "serial": None,
+                    "count": None,
+                }
         if code.startswith("STAGE"):
-            return {"kind": "location", "code": code, "check_code": "00", "zone": "S",
-                    "location_kind": "staging"}
+            return {
+                "kind": "location",
+                "code": code,
+                "check_code": "00",
+                "zone": "S",
+                "location_kind": "staging",
+            }
         raise Problem(404, "unknown_scan", "Unknown code")
 
     # -- picking ----------------------------------------------------------------
@@ -223,8 +291,16 @@ class FakeFloor:
         stop["picked"] += found
         stop["status"] = "short"
         # Re-allocated from another location as a new stop, as the real server does.
-        new = dict(stop, task_id=stop["task_id"] + 100, location="C01-01-1", check_code="33",
-                   qty=missing, picked=0, status="open", seq=len(self.batch["stops"]) + 1)
+        new = dict(
+            stop,
+            task_id=stop["task_id"] + 100,
+            location="C01-01-1",
+            check_code="33",
+            qty=missing,
+            picked=0,
+            status="open",
+            seq=len(self.batch["stops"]) + 1,
+        )
         self.batch["stops"].append(new)
         self._advance()
         return self.batch
@@ -277,10 +353,16 @@ class FakeFloor:
 
     def _parcel(self, carton: str, weight: int | None) -> Json:
         number = len(self.parcels) + 1
-        parcel = {"id": 500 + number, "number": number, "carton": carton,
-                  "weight_g": weight if weight is not None else 640,
-                  "tracking": f"1Z999AA1012345678{number}", "sscc": f"00012345600000000{number}",
-                  "label_job": 900 + number, "status": "labelled"}
+        parcel = {
+            "id": 500 + number,
+            "number": number,
+            "carton": carton,
+            "weight_g": weight if weight is not None else 640,
+            "tracking": f"1Z999AA1012345678{number}",
+            "sscc": f"00012345600000000{number}",
+            "label_job": 900 + number,
+            "status": "labelled",
+        }
         self.parcels.append(parcel)
         return parcel
 
@@ -300,15 +382,25 @@ class FakeFloor:
 
     def station(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
         messages = {"ready": "", "paper_out": "Load labels", "head_open": "Close the head"}
-        return {"code": m[1], "label_printer": {"url": "tcp://127.0.0.1:9100",
-                                                "status": self.printer_status,
-                                                "message": messages.get(self.printer_status)},
-                "document_printer": None, "scale": None}
+        return {
+            "code": m[1],
+            "label_printer": {
+                "url": "tcp://127.0.0.1:9100",
+                "status": self.printer_status,
+                "message": messages.get(self.printer_status),
+            },
+            "document_printer": None,
+            "scale": None,
+        }
 
     def print_job(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
         failed = self.printer_status != "ready"
-        return {"id": int(m[1]), "status": "failed" if failed else "done", "printer": "label",
-                "error": "Load labels" if failed else None}
+        return {
+            "id": int(m[1]),
+            "status": "failed" if failed else "done",
+            "printer": "label",
+            "error": "Load labels" if failed else None,
+        }
 
     # -- stock --------------------------------------------------------------------------
     def stock_write(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
@@ -319,12 +411,24 @@ class FakeFloor:
         return {"location": "A01-03-1", "reason": "home location"}
 
     def stock_rows(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> list[Json]:
-        return [{"sku": "SKU-0003", "location": "A01-03-1", "lot": "", "expiry": None,
-                 "on_hand": 17, "allocated": 3}]
+        return [
+            {
+                "sku": "SKU-0003",
+                "location": "A01-03-1",
+                "lot": "",
+                "expiry": None,
+                "on_hand": 17,
+                "allocated": 3,
+            }
+        ]
 
     # -- ASGI ------------------------------------------------------------------------------
-    async def __call__(self, scope: Json, receive: Callable[[], Awaitable[Json]],
-                       send: Callable[[Json], Awaitable[None]]) -> None:
+    async def __call__(
+        self,
+        scope: Json,
+        receive: Callable[[], Awaitable[Json]],
+        send: Callable[[Json], Awaitable[None]],
+    ) -> None:
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
@@ -337,8 +441,9 @@ class FakeFloor:
             if not message.get("more_body"):
                 break
         status, body, replayed = self.handle(scope, raw)
-        headers = [(b"content-type", b"application/json" if status < 400
-                    else b"application/problem+json")]
+        headers = [
+            (b"content-type", b"application/json" if status < 400 else b"application/problem+json")
+        ]
         if replayed:
             headers.append((b"idempotent-replayed", b"true"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -381,8 +486,13 @@ class FakeFloor:
 
     @staticmethod
     def problem(p: Problem) -> tuple[int, bytes, bool]:
-        body: Json = {"type": f"https://wms.dev/problems/{p.code}", "title": p.title,
-                      "status": p.status, "code": p.code, "detail": p.title}
+        body: Json = {
+            "type": f"https://wms.dev/problems/{p.code}",
+            "title": p.title,
+            "status": p.status,
+            "code": p.code,
+            "detail": p.title,
+        }
         if p.expected is not None:
             body["expected"] = p.expected
         return p.status, json.dumps(body).encode(), False
@@ -411,8 +521,9 @@ class FakeServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FakeServer:
-        config = uvicorn.Config(self.floor, host="127.0.0.1", port=self.port,
-                                log_level="error", lifespan="off")
+        config = uvicorn.Config(
+            self.floor, host="127.0.0.1", port=self.port, log_level="error", lifespan="off"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()

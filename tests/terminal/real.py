@@ -20,8 +20,13 @@ from wms.loopback import ThreadServer
 from wms.services import check
 
 _numbers = itertools.count(1)
-SHIP_TO = {"name": "Ada Lovelace", "line1": "1 Analytical Way", "city": "London",
-           "postal_code": "N1 9GU", "country": "GB"}
+SHIP_TO = {
+    "name": "Ada Lovelace",
+    "line1": "1 Analytical Way",
+    "city": "London",
+    "postal_code": "N1 9GU",
+    "country": "GB",
+}
 
 
 def released_order(url: str, *lines: tuple[str, int]) -> dict[str, Any]:
@@ -98,16 +103,15 @@ async def until(predicate: Any, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.05)
 
 
-
-
 def quiet_server(database_url: str) -> ThreadServer:
     """A server without its outbox worker, for flows that print nothing."""
     return ThreadServer(database_url, run_workers=False)
 
 
 def terminal(url: str, tmp_path: Path, name: str) -> TerminalApp:
-    return TerminalApp(Settings(server=url, journal=tmp_path / f"{name}.sqlite", timeout_s=5,
-                                station="PACK-01"))
+    return TerminalApp(
+        Settings(server=url, journal=tmp_path / f"{name}.sqlite", timeout_s=5, station="PACK-01")
+    )
 
 
 async def pick_a_batch(url: str, tmp_path: Path, tote: str, *lines: tuple[str, int]) -> int:
@@ -152,5 +156,3 @@ async def pack_by_scans(url: str, tmp_path: Path, scan_code: str) -> dict:
         parcel = packer.screen.parcel
         assert parcel["tracking"] in screen_text(packer).replace("\n", "")
     return parcel
-
-

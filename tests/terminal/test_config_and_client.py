@@ -35,8 +35,10 @@ async def test_a_problem_answer_becomes_a_typed_error_with_the_expected_value(fa
     await client.login("B1001", "1234")
     await client.next_batch()
     with pytest.raises(ApiError) as caught:
-        await client.post("/picking/tasks/301/confirm",
-                          {"location": "B09-09-9", "item": "x", "qty": 1, "tote": None})
+        await client.post(
+            "/picking/tasks/301/confirm",
+            {"location": "B09-09-9", "item": "x", "qty": 1, "tote": None},
+        )
     assert (caught.value.status, caught.value.code) == (422, "wrong_location")
     assert caught.value.title == "Wrong location" and caught.value.expected == "A01-03-1"
     with pytest.raises(ApiError) as caught:

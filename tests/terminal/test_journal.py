@@ -36,11 +36,15 @@ async def test_steps_replay_in_order_and_a_lost_answer_is_not_applied_twice(fake
     client = await logged_in(fake.url, lossy)
     lossy.times = 1
     journal = await Journal.open(tmp_path / "j.sqlite")
-    await journal.add("/picking/batches/12/totes", {"slot": 1, "tote": "T1"}, "tote",
-                      client.token or "")
-    await journal.add("/picking/tasks/301/confirm",
-                      {"location": "47", "item": "2000000000031", "qty": 3, "tote": "T1"},
-                      "pick", client.token or "")
+    await journal.add(
+        "/picking/batches/12/totes", {"slot": 1, "tote": "T1"}, "tote", client.token or ""
+    )
+    await journal.add(
+        "/picking/tasks/301/confirm",
+        {"location": "47", "item": "2000000000031", "qty": 3, "tote": "T1"},
+        "pick",
+        client.token or "",
+    )
     first = await journal.flush(client)
     assert first.offline and not first.sent  # the first answer was lost
     assert await journal.waiting() == 2
@@ -49,7 +53,9 @@ async def test_steps_replay_in_order_and_a_lost_answer_is_not_applied_twice(fake
     second = await reopened.flush(client)
     assert [s["label"] for s in second.sent] == ["tote", "pick"]
     assert [p for p, _ in fake.floor.applied] == [
-        "/api/v1/picking/batches/12/totes", "/api/v1/picking/tasks/301/confirm"]
+        "/api/v1/picking/batches/12/totes",
+        "/api/v1/picking/tasks/301/confirm",
+    ]
     assert [s["status"] for s in await reopened.steps()] == [SENT, SENT]
     await client.aclose()
 
@@ -57,10 +63,12 @@ async def test_steps_replay_in_order_and_a_lost_answer_is_not_applied_twice(fake
 async def test_a_rejected_step_is_kept_with_its_reason_and_later_steps_still_go(fake, tmp_path):
     client = await logged_in(fake.url)
     journal = await Journal.open(tmp_path / "j.sqlite")
-    await journal.add("/picking/batches/12/totes", {"slot": 9, "tote": "T1"}, "bad slot",
-                      client.token or "")
-    await journal.add("/picking/batches/12/totes", {"slot": 1, "tote": "T1"}, "good",
-                      client.token or "")
+    await journal.add(
+        "/picking/batches/12/totes", {"slot": 9, "tote": "T1"}, "bad slot", client.token or ""
+    )
+    await journal.add(
+        "/picking/batches/12/totes", {"slot": 1, "tote": "T1"}, "good", client.token or ""
+    )
     done = await journal.flush(client)
     assert [s["label"] for s in done.rejected] == ["bad slot"]
     assert [s["label"] for s in done.sent] == ["good"]
@@ -76,10 +84,12 @@ async def test_nothing_is_sent_while_the_server_is_down_and_all_of_it_after(fake
     client = await logged_in(fake.url)
     journal = await Journal.open(tmp_path / "j.sqlite")
     fake.stop()
-    await journal.add("/picking/batches/12/totes", {"slot": 1, "tote": "T1"}, "t1",
-                      client.token or "")
-    await journal.add("/picking/batches/12/totes", {"slot": 2, "tote": "T2"}, "t2",
-                      client.token or "")
+    await journal.add(
+        "/picking/batches/12/totes", {"slot": 1, "tote": "T1"}, "t1", client.token or ""
+    )
+    await journal.add(
+        "/picking/batches/12/totes", {"slot": 2, "tote": "T2"}, "t2", client.token or ""
+    )
     assert (await journal.flush(client)).offline
     assert [s["status"] for s in await journal.steps()] == [PENDING, PENDING]
     fake.start()

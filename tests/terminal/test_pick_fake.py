@@ -60,9 +60,13 @@ async def test_a_picker_picks_a_whole_batch_with_a_short_pick_and_drops_it(fake,
 
     paths = [p.removeprefix("/api/v1") for p, _ in fake.floor.applied]
     assert paths == [
-        "/picking/batches/12/totes", "/picking/batches/12/totes",
-        "/picking/tasks/301/confirm", "/picking/tasks/302/confirm",
-        "/picking/tasks/303/short", "/picking/tasks/403/confirm", "/picking/batches/12/finish",
+        "/picking/batches/12/totes",
+        "/picking/batches/12/totes",
+        "/picking/tasks/301/confirm",
+        "/picking/tasks/302/confirm",
+        "/picking/tasks/303/short",
+        "/picking/tasks/403/confirm",
+        "/picking/batches/12/finish",
     ]
     assert [s["status"] for s in fake.floor.batch["stops"]] == ["done", "done", "short", "done"]
 

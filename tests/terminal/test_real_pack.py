@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from tests.floor.shipping_fixtures import (  # noqa: F401 (fixtures)
-    db,
+    db,  # noqa: F811
     docs_dir,
-    floor,
+    floor,  # noqa: F811
     picked_order,
-    printer,
+    printer,  # noqa: F811
 )
 from tests.terminal.real import (
     order_status,
@@ -28,9 +28,12 @@ def server(database_url: str) -> Iterator[ThreadServer]:
         yield srv
 
 
-
 async def test_a_picked_order_is_packed_at_a_station_and_its_label_prints(
-    floor, printer, db, database_url, tmp_path  # noqa: F811
+    floor,  # noqa: F811
+    printer,  # noqa: F811
+    db,  # noqa: F811
+    database_url,
+    tmp_path,
 ):
     order_id = await picked_order(db, [("SKU-0002", 2), ("SKU-0003", 1)])
     printed = len(printer.labels)
@@ -41,9 +44,11 @@ async def test_a_picked_order_is_packed_at_a_station_and_its_label_prints(
     assert await violations(database_url) == []
 
 
-
 async def test_a_batch_the_terminal_picked_is_packed_from_its_tote(
-    floor, printer, database_url, tmp_path  # noqa: F811
+    floor,  # noqa: F811
+    printer,  # noqa: F811
+    database_url,
+    tmp_path,
 ):
     order_id = await pick_a_batch(floor.url, tmp_path, "T0303", ("SKU-0005", 1))
     printed = len(printer.labels)
@@ -52,5 +57,3 @@ async def test_a_batch_the_terminal_picked_is_packed_from_its_tote(
     assert parcel["sscc"].encode() in labels[-1]
     assert order_status(floor.url, order_id) == "packed"
     assert await violations(database_url) == []
-
-

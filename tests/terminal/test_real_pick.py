@@ -27,14 +27,12 @@ def server(database_url: str) -> Iterator[ThreadServer]:
         yield srv
 
 
-
 async def test_a_cart_batch_is_picked_scan_by_scan_on_the_real_server(
     server, database_url, tmp_path
 ):
     order_id = await pick_a_batch(server.url, tmp_path, "T0301", ("SKU-0003", 2), ("SKU-0002", 1))
     assert order_status(server.url, order_id) == "picked"
     assert await violations(database_url) == []
-
 
 
 async def test_a_short_pick_on_the_real_server_leaves_the_books_straight(

@@ -25,10 +25,27 @@ async def test_a_receiver_receives_into_staging_and_puts_away_to_the_suggestion(
         await scan(pilot, "A01-03-1")
         await wait_for(pilot, lambda: len(fake.floor.stock_calls) == 2)
     assert fake.floor.stock_calls == [
-        ("receive", {"sku": "SKU-0003", "location": "STAGE-01", "qty": 12, "lot": "",
-                     "ref": "terminal receive"}),
-        ("move", {"sku": "SKU-0003", "source": "STAGE-01", "target": "A01-03-1", "qty": 12,
-                  "lot": "", "ref": "terminal putaway"}),
+        (
+            "receive",
+            {
+                "sku": "SKU-0003",
+                "location": "STAGE-01",
+                "qty": 12,
+                "lot": "",
+                "ref": "terminal receive",
+            },
+        ),
+        (
+            "move",
+            {
+                "sku": "SKU-0003",
+                "source": "STAGE-01",
+                "target": "A01-03-1",
+                "qty": 12,
+                "lot": "",
+                "ref": "terminal putaway",
+            },
+        ),
     ]
 
 
@@ -53,12 +70,27 @@ async def test_stock_is_moved_and_a_location_is_counted(fake, settings):
         await scan(pilot, "")
         await wait_for(pilot, lambda: len(fake.floor.stock_calls) == 2)
     assert fake.floor.stock_calls[0] == (
-        "move", {"sku": "SKU-0003", "source": "A01-03-1", "target": "B01-02-1", "qty": 2,
-                 "lot": "", "ref": "terminal move"})
+        "move",
+        {
+            "sku": "SKU-0003",
+            "source": "A01-03-1",
+            "target": "B01-02-1",
+            "qty": 2,
+            "lot": "",
+            "ref": "terminal move",
+        },
+    )
     assert fake.floor.stock_calls[1] == (
-        "count", {"location": "A01-03-1", "ref": "terminal count",
-                  "lines": [{"sku": "SKU-0003", "qty": 2, "lot": ""},
-                            {"sku": "SKU-0007", "qty": 7, "lot": ""}]})
+        "count",
+        {
+            "location": "A01-03-1",
+            "ref": "terminal count",
+            "lines": [
+                {"sku": "SKU-0003", "qty": 2, "lot": ""},
+                {"sku": "SKU-0007", "qty": 7, "lot": ""},
+            ],
+        },
+    )
 
 
 async def test_looking_up_an_item_shows_where_it_is(fake, settings):

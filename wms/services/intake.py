@@ -76,9 +76,7 @@ async def _queue_fetch(
             attempts=0,
         )
         await s.execute(
-            stmt.on_conflict_do_nothing(
-                index_elements=["dedupe_key"], index_where=PENDING
-            )
+            stmt.on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=PENDING)
         )
     return {"status": "accepted", "order_external_id": event.external_order_id}
 
