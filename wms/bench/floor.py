@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from printers.simulator import SimulatorThread
 from wms.bench.common import demo_database, drain_outbox, pct, start_sink
 from wms.db import Database
-from wms.loopback import ProcessServer, free_port, wait_until_up
+from wms.loopback import ProcessServer, ProcessWorker, free_port, wait_until_up
 from wms.models import Product, Stock
 from wms.models.shipping import PackStation
 from wms.services import auth
@@ -302,8 +302,11 @@ def main(argv: list[str]) -> int:
             )
         )
         shutil.copyfile(db_path, work / "ceiling.sqlite")
-        with ProcessServer(f"sqlite+aiosqlite:///{db_path}") as server:
+        # As deployed: the API process, and the outbox (pushes, label printing) in its own.
+        url = f"sqlite+aiosqlite:///{db_path}"
+        with ProcessServer(url, run_workers=False) as server, ProcessWorker(url):
             rec, picking_s = asyncio.run(_work(server.url, db_path, skus, args))
+            asyncio.run(drain_outbox(db_path))  # every label printed before we count them
         db = Database(f"sqlite+aiosqlite:///{db_path}")
         found = asyncio.run(violations(db))
         asyncio.run(db.dispose())
