@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from printers.simulator import SimulatorThread
 from wms.bench.common import demo_database, drain_outbox, pct, start_sink
 from wms.db import Database
-from wms.loopback import ProcessServer, ProcessWorker, free_port, wait_until_up
+from wms.loopback import ProcessServer, free_port, wait_until_up
 from wms.models import Product, Stock
 from wms.models.shipping import PackStation
 from wms.services import auth
@@ -302,9 +302,10 @@ def main(argv: list[str]) -> int:
             )
         )
         shutil.copyfile(db_path, work / "ceiling.sqlite")
-        # As deployed: the API process, and the outbox (pushes, label printing) in its own.
-        url = f"sqlite+aiosqlite:///{db_path}"
-        with ProcessServer(url, run_workers=False) as server, ProcessWorker(url):
+        # The outbox runs in the server process: on SQLite its writes then queue on the
+        # same in-process lock as the terminals' (a second process would meet them in
+        # SQLite's busy handler, which sleeps in steps of up to 100 ms).
+        with ProcessServer(f"sqlite+aiosqlite:///{db_path}") as server:
             rec, picking_s = asyncio.run(_work(server.url, db_path, skus, args))
             asyncio.run(drain_outbox(db_path))  # every label printed before we count them
         db = Database(f"sqlite+aiosqlite:///{db_path}")
