@@ -130,12 +130,21 @@ async def _fire(
         while queue:
             headers, body = queue.pop()
             started = time.perf_counter()
-            r = await client.post(f"{url}/webhooks/shopify-main", content=body, headers=headers)
+            try:
+                r = await client.post(f"{url}/webhooks/shopify-main", content=body, headers=headers)
+            except httpx.TransportError:
+                # A dropped connection: the channel delivers the webhook again (and the
+                # server drops the copy if the first one got through).
+                queue.append((headers, body))
+                continue
             latencies.append((time.perf_counter() - started) * 1000)
             if r.status_code != 200:
                 errors += 1
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # Idle connections expire before uvicorn's 5 s keep-alive closes them under us.
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=4
+    )
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         started = time.perf_counter()
         await asyncio.gather(*(client_loop(client) for _ in range(clients)))
@@ -200,7 +209,10 @@ def main(argv: list[str]) -> int:
 
     # As deployed: the API process, and the outbox worker in a process of its own.
     url = f"sqlite+aiosqlite:///{wms_db}"
-    with ProcessServer(url, run_workers=False) as server, ProcessWorker(url):
+    with ProcessWorker(url), ProcessServer(url, run_workers=False) as server:
+        # A warehouse's worker is running before the orders come: wait until it has
+        # delivered the setup's own pushes, so its start-up is not counted as push delay.
+        asyncio.run(drain_outbox(wms_db))
         elapsed, latencies, errors = asyncio.run(_fire(server.url, requests, args.clients))
         asyncio.run(drain_outbox(wms_db))
     oversold, push_p99, pending = asyncio.run(_outcome(wms_db))
