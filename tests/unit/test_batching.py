@@ -140,3 +140,33 @@ def test_an_order_no_cart_can_hold_rides_alone_and_is_reported():
     assert plan.oversized == (20,)
     assert (20,) in plan.batches
     _check_plan([*orders, big], Cart(articles=20), plan)
+
+
+def _articles_only(seed: int, n: int) -> list[BatchOrder]:
+    """Small orders, so that far more orders fit a cart than construction prices."""
+    return [BatchOrder(o.id, o.stops, articles=1 + k % 3) for k, o in enumerate(_orders(seed, n))]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_with_one_binding_capacity_every_order_rides_once_in_a_cart_that_holds_it(seed):
+    orders = _articles_only(seed, 80)
+    cart = Cart(articles=12)
+    plan = plan_batches(GEO, orders, cart, seed=seed, time_budget_s=float("inf"), max_iterations=20)
+    _check_plan(orders, cart, plan)
+    for b, d in zip(plan.batches, plan.distances, strict=True):
+        assert d == pytest.approx(route(GEO, _stops(orders, b)).distance)  # optimal routing
+    rc = RouteCost(GEO, [o.stops for o in orders])
+    assert plan.total_distance <= sum(rc.of(b) for b in fcfs(orders, cart))
+
+
+def test_the_quick_single_capacity_check_decides_every_move_as_the_general_check_would():
+    orders = _articles_only(4, 60)
+    one = Cart(articles=12)
+    # A second capacity that never binds sends the search through the general check.
+    two = Cart(articles=12, volume=999_999.0)
+    plans = [
+        plan_batches(GEO, orders, cart, seed=2, time_budget_s=float("inf"), max_iterations=20)
+        for cart in (one, two)
+    ]
+    assert plans[0].batches == plans[1].batches
+    assert plans[0].distances == plans[1].distances

@@ -77,6 +77,8 @@ class RouteCost:
                 self._mask,
                 self._col_cache,
                 self._empty,
+                self._ys,
+                self._shape_cache,
                 strict=True,
             )
         )
@@ -108,7 +110,7 @@ class RouteCost:
         step = aisle_dp.step
         d = None
         pending: list[tuple[float, ...]] = []  # empty columns since the last pick
-        for j, off, mask, cache, empty in self._columns:
+        for j, off, mask, cache, empty, ys, shapes in self._columns:
             bits = (key >> off) & mask
             if not bits:
                 if d is not None:
@@ -120,33 +122,34 @@ class RouteCost:
                 pending = []
             entry = cache.get(bits)
             if entry is None:
+                # A new pick pattern: its lowest and highest pick and widest gap
+                # decide the column's costs (inlined: the search's hottest miss).
                 self.column_misses += 1
-                entry = cache[bits] = self._column_entry(j, bits)
+                low = bits & -bits
+                first = prev = ys[low.bit_length() - 1]
+                rest = bits ^ low
+                gap = -1.0  # widest gap between two picks; none with a single pick
+                while rest:
+                    low = rest & -rest
+                    y = ys[low.bit_length() - 1]
+                    if y - prev > gap:
+                        gap = y - prev
+                    prev = y
+                    rest ^= low
+                entry = shapes.get((first, prev, gap))
+                if entry is None:
+                    entry = self._shape_entry(j, first, prev, gap)
+                cache[bits] = entry
             d = entry[1] if d is None else step(d, entry[0])
         value = min(self._final(d))
         self._cache[key] = value
         return value
 
-    def _column_entry(self, j: int, bits: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """(transfer from the previous column, start vector) for column j's picks."""
-        ys = self._ys[j]
-        low = bits & -bits
-        first = prev = ys[low.bit_length() - 1]
-        bits ^= low
-        gap = -1.0  # widest gap between two picks; none with a single pick
-        while bits:
-            low = bits & -bits
-            y = ys[low.bit_length() - 1]
-            if y - prev > gap:
-                gap = y - prev
-            prev = y
-            bits ^= low
-        shape = (first, prev, gap)
-        entry = self._shape_cache[j].get(shape)
-        if entry is None:
-            costs = aisle_dp.shape_costs(first, prev, gap, self.length, self._virtual[j])
-            entry = (aisle_dp.transfer(costs, self._dx[j]), aisle_dp.start_vector(costs))
-            self._shape_cache[j][shape] = entry
+    def _shape_entry(self, j: int, first: float, last: float, gap: float) -> tuple:
+        """(transfer from the previous column, start vector) for a column shape."""
+        costs = aisle_dp.shape_costs(first, last, gap, self.length, self._virtual[j])
+        entry = (aisle_dp.transfer(costs, self._dx[j]), aisle_dp.start_vector(costs))
+        self._shape_cache[j][(first, last, gap)] = entry
         return entry
 
     def of(self, members: Sequence[int]) -> float:
