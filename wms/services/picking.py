@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from wms.db import Database
@@ -100,56 +100,87 @@ async def get_batch(db: Database, batch_id: int) -> dict[str, Any]:
 # -- the view -----------------------------------------------------------------------------
 
 
+_DROP = Location.__table__.alias("drop_location")
+# Columns, not ORM entities: a terminal asks for this view after every scan, and loading
+# whole Location/Product objects cost most of the call.
+_BATCH = (
+    select(
+        PickBatch.id,
+        PickBatch.wave_id,
+        PickBatch.kind,
+        PickBatch.status,
+        PickBatch.distance_m,
+        User.username,
+        _DROP.c.code,
+    )
+    .outerjoin(User, User.id == PickBatch.picker_id)
+    .outerjoin(_DROP, _DROP.c.id == PickBatch.drop_location_id)
+    .where(PickBatch.id == bindparam("batch_id"))
+)
+_SLOTS = (
+    select(PickSlot.slot, PickSlot.order_id, SalesOrder.reference, PickSlot.tote)
+    .outerjoin(SalesOrder, SalesOrder.id == PickSlot.order_id)
+    .where(PickSlot.batch_id == bindparam("batch_id"))
+    .order_by(PickSlot.slot)
+)
+_STOPS = (
+    select(
+        PickTask.id,
+        PickTask.seq,
+        Location.code,
+        Location.check_code,
+        Product.id.label("product_id"),
+        Product.sku,
+        Product.name,
+        PickTask.lot,
+        PickTask.qty,
+        PickTask.picked,
+        PickTask.slot,
+        PickTask.status,
+    )
+    .join(Location, Location.id == PickTask.location_id)
+    .join(Product, Product.id == PickTask.product_id)
+    .where(PickTask.batch_id == bindparam("batch_id"), PickTask.status != "cancelled")
+    .order_by(PickTask.seq, PickTask.id)
+)
+_CODES = (
+    select(Barcode.value, Barcode.product_id)
+    .where(Barcode.product_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Barcode.pack_qty, Barcode.value)
+)
+
+
 def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
-    batch = s.get(PickBatch, batch_id, populate_existing=True)
+    """What the picker's screen shows: slots and totes, every stop in walk order."""
+    conn = s.connection()
+    batch = conn.execute(_BATCH, {"batch_id": batch_id}).one_or_none()
     if batch is None:
         raise NotFound("unknown_batch", "Unknown batch", f"no batch {batch_id}")
-    picker = s.get(User, batch.picker_id) if batch.picker_id else None
-    slots = (
-        s.execute(
-            select(PickSlot, SalesOrder.reference)
-            .outerjoin(SalesOrder, SalesOrder.id == PickSlot.order_id)
-            .where(PickSlot.batch_id == batch_id)
-            .order_by(PickSlot.slot)
-        )
-    ).all()
-    by_slot = {slot.slot: slot for slot, _ in slots}
-    rows = (
-        s.execute(
-            select(PickTask, Location, Product)
-            .join(Location, Location.id == PickTask.location_id)
-            .join(Product, Product.id == PickTask.product_id)
-            .where(PickTask.batch_id == batch_id, PickTask.status != "cancelled")
-            .order_by(PickTask.seq, PickTask.id)
-        )
-    ).all()
+    slots = conn.execute(_SLOTS, {"batch_id": batch_id}).all()
+    by_slot = {slot.slot: slot for slot in slots}
+    rows = conn.execute(_STOPS, {"batch_id": batch_id}).all()
     codes: dict[int, list[str]] = {}
-    for value, pid in s.execute(
-        select(Barcode.value, Barcode.product_id)
-        .where(Barcode.product_id.in_({p.id for _, _, p in rows}))
-        .order_by(Barcode.pack_qty, Barcode.value)
-    ):
+    for value, pid in conn.execute(_CODES, {"ids": sorted({r.product_id for r in rows})}):
         codes.setdefault(pid, []).append(value)
-    drop = s.get(Location, batch.drop_location_id) if batch.drop_location_id else None
     stops = []
-    for task, loc, product in rows:
-        slot = by_slot.get(task.slot) if task.slot is not None else None
+    for r in rows:
+        slot = by_slot.get(r.slot) if r.slot is not None else None
         stops.append(
             {
-                "task_id": task.id,
-                "seq": task.seq,
-                "location": loc.code,
-                "check_code": loc.check_code,
-                "sku": product.sku,
-                "name": product.name,
-                "barcodes": codes.get(product.id, []),  # type: ignore[arg-type]
-                "lot": task.lot or None,
-                "qty": task.qty,
-                "picked": task.picked,
-                "slot": task.slot,
+                "task_id": r.id,
+                "seq": r.seq,
+                "location": r.code,
+                "check_code": r.check_code,
+                "sku": r.sku,
+                "name": r.name,
+                "barcodes": codes.get(r.product_id, []),
+                "lot": r.lot or None,
+                "qty": r.qty,
+                "picked": r.picked,
+                "slot": r.slot,
                 "tote": slot.tote if slot else None,
                 "order_id": slot.order_id if slot else None,
-                "status": task.status,
+                "status": r.status,
             }
         )
     return {
@@ -157,14 +188,14 @@ def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
         "wave_id": batch.wave_id,
         "kind": batch.kind,
         "status": batch.status,
-        "picker": picker.username if picker else None,
+        "picker": batch.username,
         "slots": [
-            {"slot": slot.slot, "order_id": slot.order_id, "order_ref": ref, "tote": slot.tote}
-            for slot, ref in slots
+            {"slot": x.slot, "order_id": x.order_id, "order_ref": x.reference, "tote": x.tote}
+            for x in slots
         ],
         "stops": stops,
         "next_task_id": next((st["task_id"] for st in stops if st["status"] in OPEN_TASK), None),
-        "drop_location": drop.code if drop else None,
+        "drop_location": batch.code,
         "distance_m": batch.distance_m,
     }
 
