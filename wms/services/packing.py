@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from wms.db import Database
@@ -205,39 +206,59 @@ def reprint(s: Session, parcel_id: int) -> tuple[PrintJob, bool]:
     return job, True
 
 
+_SESSION = select(
+    SalesOrder.id, SalesOrder.reference, PackSession.station, PackSession.status,
+    PackSession.verified,
+).join(PackSession, PackSession.order_id == SalesOrder.id).where(
+    SalesOrder.id == bindparam("order_id")
+)  # fmt: skip
+_LINES = (
+    select(
+        OrderLine.id,
+        OrderLine.product_id,
+        OrderLine.sku,
+        OrderLine.name,
+        OrderLine.qty,
+        OrderLine.picked,
+        OrderLine.packed,
+        Product.length_mm,
+        Product.width_mm,
+        Product.height_mm,
+        Product.weight_g,
+    )  # fmt: skip
+    .join(Product, Product.id == OrderLine.product_id)
+    .where(OrderLine.order_id == bindparam("order_id"))
+    .order_by(OrderLine.line_no)
+)
+_CODES = select(Barcode.value, Barcode.product_id).where(
+    Barcode.product_id.in_(bindparam("ids", expanding=True))
+)
+
+
 def view_of(s: Session, order_id: int) -> dict[str, Any]:
-    """The packer's screen for an order being packed (or just packed)."""
-    order = s.get(SalesOrder, order_id)
-    session = s.execute(
-        select(PackSession).where(PackSession.order_id == order_id)
-    ).scalar_one_or_none()
-    assert order is not None and session is not None
-    return view(s, order, session)
+    """The packer's screen for an order being packed (or just packed).
 
-
-def view(s: Session, order: SalesOrder, session: PackSession) -> dict[str, Any]:
-    lines = lines_of_sync(s, order.id)  # type: ignore[arg-type]
-    ids = sorted({line.product_id for line in lines})
-    products = {p.id: p for p in (s.execute(select(Product).where(Product.id.in_(ids)))).scalars()}
+    Columns, not ORM entities: the packer's terminal asks for it after every scan.
+    """
+    conn = s.connection()
+    head = conn.execute(_SESSION, {"order_id": order_id}).one()
+    lines = conn.execute(_LINES, {"order_id": order_id}).all()
     codes: dict[int, list[str]] = {}
-    for b in (s.execute(select(Barcode).where(Barcode.product_id.in_(ids)))).scalars():
-        codes.setdefault(b.product_id, []).append(b.value)
-    waiting = [
-        (products[line.product_id], session.verified.get(str(line.id), line.packed) - line.packed)
-        for line in lines
-    ]
-    waiting = [(p, n) for p, n in waiting if n > 0] or [
-        (products[line.product_id], line.qty - line.packed)
-        for line in lines
-        if line.qty > line.packed
+    ids = sorted({line.product_id for line in lines})
+    for value, pid in conn.execute(_CODES, {"ids": ids}):
+        codes.setdefault(pid, []).append(value)
+    verified = head.verified
+    waiting = [(line, verified.get(str(line.id), line.packed) - line.packed) for line in lines]
+    waiting = [(line, n) for line, n in waiting if n > 0] or [
+        (line, line.qty - line.packed) for line in lines if line.qty > line.packed
     ]
     options = all_cartons(s)
-    suggested = suggest_carton(s, waiting) if waiting else None
+    suggested = choose_carton(options, waiting) if waiting else None
     return {
-        "order_id": order.id,
-        "reference": order.reference,
-        "station": session.station,
-        "status": session.status,
+        "order_id": head.id,
+        "reference": head.reference,
+        "station": head.station,
+        "status": head.status,
         "lines": [
             {
                 "sku": line.sku,
@@ -245,14 +266,14 @@ def view(s: Session, order: SalesOrder, session: PackSession) -> dict[str, Any]:
                 "barcodes": sorted(codes.get(line.product_id, [])),
                 "qty": line.qty,
                 "picked": line.picked,
-                "verified": session.verified.get(str(line.id), 0),
+                "verified": verified.get(str(line.id), 0),
                 "packed": line.packed,
             }
             for line in lines
         ],
         "suggested_carton": suggested.code if suggested else None,
         "cartons": [c.code for c in options],
-        "parcels": parcels.parcels_of(s, order.id),  # type: ignore[arg-type]
+        "parcels": parcels.parcels_of(s, order_id),
         "complete": all(line.packed >= line.qty for line in lines),
     }
 
@@ -316,11 +337,21 @@ def all_cartons(s: Session) -> list[CartonType]:
     return sorted(rows, key=lambda c: (c.length_mm * c.width_mm * c.height_mm, c.code))
 
 
-def suggest_carton(s: Session, items: list[tuple[Product, int]]) -> CartonType:
+class Sized(Protocol):
+    """What the packing rule needs of an item: a product, or a row with its columns."""
+
+    sku: str
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    weight_g: int
+
+
+def suggest_carton(s: Session, items: Sequence[tuple[Sized, int]]) -> CartonType:
     return choose_carton(all_cartons(s), items)
 
 
-def choose_carton(options: list[CartonType], items: list[tuple[Product, int]]) -> CartonType:
+def choose_carton(options: list[CartonType], items: Sequence[tuple[Sized, int]]) -> CartonType:
     """The smallest carton the items pack into (three dimensions, rotations, weight limit);
     when they need several parcels, the first parcel's carton; the largest if nothing fits."""
     plan = cartons.suggest(
