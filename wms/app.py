@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.settings = settings
         worker = OutboxWorker(db, poll_s=0.25, handlers=OUTBOX_HANDLERS)
         app.state.outbox = worker
-        db.after_commit.append(worker.wake)
+        db.after_outbox_commit.append(worker.wake)
         task = asyncio.create_task(worker.run()) if settings.run_workers else None
         try:
             yield

@@ -90,19 +90,37 @@ class Database:
         # SQLite has one writer at a time; queueing writers here is fair (FIFO) and
         # avoids the busy-handler's sleep-and-retry, which is what makes p99 jump.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        self.after_commit: list[Any] = []
+        # Called after a write transaction that wrote outbox rows (the worker's wake-up).
+        # Only those: waking the worker after every terminal scan cost each scan a read.
+        self.after_outbox_commit: list[Any] = []
+        self._outbox_writes = 0
+        for engine in (self.engine.sync_engine, self.thread_engine):
+            if engine is not None:
+                event.listen(engine, "after_cursor_execute", self._count_outbox_write)
+
+    def _count_outbox_write(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO outbox"):
+            self._outbox_writes += 1
+
+    def _committed(self, outbox_writes_before: int) -> None:
+        # SQLite runs one write transaction at a time, so a change in the count is this
+        # transaction's; on PostgreSQL another's may show too (a harmless early wake).
+        if self._outbox_writes != outbox_writes_before:
+            for hook in self.after_outbox_commit:
+                hook()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A write transaction: commits when the block ends, rolls back on any error."""
+        before = self._outbox_writes
         if self._write_lock is None:
             async with self._write_sessions() as session, session.begin():
                 yield session
         else:
             async with self._write_lock, self._write_sessions() as session, session.begin():
+                before = self._outbox_writes
                 yield session
-        for hook in self.after_commit:
-            hook()
+        self._committed(before)
 
     async def run(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
@@ -113,15 +131,16 @@ class Database:
         one thread hop per transaction instead of one per statement, which is what a
         spike of orders needs. On PostgreSQL it runs on the async session's connection.
         """
+        before = self._outbox_writes
         if self.thread_engine is None:
             async with self._write_sessions() as session, session.begin():
                 result = await session.run_sync(lambda s: fn(s, *args, **kwargs))
         else:
             assert self._write_lock is not None
             async with self._write_lock:
+                before = self._outbox_writes
                 result = await asyncio.to_thread(self._run_in_thread, fn, *args, **kwargs)
-        for hook in self.after_commit:
-            hook()
+        self._committed(before)
         return result
 
     async def read_run(
