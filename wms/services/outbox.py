@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from wms.channels import delivery, tiktok_api
@@ -371,6 +371,28 @@ def _client(connections: int) -> httpx.AsyncClient:
     )
 
 
+_BUSY = aliased(Outbox)
+# Built once: the worker claims after every pass. A row waits while another row of its key
+# is out on a lease (absolute quantities must arrive in order).
+_CLAIM = (
+    select(Outbox)
+    .where(
+        Outbox.next_attempt_at <= bindparam("now"),
+        Outbox.status.in_(("pending", "sending")),
+        ~exists().where(
+            _BUSY.dedupe_key == Outbox.dedupe_key,
+            _BUSY.status == "sending",
+            _BUSY.next_attempt_at > bindparam("now"),
+            _BUSY.id != Outbox.id,
+        ),
+    )
+    .order_by(Outbox.id)
+    .limit(bindparam("batch"))
+)
+# PostgreSQL: several workers, each takes rows nobody else holds.
+_CLAIM_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=Outbox)
+
+
 def _claim(
     s: Session,
     batch: int,
@@ -380,35 +402,15 @@ def _claim(
 ) -> list[Outbox]:
     if batch <= 0:
         return []
+    query = _CLAIM_LOCKED if skip_locked else _CLAIM
     now = utcnow()
-    busy = aliased(Outbox)
-    in_flight = exists().where(
-        and_(
-            busy.dedupe_key == Outbox.dedupe_key,
-            busy.status == "sending",
-            busy.next_attempt_at > now,
-            busy.id != Outbox.id,
-        )
-    )
-    query = (
-        select(Outbox)
-        .where(
-            Outbox.next_attempt_at <= now,
-            Outbox.status.in_(("pending", "sending")),
-            ~in_flight,
-        )
-        .order_by(Outbox.id)
-        .limit(batch)
-    )
-    if skip_locked:  # PostgreSQL: several workers, each takes rows nobody else holds
-        query = query.with_for_update(skip_locked=True, of=Outbox)
     # One row per key per pass, oldest first: absolute quantities must arrive in order.
     # Kinds delivered row by row take at most `row_batch` places: a pass waits for all its
     # calls, and many slow single calls would hold a pass's stock pushes back.
     claimed: list[Outbox] = []
     seen: set[str] = set()
     singles = 0
-    for row in s.execute(query).scalars():
+    for row in s.execute(query, {"now": now, "batch": batch}).scalars():
         if row.dedupe_key in seen:
             continue
         seen.add(row.dedupe_key)

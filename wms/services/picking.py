@@ -367,20 +367,8 @@ def _pick(s: Session, task: PickTask, qty: int, tote: str, picker: Picker) -> No
         touched.add(line.order_id)
     assert left == 0, "task lines do not add up to the task"
     s.flush()
-    product = s.get(Product, task.product_id)
-    loc = s.get(Location, task.location_id)
-    stock.apply_move_sync(
-        s,
-        product=product,  # type: ignore[arg-type]
-        qty=qty,
-        reason="pick",
-        source=loc,
-        lot=task.lot,
-        user_id=picker.user_id,
-        ref=f"task {task.id} tote {tote}",
-        from_allocated=True,
-        push=False,  # released above: sellable stock is what it was
-    )
+    # Released above: sellable stock is what it was, the channels have nothing to hear.
+    _off_the_shelf(s, task, qty, "pick", f"task {task.id} tote {tote}", picker, push=False)
     task.picked += qty
     task.picked_by, task.picked_at = picker.user_id, utcnow()
     if task.picked == task.qty:
@@ -388,6 +376,24 @@ def _pick(s: Session, task: PickTask, qty: int, tote: str, picker: Picker) -> No
     s.flush()
     for order_id in touched:
         _maybe_picked(s, order_id)
+
+
+def _off_the_shelf(
+    s: Session, task: PickTask, qty: int, reason: str, ref: str, picker: Picker, *, push: bool
+) -> None:
+    """`qty` of the task's allocated units leave its location, with a ledger line."""
+    stock.apply_move_sync(
+        s,
+        product=s.get(Product, task.product_id),  # type: ignore[arg-type]
+        qty=qty,
+        reason=reason,
+        source=s.get(Location, task.location_id),
+        lot=task.lot,
+        user_id=picker.user_id,
+        ref=ref,
+        from_allocated=True,
+        push=push,
+    )
 
 
 def _links(s: Session, task_id: int) -> list[tuple[PickTaskLine, OrderLine]]:
@@ -466,19 +472,7 @@ def _short(
 
 def _write_off(s: Session, task: PickTask, missing: int, picker: Picker) -> None:
     """The location had fewer than the ledger said: the ledger learns it (a `short` move)."""
-    product = s.get(Product, task.product_id)
-    loc = s.get(Location, task.location_id)
-    stock.apply_move_sync(
-        s,
-        product=product,  # type: ignore[arg-type]
-        qty=missing,
-        reason="short",
-        source=loc,
-        lot=task.lot,
-        user_id=picker.user_id,
-        ref=f"short pick task {task.id}",
-        from_allocated=True,
-    )
+    _off_the_shelf(s, task, missing, "short", f"short pick task {task.id}", picker, push=True)
     task.qty -= missing
     task.shorted += missing
     task.status = "short"
