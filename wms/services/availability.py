@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from wms.domain.orders import OPEN_STATUSES, OrderStatus
+from wms.errors import Conflict
 from wms.models import (
     Channel,
     ChannelListing,
@@ -71,6 +72,17 @@ def release_sync(s: Session, product_id: int, qty: int) -> None:
         )
 
 
+# Removing stock: one conditional UPDATE when enough of it is unreserved (the usual case).
+_REMOVE_PICKABLE = (
+    update(PA)
+    .where(
+        PA.c.product_id == bindparam("pid"),
+        PA.c.reserved <= PA.c.on_hand_pickable + bindparam("delta"),
+    )
+    .values(on_hand_pickable=PA.c.on_hand_pickable + bindparam("delta"))
+)
+
+
 def change_pickable_sync(s: Session, product_id: int, delta: int) -> None:
     """Add `delta` units of sellable stock (negative removes).
 
@@ -80,20 +92,24 @@ def change_pickable_sync(s: Session, product_id: int, delta: int) -> None:
     """
     if delta == 0:
         return
-    ensure_row_sync(s, product_id)
     if delta < 0:
+        conn = s.connection()
         while True:
-            result = s.execute(
-                update(PA)
-                .where(
-                    PA.c.product_id == product_id, PA.c.reserved <= PA.c.on_hand_pickable + delta
-                )
-                .values(on_hand_pickable=PA.c.on_hand_pickable + delta)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
+            params = {"pid": product_id, "delta": delta}
+            if conn.execute(_REMOVE_PICKABLE, params).rowcount == 1:
                 return
+            # Not enough unreserved units: take reservations back, newest orders first.
+            ensure_row_sync(s, product_id)
             row = s.execute(select(PA).where(PA.c.product_id == product_id)).one()
-            _take_back(s, product_id, row.reserved - (row.on_hand_pickable + delta))
+            if not _take_back(s, product_id, row.reserved - (row.on_hand_pickable + delta)):
+                # What is left reserved is allocated to pick tasks: it cannot be taken
+                # back here, and looping would never end.
+                raise Conflict(
+                    "stock_allocated",
+                    "Units are allocated",
+                    f"product {product_id}: fewer units than allocated to pick tasks",
+                )
+    ensure_row_sync(s, product_id)
     s.execute(
         update(PA)
         .where(PA.c.product_id == product_id)
@@ -102,7 +118,8 @@ def change_pickable_sync(s: Session, product_id: int, delta: int) -> None:
     fill_backorders_sync(s, product_id)
 
 
-def _take_back(s: Session, product_id: int, units: int) -> None:
+def _take_back(s: Session, product_id: int, units: int) -> int:
+    """Take up to `units` reservations back from open orders; returns how many."""
     lines = s.execute(
         select(OrderLine, SalesOrder)
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
@@ -113,16 +130,18 @@ def _take_back(s: Session, product_id: int, units: int) -> None:
         )
         .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc())
     ).all()
+    taken = 0
     for line, order in lines:
-        if units <= 0:
+        if taken >= units:
             break
-        take = min(units, line.reserved - line.allocated)
+        take = min(units - taken, line.reserved - line.allocated)
         line.reserved -= take
-        units -= take
+        taken += take
         release_sync(s, product_id, take)
         if order.status in (OrderStatus.READY, OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD):
             order.status = OrderStatus.BACKORDERED
     s.flush()
+    return taken
 
 
 def fill_backorders_sync(s: Session, product_id: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from wms.db import Database
@@ -207,11 +207,22 @@ def _own_batch(s: Session, batch_id: int, picker: Picker) -> PickBatch:
     batch = s.get(PickBatch, batch_id)
     if batch is None:
         raise NotFound("unknown_batch", "Unknown batch", f"no batch {batch_id}")
-    if batch.picker_id != picker.user_id:
-        raise Conflict("not_your_batch", "Not your batch", f"batch {batch_id} is someone else's")
-    if batch.status not in ACTIVE:
-        raise Conflict("batch_closed", "Batch is " + batch.status, f"batch {batch_id}")
+    _check_owner(batch_id, batch.picker_id, batch.status, picker)
     return batch
+
+
+def _check_owner(batch_id: int, picker_id: int | None, status: str, picker: Picker) -> None:
+    if picker_id != picker.user_id:
+        raise Conflict("not_your_batch", "Not your batch", f"batch {batch_id} is someone else's")
+    if status not in ACTIVE:
+        raise Conflict("batch_closed", "Batch is " + status, f"batch {batch_id}")
+
+
+def _check_open(task_id: int, task_status: str, batch_status: str) -> None:
+    if batch_status == "paused":
+        raise Conflict("batch_paused", "Batch is paused", "resume the batch first")
+    if task_status not in OPEN_TASK:
+        raise Conflict("task_done", "Stop already done", f"task {task_id} is {task_status}")
 
 
 def _own_task(s: Session, task_id: int, picker: Picker) -> tuple[PickTask, PickBatch]:
@@ -219,43 +230,73 @@ def _own_task(s: Session, task_id: int, picker: Picker) -> tuple[PickTask, PickB
     if task is None:
         raise NotFound("unknown_task", "Unknown task", f"no pick task {task_id}")
     batch = _own_batch(s, task.batch_id, picker)
-    if batch.status == "paused":
-        raise Conflict("batch_paused", "Batch is paused", "resume the batch first")
-    if task.status not in OPEN_TASK:
-        raise Conflict("task_done", "Stop already done", f"task {task_id} is {task.status}")
+    _check_open(task_id, task.status, batch.status)
     return task, batch
 
 
-def _slot_tote(s: Session, task: PickTask) -> str | None:
-    """The tote this stop goes into: its order's slot, or the bulk slot (1) of a bulk batch."""
-    slot_no = task.slot if task.slot is not None else 1
-    return (
-        s.execute(
-            select(PickSlot.tote).where(
-                PickSlot.batch_id == task.batch_id, PickSlot.slot == slot_no
-            )
-        )
-    ).scalar()
+# One read for everything a pick checks and moves: the stop, its batch, location, product
+# and tote. A confirm is the floor's commonest call; loading ORM objects cost most of it.
+_SLOT_OF_STOP = PickSlot.__table__.alias("stop_slot")
+_STOP = (
+    select(
+        PickTask.id,
+        PickTask.batch_id,
+        PickTask.product_id,
+        PickTask.location_id,
+        PickTask.lot,
+        PickTask.qty,
+        PickTask.picked,
+        PickTask.status,
+        PickBatch.picker_id,
+        PickBatch.status.label("batch_status"),
+        Location.code.label("location_code"),
+        Location.check_code,
+        Location.kind.label("location_kind"),
+        Product.sku,
+        _SLOT_OF_STOP.c.tote,
+    )
+    .join(PickBatch, PickBatch.id == PickTask.batch_id)
+    .join(Location, Location.id == PickTask.location_id)
+    .join(Product, Product.id == PickTask.product_id)
+    .outerjoin(
+        _SLOT_OF_STOP,
+        and_(
+            _SLOT_OF_STOP.c.batch_id == PickTask.batch_id,
+            # A bulk stop (no slot) goes into the bulk tote, slot 1.
+            _SLOT_OF_STOP.c.slot == func.coalesce(PickTask.slot, 1),
+        ),
+    )
+    .where(PickTask.id == bindparam("task_id"))
+)
 
 
-def _check_item(s: Session, task: PickTask, raw: str) -> None:
+def _stop(s: Session, task_id: int) -> Any:
+    row = s.connection().execute(_STOP, {"task_id": task_id}).one_or_none()
+    if row is None:
+        raise NotFound("unknown_task", "Unknown task", f"no pick task {task_id}")
+    return row
+
+
+_PRODUCTS_OF = select(Barcode.product_id).where(
+    Barcode.value.in_(bindparam("codes", expanding=True))
+)
+
+
+def _check_item(s: Session, stop: Any, raw: str) -> None:
     """The item must be proven by a barcode (typing the SKU would prove nothing)."""
-    product = s.get(Product, task.product_id)
-    assert product is not None
     scan = scans.classify(raw)
-    candidates = scan.barcode_candidates()
-    found = (s.execute(select(Barcode.product_id).where(Barcode.value.in_(candidates)))).scalars()
-    if product.id not in set(found):
-        raise _wrong("wrong_item", "Wrong item", product.sku, f"expected {product.sku}")
-    if task.lot:
+    found = s.connection().execute(_PRODUCTS_OF, {"codes": scan.barcode_candidates()}).scalars()
+    if stop.product_id not in set(found):
+        raise _wrong("wrong_item", "Wrong item", stop.sku, f"expected {stop.sku}")
+    if stop.lot:
         if not scan.lot:
-            raise _wrong("lot_required", "Scan the lot", task.lot, f"lot {task.lot} needed")
-        if scan.lot != task.lot:
-            raise _wrong("wrong_lot", "Wrong lot", task.lot, f"expected lot {task.lot}")
+            raise _wrong("lot_required", "Scan the lot", stop.lot, f"lot {stop.lot} needed")
+        if scan.lot != stop.lot:
+            raise _wrong("wrong_lot", "Wrong lot", stop.lot, f"expected lot {stop.lot}")
 
 
-def _check_tote(s: Session, task: PickTask, raw: str | None) -> str:
-    expected = _slot_tote(s, task)
+def _check_tote(stop: Any, raw: str | None) -> str:
+    expected: str | None = stop.tote
     if expected is None:
         raise _wrong("wrong_tote", "Bind a tote first", None, "no tote is bound to this slot")
     if (raw or "").strip().upper() != expected.upper():
@@ -332,63 +373,109 @@ async def confirm(
 def _confirm(
     s: Session, task_id: int, *, location: str, item: str, qty: int, tote: str, picker: Picker
 ) -> int:
-    task, batch = _own_task(s, task_id, picker)
-    loc = s.get(Location, task.location_id)
-    assert loc is not None
+    stop = _stop(s, task_id)
+    _check_owner(stop.batch_id, stop.picker_id, stop.batch_status, picker)
+    _check_open(task_id, stop.status, stop.batch_status)
     scanned = location.strip().upper()
-    if scanned not in (loc.code.upper(), loc.check_code):
-        raise _wrong("wrong_location", "Wrong location", loc.code, f"go to {loc.code}")
-    _check_item(s, task, item)
-    remaining = task.qty - task.picked
+    if scanned not in (stop.location_code.upper(), stop.check_code):
+        code = stop.location_code
+        raise _wrong("wrong_location", "Wrong location", code, f"go to {code}")
+    _check_item(s, stop, item)
+    remaining = stop.qty - stop.picked
     if qty < 1 or qty > remaining:
         raise _wrong("too_many", "Too many", remaining, f"{remaining} left at this stop")
-    tote_code = _check_tote(s, task, tote)
-    _pick(s, task, qty, tote_code, picker)
-    batch.status = "picking"
-    return batch.id  # type: ignore[return-value]
+    _pick(s, stop, qty, _check_tote(stop, tote), picker)
+    if stop.batch_status != "picking":
+        s.execute(update(PB).where(PB.c.id == stop.batch_id).values(status="picking"))
+    return stop.batch_id  # type: ignore[no-any-return]
 
 
-def _pick(s: Session, task: PickTask, qty: int, tote: str, picker: Picker) -> None:
+_LINKS = (
+    select(
+        PickTaskLine.id,
+        PickTaskLine.qty,
+        PickTaskLine.picked,
+        OrderLine.id.label("line_id"),
+        OrderLine.order_id,
+    )
+    .join(OrderLine, OrderLine.id == PickTaskLine.order_line_id)
+    .where(PickTaskLine.task_id == bindparam("task_id"))
+    .order_by(PickTaskLine.id)
+)
+_LINK_PICKED = (
+    update(PickTaskLine.__table__)
+    .where(PickTaskLine.__table__.c.id == bindparam("link_id"))
+    .values(picked=PickTaskLine.__table__.c.picked + bindparam("k"))
+)
+_LINE_PICKED = (
+    update(OrderLine.__table__)
+    .where(OrderLine.__table__.c.id == bindparam("line_id"))
+    .values(
+        reserved=OrderLine.__table__.c.reserved - bindparam("k"),
+        picked=OrderLine.__table__.c.picked + bindparam("k"),
+    )
+)
+_PT = PickTask.__table__
+_TASK_PICKED = (
+    update(_PT)
+    .where(_PT.c.id == bindparam("task_id"))
+    .values(
+        picked=_PT.c.picked + bindparam("k"),
+        picked_by=bindparam("user_id"),
+        picked_at=bindparam("at"),
+        status=case((_PT.c.picked + bindparam("k") >= _PT.c.qty, "done"), else_=_PT.c.status),
+    )
+)
+_SO = SalesOrder.__table__
+_OL = OrderLine.__table__
+# An order whose every unit is in a tote is PICKED: packing may start.
+_ORDER_PICKED = (
+    update(_SO)
+    .where(
+        _SO.c.id == bindparam("order_id"),
+        _SO.c.status == OrderStatus.IN_WAVE,
+        ~select(_OL.c.id).where(_OL.c.order_id == _SO.c.id, _OL.c.picked < _OL.c.qty).exists(),
+    )
+    .values(status=OrderStatus.PICKED, updated_at=bindparam("at"))
+)
+
+
+def _pick(s: Session, stop: Any, qty: int, tote: str, picker: Picker) -> None:
     """Move `qty` units from the location into the tote; the lines' reservations go with them."""
-    links = _links(s, task.id)  # type: ignore[arg-type]
+    conn = s.connection()
     left = qty
     touched: set[int] = set()
-    for link, line in links:
+    for link in conn.execute(_LINKS, {"task_id": stop.id}).all():
         k = min(left, link.qty - link.picked)
         if k <= 0:
             continue
-        # Release before the move: the move lowers sellable stock, and the reservation
-        # it leaves behind must already be gone or other orders would lose theirs.
-        availability.release_sync(s, line.product_id, k)
-        line.reserved -= k
-        line.picked += k
-        link.picked += k
+        conn.execute(_LINK_PICKED, {"link_id": link.id, "k": k})
+        conn.execute(_LINE_PICKED, {"line_id": link.line_id, "k": k})
         left -= k
-        touched.add(line.order_id)
+        touched.add(link.order_id)
     assert left == 0, "task lines do not add up to the task"
-    s.flush()
-    # Released above: sellable stock is what it was, the channels have nothing to hear.
-    _off_the_shelf(s, task, qty, "pick", f"task {task.id} tote {tote}", picker, push=False)
-    task.picked += qty
-    task.picked_by, task.picked_at = picker.user_id, utcnow()
-    if task.picked == task.qty:
-        task.status = "done"
-    s.flush()
-    for order_id in touched:
-        _maybe_picked(s, order_id)
+    # Release before the move: the move lowers sellable stock, and the reservation it
+    # leaves behind must already be gone or other orders would lose theirs. Released
+    # here, sellable stock is what it was: the channels have nothing to hear.
+    availability.release_sync(s, stop.product_id, qty)
+    _off_the_shelf(s, stop, qty, "pick", f"task {stop.id} tote {tote}", picker, push=False)
+    at = utcnow()
+    conn.execute(_TASK_PICKED, {"task_id": stop.id, "k": qty, "user_id": picker.user_id, "at": at})
+    for order_id in sorted(touched):
+        conn.execute(_ORDER_PICKED, {"order_id": order_id, "at": at})
 
 
 def _off_the_shelf(
-    s: Session, task: PickTask, qty: int, reason: str, ref: str, picker: Picker, *, push: bool
+    s: Session, stop: Any, qty: int, reason: str, ref: str, picker: Picker, *, push: bool
 ) -> None:
-    """`qty` of the task's allocated units leave its location, with a ledger line."""
+    """`qty` of the stop's allocated units leave its location, with a ledger line."""
     stock.apply_move_sync(
         s,
-        product=s.get(Product, task.product_id),  # type: ignore[arg-type]
+        product=stock.ProductKey(stop.product_id, stop.sku),
         qty=qty,
         reason=reason,
-        source=s.get(Location, task.location_id),
-        lot=task.lot,
+        source=stock.PlaceKey(stop.location_id, stop.location_code, stop.location_kind),
+        lot=stop.lot,
         user_id=picker.user_id,
         ref=ref,
         from_allocated=True,
@@ -412,19 +499,8 @@ def _links(s: Session, task_id: int) -> list[tuple[PickTaskLine, OrderLine]]:
 
 def _maybe_picked(s: Session, order_id: int) -> None:
     """An order whose every unit is in a tote is PICKED: packing may start."""
-    order = s.get(SalesOrder, order_id)
-    if order is None or order.status != OrderStatus.IN_WAVE:
-        return
-    left = (
-        s.execute(
-            select(OrderLine.id).where(
-                OrderLine.order_id == order_id, OrderLine.picked < OrderLine.qty
-            )
-        )
-    ).first()
-    if left is None:
-        order.status = OrderStatus.PICKED
-        order.updated_at = utcnow()
+    s.flush()
+    s.connection().execute(_ORDER_PICKED, {"order_id": order_id, "at": utcnow()})
 
 
 async def short(
@@ -454,25 +530,25 @@ def _short(
     picker: Picker,
 ) -> int:
     task, batch = _own_task(s, task_id, picker)
+    stop = _stop(s, task_id)
     remaining = task.qty - task.picked
     if found < 0 or found >= remaining:
         raise _wrong("too_many", "Too many", remaining - 1, f"short means < {remaining}")
-    tote_code = ""
     if found:
-        _check_item(s, task, item or "")
-        tote_code = _check_tote(s, task, tote)
-        _pick(s, task, found, tote_code, picker)
+        _check_item(s, stop, item or "")
+        _pick(s, stop, found, _check_tote(stop, tote), picker)
+        s.refresh(task)  # the pick wrote the task's row directly
     missing = remaining - found
-    _write_off(s, task, missing, picker)
+    _write_off(s, task, stop, missing, picker)
     _reallocate(s, geo, task, batch, missing, picker)
     batch.status = "picking"
     s.flush()
     return batch.id  # type: ignore[return-value]
 
 
-def _write_off(s: Session, task: PickTask, missing: int, picker: Picker) -> None:
+def _write_off(s: Session, task: PickTask, stop: Any, missing: int, picker: Picker) -> None:
     """The location had fewer than the ledger said: the ledger learns it (a `short` move)."""
-    _off_the_shelf(s, task, missing, "short", f"short pick task {task.id}", picker, push=True)
+    _off_the_shelf(s, stop, missing, "short", f"short pick task {task.id}", picker, push=True)
     task.qty -= missing
     task.shorted += missing
     task.status = "short"
