@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.params import JSONBody
 
+from wms.api.deps import DbDep, SettingsDep, UserDep
 from wms.api.security import requires
-from wms.config import Settings
-from wms.db import Database
 from wms.services import auth
 from wms.services.auth import Principal
 
@@ -33,21 +33,23 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", status_code=200)
-    async def login(self, data: Login, db: Database, settings: Settings) -> dict[str, Any]:
+    async def login(
+        self, data: JSONBody[Login], db: DbDep, settings: SettingsDep
+    ) -> dict[str, Any]:
         token, user = await auth.login(db, data.badge, data.pin, settings.token_ttl_s)
         return {"token": token, "user": _me(user)}
 
     @post("/logout", status_code=200)
-    async def logout(self, request: Request, db: Database) -> dict[str, Any]:
+    async def logout(self, request: Request, db: DbDep) -> dict[str, Any]:
         await auth.logout(db, str(request.auth))
         return {"ok": True}
 
     @get("/me")
-    async def me(self, user: Principal) -> dict[str, Any]:
+    async def me(self, user: UserDep) -> dict[str, Any]:
         return _me(user)
 
     @post("/tokens", status_code=201, guards=[requires()])
-    async def create_token(self, data: NewToken, db: Database) -> dict[str, Any]:
+    async def create_token(self, data: JSONBody[NewToken], db: DbDep) -> dict[str, Any]:
         """An API token for an integration; shown once, stored only as a hash."""
         token = await auth.create_api_token(db, data.username, data.name)
         return {"token": token, "username": data.username}

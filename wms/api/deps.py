@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from wms.config import Settings
 from wms.db import Database
 from wms.services.auth import Principal
+
+# Explicit markers for the app-level dependencies below, so handlers do not rely on Litestar
+# inferring them from the parameter name (deprecated, gone in Litestar 3).
+DbDep: TypeAlias = NamedDependency[Database]
+SettingsDep: TypeAlias = NamedDependency[Settings]
+UserDep: TypeAlias = NamedDependency[Principal]
 
 
 def provide_db(state: State) -> Database:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy import select
 
+from wms.api.deps import DbDep
 from wms.api.security import INTEGRATION, OFFICE, requires
 from wms.api.views import order_view
 from wms.channels import csv_import, own
-from wms.db import Database
 from wms.errors import WmsError
 from wms.models import Channel, OrderLine, SalesOrder
 from wms.services import orders
@@ -22,7 +22,9 @@ class OrderController(Controller):
     tags = ["orders"]
 
     @post("/", status_code=201, guards=[requires(*INTEGRATION)])
-    async def create(self, request: Request, db: Database, channel: str = "own") -> dict[str, Any]:
+    async def create(
+        self, request: Request, db: DbDep, channel: FromQuery[str] = "own"
+    ) -> dict[str, Any]:
         """An order from the merchant's own shop (`OwnOrderPayload`), reserved at once."""
         order = own.parse_order(await request.body())
         result = await orders.intake(db, channel, order)
@@ -30,7 +32,7 @@ class OrderController(Controller):
 
     @post("/import", status_code=201, guards=[requires(*INTEGRATION)])
     async def import_csv(
-        self, request: Request, db: Database, channel: str = "own"
+        self, request: Request, db: DbDep, channel: FromQuery[str] = "own"
     ) -> dict[str, Any]:
         """A CSV of orders: every row is checked before the first order is taken."""
         try:
@@ -54,10 +56,10 @@ class OrderController(Controller):
     @get("/", guards=[requires(*OFFICE, "packer", "integration")])
     async def list_orders(
         self,
-        db: Database,
-        status: str | None = None,
-        channel: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+        db: DbDep,
+        status: FromQuery[str | None] = None,
+        channel: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
         query = (
             select(SalesOrder, Channel.code)
@@ -83,10 +85,10 @@ class OrderController(Controller):
         return [order_view(o, by_order.get(o.id, []), code) for o, code in rows]  # type: ignore[arg-type]
 
     @get("/{order_id:int}", guards=[requires(*OFFICE, "packer", "picker", "integration")])
-    async def get_order(self, db: Database, order_id: int) -> dict[str, Any]:
+    async def get_order(self, db: DbDep, order_id: FromPath[int]) -> dict[str, Any]:
         return order_view(*await orders.get(db, order_id))
 
     @post("/{order_id:int}/cancel", status_code=200, guards=[requires(*INTEGRATION)])
-    async def cancel(self, db: Database, order_id: int) -> dict[str, Any]:
+    async def cancel(self, db: DbDep, order_id: FromPath[int]) -> dict[str, Any]:
         await orders.cancel(db, order_id)
         return order_view(*await orders.get(db, order_id))

@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from wms.api.deps import DbDep, UserDep
 from wms.api.security import requires
-from wms.db import Database
 from wms.services import packing, printing, stations
-from wms.services.auth import Principal
 
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 RawScan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -45,16 +44,18 @@ class PackingController(Controller):
     tags = ["packing"]
 
     @post("/start", status_code=200, opt=IDEMPOTENT)
-    async def start(self, data: Start, db: Database, user: Principal) -> dict[str, Any]:
+    async def start(self, data: JSONBody[Start], db: DbDep, user: UserDep) -> dict[str, Any]:
         return await packing.start_order(db, data.station, data.scan, user.user_id)
 
     @post("/orders/{order_id:int}/verify", status_code=200, opt=IDEMPOTENT)
-    async def verify(self, order_id: int, data: Verify, db: Database) -> dict[str, Any]:
+    async def verify(
+        self, order_id: FromPath[int], data: JSONBody[Verify], db: DbDep
+    ) -> dict[str, Any]:
         return await packing.verify_item(db, order_id, data.scan)
 
     @post("/orders/{order_id:int}/parcels", status_code=201, opt=IDEMPOTENT)
     async def close_parcel(
-        self, order_id: int, data: CloseParcel, db: Database, user: Principal
+        self, order_id: FromPath[int], data: JSONBody[CloseParcel], db: DbDep, user: UserDep
     ) -> dict[str, Any]:
         parcel, view = await packing.close_parcel_weighed(
             db, order_id, data.carton, data.weight_g, user.user_id
@@ -62,13 +63,15 @@ class PackingController(Controller):
         return {"parcel": parcel, "view": view}
 
     @post("/parcels/{parcel_id:int}/reprint", status_code=201, opt=IDEMPOTENT)
-    async def reprint(self, parcel_id: int, db: Database) -> Response[dict[str, Any]]:
+    async def reprint(self, parcel_id: FromPath[int], db: DbDep) -> Response[dict[str, Any]]:
         job, created = await packing.reprint_label(db, parcel_id)
         # 200 when the label is still waiting to print: it was not queued a second time.
         return Response({"job": job, "created": created}, status_code=201 if created else 200)
 
     @post("/scan-and-ship", status_code=201, opt=IDEMPOTENT)
-    async def scan_and_ship(self, data: ScanShip, db: Database, user: Principal) -> dict[str, Any]:
+    async def scan_and_ship(
+        self, data: JSONBody[ScanShip], db: DbDep, user: UserDep
+    ) -> dict[str, Any]:
         return await packing.scan_and_ship_item(db, data.station, data.scan, user.user_id)
 
 
@@ -78,25 +81,25 @@ class StationController(Controller):
     tags = ["packing"]
 
     @get("/stations/{code:str}")
-    async def station(self, code: str, db: Database) -> dict[str, Any]:
+    async def station(self, code: FromPath[str], db: DbDep) -> dict[str, Any]:
         return await stations.station_view(db, code)
 
     @get("/print-jobs/{job_id:int}")
-    async def print_job(self, job_id: int, db: Database) -> dict[str, Any]:
+    async def print_job(self, job_id: FromPath[int], db: DbDep) -> dict[str, Any]:
         return await printing.get_job(db, job_id)
 
     @get("/print-jobs", guards=[requires("supervisor")])
     async def print_jobs(
         self,
-        db: Database,
-        status: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        db: DbDep,
+        status: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> list[dict[str, Any]]:
         """For the supervisor: e.g. ``?status=failed`` lists labels that need a reprint."""
         return await printing.list_jobs(db, status, limit)
 
     @get("/printers", guards=[requires("supervisor")])
-    async def printers(self, db: Database) -> list[dict[str, Any]]:
+    async def printers(self, db: DbDep) -> list[dict[str, Any]]:
         """For the supervisor: each printer's last status and its waiting and failed jobs."""
         return await printing.printers_overview(db)
 

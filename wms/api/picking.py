@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
 
+from wms.api.deps import DbDep, SettingsDep, UserDep
 from wms.api.security import FLOOR, requires
 from wms.api.waves import geometry
-from wms.config import Settings
-from wms.db import Database
 from wms.services import picking
 from wms.services.auth import Principal
 from wms.services.picking import Picker
@@ -56,22 +56,22 @@ class PickingController(Controller):
     tags = ["picking"]
 
     @post("/next", status_code=200, opt=IDEMPOTENT)
-    async def next_batch(self, db: Database, user: Principal) -> dict[str, Any]:
+    async def next_batch(self, db: DbDep, user: UserDep) -> dict[str, Any]:
         return await picking.next_batch(db, _picker(user))
 
     @get("/batches/{batch_id:int}")
-    async def get_batch(self, db: Database, batch_id: int) -> dict[str, Any]:
+    async def get_batch(self, db: DbDep, batch_id: FromPath[int]) -> dict[str, Any]:
         return await picking.get_batch(db, batch_id)
 
     @post("/batches/{batch_id:int}/totes", status_code=200, opt=IDEMPOTENT)
     async def bind_tote(
-        self, data: BindTote, db: Database, user: Principal, batch_id: int
+        self, data: JSONBody[BindTote], db: DbDep, user: UserDep, batch_id: FromPath[int]
     ) -> dict[str, Any]:
         return await picking.bind_tote(db, batch_id, data.slot, data.tote, _picker(user))
 
     @post("/tasks/{task_id:int}/confirm", status_code=200, opt=IDEMPOTENT)
     async def confirm(
-        self, data: Confirm, db: Database, user: Principal, task_id: int
+        self, data: JSONBody[Confirm], db: DbDep, user: UserDep, task_id: FromPath[int]
     ) -> dict[str, Any]:
         return await picking.confirm(
             db,
@@ -85,7 +85,12 @@ class PickingController(Controller):
 
     @post("/tasks/{task_id:int}/short", status_code=200, opt=IDEMPOTENT)
     async def short(
-        self, data: Short, db: Database, settings: Settings, user: Principal, task_id: int
+        self,
+        data: JSONBody[Short],
+        db: DbDep,
+        settings: SettingsDep,
+        user: UserDep,
+        task_id: FromPath[int],
     ) -> dict[str, Any]:
         return await picking.short(
             db,
@@ -98,26 +103,26 @@ class PickingController(Controller):
         )
 
     @post("/tasks/{task_id:int}/skip", status_code=200, opt=IDEMPOTENT)
-    async def skip(self, db: Database, user: Principal, task_id: int) -> dict[str, Any]:
+    async def skip(self, db: DbDep, user: UserDep, task_id: FromPath[int]) -> dict[str, Any]:
         return await picking.skip(db, task_id, _picker(user))
 
     @post("/batches/{batch_id:int}/pause", status_code=200, opt=IDEMPOTENT)
-    async def pause(self, db: Database, user: Principal, batch_id: int) -> dict[str, Any]:
+    async def pause(self, db: DbDep, user: UserDep, batch_id: FromPath[int]) -> dict[str, Any]:
         return await picking.pause(db, batch_id, _picker(user))
 
     @post("/batches/{batch_id:int}/resume", status_code=200, opt=IDEMPOTENT)
-    async def resume(self, db: Database, user: Principal, batch_id: int) -> dict[str, Any]:
+    async def resume(self, db: DbDep, user: UserDep, batch_id: FromPath[int]) -> dict[str, Any]:
         return await picking.resume(db, batch_id, _picker(user))
 
     @post("/batches/{batch_id:int}/handover", status_code=200, opt=IDEMPOTENT)
     async def handover(
-        self, data: Handover, db: Database, user: Principal, batch_id: int
+        self, data: JSONBody[Handover], db: DbDep, user: UserDep, batch_id: FromPath[int]
     ) -> dict[str, Any]:
         return await picking.handover(db, batch_id, data.badge, _picker(user))
 
     @post("/batches/{batch_id:int}/finish", status_code=200, opt=IDEMPOTENT)
     async def finish(
-        self, data: Finish, db: Database, user: Principal, batch_id: int
+        self, data: JSONBody[Finish], db: DbDep, user: UserDep, batch_id: FromPath[int]
     ) -> dict[str, Any]:
         return await picking.finish(db, batch_id, data.drop, _picker(user))
 
@@ -128,7 +133,7 @@ class ToteController(Controller):
     tags = ["picking"]
 
     @get("/{code:str}")
-    async def get_tote(self, db: Database, code: str) -> dict[str, Any]:
+    async def get_tote(self, db: DbDep, code: FromPath[str]) -> dict[str, Any]:
         """What a tote holds: its order (or a bulk batch's units) and where it stands."""
         return await picking.tote_contents(db, code)
 

@@ -6,11 +6,11 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.params import FromPath, JSONBody
 
+from wms.api.deps import DbDep, UserDep
 from wms.api.security import INTEGRATION, requires
-from wms.db import Database
 from wms.services import returns
-from wms.services.auth import Principal
 
 RawScan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Reason = Annotated[str, msgspec.Meta(max_length=200)]
@@ -57,23 +57,23 @@ class ReturnController(Controller):
     tags = ["returns"]
 
     @post("/", status_code=201, opt=IDEMPOTENT)
-    async def open_return(self, data: OpenReturn, db: Database) -> dict[str, Any]:
+    async def open_return(self, data: JSONBody[OpenReturn], db: DbDep) -> dict[str, Any]:
         return await returns.open_manual(db, data.order, _wanted(data.lines), data.reason)
 
     @post("/receive", status_code=200, opt=IDEMPOTENT)
-    async def receive(self, data: Receive, db: Database) -> dict[str, Any]:
+    async def receive(self, data: JSONBody[Receive], db: DbDep) -> dict[str, Any]:
         return await returns.receive_scan(db, data.scan)
 
     @post("/{return_id:int}/grade", status_code=200, opt=IDEMPOTENT)
     async def grade(
-        self, return_id: int, data: Grade, db: Database, user: Principal
+        self, return_id: FromPath[int], data: JSONBody[Grade], db: DbDep, user: UserDep
     ) -> dict[str, Any]:
         return await returns.grade_item(
             db, return_id, data.scan, data.grade, data.qty, data.location, user.user_id
         )
 
     @get("/{return_id:int}")
-    async def get_return(self, return_id: int, db: Database) -> dict[str, Any]:
+    async def get_return(self, return_id: FromPath[int], db: DbDep) -> dict[str, Any]:
         return await returns.get_return(db, return_id)
 
 
@@ -83,7 +83,9 @@ class ChannelReturnController(Controller):
     tags = ["returns"]
 
     @post("/", opt=IDEMPOTENT)
-    async def channel_return(self, data: ChannelReturn, db: Database) -> Response[dict[str, Any]]:
+    async def channel_return(
+        self, data: JSONBody[ChannelReturn], db: DbDep
+    ) -> Response[dict[str, Any]]:
         """The channel's return event (the webhook path calls the same service)."""
         view, created = await returns.open_channel(
             db, data.channel, data.order_external_id, data.return_id, _wanted(data.lines),

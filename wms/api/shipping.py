@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
 
+from wms.api.deps import DbDep, UserDep
 from wms.api.security import requires
-from wms.db import Database
 from wms.services import shipping
-from wms.services.auth import Principal
 
 IDEMPOTENT = {"idempotent": True}
 
@@ -30,27 +30,27 @@ class ManifestController(Controller):
 
     @post("/manifests", status_code=201, opt=IDEMPOTENT)
     async def open_manifest(
-        self, data: OpenManifest, db: Database, user: Principal
+        self, data: JSONBody[OpenManifest], db: DbDep, user: UserDep
     ) -> dict[str, Any]:
         return await shipping.open_manifest_for(db, data.carrier, user.user_id)
 
     @get("/manifests/{manifest_id:int}")
-    async def manifest(self, manifest_id: int, db: Database) -> dict[str, Any]:
+    async def manifest(self, manifest_id: FromPath[int], db: DbDep) -> dict[str, Any]:
         return await shipping.get_manifest(db, manifest_id)
 
     @post("/manifests/{manifest_id:int}/scan", status_code=200, opt=IDEMPOTENT)
     async def hand_over(
-        self, manifest_id: int, data: ScanParcel, db: Database, user: Principal
+        self, manifest_id: FromPath[int], data: JSONBody[ScanParcel], db: DbDep, user: UserDep
     ) -> dict[str, Any]:
         """Hand one parcel over (tracking number or SSCC scan)."""
         return await shipping.scan_onto_manifest(db, manifest_id, data.scan, user.user_id)
 
     @post("/manifests/{manifest_id:int}/close", status_code=200, opt=IDEMPOTENT)
-    async def close_manifest(self, manifest_id: int, db: Database) -> dict[str, Any]:
+    async def close_manifest(self, manifest_id: FromPath[int], db: DbDep) -> dict[str, Any]:
         return await shipping.close_manifest_by_id(db, manifest_id)
 
     @get("/parcels/{parcel_id:int}")
-    async def parcel(self, parcel_id: int, db: Database) -> dict[str, Any]:
+    async def parcel(self, parcel_id: FromPath[int], db: DbDep) -> dict[str, Any]:
         return await shipping.get_parcel(db, parcel_id)
 
 

@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
+from wms.api.deps import DbDep, UserDep
 from wms.api.security import FLOOR, requires
-from wms.db import Database
 from wms.models import Location, Product, ProductAvailability, Stock, StockMove
 from wms.services import stock
-from wms.services.auth import Principal
 from wms.services.stock import CountLine
 
 Qty = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
@@ -68,7 +67,7 @@ class StockController(Controller):
     tags = ["stock"]
 
     @post("/receive", status_code=201)
-    async def receive(self, data: Receive, db: Database, user: Principal) -> dict[str, Any]:
+    async def receive(self, data: JSONBody[Receive], db: DbDep, user: UserDep) -> dict[str, Any]:
         await stock.receive(
             db,
             sku=data.sku,
@@ -82,7 +81,7 @@ class StockController(Controller):
         return {"ok": True, "sku": data.sku, "location": data.location, "qty": data.qty}
 
     @post("/move", status_code=201)
-    async def move(self, data: Move, db: Database, user: Principal) -> dict[str, Any]:
+    async def move(self, data: JSONBody[Move], db: DbDep, user: UserDep) -> dict[str, Any]:
         await stock.move(
             db,
             sku=data.sku,
@@ -96,7 +95,7 @@ class StockController(Controller):
         return {"ok": True}
 
     @post("/adjust", status_code=201, guards=[requires("supervisor")])
-    async def adjust(self, data: Adjust, db: Database, user: Principal) -> dict[str, Any]:
+    async def adjust(self, data: JSONBody[Adjust], db: DbDep, user: UserDep) -> dict[str, Any]:
         await stock.adjust(
             db,
             sku=data.sku,
@@ -111,7 +110,7 @@ class StockController(Controller):
         return {"ok": True}
 
     @post("/count", status_code=201)
-    async def count(self, data: Count, db: Database, user: Principal) -> dict[str, Any]:
+    async def count(self, data: JSONBody[Count], db: DbDep, user: UserDep) -> dict[str, Any]:
         lines = [CountLine(sku=line.sku, qty=line.qty, lot=line.lot) for line in data.lines]
         diffs = await stock.count(
             db, location=data.location, lines=lines, user_id=user.user_id, ref=data.ref
@@ -121,10 +120,10 @@ class StockController(Controller):
     @get("/")
     async def list_stock(
         self,
-        db: Database,
-        sku: str | None = None,
-        location: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
+        db: DbDep,
+        sku: FromQuery[str | None] = None,
+        location: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
     ) -> list[dict[str, Any]]:
         query = (
             select(Stock, Product.sku, Location.code)
@@ -155,9 +154,9 @@ class StockController(Controller):
     @get("/moves")
     async def moves(
         self,
-        db: Database,
-        sku: str | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+        db: DbDep,
+        sku: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[dict[str, Any]]:
         query = (
             select(StockMove, Product.sku)
@@ -187,12 +186,12 @@ class StockController(Controller):
         ]
 
     @get("/putaway")
-    async def putaway(self, db: Database, sku: str) -> dict[str, str]:
+    async def putaway(self, db: DbDep, sku: FromQuery[str]) -> dict[str, str]:
         """The suggested location for received units of `sku`."""
         return await stock.putaway_location(db, sku)
 
     @get("/availability/{sku:str}")
-    async def availability(self, db: Database, sku: str) -> dict[str, Any]:
+    async def availability(self, db: DbDep, sku: FromPath[str]) -> dict[str, Any]:
         async with db.read() as s:
             product = await stock.product_by_sku(s, sku)
             row = await s.get(ProductAvailability, product.id)

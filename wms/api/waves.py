@@ -7,14 +7,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from wms.api.deps import DbDep, SettingsDep, UserDep
 from wms.api.security import FLOOR, OFFICE, requires
 from wms.config import Settings
-from wms.db import Database
 from wms.domain.layout import Geometry
 from wms.services import picking, waves
-from wms.services.auth import Principal
 
 Cap = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 
@@ -61,28 +60,28 @@ class WaveController(Controller):
     tags = ["waves"]
 
     @post("/plan", status_code=200)
-    async def plan(self, data: Rules, db: Database, settings: Settings) -> dict[str, Any]:
+    async def plan(self, data: JSONBody[Rules], db: DbDep, settings: SettingsDep) -> dict[str, Any]:
         """A preview of the wave these rules would release now; changes nothing."""
         return await waves.plan(db, geometry(settings), data.to_rules())
 
     @post("/", status_code=201, opt={"idempotent": True})
     async def release(
-        self, data: Rules, db: Database, settings: Settings, user: Principal
+        self, data: JSONBody[Rules], db: DbDep, settings: SettingsDep, user: UserDep
     ) -> dict[str, Any]:
         return await waves.release(db, geometry(settings), data.to_rules(), user.user_id)
 
     @post("/{wave_id:int}/cancel", status_code=200, opt={"idempotent": True})
-    async def cancel(self, db: Database, wave_id: int) -> dict[str, Any]:
+    async def cancel(self, db: DbDep, wave_id: FromPath[int]) -> dict[str, Any]:
         return await waves.cancel(db, wave_id)
 
     @get("/")
     async def list_waves(
-        self, db: Database, limit: Annotated[int, Parameter(ge=1, le=500)] = 50
+        self, db: DbDep, limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50
     ) -> list[dict[str, Any]]:
         return await waves.list_waves(db, limit)
 
     @get("/{wave_id:int}")
-    async def get_wave(self, db: Database, wave_id: int) -> dict[str, Any]:
+    async def get_wave(self, db: DbDep, wave_id: FromPath[int]) -> dict[str, Any]:
         return await waves.get_wave(db, wave_id)
 
 
@@ -92,11 +91,13 @@ class BatchController(Controller):
     tags = ["waves"]
 
     @get("/{batch_id:int}")
-    async def get_batch(self, db: Database, batch_id: int) -> dict[str, Any]:
+    async def get_batch(self, db: DbDep, batch_id: FromPath[int]) -> dict[str, Any]:
         return await picking.get_batch(db, batch_id)
 
     @get("/{batch_id:int}/route.svg", media_type="image/svg+xml")
-    async def route_svg(self, db: Database, settings: Settings, batch_id: int) -> Response[str]:
+    async def route_svg(
+        self, db: DbDep, settings: SettingsDep, batch_id: FromPath[int]
+    ) -> Response[str]:
         layout = waves.site_layout(str(settings.fixtures_dir / "layout.json"))
         svg = await waves.batch_svg(db, layout, batch_id)
         return Response(svg, media_type="image/svg+xml")
@@ -109,13 +110,13 @@ class ExceptionController(Controller):
 
     @get("/")
     async def list_exceptions(
-        self, db: Database, status: str | None = "open"
+        self, db: DbDep, status: FromQuery[str | None] = "open"
     ) -> list[dict[str, Any]]:
         """Short picks that could not be re-allocated, and other floor trouble."""
         return await picking.exceptions(db, status or None)
 
     @post("/{exception_id:int}/resolve", status_code=200, opt={"idempotent": True})
-    async def resolve(self, db: Database, exception_id: int) -> dict[str, Any]:
+    async def resolve(self, db: DbDep, exception_id: FromPath[int]) -> dict[str, Any]:
         return await picking.resolve_exception(db, exception_id)
 
 

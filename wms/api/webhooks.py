@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
+from litestar.params import FromPath
 
+from wms.api.deps import DbDep
 from wms.channels.errors import ChannelError
 from wms.channels.events import EventKind
 from wms.channels.webhooks import parse_webhook
-from wms.db import Database
 from wms.services import channels, intake
 
 
@@ -18,7 +19,9 @@ class WebhookController(Controller):
     tags = ["webhooks"]
 
     @post("/{channel_code:str}", status_code=200)
-    async def receive(self, request: Request, db: Database, channel_code: str) -> dict[str, Any]:
+    async def receive(
+        self, request: Request, db: DbDep, channel_code: FromPath[str]
+    ) -> dict[str, Any]:
         body = await request.body()
         channel_id, config = await channels.config_for(db, channel_code)
         try:
