@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
-from wms.api import packing, picking, problems, returns, scan, shipping, waves
+from wms.api import idempotency, packing, picking, problems, returns, scan, shipping, waves
 from wms.api.auth import AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = Database(settings.database_url)
         app.state.db = db
+        idempotency.register(db)
         app.state.settings = settings
         worker = OutboxWorker(db, poll_s=0.25, handlers=OUTBOX_HANDLERS)
         app.state.outbox = worker

@@ -93,6 +93,10 @@ class Database:
         # Called after a write transaction that wrote outbox rows (the worker's wake-up).
         # Only those: waking the worker after every terminal scan cost each scan a read.
         self.after_outbox_commit: list[Any] = []
+        # Run first in every write transaction, and after each commit: how the retry key of
+        # the request being served is claimed in the same transaction as its first write.
+        self.write_preludes: list[Callable[[Session], None]] = []
+        self.after_write_commit: list[Callable[[], None]] = []
         self._outbox_writes = 0
         for engine in (self.engine.sync_engine, self.thread_engine):
             if engine is not None:
@@ -102,7 +106,13 @@ class Database:
         if statement.startswith("INSERT INTO outbox"):
             self._outbox_writes += 1
 
+    def _prelude(self, session: Session) -> None:
+        for prelude in self.write_preludes:
+            prelude(session)
+
     def _committed(self, outbox_writes_before: int) -> None:
+        for hook in self.after_write_commit:
+            hook()
         # SQLite runs one write transaction at a time, so a change in the count is this
         # transaction's; on PostgreSQL another's may show too (a harmless early wake).
         if self._outbox_writes != outbox_writes_before:
@@ -115,10 +125,12 @@ class Database:
         before = self._outbox_writes
         if self._write_lock is None:
             async with self._write_sessions() as session, session.begin():
+                await session.run_sync(self._prelude)
                 yield session
         else:
             async with self._write_lock, self._write_sessions() as session, session.begin():
                 before = self._outbox_writes
+                await session.run_sync(self._prelude)
                 yield session
         self._committed(before)
 
@@ -134,6 +146,7 @@ class Database:
         before = self._outbox_writes
         if self.thread_engine is None:
             async with self._write_sessions() as session, session.begin():
+                await session.run_sync(self._prelude)
                 result = await session.run_sync(lambda s: fn(s, *args, **kwargs))
         else:
             assert self._write_lock is not None
@@ -154,6 +167,7 @@ class Database:
 
     def _run_in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with self._thread_sessions() as session, session.begin():
+            self._prelude(session)
             return fn(session, *args, **kwargs)
 
     def _read_in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 
 from tests.support.api import problem
@@ -126,6 +129,40 @@ def test_a_retry_key_reused_for_another_request_is_refused(supervisor):
     other = supervisor.post("/api/v1/stock/receive", json={**body, "qty": 6}, headers=key)
     problem(other, 422, "idempotency_key_reused")
     assert _on_hand(supervisor, "SKU-0412", "B15-12-1") == 5
+
+
+def test_a_refusal_replayed_after_the_shelf_changed_is_the_same_refusal(supervisor):
+    key = {"Idempotency-Key": "move-7790"}
+    body = {"sku": "SKU-0416", "source": "B15-13-1", "target": "QUAR-01", "qty": 3}
+    first = supervisor.post("/api/v1/stock/move", json=body, headers=key)
+    problem(first, 409, "insufficient_stock")
+    receipt = {"sku": "SKU-0416", "location": "B15-13-1", "qty": 10}
+    assert supervisor.post("/api/v1/stock/receive", json=receipt).status_code == 201
+    again = supervisor.post("/api/v1/stock/move", json=body, headers=key)
+    assert (again.status_code, again.json()) == (409, first.json())
+    assert again.headers["idempotent-replayed"] == "true"
+    assert _on_hand(supervisor, "SKU-0416", "B15-13-1") == 10
+
+
+def test_two_copies_of_one_request_at_once_act_once(supervisor):
+    key = {"Idempotency-Key": "receipt-7791"}
+    body = {"sku": "SKU-0418", "location": "B15-14-1", "qty": 4}
+    start = threading.Barrier(4)
+
+    def send(_: int) -> httpx.Response:
+        start.wait()
+        return supervisor.post("/api/v1/stock/receive", json=body, headers=key)
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(send, range(4)))
+    done = [r for r in answers if r.status_code == 201]
+    busy = [r for r in answers if r.status_code == 409]
+    assert len(done) + len(busy) == 4 and done, [r.text for r in answers]
+    assert all(r.json()["code"] == "request_in_progress" for r in busy)
+    assert all(r.json() == done[0].json() for r in done)
+    assert _on_hand(supervisor, "SKU-0418", "B15-14-1") == 4
+    moves = supervisor.get("/api/v1/stock/moves", params={"sku": "SKU-0418", "limit": 5}).json()
+    assert [m["to"] for m in moves].count("B15-14-1") == 1
 
 
 def test_putaway_suggests_the_items_pick_face_or_the_nearest_empty_one(supervisor):

@@ -1,25 +1,30 @@
 """Idempotency-Key for mutating calls: a replay returns the first answer and changes nothing.
 
-The key is claimed in its own transaction before the handler runs (unique per user), so two
-copies of one request racing each other cannot both act: the second is told to retry. A
-handler that fails with a 5xx releases the key, so the terminal's retry runs it again.
+The key is claimed inside the request's first write transaction (unique per user), so the
+claim commits or rolls back with the change it guards, at no extra transaction. Two copies
+of one request racing each other cannot both act: the second finds the claim and is told to
+retry, or gets the first answer once it is stored. The answer (also a refusal made before
+any write) is stored before it is sent; a 5xx releases the key so the retry runs again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from litestar.enums import ScopeType
 from litestar.middleware import AbstractMiddleware
 from litestar.types import Message, Receive, Scope, Send
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from wms.db import Database
+from wms.errors import Conflict, WmsError
 from wms.models import Idempotency
 from wms.services.auth import Principal
+from wms.services.sql import upsert
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 HEADER = b"idempotency-key"
@@ -92,12 +97,8 @@ class IdempotencyMiddleware(AbstractMiddleware):
             )
         ).hexdigest()
         db: Database = scope["app"].state.db
-
-        claimed = await self._claim(db, user.user_id, key, digest)
-        if claimed is not None:
-            status, body, content_type = claimed
-            await _send_raw(send, status, body, content_type, replayed=True)
-            return
+        claim = Claim(user.user_id, key, digest)
+        token = CLAIM.set(claim)
 
         sent_body = False
 
@@ -118,13 +119,21 @@ class IdempotencyMiddleware(AbstractMiddleware):
         try:
             await self.app(scope, replay_receive, capture_send)
         except BaseException:
-            await self._release(db, user.user_id, key)
+            if claim.claimed:
+                await db.run(_release_key, user.user_id, key)
             raise
+        finally:
+            CLAIM.reset(token)
+        if claim.answer is not None:  # a replay: the first answer, as it was
+            status, body, content_type = claim.answer
+            await _send_raw(send, status, body, content_type, replayed=True)
+            return
         start = next((m for m in messages if m["type"] == "http.response.start"), None)
         status = start["status"] if start else 500
         if status >= 500:
-            await self._release(db, user.user_id, key)
-        else:
+            if claim.claimed:
+                await db.run(_release_key, user.user_id, key)
+        elif not claim.refused:
             content_type = "application/json"
             for name, value in start.get("headers", []) if start else []:
                 if name.lower() == b"content-type":
@@ -132,68 +141,116 @@ class IdempotencyMiddleware(AbstractMiddleware):
             body = b"".join(
                 m.get("body", b"") for m in messages if m["type"] == "http.response.body"
             )
-            await db.run(_store_answer, user.user_id, key, status, body, content_type)
+            await db.run(_store_answer, user.user_id, key, digest, status, body, content_type)
         for message in messages:
             await send(message)
 
-    async def _claim(
-        self, db: Database, user_id: int, key: str, digest: str
-    ) -> tuple[int, bytes, str] | None:
-        """None when this request may run; otherwise the answer to send instead."""
-        try:
-            row = await db.run(_claim_key, user_id, key, digest)
-            if row is None:
-                return None
-        except IntegrityError:
-            status, body = _problem(
-                409, "request_in_progress", "Busy, retry", "the same request is still running"
-            )
-            return status, body, "application/problem+json"
-        if row.request_hash != digest:
-            status, body = _problem(
-                422,
-                "idempotency_key_reused",
-                "Retry key reused",
-                "this Idempotency-Key was used for another request",
-            )
-            return status, body, "application/problem+json"
-        if row.status_code == 0:
-            status, body = _problem(
-                409, "request_in_progress", "Busy, retry", "the same request is still running"
-            )
-            return status, body, "application/problem+json"
-        return row.status_code, row.response_body, row.content_type
 
-    async def _release(self, db: Database, user_id: int, key: str) -> None:
-        await db.run(_release_key, user_id, key)
+@dataclass
+class Claim:
+    """The retry key of the request being served, and what became of it."""
+
+    user_id: int
+    key: str
+    digest: str
+    tentative: bool = False  # claimed in the transaction now running
+    claimed: bool = False  # claimed in a committed transaction
+    refused: bool = False  # another request holds the key: nothing to store
+    answer: tuple[int, bytes, str] | None = None  # the first request's answer, to replay
 
 
-# Plain transactions through Database.run: two of them wrap every mutating floor call, so
-# they must cost one thread hop each, not one per statement.
+CLAIM: ContextVar[Claim | None] = ContextVar("idempotency_claim", default=None)
 
 
-def _claim_key(s: Session, user_id: int, key: str, digest: str) -> Idempotency | None:
-    """The earlier request's row, or None after claiming the key for this one."""
-    row = s.execute(
-        select(Idempotency).where(Idempotency.user_id == user_id, Idempotency.key == key)
-    ).scalar_one_or_none()
-    if row is None:
-        s.add(Idempotency(user_id=user_id, key=key, request_hash=digest))
-        s.flush()
-        return None
-    s.expunge(row)
-    return row
+class Replay(Conflict):
+    """Stops a replayed request at its first write; the middleware sends the first answer."""
+
+
+# Built once: every mutating floor call runs these.
+_IDEM = Idempotency.__table__
+_EARLIER = select(
+    _IDEM.c.request_hash, _IDEM.c.status_code, _IDEM.c.response_body, _IDEM.c.content_type
+).where(_IDEM.c.user_id == bindparam("user_id"), _IDEM.c.key == bindparam("key"))
+
+
+def claim_in_transaction(s: Session) -> None:
+    """Write-transaction prelude: claim the request's key, or stop if it is taken."""
+    claim = CLAIM.get()
+    if claim is None or claim.claimed:
+        return
+    claim.tentative = False  # an earlier transaction of this request rolled back
+    conn = s.connection()
+    params = {"user_id": claim.user_id, "key": claim.key}
+    inserted = conn.execute(
+        upsert(s, _IDEM)
+        .values(user_id=claim.user_id, key=claim.key, request_hash=claim.digest)
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    ).rowcount
+    if inserted == 1:
+        claim.tentative = True
+        return
+    earlier = conn.execute(_EARLIER, params).one()
+    claim.refused = True
+    if earlier.request_hash != claim.digest:
+        raise WmsError(
+            "idempotency_key_reused",
+            "Retry key reused",
+            "this Idempotency-Key was used for another request",
+        )
+    if earlier.status_code == 0:
+        raise Conflict("request_in_progress", "Busy, retry", "the same request is still running")
+    claim.answer = (earlier.status_code, earlier.response_body, earlier.content_type)
+    raise Replay("replayed", "Replayed", "the first answer is sent again")
+
+
+def claim_committed() -> None:
+    """After-commit hook: a claim made in the committed transaction now stands."""
+    claim = CLAIM.get()
+    if claim is not None and claim.tentative:
+        claim.claimed, claim.tentative = True, False
+
+
+def register(db: Database) -> None:
+    """Claim retry keys in the database's write transactions."""
+    db.write_preludes.append(claim_in_transaction)
+    db.after_write_commit.append(claim_committed)
 
 
 def _store_answer(
-    s: Session, user_id: int, key: str, status: int, body: bytes, content_type: str
+    s: Session,
+    user_id: int,
+    key: str,
+    digest: str,
+    status: int,
+    body: bytes,
+    content_type: str,
 ) -> None:
-    s.execute(
-        update(Idempotency)
-        .where(Idempotency.user_id == user_id, Idempotency.key == key)
-        .values(status_code=status, response_body=body, content_type=content_type[:60])
+    """Keep the answer: fill our own claim, or record a refusal made before any write."""
+    stmt = upsert(s, _IDEM).values(
+        user_id=user_id,
+        key=key,
+        request_hash=digest,
+        status_code=status,
+        response_body=body,
+        content_type=content_type[:60],
+    )
+    s.connection().execute(
+        stmt.on_conflict_do_update(
+            index_elements=["user_id", "key"],
+            set_={
+                "status_code": stmt.excluded.status_code,
+                "response_body": stmt.excluded.response_body,
+                "content_type": stmt.excluded.content_type,
+            },
+            # Never over another request's answer, nor a finished one.
+            where=(_IDEM.c.status_code == 0) & (_IDEM.c.request_hash == digest),
+        )
     )
 
 
 def _release_key(s: Session, user_id: int, key: str) -> None:
-    s.execute(delete(Idempotency).where(Idempotency.user_id == user_id, Idempotency.key == key))
+    s.execute(
+        delete(Idempotency).where(
+            Idempotency.user_id == user_id, Idempotency.key == key, Idempotency.status_code == 0
+        )
+    )
