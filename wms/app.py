@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[
             DefineMiddleware(BearerAuth, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
-            IdempotencyMiddleware,
+            IdempotencyMiddleware(),
         ],
         exception_handlers=handlers,
         openapi_config=OpenAPIConfig(title="WMS", version="0.1.0", path="/schema"),

@@ -15,8 +15,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from litestar.enums import ScopeType
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Message, Receive, Scope, Send
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
@@ -54,10 +54,10 @@ async def _send_raw(
     await send({"type": "http.response.body", "body": body})
 
 
-class IdempotencyMiddleware(AbstractMiddleware):
-    scopes = {ScopeType.HTTP}
+class IdempotencyMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler = scope.get("route_handler")
         required = bool(handler and handler.opt.get("idempotent"))
         key = dict(scope["headers"]).get(HEADER, b"").decode("latin-1").strip()
@@ -67,7 +67,7 @@ class IdempotencyMiddleware(AbstractMiddleware):
             or not isinstance(user, Principal)
             or (not key and not required)
         ):
-            await self.app(scope, receive, send)
+            await next_app(scope, receive, send)
             return
         if not key or len(key) > 100:
             status, body = _problem(
@@ -117,7 +117,7 @@ class IdempotencyMiddleware(AbstractMiddleware):
             messages.append(message)
 
         try:
-            await self.app(scope, replay_receive, capture_send)
+            await next_app(scope, replay_receive, capture_send)
         except BaseException:
             if claim.claimed:
                 await db.run(_release_key, user.user_id, key)
