@@ -170,3 +170,33 @@ def test_the_quick_single_capacity_check_decides_every_move_as_the_general_check
     ]
     assert plans[0].batches == plans[1].batches
     assert plans[0].distances == plans[1].distances
+
+
+def test_a_search_from_a_start_plan_is_never_worse_than_the_start():
+    orders = _orders(8, 50)
+    cart = Cart(articles=24)
+    start = fcfs(orders, cart)
+    rc = RouteCost(GEO, [o.stops for o in orders])
+    plan = plan_batches(
+        GEO, orders, cart, seed=4, time_budget_s=float("inf"), max_iterations=10, start=start
+    )
+    _check_plan(orders, cart, plan)
+    assert plan.total_distance <= sum(rc.of(b) for b in start) + 1e-9
+
+
+def test_a_search_from_a_start_plan_with_no_time_left_returns_the_start():
+    orders = _orders(8, 30)
+    cart = Cart(articles=24)
+    start = fcfs(orders, cart)
+    plan = plan_batches(GEO, orders, cart, seed=4, time_budget_s=0.0, start=start)
+    assert sorted(plan.batches) == sorted(tuple(sorted(b)) for b in start)
+
+
+def test_a_start_plan_that_misses_an_order_or_overfills_a_cart_is_refused():
+    orders = _orders(8, 30)
+    cart = Cart(articles=24)
+    start = fcfs(orders, cart)
+    with pytest.raises(ValueError, match="every order"):
+        plan_batches(GEO, orders, cart, max_iterations=1, start=start[1:])
+    with pytest.raises(ValueError, match="exceeds the cart"):
+        plan_batches(GEO, orders, cart, max_iterations=1, start=[[i for b in start for i in b]])

@@ -18,10 +18,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from wms.bench import ortools_routing
 from wms.domain.batching import BatchOrder, Cart, fcfs, plan_batches
 from wms.domain.layout import Geometry, Layout
 from wms.domain.route_cost import RouteCost
 from wms.domain.routing import route
+from wms.services.planner_pool import PlannerPool
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_INSTANCES = REPO.parent / "shared" / "bench" / "obp-w5a"
@@ -94,15 +96,8 @@ def _article(rng: random.Random, storage: str) -> tuple[int, int]:
     return aisle, rng.randrange(45)
 
 
-def solve_instance(
-    inst: Instance,
-    budget: float,
-    seed: int,
-    iterations: int | None = None,
-    work: float | None = None,
-) -> dict:
-    geo = w5a_geometry()
-    orders = [
+def instance_orders(inst: Instance, geo: Geometry) -> list[BatchOrder]:
+    return [
         BatchOrder(
             k,
             tuple(
@@ -114,20 +109,46 @@ def solve_instance(
         )
         for k, o in enumerate(inst.orders)
     ]
+
+
+def solve_instance(
+    inst: Instance,
+    budget: float,
+    seed: int,
+    iterations: int | None = None,
+    work: float | None = None,
+    pool: PlannerPool | None = None,
+    rounds: int = 4,
+) -> dict:
+    """Plan one instance: in this process, or with ``pool``'s workers searching together
+    (then ``budget`` is wall seconds and ``seconds`` the wall clock of the whole
+    parallel planning, dispatch included; otherwise ``budget`` is CPU seconds)."""
+    geo = w5a_geometry()
+    orders = instance_orders(inst, geo)
     cart = Cart(articles=inst.capacity)
     started = time.perf_counter()
     cpu = time.process_time()
-    plan = plan_batches(
-        geo,
-        orders,
-        cart,
-        seed=seed,
-        time_budget_s=budget,
-        max_iterations=iterations,
-        clock=time.process_time,
-        work_budget=work,
-    )
+    if pool is not None:
+        if work is None:
+            raise ValueError("planning with a pool needs a work budget")
+        plan = pool.plan(geo, orders, cart, seed=seed, work=work, rounds=rounds, seconds=budget)
+        stopped = plan.stats["clock_stops"] > 0
+        worker_cpu = plan.stats["cpu_seconds"]
+    else:
+        plan = plan_batches(
+            geo,
+            orders,
+            cart,
+            seed=seed,
+            time_budget_s=budget,
+            max_iterations=iterations,
+            clock=time.process_time,
+            work_budget=work,
+        )
+        stopped = work is not None and plan.stats["work"] < work
     cpu = time.process_time() - cpu
+    if pool is not None:
+        cpu = worker_cpu
     seconds = time.perf_counter() - started
     fcfs_distance = 0.0
     for batch in fcfs(orders, cart):
@@ -141,6 +162,7 @@ def solve_instance(
         "distance": round(plan.total_distance, 3),
         "fcfs_distance": round(fcfs_distance, 3),
         "seconds": round(seconds, 3),
+        # with a pool: per round the CPU time of the slowest worker, summed over rounds
         "cpu_seconds": round(cpu, 3),
         "iterations": plan.iterations,
         "evaluations": plan.stats["evaluations"],
@@ -148,7 +170,7 @@ def solve_instance(
         "column_misses": plan.stats["column_misses"],
         "scans": plan.stats["scans"],
         "work": round(plan.stats["work"]),
-        "stopped_by_clock": work is not None and plan.stats["work"] < work,
+        "stopped_by_clock": stopped,
     }
 
 
@@ -163,16 +185,32 @@ def run_instances(
     workers: int,
     iterations: int | None = None,
     work: float | None = None,
+    rounds: int = 4,
+    parallel: bool = True,
+    ortools_seconds: float = 0.0,
 ) -> dict:
-    jobs = [(inst, budget, seed, iterations, work) for inst in instances]
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_solve, jobs))
+    """With ``parallel``, one instance at a time, planned by ``workers`` processes
+    together; otherwise ``workers`` instances at a time, one process each."""
+    if parallel and workers > 1 and work:
+        with PlannerPool(workers) as pool:
+            results = [
+                solve_instance(inst, budget, seed, work=work, pool=pool, rounds=rounds)
+                for inst in instances
+            ]
     else:
-        results = [_solve(j) for j in jobs]
+        jobs = [(inst, budget, seed, iterations, work) for inst in instances]
+        if workers > 1:
+            with ProcessPoolExecutor(workers) as executor:
+                results = list(executor.map(_solve, jobs))
+        else:
+            results = [_solve(j) for j in jobs]
     total = sum(r["distance"] for r in results)
     base = sum(r["fcfs_distance"] for r in results)
+    peer: dict = {}
+    if ortools_seconds > 0 and ortools_routing.available():
+        peer = _ortools_figures(instances, results, ortools_seconds, workers)
     return {
+        **peer,
         "instances": results,
         "total_distance": round(total, 3),
         "total_fcfs_distance": round(base, 3),
@@ -187,6 +225,38 @@ def run_instances(
         else 0.0,
         "total_cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 2),
         "stopped_by_clock": sum(1 for r in results if r.get("stopped_by_clock")),
+    }
+
+
+def _ortools_instance(args: tuple[Instance, list[list[int]], float]) -> tuple[float, int]:
+    """OR-Tools' length for each of our batches of one instance: (total, batches where
+    it is shorter than ours)."""
+    inst, batches, seconds = args
+    geo = w5a_geometry()
+    orders = instance_orders(inst, geo)
+    total, shorter = 0.0, 0
+    for b in batches:
+        stops = sorted({p for i in b for p in orders[i].stops}, key=lambda p: (p.aisle, p.y))
+        length = ortools_routing.route_length(geo, stops, seconds)
+        total += length
+        shorter += length < route(geo, set(stops)).distance - 1e-6
+    return total, shorter
+
+
+def _ortools_figures(
+    instances: list[Instance], results: list[dict], seconds: float, workers: int
+) -> dict:
+    """Our batches routed by OR-Tools after the timed planning (not in its seconds)."""
+    jobs = [(inst, r["batches"], seconds) for inst, r in zip(instances, results, strict=True)]
+    with ProcessPoolExecutor(max(1, workers)) as executor:
+        figures = list(executor.map(_ortools_instance, jobs))
+    for r, (length, shorter) in zip(results, figures, strict=True):
+        r["ortools_distance"] = round(length, 3)
+        r["ortools_shorter_batches"] = shorter
+    return {
+        "total_ortools_distance": round(sum(f[0] for f in figures), 3),
+        "ortools_shorter_batches": sum(f[1] for f in figures),
+        "ortools": f"our batches routed by OR-Tools (guided local search, {seconds} s a batch)",
     }
 
 
@@ -247,7 +317,8 @@ def main(argv: list[str]) -> int:
         "--budget",
         type=float,
         default=0.95,
-        help="CPU seconds of planning per instance at most (a safety stop next to --work)",
+        help="seconds of planning per instance at most (a safety stop next to --work): "
+        "wall clock when the workers plan together, CPU seconds with --independent",
     )
     parser.add_argument(
         "--work",
@@ -256,8 +327,26 @@ def main(argv: list[str]) -> int:
         help="effort per instance in work units (about a CPU microsecond each, see "
         "batching): the repeatable budget; 0 for none (time budget only)",
     )
+    parser.add_argument(
+        "--ortools-seconds",
+        type=float,
+        default=0.05,
+        help="if OR-Tools is installed: its search time per batch when it re-routes our "
+        "batches for comparison (after the timed planning); 0 to skip",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="processes")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="with several workers: rounds of search after which they swap their best plan",
+    )
+    parser.add_argument(
+        "--independent",
+        action="store_true",
+        help="one process an instance, several instances at a time (the old mode)",
+    )
     parser.add_argument("--limit", type=int, default=None, help="first N instances only")
     parser.add_argument("--scale", type=int, default=None, help="orders in one demo wave")
     parser.add_argument("--scale-budget", type=float, default=7.0, help="search seconds")
@@ -272,7 +361,14 @@ def main(argv: list[str]) -> int:
         if args.limit:
             instances = instances[: args.limit]
         result = run_instances(
-            instances, args.budget, args.seed, args.workers, work=args.work or None
+            instances,
+            args.budget,
+            args.seed,
+            args.workers,
+            work=args.work or None,
+            rounds=args.rounds,
+            parallel=not args.independent,
+            ortools_seconds=args.ortools_seconds,
         )
         result["source"] = str(root) if root else "generator"
     text = json.dumps(result, indent=1)

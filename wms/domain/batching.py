@@ -34,7 +34,9 @@ INF = float("inf")
 # then scaled by 0.95 when the swap loop and the route cost's new-column path got
 # leaner: the same plans took 9-10 % less CPU over the 64 instances, and the rest is
 # margin under the 1 s clock stop (the run-to-run spread of CPU time is about 10 %).
-W_CALL, W_EVALUATION, W_SCAN, W_ITERATION = 2.47, 38.0, 0.038, 352.0
+# W_EVALUATION then went from 38 to 30 when a route programme got about a quarter
+# cheaper (column misses off the hot loop, column shapes priced once per process).
+W_CALL, W_EVALUATION, W_SCAN, W_ITERATION = 2.47, 30.0, 0.038, 352.0
 # Construction prices the insertion of this many orders, the nearest to the batch by
 # ``closeness``: pricing all of them took a fifth of the budget on 100-order waves.
 CONSTRUCT_NEAR = 16
@@ -362,10 +364,11 @@ class _Search:
             gain = bcost[a] - c_rest  # saved by taking i out of a
             li, ki, ci = self.loads[i], keys[i], rc.columns[i]
             self.scans += len(live)
-            near = heapq.nsmallest(
-                self.neighbours,
-                (((ki & ~bkey[b]).bit_count() + 4 * (ci & ~bcols[b]).bit_count(), b) for b in live),
-            )
+            # sorted()[:k] is heapq.nsmallest's result, about twice as fast for a few
+            # dozen batches (nsmallest loops in Python)
+            near = sorted(
+                [((ki & ~bkey[b]).bit_count() + 4 * (ci & ~bcols[b]).bit_count(), b) for b in live]
+            )[: self.neighbours]
             for _c, b in near:
                 room = bload[b][0] + li[0] <= cap0 if single else self.fits(b, li)
                 if room and cost(bkey[b] | ki) - bcost[b] < gain - eps:
@@ -452,6 +455,8 @@ def plan_batches(
     cost: RouteCost | None = None,
     clock: Callable[[], float] = time.perf_counter,
     work_budget: float | None = None,
+    start: Sequence[Sequence[int]] | None = None,
+    schedule: tuple[float, float] = (0.0, 1.0),
 ) -> BatchPlan:
     """Batches of orders for ``cart`` with a short total optimal route.
 
@@ -459,9 +464,14 @@ def plan_batches(
     (``_Search.work``, counted from this call) or ``time_budget_s`` seconds,
     whichever comes first; a plan stopped by either of the first two does not depend on
     the machine's speed.
+
+    ``start`` (batches as indices, e.g. an earlier plan's ``batches``) replaces the
+    construction: the search continues from it and returns nothing worse. ``schedule``
+    is the share of a longer search this call covers (from, to), so that the
+    acceptance threshold of a search run in several calls decays once, not per call.
     """
-    start = clock()
-    deadline = start + time_budget_s
+    started = clock()
+    deadline = started + time_budget_s
     rc = cost or RouteCost(geo, [o.stops for o in orders])
     cap = cart.capacity()
     loads = [_load(o) for o in orders]
@@ -470,15 +480,27 @@ def plan_batches(
     rng = random.Random(seed)
     s = _Search(rc, loads, cap, rng)
     work0 = s.work()  # a shared ``cost`` may have been used before
+    counts0 = (rc.evaluations, rc.calls, rc.column_misses)
     if work_budget is not None:
         s.work_limit = work0 + work_budget
-    if len(normal) > sweep_above:
+    if start is not None:
+        alone = set(oversized)
+        given = [list(m) for m in start if m and not (len(m) == 1 and m[0] in alone)]
+        if sorted(i for m in given for i in m) != normal:
+            raise ValueError("the start plan must hold every order that fits a cart once")
+        for m in given:
+            if not _fits([0.0] * 4, [sum(loads[i][k] for i in m) for k in range(4)], cap):
+                raise ValueError(f"a batch of the start plan exceeds the cart: {m}")
+            s.add_batch(m)
+        constructed = s.total()  # a local optimum already: the search goes on from it
+    elif len(normal) > sweep_above:
         s.stops = [o.stops for o in orders]
         s.sweep_construct(normal, geo)
     else:
         s.seed_construct(normal, window)
-    constructed = s.total()
-    s.local_search(None, deadline, clock)
+    if start is None:
+        constructed = s.total()
+        s.local_search(None, deadline, clock)
     s.compact()
     best, best_cost = s.snapshot(), s.total()
     current = best_cost
@@ -498,8 +520,9 @@ def plan_batches(
         progress = max(
             iterations / max_iterations if max_iterations else 0.0,
             (s.work() - work0) / work_budget if work_budget else 0.0,
-            (clock() - start) / time_budget_s if time_budget_s < INF and not work_budget else 0.0,
+            (clock() - started) / time_budget_s if time_budget_s < INF and not work_budget else 0.0,
         )
+        progress = schedule[0] + (schedule[1] - schedule[0]) * progress
         threshold = ACCEPT * best_cost * max(0.0, 1.0 - progress)
         if total < current + threshold - 1e-9 or (total < current + 1e-9 and rng.random() < 0.5):
             current = total
@@ -516,10 +539,10 @@ def plan_batches(
         iterations,
         {
             "construction": constructed,
-            "seconds": clock() - start,
-            "evaluations": rc.evaluations,
-            "calls": rc.calls,
-            "column_misses": rc.column_misses,
+            "seconds": clock() - started,
+            "evaluations": rc.evaluations - counts0[0],
+            "calls": rc.calls - counts0[1],
+            "column_misses": rc.column_misses - counts0[2],
             "scans": s.scans,
             "work": s.work() - work0,
         },

@@ -16,6 +16,10 @@ from collections.abc import Sequence
 from wms.domain import aisle_dp
 from wms.domain.layout import Geometry, Point
 
+# (virtual column, distance to the previous column, aisle length) -> column shape ->
+# (transfer, start vector): depends on the geometry only, so shared process-wide.
+_SHAPES: dict[tuple[bool, float, float], dict[tuple[float, float, float], tuple]] = {}
+
 
 class RouteCost:
     """Optimal tour length through the stops of any group of the given orders."""
@@ -65,22 +69,16 @@ class RouteCost:
         ]
         self._col_cache: list[dict[int, tuple]] = [{} for _ in cols]
         # a column's cost depends on its lowest and highest pick and widest gap only
-        # (shared by the columns with the same distance to the previous one)
-        shared: dict[tuple[bool, float], dict[tuple[float, float, float], tuple]] = {}
+        # (shared by the columns with the same distance to the previous one, and by
+        # every RouteCost of the process: a worker planning wave after wave in one
+        # layout prices each shape once)
         self._shape_cache = [
-            shared.setdefault((v, dx), {}) for v, dx in zip(self._virtual, self._dx, strict=True)
+            _SHAPES.setdefault((v, dx, self.length), {})
+            for v, dx in zip(self._virtual, self._dx, strict=True)
         ]
+        # per column, what the hot loop needs (the rest is looked up on a column miss)
         self._columns = list(
-            zip(
-                range(len(cols)),
-                self._offset,
-                self._mask,
-                self._col_cache,
-                self._empty,
-                self._ys,
-                self._shape_cache,
-                strict=True,
-            )
+            zip(range(len(cols)), self._offset, self._mask, self._col_cache, strict=True)
         )
         self._final = operator.itemgetter(*aisle_dp.FINAL)  # FINAL has several states
         self.columns = [0] * len(self.keys)  # per order: bit j set if it picks in column j
@@ -109,41 +107,49 @@ class RouteCost:
         self.evaluations += 1
         step = aisle_dp.step
         d = None
-        pending: list[tuple[float, ...]] = []  # empty columns since the last pick
-        for j, off, mask, cache, empty, ys, shapes in self._columns:
+        pending = 0  # empty columns since the last pick, the last one at ``gap_end``
+        gap_end = 0
+        for j, off, mask, cache in self._columns:
             bits = (key >> off) & mask
             if not bits:
                 if d is not None:
-                    pending.append(empty)
+                    pending += 1
+                    gap_end = j
                 continue
             if pending:
-                for e in pending:
-                    d = step(d, e)
-                pending = []
+                empty = self._empty
+                for k in range(gap_end - pending + 1, gap_end + 1):
+                    d = step(d, empty[k])
+                pending = 0
             entry = cache.get(bits)
             if entry is None:
-                # A new pick pattern: its lowest and highest pick and widest gap
-                # decide the column's costs (inlined: the search's hottest miss).
-                self.column_misses += 1
-                low = bits & -bits
-                first = prev = ys[low.bit_length() - 1]
-                rest = bits ^ low
-                gap = -1.0  # widest gap between two picks; none with a single pick
-                while rest:
-                    low = rest & -rest
-                    y = ys[low.bit_length() - 1]
-                    if y - prev > gap:
-                        gap = y - prev
-                    prev = y
-                    rest ^= low
-                entry = shapes.get((first, prev, gap))
-                if entry is None:
-                    entry = self._shape_entry(j, first, prev, gap)
-                cache[bits] = entry
+                entry = self._column_entry(j, bits)
             d = entry[1] if d is None else step(d, entry[0])
         value = min(self._final(d))
         self._cache[key] = value
         return value
+
+    def _column_entry(self, j: int, bits: int) -> tuple:
+        """A new pick pattern in column j: its lowest and highest pick and widest gap
+        decide the column's costs."""
+        self.column_misses += 1
+        ys = self._ys[j]
+        low = bits & -bits
+        first = prev = ys[low.bit_length() - 1]
+        rest = bits ^ low
+        gap = -1.0  # widest gap between two picks; none with a single pick
+        while rest:
+            low = rest & -rest
+            y = ys[low.bit_length() - 1]
+            if y - prev > gap:
+                gap = y - prev
+            prev = y
+            rest ^= low
+        entry = self._shape_cache[j].get((first, prev, gap))
+        if entry is None:
+            entry = self._shape_entry(j, first, prev, gap)
+        self._col_cache[j][bits] = entry
+        return entry
 
     def _shape_entry(self, j: int, first: float, last: float, gap: float) -> tuple:
         """(transfer from the previous column, start vector) for a column shape."""
