@@ -391,13 +391,12 @@ async def close_parcel_weighed(
     """Close a parcel; no weight means the station's scale (read before the transaction).
 
     The label is made in the transaction (parcel and label stand or fall together); the
-    packing slip is drawn after it and queued in a second, short one.
+    packing slip is queued with it and drawn by the print dispatcher.
     """
     if weight_g is None:
         station = await db.read_run(_station_packing, order_id)
         weight_g = await read_scale(station)
     parcel_id = await db.run(close_parcel, order_id, carton, weight_g, user_id)
-    await parcels.print_slip(db, parcel_id)
     return await db.read_run(_parcel_and_view, order_id, parcel_id)
 
 

@@ -12,6 +12,7 @@ was interrupted mid-send and may have printed: it is failed with that message, n
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,8 @@ MESSAGES = {
     "bad_url": "Printer set up wrong",
     "unknown": "",
 }
+
+log = logging.getLogger(__name__)
 
 
 def enqueue(
@@ -260,6 +263,22 @@ async def deliver_print(worker: OutboxWorker, payload: dict[str, Any], event_id:
             return
         job.status, job.attempts = "printing", job.attempts + 1
         url, data, attempts = job.printer_url, job.payload, job.attempts
+        drawn = not data and job.kind == "document" and job.parcel_id is not None
+        parcel_id = job.parcel_id
+    values: dict[str, Any] = {}
+    if drawn:
+        # A packing slip is queued empty at the parcel's close and drawn here, off the
+        # packer's wait; kept with the job once drawn (reprints send the same PDF).
+        from wms.services.shipping import draw_slip  # shipping queues through us
+
+        try:
+            data = values["payload"] = await draw_slip(db, parcel_id)  # type: ignore[arg-type]
+        except Exception as exc:  # a slip we cannot draw is a failed job, not a stuck one
+            log.exception("packing slip for parcel %s not drawn", parcel_id)
+            failed = {"status": "failed", "error": f"slip not drawn: {exc}"[:300]}
+            async with db.write() as s:
+                await s.execute(update(PrintJob).where(PrintJob.id == job_id).values(**failed))
+            return
     async with printer_lock(url):
         try:
             _, after = await asyncio.to_thread(_send, url, data)
@@ -268,14 +287,13 @@ async def deliver_print(worker: OutboxWorker, payload: dict[str, Any], event_id:
             error, after = exc, status_of(exc)
     await _record_printer(db, url, after)
     async with db.write() as s:
-        values: dict[str, Any]
         if error is None:
             held = "" if after in ("ready", "unknown") else f"printer: {after.replace('_', ' ')}"
-            values = {"status": "done", "error": held, "printed_at": utcnow()}
+            values |= {"status": "done", "error": held, "printed_at": utcnow()}
         elif isinstance(error, BadPrinterUrl) or attempts >= MAX_ATTEMPTS:
-            values = {"status": "failed", "error": f"{message_for(after)} ({error.message})"[:300]}
+            values |= {"status": "failed", "error": f"{message_for(after)} ({error.message})"[:300]}
         else:
-            values = {"status": "queued", "error": f"{message_for(after)} ({error.message})"[:300]}
+            values |= {"status": "queued", "error": f"{message_for(after)} ({error.message})"[:300]}
         await s.execute(update(PrintJob).where(PrintJob.id == job_id).values(**values))
         if values["status"] == "queued":
             # Retried by a new outbox row on our own short backoff, written with the job's

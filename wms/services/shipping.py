@@ -71,8 +71,8 @@ def close(
 ) -> Parcel:
     """One parcel: label from the carrier, its units counted as packed, the label queued.
 
-    The packing slip is not made here: `slip_for` gives its data and `queue_slip` queues
-    it in a transaction of its own, so the PDF is drawn while no write lock is held.
+    The packing slip is queued here but drawn by the print dispatcher when it delivers
+    the job (`draw_slip`): the packer waits for the label, not for the PDF.
     """
     if weight_g > carton.max_weight_g:
         raise WmsError(
@@ -131,23 +131,27 @@ def close(
         parcel_id=parcel.id,
     )  # fmt: skip
     parcel.label_job_id = job.id
+    if station.document_printer_url:
+        slip = printing.enqueue(
+            s, printer_url=station.document_printer_url, kind="document", payload=b"",
+            content_type="application/pdf", ref=f"{ref} slip", station=station.code,
+            parcel_id=parcel.id,
+        )  # fmt: skip
+        parcel.slip_job_id = slip.id
     s.flush()
     return parcel
 
 
-def slip_for(s: Session, parcel_id: int) -> tuple[PackingSlipData, str] | None:
-    """What the parcel's packing slip says and the printer it goes to (None: no printer)."""
+def slip_data(s: Session, parcel_id: int) -> PackingSlipData:
+    """What the parcel's packing slip says."""
     parcel = s.get(Parcel, parcel_id)
     assert parcel is not None
-    station = station_in_sync(s, parcel.station)
-    if not station.document_printer_url:
-        return None
     order = s.get(SalesOrder, parcel.order_id)
     assert order is not None
     by_id = {
         line.id: line for line in s.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
     }
-    data = PackingSlipData(
+    return PackingSlipData(
         order_ref=order.reference,
         ship_to=recipient(order),
         sender=SENDER,
@@ -157,30 +161,12 @@ def slip_for(s: Session, parcel_id: int) -> tuple[PackingSlipData, str] | None:
         order_date=order.placed_at.date().isoformat() if order.placed_at else "",
         tracking_number=parcel.tracking or "",
     )
-    return data, station.document_printer_url
 
 
-def queue_slip(s: Session, parcel_id: int, printer_url: str, pdf: bytes) -> None:
-    parcel = s.get(Parcel, parcel_id)
-    assert parcel is not None
-    order = s.get(SalesOrder, parcel.order_id)
-    assert order is not None
-    doc = printing.enqueue(
-        s, printer_url=printer_url, kind="document", payload=pdf,
-        content_type="application/pdf", ref=f"order {order.reference} parcel {parcel.number} slip",
-        station=parcel.station, parcel_id=parcel.id,
-    )  # fmt: skip
-    parcel.slip_job_id = doc.id
-
-
-async def print_slip(db: Database, parcel_id: int) -> None:
-    """Draw the parcel's packing slip outside any transaction, then queue it."""
-    found = await db.read_run(slip_for, parcel_id)
-    if found is None:
-        return
-    data, printer_url = found
-    pdf = await asyncio.to_thread(packing_slip_pdf, data)
-    await db.run(queue_slip, parcel_id, printer_url, pdf)
+async def draw_slip(db: Database, parcel_id: int) -> bytes:
+    """The parcel's packing slip as a PDF, drawn outside any transaction."""
+    data = await db.read_run(slip_data, parcel_id)
+    return await asyncio.to_thread(packing_slip_pdf, data)
 
 
 def queue_label_again(s: Session, parcel: Parcel, previous: PrintJob) -> PrintJob:
