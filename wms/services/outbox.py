@@ -298,15 +298,7 @@ class OutboxWorker:
 
     async def _anything_due(self) -> bool:
         """A read, so an idle worker polling another process's commits holds no write lock."""
-        async with self.db.read() as s:
-            due = await s.execute(
-                select(Outbox.id)
-                .where(
-                    Outbox.status.in_(("pending", "sending")), Outbox.next_attempt_at <= utcnow()
-                )
-                .limit(1)
-            )
-            return due.first() is not None
+        return await self.db.read_run(_anything_due)
 
     async def _claim(self) -> list[Outbox]:
         return await self.db.run(
@@ -369,6 +361,19 @@ def _client(connections: int) -> httpx.AsyncClient:
             keepalive_expiry=KEEPALIVE_S,
         ),
     )
+
+
+# Built once and run in one thread hop: an idle worker asks this four times a second, and
+# the async session's round trips made each ask cost about 5 ms of CPU.
+_DUE = (
+    select(Outbox.id)
+    .where(Outbox.status.in_(("pending", "sending")), Outbox.next_attempt_at <= bindparam("now"))
+    .limit(1)
+)
+
+
+def _anything_due(s: Session) -> bool:
+    return s.connection().execute(_DUE, {"now": utcnow()}).first() is not None
 
 
 _BUSY = aliased(Outbox)
