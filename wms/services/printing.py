@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -220,16 +221,19 @@ async def printer_status(db: Database, url: str) -> dict[str, Any]:
 
 
 async def _record_printer(db: Database, url: str, status: str) -> None:
-    async with db.write() as s:
-        stmt = upsert(s, Printer.__table__).values(
-            url=url, status=status, message=message_for(status), checked_at=utcnow()
+    await db.run(_record_printer_sync, url, status)
+
+
+def _record_printer_sync(s: Session, url: str, status: str) -> None:
+    stmt = upsert(s, Printer.__table__).values(
+        url=url, status=status, message=message_for(status), checked_at=utcnow()
+    )
+    s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["url"],
+            set_={"status": status, "message": message_for(status), "checked_at": utcnow()},
         )
-        await s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["url"],
-                set_={"status": status, "message": message_for(status), "checked_at": utcnow()},
-            )
-        )
+    )
 
 
 # -- delivery ------------------------------------------------------------------------------
@@ -250,63 +254,87 @@ def _send(url: str, data: bytes) -> tuple[bool, str]:
             return True, status_of(exc)
 
 
+@dataclass(frozen=True)
+class _Job:
+    url: str
+    data: bytes
+    attempts: int
+    parcel_id: int | None
+    drawn: bool  # a packing slip queued empty, to be drawn now
+
+
 async def deliver_print(worker: OutboxWorker, payload: dict[str, Any], event_id: str) -> None:
     """Outbox handler for ``print`` rows."""
     db = worker.db
     job_id = int(payload["job_id"])
-    async with db.write() as s:
-        job = await s.get(PrintJob, job_id)
-        if job is None or job.status in ("done", "failed"):
-            return  # delivered before (an outbox redelivery): never print twice
-        if job.status == "printing":
-            job.status, job.error = "failed", "interrupted while sending: check, then reprint"
-            return
-        job.status, job.attempts = "printing", job.attempts + 1
-        url, data, attempts = job.printer_url, job.payload, job.attempts
-        drawn = not data and job.kind == "document" and job.parcel_id is not None
-        parcel_id = job.parcel_id
-    values: dict[str, Any] = {}
-    if drawn:
+    job = await db.run(_start_job, job_id)
+    if job is None:
+        return
+    data, values = job.data, {}
+    if job.drawn:
         # A packing slip is queued empty at the parcel's close and drawn here, off the
         # packer's wait; kept with the job once drawn (reprints send the same PDF).
         from wms.services.shipping import draw_slip  # shipping queues through us
 
         try:
-            data = values["payload"] = await draw_slip(db, parcel_id)  # type: ignore[arg-type]
+            data = values["payload"] = await draw_slip(db, job.parcel_id)  # type: ignore[arg-type]
         except Exception as exc:  # a slip we cannot draw is a failed job, not a stuck one
-            log.exception("packing slip for parcel %s not drawn", parcel_id)
+            log.exception("packing slip for parcel %s not drawn", job.parcel_id)
             failed = {"status": "failed", "error": f"slip not drawn: {exc}"[:300]}
-            async with db.write() as s:
-                await s.execute(update(PrintJob).where(PrintJob.id == job_id).values(**failed))
+            await db.run(_finish_job, job_id, failed, job.attempts)
             return
-    async with printer_lock(url):
+    async with printer_lock(job.url):
         try:
-            _, after = await asyncio.to_thread(_send, url, data)
+            _, after = await asyncio.to_thread(_send, job.url, data)
             error = None
         except PrinterError as exc:
             error, after = exc, status_of(exc)
-    await _record_printer(db, url, after)
-    async with db.write() as s:
-        if error is None:
-            held = "" if after in ("ready", "unknown") else f"printer: {after.replace('_', ' ')}"
-            values |= {"status": "done", "error": held, "printed_at": utcnow()}
-        elif isinstance(error, BadPrinterUrl) or attempts >= MAX_ATTEMPTS:
-            values |= {"status": "failed", "error": f"{message_for(after)} ({error.message})"[:300]}
-        else:
-            values |= {"status": "queued", "error": f"{message_for(after)} ({error.message})"[:300]}
-        await s.execute(update(PrintJob).where(PrintJob.id == job_id).values(**values))
-        if values["status"] == "queued":
-            # Retried by a new outbox row on our own short backoff, written with the job's
-            # state; the outbox's channel backoff (up to minutes) is too slow for a bench.
-            s.add(
-                Outbox(
-                    event_id=uuid.uuid4().hex,
-                    kind="print",
-                    dedupe_key=f"print:{job_id}",
-                    payload={"job_id": job_id},
-                    next_attempt_at=utcnow() + timedelta(seconds=retry_delay(attempts)),
-                )
+    if error is None:
+        held = "" if after in ("ready", "unknown") else f"printer: {after.replace('_', ' ')}"
+        values |= {"status": "done", "error": held, "printed_at": utcnow()}
+    elif isinstance(error, BadPrinterUrl) or job.attempts >= MAX_ATTEMPTS:
+        values |= {"status": "failed", "error": f"{message_for(after)} ({error.message})"[:300]}
+    else:
+        values |= {"status": "queued", "error": f"{message_for(after)} ({error.message})"[:300]}
+    await db.run(_finish_job, job_id, values, job.attempts, (job.url, after))
+
+
+def _start_job(s: Session, job_id: int) -> _Job | None:
+    """Mark the job printing; None when it must not be sent (again)."""
+    job = s.get(PrintJob, job_id)
+    if job is None or job.status in ("done", "failed"):
+        return None  # delivered before (an outbox redelivery): never print twice
+    if job.status == "printing":
+        job.status, job.error = "failed", "interrupted while sending: check, then reprint"
+        return None
+    job.status, job.attempts = "printing", job.attempts + 1
+    drawn = not job.payload and job.kind == "document" and job.parcel_id is not None
+    return _Job(job.printer_url, job.payload, job.attempts, job.parcel_id, drawn)
+
+
+def _finish_job(
+    s: Session,
+    job_id: int,
+    values: dict[str, Any],
+    attempts: int,
+    printer: tuple[str, str] | None = None,
+) -> None:
+    """The job's outcome and the printer's status, in one transaction."""
+    if printer is not None:
+        _record_printer_sync(s, *printer)
+    s.execute(update(PrintJob).where(PrintJob.id == job_id).values(**values))
+    if values["status"] == "queued":
+        # Retried by a new outbox row on our own short backoff, written with the job's
+        # state; the outbox's channel backoff (up to minutes) is too slow for a bench.
+        s.add(
+            Outbox(
+                event_id=uuid.uuid4().hex,
+                kind="print",
+                dedupe_key=f"print:{job_id}",
+                payload={"job_id": job_id},
+                next_attempt_at=utcnow() + timedelta(seconds=retry_delay(attempts)),
             )
+        )
 
 
 def retry_delay(attempts: int) -> float:
