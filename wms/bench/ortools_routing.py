@@ -36,8 +36,12 @@ def route_length(geo: Geometry, stops: Sequence[Point], seconds: float) -> float
     params.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
-    params.time_limit.FromMilliseconds(max(1, round(seconds * 1000)))
-    solution = model.SolveWithParameters(params)
+    solution = None
+    for attempt in range(4):  # a limit too short for even the first tour: allow more
+        params.time_limit.FromMilliseconds(max(1, round(seconds * 1000 * 4**attempt)))
+        solution = model.SolveWithParameters(params)
+        if solution is not None:
+            break
     if solution is None:
         raise RuntimeError("OR-Tools found no tour")
     tour = []
