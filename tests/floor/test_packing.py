@@ -62,6 +62,9 @@ async def test_a_picked_order_is_packed_and_its_label_and_slip_print(packer, db,
     assert job["status"] == "done" and job["printer"] == printer.url
     order = packer.get(f"/api/v1/orders/{order_id}").json()
     assert order["status"] == "packed"
+    # The slip is drawn by the print dispatcher, after the parcel is closed.
+    slip = wait_job(packer, parcel["slip_job_id"], "done", "failed")
+    assert slip["status"] == "done" and slip["kind"] == "document", slip
     slips = list((docs_dir / "PACK-01").glob("*"))
     assert any(p.read_bytes().startswith(b"%PDF") for p in slips)
     await no_violations(db)
