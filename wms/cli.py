@@ -68,7 +68,13 @@ def _serve(settings: Settings) -> None:
 
     from wms.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    app = create_app(settings)
+    if fd := os.environ.get("WMS_LISTEN_FD"):
+        # A socket already bound and listening, handed down by the process that started us
+        # (tests, benches): nobody else can take its port between choosing it and binding.
+        uvicorn.run(app, fd=int(fd), log_level="warning")
+    else:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
 
 
 async def _worker(settings: Settings) -> None:

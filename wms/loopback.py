@@ -23,6 +23,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def listening_socket(port: int = 0) -> socket.socket:
+    """A loopback socket bound and listening: its port is ours from this moment on.
+
+    Choosing a free port and binding it later leaves a gap in which a server started by a
+    parallel test can take the same port, and its clients then talk to the wrong server.
+    """
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    return sock
+
+
 def wait_until_up(
     url: str, timeout_s: float = 60.0, proc: subprocess.Popen[bytes] | None = None
 ) -> None:
@@ -55,7 +68,8 @@ class ThreadServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ThreadServer:
-        self.port = self.port or free_port()
+        sock = listening_socket(self.port)
+        self.port = sock.getsockname()[1]
         settings = Settings.from_env(
             database_url=self.database_url, port=self.port, run_workers=self.run_workers
         )
@@ -67,7 +81,9 @@ class ThreadServer:
             lifespan="on",
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
         self._thread.start()
         wait_until_up(self.url)
         return self
@@ -126,14 +142,18 @@ class ProcessServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ProcessServer:
-        self.port = self.port or free_port()
-        env = dict(
-            os.environ,
-            WMS_DATABASE_URL=self.database_url,
-            WMS_PORT=str(self.port),
-            WMS_RUN_WORKERS="1" if self.run_workers else "0",
-        )
-        self._proc = subprocess.Popen([sys.executable, "-m", "wms.cli", "serve"], env=env)
+        with listening_socket(self.port) as sock:
+            self.port = sock.getsockname()[1]
+            env = dict(
+                os.environ,
+                WMS_DATABASE_URL=self.database_url,
+                WMS_PORT=str(self.port),
+                WMS_RUN_WORKERS="1" if self.run_workers else "0",
+                WMS_LISTEN_FD=str(sock.fileno()),
+            )
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "wms.cli", "serve"], env=env, pass_fds=(sock.fileno(),)
+            )
         wait_until_up(self.url, proc=self._proc)
         return self
 
