@@ -146,6 +146,17 @@ async def test_the_weight_comes_from_the_station_scale_when_none_is_typed(packer
         assert r.status_code == 201, r.text
         assert r.json()["parcel"]["weight_g"] == 812
         assert packer.get("/api/v1/stations/PACK-03").json()["scale"] == {"url": scale.url}
+        # Replayed (Wi-Fi lost the answer): the first parcel, though the order is packed now.
+        again = packer.post(
+            str(r.request.url),
+            content=r.request.content,
+            headers={
+                "Idempotency-Key": r.request.headers["Idempotency-Key"],
+                "Content-Type": "application/json",
+            },
+        )
+        assert (again.status_code, again.json()) == (201, r.json())
+        assert again.headers["idempotent-replayed"] == "true"
     finally:
         scale.close()
     await no_violations(db)

@@ -1,10 +1,11 @@
 """Idempotency-Key for mutating calls: a replay returns the first answer and changes nothing.
 
-The key is claimed inside the request's first write transaction (unique per user), so the
-claim commits or rolls back with the change it guards, at no extra transaction. Two copies
-of one request racing each other cannot both act: the second finds the claim and is told to
-retry, or gets the first answer once it is stored. The answer (also a refusal made before
-any write) is stored before it is sent; a 5xx releases the key so the retry runs again.
+A read first answers a replay with the stored answer. Otherwise the key is claimed inside
+the request's first write transaction (unique per user), so the claim commits or rolls back
+with the change it guards, at no transaction of its own. Two copies of one request racing
+each other cannot both act: the second finds the claim and is told to retry, or gets the
+first answer once it is stored. The answer (also a refusal made before any write) is stored
+before it is sent; a 5xx releases the key so the retry runs again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import json
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -98,6 +100,22 @@ class IdempotencyMiddleware(ASGIMiddleware):
         ).hexdigest()
         db: Database = scope["app"].state.db
         claim = Claim(user.user_id, key, digest)
+        # A read first: a replay must get the first answer even when something the handler
+        # checks before its first write has changed since (the claim itself is made in that
+        # write, which is what settles two copies racing each other).
+        earlier = await db.read_run(_earlier, user.user_id, key)
+        if earlier is not None:
+            try:
+                _judge(claim, earlier)
+            except WmsError as refusal:
+                if claim.answer is not None:
+                    await _send_raw(send, *claim.answer, replayed=True)
+                else:
+                    status, body = _problem(
+                        refusal.status, refusal.code, refusal.message, refusal.detail
+                    )
+                    await _send_raw(send, status, body, "application/problem+json")
+                return
         token = CLAIM.set(claim)
 
         sent_body = False
@@ -189,7 +207,15 @@ def claim_in_transaction(s: Session) -> None:
     if inserted == 1:
         claim.tentative = True
         return
-    earlier = conn.execute(_EARLIER, params).one()
+    _judge(claim, conn.execute(_EARLIER, params).one())
+
+
+def _earlier(s: Session, user_id: int, key: str) -> Any:
+    return s.connection().execute(_EARLIER, {"user_id": user_id, "key": key}).one_or_none()
+
+
+def _judge(claim: Claim, earlier: Any) -> None:
+    """Another request holds the key: refuse, or (same request, answered) replay its answer."""
     claim.refused = True
     if earlier.request_hash != claim.digest:
         raise WmsError(
