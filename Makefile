@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The suite also checks our routing against OR-Tools (the optional `bench` extra).
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
 setup: $(STAMP)
 
 run: $(STAMP)
@@ -32,7 +38,7 @@ oracles: $(ORACLE)/node_modules/.installed
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS)) >/dev/null; \
 	  else echo "missing test tools: sudo apt-get install $(DEBS)"; exit 1; fi; fi
 
-test: $(STAMP) oracles
+test: $(STAMP) $(BENCH_STAMP) oracles
 	$(VENV)/bin/ruff check wms terminal printers tests
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
