@@ -24,8 +24,8 @@ async def handle_event(
         )
         return {
             "status": "created" if result.created else "duplicate",
-            "order_id": result.order.id,
-            "order_status": result.order.status,
+            "order_id": result.order_id,
+            "order_status": result.status,
         }
     if event.needs_fetch:
         return await _queue_fetch(db, channel_code, channel_id, event)

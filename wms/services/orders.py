@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -25,9 +27,33 @@ MAX_LINE_QTY = 10_000
 
 @dataclass(frozen=True)
 class IntakeResult:
-    order: SalesOrder
-    lines: list[OrderLine]
+    """The order as taken (or as it already was).
+
+    Its model objects are built on first use: a webhook answers with the id and status
+    alone, and building a SalesOrder and its OrderLines was about a quarter of an intake.
+    """
+
+    order_id: int
+    status: str
     created: bool
+    _build: Callable[[], tuple[SalesOrder, list[OrderLine]]] = field(repr=False, compare=False)
+
+    @cached_property
+    def _built(self) -> tuple[SalesOrder, list[OrderLine]]:
+        return self._build()
+
+    @property
+    def order(self) -> SalesOrder:
+        return self._built[0]
+
+    @property
+    def lines(self) -> list[OrderLine]:
+        return self._built[1]
+
+
+def _as_found(s: Session, order: SalesOrder) -> IntakeResult:
+    lines = lines_of_sync(s, order.id)  # type: ignore[arg-type]
+    return IntakeResult(order.id, order.status, False, lambda: (order, lines))  # type: ignore[arg-type]
 
 
 def _validate(order: OrderIn) -> None:
@@ -120,7 +146,7 @@ def _intake(
         if seen is not None and seen.order_id is not None:
             existing = s.get(SalesOrder, seen.order_id)
             assert existing is not None
-            return IntakeResult(existing, lines_of_sync(s, existing.id), created=False)
+            return _as_found(s, existing)
     conn = s.connection()  # Core from here on: intake is the hot path of a spike
     existing_id = conn.execute(_EXISTING, {"cid": channel.id, "xid": order.external_id}).scalar()
     if existing_id is not None:
@@ -129,7 +155,7 @@ def _intake(
         _apply_channel_status(s, existing, order)
         if event_id:
             _record_event(s, seen, channel.id, event_id, topic, order.external_id, existing_id)
-        return IntakeResult(existing, lines_of_sync(s, existing_id), created=False)
+        return _as_found(s, existing)
 
     skus = sorted({line.sku for line in order.lines})
     products = {row.sku: row for row in conn.execute(_PRODUCTS, {"skus": skus})}
@@ -176,7 +202,12 @@ def _intake(
     if event_id:
         _record_event(s, seen, channel.id, event_id, topic, order.external_id, values["id"])
     availability.push_sellable_sync(s, [p.id for p in products.values()])
-    return IntakeResult(SalesOrder(**values), [OrderLine(**line) for line in lines], created=True)
+    return IntakeResult(
+        values["id"],
+        values["status"],
+        True,
+        lambda: (SalesOrder(**values), [OrderLine(**line) for line in lines]),
+    )
 
 
 def _order_values(channel: Channel, order: OrderIn) -> dict[str, Any]:
