@@ -65,11 +65,16 @@ def reserve_sync(s: Session, product_id: int, qty: int) -> int:
     return 0
 
 
+_RELEASE = (
+    update(PA)
+    .where(PA.c.product_id == bindparam("pid"))
+    .values(reserved=PA.c.reserved - bindparam("qty"))
+)
+
+
 def release_sync(s: Session, product_id: int, qty: int) -> None:
     if qty > 0:
-        s.execute(
-            update(PA).where(PA.c.product_id == product_id).values(reserved=PA.c.reserved - qty)
-        )
+        s.execute(_RELEASE, {"pid": product_id, "qty": qty})
 
 
 # Removing stock: one conditional UPDATE when enough of it is unreserved (the usual case).

@@ -459,10 +459,11 @@ def _pick(s: Session, stop: Any, qty: int, tote: str, picker: Picker) -> None:
     # here, sellable stock is what it was: the channels have nothing to hear.
     availability.release_sync(s, stop.product_id, qty)
     _off_the_shelf(s, stop, qty, "pick", f"task {stop.id} tote {tote}", picker, push=False)
-    at = utcnow()
-    conn.execute(_TASK_PICKED, {"task_id": stop.id, "k": qty, "user_id": picker.user_id, "at": at})
+    conn.execute(
+        _TASK_PICKED, {"task_id": stop.id, "k": qty, "user_id": picker.user_id, "at": utcnow()}
+    )
     for order_id in sorted(touched):
-        conn.execute(_ORDER_PICKED, {"order_id": order_id, "at": at})
+        _maybe_picked(s, order_id)
 
 
 def _off_the_shelf(

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
@@ -89,14 +89,7 @@ def enqueue(
     )
     s.add(job)
     s.flush()
-    s.add(
-        Outbox(
-            event_id=uuid.uuid4().hex,
-            kind="print",
-            dedupe_key=f"print:{job.id}",
-            payload={"job_id": job.id},
-        )
-    )
+    s.add(_print_row(job.id))  # type: ignore[arg-type]
     s.execute(
         upsert(s, Printer.__table__)
         .values(url=printer_url, status="unknown", message="")
@@ -326,15 +319,18 @@ def _finish_job(
     if values["status"] == "queued":
         # Retried by a new outbox row on our own short backoff, written with the job's
         # state; the outbox's channel backoff (up to minutes) is too slow for a bench.
-        s.add(
-            Outbox(
-                event_id=uuid.uuid4().hex,
-                kind="print",
-                dedupe_key=f"print:{job_id}",
-                payload={"job_id": job_id},
-                next_attempt_at=utcnow() + timedelta(seconds=retry_delay(attempts)),
-            )
-        )
+        s.add(_print_row(job_id, utcnow() + timedelta(seconds=retry_delay(attempts))))
+
+
+def _print_row(job_id: int, due: datetime | None = None) -> Outbox:
+    """The outbox row that has the dispatcher deliver a print job (now, or at `due`)."""
+    return Outbox(
+        event_id=uuid.uuid4().hex,
+        kind="print",
+        dedupe_key=f"print:{job_id}",
+        payload={"job_id": job_id},
+        next_attempt_at=due or utcnow(),
+    )
 
 
 def retry_delay(attempts: int) -> float:
