@@ -10,6 +10,7 @@ before it is sent; a 5xx releases the key so the retry runs again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from contextvars import ContextVar
@@ -26,7 +27,7 @@ from wms.db import Database
 from wms.errors import Conflict, WmsError
 from wms.models import Idempotency
 from wms.services.auth import Principal
-from wms.services.sql import upsert
+from wms.services.sql import dialect_name, upsert_on
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 HEADER = b"idempotency-key"
@@ -199,15 +200,46 @@ def claim_in_transaction(s: Session) -> None:
     claim.tentative = False  # an earlier transaction of this request rolled back
     conn = s.connection()
     params = {"user_id": claim.user_id, "key": claim.key}
-    inserted = conn.execute(
-        upsert(s, _IDEM)
-        .values(user_id=claim.user_id, key=claim.key, request_hash=claim.digest)
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-    ).rowcount
-    if inserted == 1:
+    inserted = conn.execute(_claim_statement(dialect_name(s)), params | {"digest": claim.digest})
+    if inserted.rowcount == 1:
         claim.tentative = True
         return
     _judge(claim, conn.execute(_EARLIER, params).one())
+
+
+# Built once per dialect: building an upsert (and its `excluded` columns) per request cost
+# more CPU than running it.
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    return (
+        upsert_on(dialect, _IDEM)
+        .values(
+            user_id=bindparam("user_id"), key=bindparam("key"), request_hash=bindparam("digest")
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    )
+
+
+@functools.cache
+def _answer_statement(dialect: str) -> Any:
+    stmt = upsert_on(dialect, _IDEM).values(
+        user_id=bindparam("user_id"),
+        key=bindparam("key"),
+        request_hash=bindparam("digest"),
+        status_code=bindparam("status"),
+        response_body=bindparam("body"),
+        content_type=bindparam("content_type"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["user_id", "key"],
+        set_={
+            "status_code": stmt.excluded.status_code,
+            "response_body": stmt.excluded.response_body,
+            "content_type": stmt.excluded.content_type,
+        },
+        # Never over another request's answer, nor a finished one.
+        where=(_IDEM.c.status_code == 0) & (_IDEM.c.request_hash == stmt.excluded.request_hash),
+    )
 
 
 def _earlier(s: Session, user_id: int, key: str) -> Any:
@@ -252,25 +284,16 @@ def _store_answer(
     content_type: str,
 ) -> None:
     """Keep the answer: fill our own claim, or record a refusal made before any write."""
-    stmt = upsert(s, _IDEM).values(
-        user_id=user_id,
-        key=key,
-        request_hash=digest,
-        status_code=status,
-        response_body=body,
-        content_type=content_type[:60],
-    )
     s.connection().execute(
-        stmt.on_conflict_do_update(
-            index_elements=["user_id", "key"],
-            set_={
-                "status_code": stmt.excluded.status_code,
-                "response_body": stmt.excluded.response_body,
-                "content_type": stmt.excluded.content_type,
-            },
-            # Never over another request's answer, nor a finished one.
-            where=(_IDEM.c.status_code == 0) & (_IDEM.c.request_hash == digest),
-        )
+        _answer_statement(dialect_name(s)),
+        {
+            "user_id": user_id,
+            "key": key,
+            "digest": digest,
+            "status": status,
+            "body": body,
+            "content_type": content_type[:60],
+        },
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
@@ -26,11 +26,12 @@ class BearerAuth(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=token.strip())
 
 
-def requires(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+def requires(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]:
     """A guard letting through the given roles; admins may do everything."""
     allowed = set(roles) | {"admin"}
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # A coroutine: Litestar runs a plain-function guard in a worker thread, a hop per request.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
         if not isinstance(user, Principal):
             raise Unauthorized("unauthorized", "Please log in", "no authenticated user")

@@ -16,7 +16,12 @@ def dialect_name(session: AsyncSession | Session) -> str:
 
 def upsert(session: AsyncSession | Session, table: Any) -> Any:
     """An INSERT that knows ON CONFLICT on both engines."""
-    return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
+    return upsert_on(dialect_name(session), table)
+
+
+def upsert_on(dialect: str, table: Any) -> Any:
+    """`upsert` by dialect name, for statements built once and kept."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def least(session: AsyncSession | Session, *args: Any) -> Any:
