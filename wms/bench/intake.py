@@ -1,9 +1,18 @@
 """`wms bench intake`: signed webhook orders from concurrent clients against a real server.
 
-Runs the WMS (`wms serve` in its own process) on a fresh copy of the demo warehouse, sends
-signed Shopify webhooks from N concurrent clients, waits until every channel has been told,
-then runs the same orders against the bare-endpoint ceiling (wms.bench.ceiling) on another
-copy of the same database. Prints and writes the figures as JSON.
+Runs the WMS (`wms serve` and `wms worker`, each in its own process) on fresh copies of the
+demo warehouse, twice:
+
+- flat out: N clients each send their next webhook the moment the last one is answered.
+  This gives the throughput (`orders_per_s`) compared with the bare-endpoint ceiling
+  (wms.bench.ceiling, the same orders on another copy); its latencies are only the queue
+  of N clients over that throughput (Little's law), reported as `saturated_*`.
+- at a set rate: the same N clients send at random moments averaging `--rate` orders a
+  second in all, as shoppers do, whether or not earlier answers are back. Each latency runs
+  from the moment the order was due to be sent, so a slow answer also counts against the
+  orders queued behind it. This gives `p50_ms`, `p99_ms` and `push_p99_ms`.
+
+Each run waits until every channel has been told. Prints and writes the figures as JSON.
 """
 
 from __future__ import annotations
@@ -152,6 +161,45 @@ async def _fire(
     return elapsed, latencies, errors
 
 
+async def _paced(
+    url: str, requests: list[tuple[dict[str, str], bytes]], clients: int, rate: float, seed: int
+) -> tuple[float, list[float], int]:
+    """Open loop: order k is due at its own random moment; client k % N sends it."""
+    rng = random.Random(seed)
+    due, t = [], 0.0
+    for _ in requests:
+        t += rng.expovariate(rate)
+        due.append(t)
+    latencies: list[float] = []
+    errors = 0
+
+    async def client_loop(client: httpx.AsyncClient, first: int) -> None:
+        nonlocal errors
+        for k in range(first, len(requests), clients):
+            headers, body = requests[k]
+            await asyncio.sleep(max(0.0, start + due[k] - time.perf_counter()))
+            while True:
+                try:
+                    r = await client.post(
+                        f"{url}/webhooks/shopify-main", content=body, headers=headers
+                    )
+                    break
+                except httpx.TransportError:
+                    continue  # the channel delivers the webhook again
+            latencies.append((time.perf_counter() - start - due[k]) * 1000)
+            if r.status_code != 200:
+                errors += 1
+
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=4
+    )
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        start = time.perf_counter()
+        await asyncio.gather(*(client_loop(client, n) for n in range(clients)))
+        elapsed = time.perf_counter() - start
+    return elapsed, latencies, errors
+
+
 async def _outcome(path: Path) -> tuple[int, float, int]:
     """(oversold units, push p99 ms, pushes still pending) from the database itself."""
     from sqlalchemy import func, select
@@ -191,6 +239,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench intake")
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=50.0,
+        help="orders a second in all for the latency run (50/s is 180,000 orders an hour)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -203,19 +257,27 @@ def main(argv: list[str]) -> int:
     asyncio.run(_prepare_db(template, f"http://127.0.0.1:{sink_port}"))
     requests = _signed(_orders(args.orders, args.seed), secret)
 
-    wms_db, ceiling_db = work / "wms.sqlite", work / "ceiling.sqlite"
-    for target in (wms_db, ceiling_db):
+    wms_db, paced_db, ceiling_db = (work / f"{n}.sqlite" for n in ("wms", "paced", "ceiling"))
+    for target in (wms_db, paced_db, ceiling_db):
         shutil.copyfile(template, target)
 
-    # As deployed: the API process, and the outbox worker in a process of its own.
-    url = f"sqlite+aiosqlite:///{wms_db}"
-    with ProcessWorker(url), ProcessServer(url, run_workers=False) as server:
-        # A warehouse's worker is running before the orders come: wait until it has
-        # delivered the setup's own pushes, so its start-up is not counted as push delay.
-        asyncio.run(drain_outbox(wms_db))
-        elapsed, latencies, errors = asyncio.run(_fire(server.url, requests, args.clients))
-        asyncio.run(drain_outbox(wms_db))
-    oversold, push_p99, pending = asyncio.run(_outcome(wms_db))
+    def run_wms(path: Path, send: Any) -> tuple[float, list[float], int, int, float, int]:
+        # As deployed: the API process, and the outbox worker in a process of its own.
+        url = f"sqlite+aiosqlite:///{path}"
+        with ProcessWorker(url), ProcessServer(url, run_workers=False) as server:
+            # A warehouse's worker is running before the orders come: wait until it has
+            # delivered the setup's own pushes, so its start-up is not counted as push delay.
+            asyncio.run(drain_outbox(path))
+            elapsed, latencies, errors = asyncio.run(send(server.url))
+            asyncio.run(drain_outbox(path))
+        return elapsed, latencies, errors, *asyncio.run(_outcome(path))
+
+    elapsed, latencies, errors, oversold, push_p99, pending = run_wms(
+        wms_db, lambda url: _fire(url, requests, args.clients)
+    )
+    _, paced, paced_errors, paced_oversold, paced_push_p99, paced_pending = run_wms(
+        paced_db, lambda url: _paced(url, requests, args.clients, args.rate, args.seed)
+    )
 
     port = free_port()
     env = dict(os.environ)
@@ -247,20 +309,24 @@ def main(argv: list[str]) -> int:
         "orders": args.orders,
         "clients": args.clients,
         "orders_per_s": round(args.orders / elapsed, 1),
-        "p50_ms": pct(latencies, 50),
-        "p99_ms": pct(latencies, 99),
+        "rate_per_s": args.rate,
+        "p50_ms": pct(paced, 50),
+        "p99_ms": pct(paced, 99),
         "ceiling_orders_per_s": round(args.orders / c_elapsed, 1),
-        "ceiling_p99_ms": pct(c_latencies, 99),
         "ratio": round((args.orders / elapsed) / (args.orders / c_elapsed), 3),
-        "oversold": oversold,
-        "push_p99_ms": push_p99,
-        "errors": errors,
+        "oversold": oversold + paced_oversold,
+        "push_p99_ms": paced_push_p99,
+        "saturated_p50_ms": pct(latencies, 50),
+        "saturated_p99_ms": pct(latencies, 99),
+        "saturated_push_p99_ms": push_p99,
+        "ceiling_p99_ms": pct(c_latencies, 99),
+        "errors": errors + paced_errors,
         "ceiling_errors": c_errors,
-        "pushes_undelivered": pending,
+        "pushes_undelivered": pending + paced_pending,
     }
     sink.terminate()
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     shutil.rmtree(work, ignore_errors=True)
-    return 0 if errors == 0 and oversold == 0 else 1
+    return 0 if result["errors"] == 0 and result["oversold"] == 0 else 1
