@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -24,6 +25,19 @@ def test_a_wrong_pin_is_refused_and_five_lock_the_badge(server):
         problem(r, 401, "bad_login")
     r = httpx.post(f"{server.url}/api/v1/auth/login", json={"badge": "B1008", "pin": "1234"})
     problem(r, 401, "locked")
+
+
+def test_wrong_pins_sent_at_once_all_count_and_lock_the_badge(server):
+    # The PIN is checked outside the transaction, so the count must be kept by the database.
+    def attempt(pin: str) -> httpx.Response:
+        return httpx.post(
+            f"{server.url}/api/v1/auth/login", json={"badge": "B1007", "pin": pin}, timeout=30
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(attempt, ["0000"] * 6))
+    assert {a.json()["code"] for a in answers} <= {"bad_login", "locked"}
+    problem(attempt("1234"), 401, "locked")
 
 
 def test_logging_out_revokes_the_token(server):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wms.db import Database
@@ -67,28 +69,45 @@ async def _issue(s: AsyncSession, user: User, name: str, ttl: timedelta | None) 
     return token
 
 
+# PIN checks run one at a time on a thread of their own. scrypt takes about 80 ms of a core
+# (that is its point) and releases the GIL, so scans keep being served while a shift's
+# badges log in, and no database thread or write lock waits on a hash.
+_PIN_CHECKS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pin-check")
+
+
 async def login(db: Database, badge: str, pin: str, ttl_s: int) -> tuple[str, Principal]:
     """Badge scan + PIN: a bearer token for this terminal session."""
     if not badge or not pin:
         raise Unauthorized("bad_login", "Badge or PIN wrong", "scan a badge and type the PIN")
-    async with db.write() as s:
+    async with db.read() as s:
         user = (await s.execute(select(User).where(User.badge == badge))).scalar_one_or_none()
-        if user is None or not user.active:
-            raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown or inactive badge")
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            raise Unauthorized("locked", "Badge locked", "too many wrong PINs: ask a supervisor")
-        if not verify_pin(pin, user.pin_hash):
-            user.failed_logins += 1
-            # The failure count must survive the error, so it commits on its own path.
-            return await _failed(s, user)
-        user.failed_logins = 0
-        token = await _issue(s, user, "login", timedelta(seconds=ttl_s))
-        return token, Principal(user.id, user.username, user.role, user.name)  # type: ignore[arg-type]
+    if user is None or not user.active:
+        raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown or inactive badge")
+    _check_not_locked(user)
+    loop = asyncio.get_running_loop()
+    right = await loop.run_in_executor(_PIN_CHECKS, verify_pin, pin, user.pin_hash)
+    async with db.write() as s:
+        if not right:
+            # Counted in the database, so wrong PINs tried at once all count.
+            await s.execute(
+                update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+            )
+        else:
+            user = await s.get(User, user.id, with_for_update=True)
+            assert user is not None
+            _check_not_locked(user)  # locked by wrong PINs checked meanwhile
+            user.failed_logins = 0
+            token = await _issue(s, user, "login", timedelta(seconds=ttl_s))
+    if not right:
+        raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown badge or wrong PIN")
+    return token, Principal(user.id, user.username, user.role, user.name)  # type: ignore[arg-type]
 
 
-async def _failed(s: AsyncSession, user: User) -> tuple[str, Principal]:
-    await s.commit()
-    raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown badge or wrong PIN")
+def _check_not_locked(user: User) -> None:
+    if not user.active:
+        raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown or inactive badge")
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        raise Unauthorized("locked", "Badge locked", "too many wrong PINs: ask a supervisor")
 
 
 async def logout(db: Database, token: str) -> None:
