@@ -150,15 +150,19 @@ async def _fire(
             if r.status_code != 200:
                 errors += 1
 
-    # Idle connections expire before uvicorn's 5 s keep-alive closes them under us.
-    limits = httpx.Limits(
-        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=4
-    )
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+    async with _channel_client(clients) as client:
         started = time.perf_counter()
         await asyncio.gather(*(client_loop(client) for _ in range(clients)))
         elapsed = time.perf_counter() - started
     return elapsed, latencies, errors
+
+
+def _channel_client(clients: int) -> httpx.AsyncClient:
+    # Idle connections expire before uvicorn's 5 s keep-alive closes them under us.
+    limits = httpx.Limits(
+        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=4
+    )
+    return httpx.AsyncClient(timeout=60, limits=limits)
 
 
 async def _paced(
@@ -190,10 +194,7 @@ async def _paced(
             if r.status_code != 200:
                 errors += 1
 
-    limits = httpx.Limits(
-        max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=4
-    )
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+    async with _channel_client(clients) as client:
         start = time.perf_counter()
         await asyncio.gather(*(client_loop(client, n) for n in range(clients)))
         elapsed = time.perf_counter() - start
