@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from wms.db import Database
@@ -16,7 +16,7 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Barcode, CartonType, OrderLine, Product, SalesOrder
 from wms.models.common import utcnow
 from wms.models.picking import Tote
-from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob
+from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Shipment
 from wms.services import shipping as parcels
 from wms.services.orders import lines_of_sync
 from wms.services.printing import job_view
@@ -122,10 +122,20 @@ def close_parcel(
 
 def _finish(s: Session, order: SalesOrder) -> None:
     order.status, order.updated_at = OrderStatus.PACKED, utcnow()
-    parcels.mark_shipment_packed(s, order.id)  # type: ignore[arg-type]
+    conn = s.connection()  # Core: an ORM query here would flush the whole parcel first
+    conn.execute(_SHIPMENT_PACKED, {"order": order.id})
     # The order's totes go back into circulation (the picking model frees them at packing).
-    for tote in (s.execute(select(Tote).where(Tote.order_id == order.id))).scalars():
-        tote.order_id, tote.batch_id, tote.updated_at = None, None, utcnow()
+    conn.execute(_TOTES_FREED, {"order": order.id, "now": utcnow()})
+
+
+_SHIPMENT_PACKED = (
+    update(Shipment).where(Shipment.order_id == bindparam("order")).values(status="packed")
+)
+_TOTES_FREED = (
+    update(Tote)
+    .where(Tote.order_id == bindparam("order"))
+    .values(order_id=None, batch_id=None, updated_at=bindparam("now"))
+)
 
 
 def scan_and_ship(

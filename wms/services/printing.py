@@ -12,13 +12,14 @@ was interrupted mid-send and may have printed: it is failed with that message, n
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from printers import (
@@ -34,7 +35,7 @@ from wms.errors import NotFound
 from wms.models import Outbox
 from wms.models.common import utcnow
 from wms.models.shipping import Printer, PrintJob
-from wms.services.sql import upsert
+from wms.services.sql import dialect_name, upsert, upsert_on
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
@@ -64,6 +65,11 @@ MESSAGES = {
 log = logging.getLogger(__name__)
 
 
+_JOBS = PrintJob.__table__
+_INSERT_JOB = insert(_JOBS).returning(_JOBS.c.id)
+_INSERT_OUTBOX = insert(Outbox.__table__)
+
+
 def enqueue(
     s: Session,
     *,
@@ -75,30 +81,48 @@ def enqueue(
     station: str = "",
     parcel_id: int | None = None,
     reprint_of: int | None = None,
-) -> PrintJob:
-    """Queue one job inside the caller's transaction (it prints only if that commits)."""
-    job = PrintJob(
-        printer_url=printer_url,
-        kind=kind,
-        content_type=content_type,
-        payload=payload,
-        ref=ref[:120],
-        station=station,
-        parcel_id=parcel_id,
-        reprint_of=reprint_of,
-    )
-    s.add(job)
-    s.flush()
-    s.add(_print_row(job.id))  # type: ignore[arg-type]
-    s.execute(
-        upsert(s, Printer.__table__)
-        .values(url=printer_url, status="unknown", message="")
+) -> int:
+    """Queue one job inside the caller's transaction (it prints only if that commits).
+
+    Core statements, not ORM objects: closing a parcel queues two jobs, and each ORM insert
+    cost a flush of everything the packer's transaction had touched.
+    """
+    conn = s.connection()
+    now = utcnow()
+    job_id: int = conn.execute(
+        _INSERT_JOB,
+        {
+            "printer_url": printer_url,
+            "kind": kind,
+            "content_type": content_type,
+            "payload": payload,
+            "status": "queued",
+            "attempts": 0,
+            "error": "",
+            "ref": ref[:120],
+            "station": station,
+            "parcel_id": parcel_id,
+            "reprint_of": reprint_of,
+            "created_at": now,
+        },
+    ).scalar_one()
+    conn.execute(_INSERT_OUTBOX, _print_row(job_id, now))
+    conn.execute(_printer_known(dialect_name(s)), {"url": printer_url})
+    return job_id
+
+
+@functools.cache
+def _printer_known(dialect: str) -> Any:
+    """A row for a printer not seen before (its status comes with the first delivery)."""
+    return (
+        upsert_on(dialect, Printer.__table__)
+        .values(url=bindparam("url"), status="unknown", message="")
         .on_conflict_do_nothing(index_elements=["url"])
     )
-    return job
 
 
-def job_view(job: PrintJob) -> dict[str, Any]:
+def job_view(job: Any) -> dict[str, Any]:
+    """A print job as the packer and supervisor see it (a PrintJob, or a row of its columns)."""
     return {
         "id": job.id,
         "status": job.status,
@@ -319,18 +343,24 @@ def _finish_job(
     if values["status"] == "queued":
         # Retried by a new outbox row on our own short backoff, written with the job's
         # state; the outbox's channel backoff (up to minutes) is too slow for a bench.
-        s.add(_print_row(job_id, utcnow() + timedelta(seconds=retry_delay(attempts))))
+        due = utcnow() + timedelta(seconds=retry_delay(attempts))
+        s.connection().execute(_INSERT_OUTBOX, _print_row(job_id, due))
 
 
-def _print_row(job_id: int, due: datetime | None = None) -> Outbox:
+def _print_row(job_id: int, due: datetime) -> dict[str, Any]:
     """The outbox row that has the dispatcher deliver a print job (now, or at `due`)."""
-    return Outbox(
-        event_id=uuid.uuid4().hex,
-        kind="print",
-        dedupe_key=f"print:{job_id}",
-        payload={"job_id": job_id},
-        next_attempt_at=due or utcnow(),
-    )
+    return {
+        "event_id": uuid.uuid4().hex,
+        "kind": "print",
+        "channel_id": None,
+        "dedupe_key": f"print:{job_id}",
+        "payload": {"job_id": job_id},
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": due,
+        "last_error": "",
+        "created_at": utcnow(),
+    }
 
 
 def retry_delay(attempts: int) -> float:

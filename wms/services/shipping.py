@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -125,19 +125,17 @@ def close(
     ref = f"order {order.reference} parcel {parcel.number}"
     for line_id, n in contents.items():
         by_id[line_id].packed += n
-    job = printing.enqueue(
+    parcel.label_job_id = printing.enqueue(
         s, printer_url=station.label_printer_url, kind="label", payload=label.label_zpl,
         content_type="application/zpl", ref=f"{ref} label", station=station.code,
         parcel_id=parcel.id,
     )  # fmt: skip
-    parcel.label_job_id = job.id
     if station.document_printer_url:
-        slip = printing.enqueue(
+        parcel.slip_job_id = printing.enqueue(
             s, printer_url=station.document_printer_url, kind="document", payload=b"",
             content_type="application/pdf", ref=f"{ref} slip", station=station.code,
             parcel_id=parcel.id,
         )  # fmt: skip
-        parcel.slip_job_id = slip.id
     s.flush()
     return parcel
 
@@ -171,45 +169,57 @@ async def draw_slip(db: Database, parcel_id: int) -> bytes:
 
 def queue_label_again(s: Session, parcel: Parcel, previous: PrintJob) -> PrintJob:
     station = station_in_sync(s, parcel.station)
-    job = printing.enqueue(
+    parcel.label_job_id = printing.enqueue(
         s, printer_url=station.label_printer_url, kind="label", payload=previous.payload,
         content_type=previous.content_type, ref=f"reprint {previous.ref}"[:120],
         station=station.code, parcel_id=parcel.id, reprint_of=previous.id,
     )  # fmt: skip
-    parcel.label_job_id = job.id
+    job = s.get(PrintJob, parcel.label_job_id)
+    assert job is not None
     return job
 
 
-def mark_shipment_packed(s: Session, order_id: int) -> None:
-    shipment = (
-        s.execute(select(Shipment).where(Shipment.order_id == order_id))
-    ).scalar_one_or_none()
-    if shipment is not None:
-        shipment.status = "packed"
+# Columns, not ORM entities: the packer's screen shows the order's parcels after every scan.
+_PARCEL_COLUMNS = select(
+    Parcel.id, Parcel.number, Parcel.order_id, Parcel.carton, Parcel.weight_g, Parcel.carrier,
+    Parcel.tracking, Parcel.sscc, Parcel.label_job_id, Parcel.slip_job_id, Parcel.status,
+)  # fmt: skip
+_PARCEL = _PARCEL_COLUMNS.where(Parcel.id == bindparam("parcel"))
+_PARCELS = _PARCEL_COLUMNS.where(Parcel.order_id == bindparam("order")).order_by(Parcel.number)
+_JOBS = select(
+    PrintJob.id, PrintJob.status, PrintJob.printer_url, PrintJob.error, PrintJob.kind,
+    PrintJob.ref, PrintJob.attempts, PrintJob.reprint_of,
+).where(PrintJob.id.in_(bindparam("ids", expanding=True)))  # fmt: skip
 
 
 def parcel_view(s: Session, parcel: Parcel) -> dict[str, Any]:
-    job = s.get(PrintJob, parcel.label_job_id) if parcel.label_job_id else None
-    return {
-        "id": parcel.id,
-        "number": parcel.number,
-        "order_id": parcel.order_id,
-        "carton": parcel.carton,
-        "weight_g": parcel.weight_g,
-        "carrier": parcel.carrier,
-        "tracking": parcel.tracking,
-        "sscc": parcel.sscc,
-        "label_job": printing.job_view(job) if job else None,
-        "slip_job_id": parcel.slip_job_id,
-        "status": parcel.status,
-    }
+    return _parcel_views(s, _PARCEL, {"parcel": parcel.id})[0]
 
 
 def parcels_of(s: Session, order_id: int) -> list[dict[str, Any]]:
-    rows = (
-        s.execute(select(Parcel).where(Parcel.order_id == order_id).order_by(Parcel.number))
-    ).scalars()
-    return [parcel_view(s, p) for p in rows]
+    return _parcel_views(s, _PARCELS, {"order": order_id})
+
+
+def _parcel_views(s: Session, query: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = s.execute(query, params).all()
+    ids = [r.label_job_id for r in rows if r.label_job_id]
+    jobs = {job.id: printing.job_view(job) for job in s.execute(_JOBS, {"ids": ids})} if ids else {}
+    return [
+        {
+            "id": r.id,
+            "number": r.number,
+            "order_id": r.order_id,
+            "carton": r.carton,
+            "weight_g": r.weight_g,
+            "carrier": r.carrier,
+            "tracking": r.tracking,
+            "sscc": r.sscc,
+            "label_job": jobs.get(r.label_job_id),
+            "slip_job_id": r.slip_job_id,
+            "status": r.status,
+        }
+        for r in rows
+    ]
 
 
 async def parcel_for_scan(s: AsyncSession, raw: str) -> Parcel:
