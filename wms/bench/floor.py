@@ -4,14 +4,23 @@ Sets up the demo warehouse with bench pickers and packers, starts `wms serve` an
 simulator, sends orders, releases one wave, then runs each terminal as a task: pickers claim
 batches, bind totes and confirm every stop; packers take the dropped totes, verify each unit
 and close parcels (labels print on the simulator). Every call's scan-to-answer time is
-recorded. Terminals pause `--think-ms` between scans, as people do. The ceiling is a bare
-endpoint doing one comparable write (wms.bench.ceiling) under the same number of clients.
+recorded. The ceiling is a bare endpoint doing one comparable write (wms.bench.ceiling)
+under the same number of clients.
+
+Terminals work at the pace of people (each pause drawn between half and one and a half times
+its mean). The terminal checks a stop's location, item and tote scans itself and calls the
+server once, so a picker's call comes every `--stop-s` (walk to the next location, three
+scans; 8 s is 450 lines an hour, faster than a good cart picker keeps up for a shift). Binding
+a tote to a cart slot takes `--bind-s`; a packer scans an item every `--scan-s` and closes a
+parcel (carton, weight) after `--close-s`. `--speed N` divides every pause by N: a stress
+run, not a floor.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import random
 import re
@@ -21,6 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +62,7 @@ class Recorder:
         self.latencies: list[float] = []
         self.by_call: dict[str, list[float]] = {}
         self.picks = 0
+        self.left_to_pack = 0
         self.errors: list[str] = []
 
     async def call(
@@ -118,9 +129,24 @@ async def _login(client: httpx.AsyncClient, badge: str) -> None:
     client.headers["Authorization"] = f"Bearer {r.json()['token']}"
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How long people take between calls, in seconds (means)."""
+
+    stop_s: float = 8.0
+    bind_s: float = 2.0
+    scan_s: float = 2.0
+    close_s: float = 5.0
+    speed: float = 1.0
+
+    async def pause(self, rng: random.Random, mean_s: float) -> None:
+        await asyncio.sleep(rng.uniform(0.5, 1.5) * mean_s / self.speed)
+
+
 async def _picker(
-    url: str, n: int, rec: Recorder, totes: asyncio.Queue[str | None], think: float
+    url: str, n: int, rec: Recorder, totes: asyncio.Queue[str | None], pace: Pace
 ) -> None:
+    rng = random.Random(n)
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
         await _login(c, f"BP{n:03d}")
         while True:
@@ -130,7 +156,7 @@ async def _picker(
             batch = r.json()
             for slot in batch["slots"]:
                 if slot["tote"] is None:
-                    await asyncio.sleep(think)
+                    await pace.pause(rng, pace.bind_s)
                     r = await rec.call(
                         c,
                         "POST",
@@ -143,7 +169,7 @@ async def _picker(
                     batch = r.json()
             while batch.get("next_task_id") is not None:
                 stop = next(s for s in batch["stops"] if s["task_id"] == batch["next_task_id"])
-                await asyncio.sleep(think)
+                await pace.pause(rng, pace.stop_s)
                 r = await rec.call(
                     c,
                     "POST",
@@ -159,6 +185,7 @@ async def _picker(
                     return
                 rec.picks += 1
                 batch = r.json()
+            await pace.pause(rng, pace.bind_s)  # at the pack bench: scan the drop location
             r = await rec.call(
                 c,
                 "POST",
@@ -171,12 +198,14 @@ async def _picker(
 
 
 async def _packer(
-    url: str, n: int, rec: Recorder, totes: asyncio.Queue[str | None], think: float
+    url: str, n: int, rec: Recorder, totes: asyncio.Queue[str | None], pace: Pace
 ) -> None:
     station = f"PACK-{n % 6 + 1:02d}"
+    rng = random.Random(1000 + n)
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
         await _login(c, f"BK{n:03d}")
         while (tote := await totes.get()) is not None:
+            await pace.pause(rng, pace.scan_s)
             r = await rec.call(
                 c, "POST", "/api/v1/packing/start", json={"station": station, "scan": tote}
             )
@@ -185,7 +214,7 @@ async def _packer(
             view = r.json()
             for line in view["lines"]:
                 for _ in range(line["qty"] - line.get("verified", 0)):
-                    await asyncio.sleep(think)
+                    await pace.pause(rng, pace.scan_s)
                     r = await rec.call(
                         c,
                         "POST",
@@ -193,7 +222,7 @@ async def _packer(
                         json={"scan": _unit_barcode(line["barcodes"])},
                     )
                     view = r.json() if r.status_code == 200 else view
-            await asyncio.sleep(think)
+            await pace.pause(rng, pace.close_s)
             await rec.call(
                 c,
                 "POST",
@@ -246,12 +275,17 @@ async def _work(
     await drain_outbox(db_path)
     rec = Recorder()
     totes: asyncio.Queue[str | None] = asyncio.Queue()
-    think = args.think_ms / 1000
+    pace = _pace(args)
     started = time.perf_counter()
-    pickers = [asyncio.create_task(_picker(url, n, rec, totes, think)) for n in range(args.pickers)]
-    packers = [asyncio.create_task(_packer(url, n, rec, totes, think)) for n in range(args.packers)]
+    pickers = [asyncio.create_task(_picker(url, n, rec, totes, pace)) for n in range(args.pickers)]
+    packers = [asyncio.create_task(_packer(url, n, rec, totes, pace)) for n in range(args.packers)]
     await asyncio.gather(*pickers)
     picking_s = time.perf_counter() - started
+    # The wave is picked: packers finish the order in hand. Forty pickers fill totes faster
+    # than ten packers empty them, so the rest wait at the benches (counted, not timed).
+    while not totes.empty():
+        totes.get_nowait()
+        rec.left_to_pack += 1
     for _ in packers:
         await totes.put(None)
     await asyncio.gather(*packers)
@@ -271,17 +305,21 @@ async def _ceiling(url: str, clients: int, requests: int) -> float:
         return requests / (time.perf_counter() - started)
 
 
+def _pace(args: argparse.Namespace) -> Pace:
+    return Pace(args.stop_s, args.bind_s, args.scan_s, args.close_s, args.speed)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench floor")
     parser.add_argument("--pickers", type=int, default=40)
     parser.add_argument("--packers", type=int, default=10)
     parser.add_argument("--orders", type=int, default=320)
-    parser.add_argument(
-        "--think-ms",
-        type=float,
-        default=250.0,
-        help="pause between a terminal's scans (people, not robots)",
-    )
+    people = Pace()
+    parser.add_argument("--stop-s", type=float, default=people.stop_s, help="picker, per stop")
+    parser.add_argument("--bind-s", type=float, default=people.bind_s, help="picker, per tote")
+    parser.add_argument("--scan-s", type=float, default=people.scan_s, help="packer, per item")
+    parser.add_argument("--close-s", type=float, default=people.close_s, help="per parcel")
+    parser.add_argument("--speed", type=float, default=1.0, help="divide every pause (stress)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -340,7 +378,7 @@ def main(argv: list[str]) -> int:
     result = {
         "db": "sqlite",
         "terminals": args.pickers + args.packers,
-        "think_ms": args.think_ms,
+        "pace_s": dataclasses.asdict(_pace(args)),
         "calls": len(rec.latencies),
         "p50_ms": pct(rec.latencies, 50),
         "p99_ms": pct(rec.latencies, 99),
@@ -348,6 +386,7 @@ def main(argv: list[str]) -> int:
         "picks_per_s": round(rec.picks / picking_s, 1),
         "ceiling_per_s": round(ceiling, 1),
         "labels_printed": len(printer.labels),
+        "orders_left_to_pack": rec.left_to_pack,
         "errors": len(rec.errors),
         "violations": len(found),
         "by_call": {
