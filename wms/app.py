@@ -19,6 +19,7 @@ from wms.api.idempotency import IdempotencyMiddleware
 from wms.api.orders import OrderController
 from wms.api.security import PUBLIC_PATHS, BearerAuth
 from wms.api.stock import StockController
+from wms.api.timing import ServerTimingMiddleware, add_server_timing
 from wms.api.webhooks import WebhookController
 from wms.channels.errors import ChannelError
 from wms.config import Settings
@@ -90,12 +91,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *returns.ROUTES,
         ],
         lifespan=[lifespan],
+        before_send=[add_server_timing],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "user": Provide(provide_principal, sync_to_thread=False),
         },
         middleware=[
+            ServerTimingMiddleware(),
             DefineMiddleware(BearerAuth, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
             IdempotencyMiddleware(),
         ],

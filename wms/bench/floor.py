@@ -61,6 +61,8 @@ class Recorder:
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.by_call: dict[str, list[float]] = {}
+        self.server_ms: list[float] = []  # the server's own share (its Server-Timing header)
+        self.trace: list[tuple[float, float, float, str]] = []  # for --trace
         self.picks = 0
         self.left_to_pack = 0
         self.errors: list[str] = []
@@ -76,6 +78,9 @@ class Recorder:
         # Per kind of call ("POST /api/v1/picking/tasks/{id}/confirm"), to see what is slow.
         name = method + " " + re.sub(r"/\d+", "/{id}", url)
         self.by_call.setdefault(name, []).append(ms)
+        server_ms = float(r.headers.get("server-timing", "app;dur=nan").partition("dur=")[2])
+        self.server_ms.append(server_ms)
+        self.trace.append((started, ms, server_ms, name))
         if r.status_code >= 400 and not (url.endswith("/next") and r.status_code == 404):
             self.errors.append(f"{method} {url}: {r.status_code} {r.text[:200]}")
         return r
@@ -322,6 +327,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--speed", type=float, default=1.0, help="divide every pause (stress)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--trace", type=Path, help="write every call's timings as CSV")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="wms-bench-floor-"))
@@ -382,6 +388,8 @@ def main(argv: list[str]) -> int:
         "calls": len(rec.latencies),
         "p50_ms": pct(rec.latencies, 50),
         "p99_ms": pct(rec.latencies, 99),
+        "server_p50_ms": pct(rec.server_ms, 50),
+        "server_p99_ms": pct(rec.server_ms, 99),
         "picks": rec.picks,
         "picks_per_s": round(rec.picks / picking_s, 1),
         "ceiling_per_s": round(ceiling, 1),
@@ -399,5 +407,11 @@ def main(argv: list[str]) -> int:
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")
+    if args.trace:
+        first = min((t for t, _, _, _ in rec.trace), default=0.0)
+        args.trace.write_text(
+            "start_s,ms,server_ms,call\n"
+            + "".join(f"{t - first:.3f},{ms:.2f},{sv:.2f},{c}\n" for t, ms, sv, c in rec.trace)
+        )
     shutil.rmtree(work, ignore_errors=True)
     return 0 if not found and not rec.errors else 1
