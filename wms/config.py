@@ -9,6 +9,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR = ROOT / "var"
 
+# Seconds an idle HTTP connection stays open. A scanner calls every few seconds to a minute;
+# with uvicorn's 5 s, the same as httpx's, the server closed idle connections just as
+# terminals reused them, and the scan failed with a read error into the offline journal.
+# Clients must let go first.
+KEEP_ALIVE_S = 65
+
 
 def _default_db() -> str:
     return f"sqlite+aiosqlite:///{DEFAULT_VAR / 'wms.sqlite'}"

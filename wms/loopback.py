@@ -14,7 +14,7 @@ import httpx
 import uvicorn
 
 from wms.app import create_app
-from wms.config import Settings
+from wms.config import KEEP_ALIVE_S, Settings
 
 
 def free_port() -> int:
@@ -79,6 +79,7 @@ class ThreadServer:
             port=self.port,
             log_level="warning",
             lifespan="on",
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
