@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,11 @@ from wms.channels.common import hmac_b64
 from wms.channels.config import load_channels
 from wms.db import Database
 from wms.loopback import ProcessServer, ProcessWorker, free_port, wait_until_up
+from wms.models.common import utcnow
 from wms.services.check import violations
 
 HOT_SKU, HOT_UNITS = "SKU-0250", 37
+WARM_UP = 100  # orders
 
 
 async def _prepare_db(path: Path, sink_url: str) -> None:
@@ -79,7 +82,7 @@ async def _prepare_db(path: Path, sink_url: str) -> None:
         await db.dispose()
 
 
-def _orders(n: int, seed: int) -> list[dict[str, Any]]:
+def _orders(n: int, seed: int, first_id: int = 700000, hot: bool = True) -> list[dict[str, Any]]:
     template = json.loads((FIXTURES / "channels" / "shopify_orders_create.json").read_text())
     line_template = template["line_items"][0]
     rng = random.Random(seed)
@@ -88,13 +91,13 @@ def _orders(n: int, seed: int) -> list[dict[str, Any]]:
     for i in range(n):
         order = copy.deepcopy(template)
         chosen = rng.sample(skus, rng.choice((1, 1, 2, 3)))
-        if rng.random() < 0.3:
+        if hot and rng.random() < 0.3:
             chosen = [HOT_SKU, *chosen[:1]] if HOT_SKU not in chosen else chosen
         items = []
         for k, sku in enumerate(dict.fromkeys(chosen), start=1):
             item = dict(line_template)
             item.update(
-                id=(700000 + i) * 100 + k,
+                id=(first_id + i) * 100 + k,
                 sku=sku,
                 quantity=rng.choice((1, 1, 1, 2)),
                 fulfillable_quantity=1,
@@ -102,7 +105,8 @@ def _orders(n: int, seed: int) -> list[dict[str, Any]]:
                 total_discount="0.00",
             )
             items.append(item)
-        order.update(id=700000 + i, name=f"#B{i}", order_number=700000 + i, line_items=items)
+        number = first_id + i
+        order.update(id=number, name=f"#B{number}", order_number=number, line_items=items)
         orders.append(order)
     return orders
 
@@ -201,8 +205,12 @@ async def _paced(
     return elapsed, latencies, errors
 
 
-async def _outcome(path: Path) -> tuple[int, float, int]:
-    """(oversold units, push p99 ms, pushes still pending) from the database itself."""
+async def _outcome(path: Path, since: datetime) -> tuple[int, float, int]:
+    """(oversold units, push p99 ms, pushes still pending) from the database itself.
+
+    Push delays count the pushes the timed orders caused (queued from `since`), not the
+    set-up's and warm-up's, queued before the worker ran or before the clock started.
+    """
     from sqlalchemy import func, select
 
     from wms.models import Outbox
@@ -215,7 +223,9 @@ async def _outcome(path: Path) -> tuple[int, float, int]:
             rows = (
                 await s.execute(
                     select(Outbox.created_at, Outbox.sent_at).where(
-                        Outbox.kind == "stock_push", Outbox.status == "sent"
+                        Outbox.kind == "stock_push",
+                        Outbox.status == "sent",
+                        Outbox.created_at >= since,
                     )
                 )
             ).all()
@@ -257,6 +267,9 @@ def main(argv: list[str]) -> int:
     template = work / "template.sqlite"
     asyncio.run(_prepare_db(template, f"http://127.0.0.1:{sink_port}"))
     requests = _signed(_orders(args.orders, args.seed), secret)
+    # A deployed server is warm: these go first, untimed, to each server (the ceiling too),
+    # and leave the hot SKU alone.
+    warm_up = _signed(_orders(WARM_UP, args.seed + 1, first_id=900000, hot=False), secret)
 
     wms_db, paced_db, ceiling_db = (work / f"{n}.sqlite" for n in ("wms", "paced", "ceiling"))
     for target in (wms_db, paced_db, ceiling_db):
@@ -268,10 +281,12 @@ def main(argv: list[str]) -> int:
         with ProcessWorker(url), ProcessServer(url, run_workers=False) as server:
             # A warehouse's worker is running before the orders come: wait until it has
             # delivered the setup's own pushes, so its start-up is not counted as push delay.
+            asyncio.run(_fire(server.url, warm_up, 8))
             asyncio.run(drain_outbox(path))
+            since = utcnow()
             elapsed, latencies, errors = asyncio.run(send(server.url))
             asyncio.run(drain_outbox(path))
-        return elapsed, latencies, errors, *asyncio.run(_outcome(path))
+        return elapsed, latencies, errors, *asyncio.run(_outcome(path, since))
 
     elapsed, latencies, errors, oversold, push_p99, pending = run_wms(
         wms_db, lambda url: _fire(url, requests, args.clients)
@@ -298,6 +313,7 @@ def main(argv: list[str]) -> int:
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}", proc=proc)
+        asyncio.run(_fire(f"http://127.0.0.1:{port}", warm_up, 8))
         c_elapsed, c_latencies, c_errors = asyncio.run(
             _fire(f"http://127.0.0.1:{port}", requests, args.clients)
         )
