@@ -7,6 +7,7 @@ thin wrappers for services written on an `AsyncSession`.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -27,7 +28,7 @@ from wms.models import (
     SalesOrder,
 )
 from wms.models.outbox import PENDING
-from wms.services.sql import upsert
+from wms.services.sql import dialect_name, upsert, upsert_on
 
 PA = ProductAvailability.__table__
 OUTBOX = Outbox.__table__
@@ -205,20 +206,17 @@ _SELLABLE = (
     .join(PA, PA.c.product_id == ChannelListing.product_id)
     .where(ChannelListing.product_id.in_(bindparam("ids", expanding=True)), Channel.active)
 )
-_UPSERTS: dict[str, Any] = {}
 
 
-def _outbox_upsert(s: Session) -> Any:
+@functools.cache
+def _outbox_upsert(dialect: str) -> Any:
     """INSERT ... ON CONFLICT on the pending-row index, built once per dialect."""
-    name = s.get_bind().dialect.name
-    if name not in _UPSERTS:
-        stmt = upsert(s, OUTBOX)
-        _UPSERTS[name] = stmt.on_conflict_do_update(
-            index_elements=["dedupe_key"],
-            index_where=PENDING,
-            set_={"payload": stmt.excluded.payload, "event_id": stmt.excluded.event_id},
-        )
-    return _UPSERTS[name]
+    stmt = upsert_on(dialect, OUTBOX)
+    return stmt.on_conflict_do_update(
+        index_elements=["dedupe_key"],
+        index_where=PENDING,
+        set_={"payload": stmt.excluded.payload, "event_id": stmt.excluded.event_id},
+    )
 
 
 def push_sellable_sync(s: Session, product_ids: Iterable[int]) -> int:
@@ -253,7 +251,7 @@ def push_sellable_sync(s: Session, product_ids: Iterable[int]) -> int:
         }
         for r in rows
     ]
-    conn.execute(_outbox_upsert(s), values)
+    conn.execute(_outbox_upsert(dialect_name(s)), values)
     return len(values)
 
 

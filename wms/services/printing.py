@@ -35,7 +35,7 @@ from wms.errors import NotFound
 from wms.models import Outbox
 from wms.models.common import utcnow
 from wms.models.shipping import Printer, PrintJob
-from wms.services.sql import dialect_name, upsert, upsert_on
+from wms.services.sql import dialect_name, upsert_on
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
@@ -242,14 +242,26 @@ async def _record_printer(db: Database, url: str, status: str) -> None:
 
 
 def _record_printer_sync(s: Session, url: str, status: str) -> None:
-    stmt = upsert(s, Printer.__table__).values(
-        url=url, status=status, message=message_for(status), checked_at=utcnow()
+    params = {"url": url, "status": status, "message": message_for(status), "now": utcnow()}
+    s.connection().execute(_printer_seen(dialect_name(s)), params)
+
+
+@functools.cache
+def _printer_seen(dialect: str) -> Any:
+    """What a printer just said about itself (built once: every delivery records it)."""
+    stmt = upsert_on(dialect, Printer.__table__).values(
+        url=bindparam("url"),
+        status=bindparam("status"),
+        message=bindparam("message"),
+        checked_at=bindparam("now"),
     )
-    s.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["url"],
-            set_={"status": status, "message": message_for(status), "checked_at": utcnow()},
-        )
+    return stmt.on_conflict_do_update(
+        index_elements=["url"],
+        set_={
+            "status": stmt.excluded.status,
+            "message": stmt.excluded.message,
+            "checked_at": stmt.excluded.checked_at,
+        },
     )
 
 
