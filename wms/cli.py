@@ -73,22 +73,19 @@ def _serve(settings: Settings) -> None:
 
     app = create_app(settings)
     _settle_heap()
-    if fd := os.environ.get("WMS_LISTEN_FD"):
-        # A socket already bound and listening, handed down by the process that started us
-        # (tests, benches): nobody else can take its port between choosing it and binding.
-        # Not uvicorn's `fd=`: it takes any descriptor for a Unix socket, so TCP_NODELAY is
-        # never set and every answer waits about 40 ms for a delayed ACK.
-        sock = socket.socket(fileno=int(fd))
-        config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=KEEP_ALIVE_S)
-        uvicorn.Server(config).run(sockets=[sock])
-    else:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            timeout_keep_alive=KEEP_ALIVE_S,
-        )
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )
+    # A socket already bound and listening may be handed down by the process that started
+    # us (tests, benches): nobody else can take its port between choosing it and binding.
+    # Not uvicorn's `fd=`: it takes any descriptor for a Unix socket, so TCP_NODELAY is
+    # never set and every answer waits about 40 ms for a delayed ACK.
+    fd = os.environ.get("WMS_LISTEN_FD")
+    uvicorn.Server(config).run(sockets=[socket.socket(fileno=int(fd))] if fd else None)
 
 
 def _settle_heap() -> None:

@@ -81,7 +81,7 @@ async def login(db: Database, badge: str, pin: str, ttl_s: int) -> tuple[str, Pr
         raise Unauthorized("bad_login", "Badge or PIN wrong", "scan a badge and type the PIN")
     async with db.read() as s:
         user = (await s.execute(select(User).where(User.badge == badge))).scalar_one_or_none()
-    if user is None or not user.active:
+    if user is None:
         raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown or inactive badge")
     _check_not_locked(user)
     loop = asyncio.get_running_loop()
@@ -104,6 +104,7 @@ async def login(db: Database, badge: str, pin: str, ttl_s: int) -> tuple[str, Pr
 
 
 def _check_not_locked(user: User) -> None:
+    """An inactive badge, or one locked by wrong PINs, may not log in."""
     if not user.active:
         raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown or inactive badge")
     if user.failed_logins >= MAX_FAILED_LOGINS:
