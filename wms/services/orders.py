@@ -360,4 +360,6 @@ async def intake_many(db: Database, channel_code: str, batch: list[OrderIn]) -> 
     """Several orders in one transaction (a CSV import): all are taken, or none."""
     for order in batch:
         _validate(order)
-    return await db.run(lambda s: [_intake(s, channel_code, order, "", "csv") for order in batch])
+    return await db.run_long(
+        lambda s: [_intake(s, channel_code, order, "", "csv") for order in batch]
+    )
