@@ -100,6 +100,13 @@ async def rows_of(db: Database, skus: list[str]) -> list[Outbox]:
     return [r for r in rows if r.payload.get("sku") in skus]
 
 
+async def until_sent(db: Database, skus: list[str], timeout_s: float = 10) -> None:
+    deadline = time.monotonic() + timeout_s
+    while {r.status for r in await rows_of(db, skus)} != {"sent"}:
+        assert time.monotonic() < deadline, f"{skus} not sent in {timeout_s} s"
+        await asyncio.sleep(0.02)
+
+
 async def make_due(db: Database) -> None:
     async with db.write() as s:
         await s.execute(
@@ -315,10 +322,7 @@ async def test_an_idle_worker_polls_with_reads_and_picks_up_rows_committed_elsew
         assert calls["reads"] >= 3 and calls["claims"] == 0
         wanted = skus(470, 3)
         await queue(elsewhere, "own-main", wanted, 5)
-        deadline = time.monotonic() + 10
-        while {r.status for r in await rows_of(db, wanted)} != {"sent"}:
-            assert time.monotonic() < deadline
-            await asyncio.sleep(0.02)
+        await until_sent(db, wanted)
     finally:
         w.stop()
         await asyncio.wait_for(task, 5)
@@ -362,3 +366,32 @@ async def test_a_failed_push_with_a_newer_level_waiting_is_superseded_not_retrie
     assert (
         before + timedelta(seconds=0.4) < retried.next_attempt_at < utcnow() + timedelta(seconds=1)
     )
+
+
+async def test_changes_that_come_during_a_pass_gather_and_go_out_together(db, fake):
+    gather_s = 2.0
+    w = OutboxWorker(db, poll_s=0.05, gather_s=gather_s)
+    db.after_outbox_commit.append(w.wake)
+    task = asyncio.create_task(w.run())
+    try:
+        await asyncio.sleep(0.2)  # idle long enough: the first change goes at once
+        first = skus(480, 1)
+        queued_at = time.monotonic()
+        await queue(db, "own-main", first, 3)
+        await until_sent(db, first)
+        assert time.monotonic() - queued_at < gather_s
+        before = len(fake.requests)
+        # Two changes right after a pass: each would have had a call of its own.
+        later = skus(481, 2)
+        await queue(db, "own-main", later[:1], 4)
+        await asyncio.sleep(0.1)
+        await queue(db, "own-main", later[1:], 5)
+        await until_sent(db, later)
+    finally:
+        w.stop()
+        await asyncio.wait_for(task, 5)
+        await w.aclose()
+        db.after_outbox_commit.remove(w.wake)
+    assert len(stock_calls(fake, "own", before)) == 1
+    assert fake.stock[(ChannelKind.OWN, "SKU-0481")] == 4
+    assert fake.stock[(ChannelKind.OWN, "SKU-0482")] == 5
