@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -164,40 +164,38 @@ def _intake(
         raise NotFound(
             "unknown_sku", "Unknown SKU", f"unknown SKU(s): {', '.join(missing)}", skus=missing
         )
+    # Reserve first, so the order row is written once, with the status its lines earned.
+    reserved = [
+        0
+        if order.status == OrderStatus.CANCELLED
+        else availability.reserve_sync(s, products[line.sku].id, line.qty)
+        for line in order.lines
+    ]
     values = _order_values(channel, order)
-    values["id"] = conn.execute(_INSERT_ORDER, values).scalar_one()
-    lines: list[dict[str, object]] = []
-    short = False
-    for n, line in enumerate(order.lines, start=1):
-        product = products[line.sku]
-        reserved = 0
-        if order.status != OrderStatus.CANCELLED:
-            reserved = availability.reserve_sync(s, product.id, line.qty)
-        short = short or reserved < line.qty
-        lines.append(
-            {
-                "order_id": values["id"],
-                "line_no": n,
-                "product_id": product.id,
-                "sku": line.sku,
-                "name": (line.name or product.name)[:200],
-                "qty": line.qty,
-                "unit_price": line.unit_price,
-                "discount": line.discount,
-                "unit_cost": product.unit_cost,
-                "external_line_ids": ",".join(line.external_line_ids)[:2000],
-                "channel_product_ref": line.channel_product_ref,
-                "reserved": reserved,
-                "allocated": 0,
-                "picked": 0,
-                "packed": 0,
-            }
-        )
     if order.status in (OrderStatus.READY, OrderStatus.BACKORDERED):
-        status = OrderStatus.BACKORDERED if short else OrderStatus.READY
-        if status != values["status"]:
-            values["status"] = status
-            s.execute(update(SalesOrder).where(SalesOrder.id == values["id"]).values(status=status))
+        short = any(got < line.qty for got, line in zip(reserved, order.lines, strict=True))
+        values["status"] = OrderStatus.BACKORDERED if short else OrderStatus.READY
+    values["id"] = conn.execute(_INSERT_ORDER, values).scalar_one()
+    lines = [
+        {
+            "order_id": values["id"],
+            "line_no": n,
+            "product_id": products[line.sku].id,
+            "sku": line.sku,
+            "name": (line.name or products[line.sku].name)[:200],
+            "qty": line.qty,
+            "unit_price": line.unit_price,
+            "discount": line.discount,
+            "unit_cost": products[line.sku].unit_cost,
+            "external_line_ids": ",".join(line.external_line_ids)[:2000],
+            "channel_product_ref": line.channel_product_ref,
+            "reserved": got,
+            "allocated": 0,
+            "picked": 0,
+            "packed": 0,
+        }
+        for n, (line, got) in enumerate(zip(order.lines, reserved, strict=True), start=1)
+    ]
     conn.execute(_INSERT_LINES, lines)
     if event_id:
         _record_event(s, seen, channel.id, event_id, topic, order.external_id, values["id"])
