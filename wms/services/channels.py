@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from wms.channels.config import ChannelConfig
 from wms.db import Database
@@ -15,7 +16,7 @@ _TTL_S = 5.0
 _cache: dict[tuple[str, str], tuple[float, int, ChannelConfig]] = {}
 
 
-def to_config(row: Channel) -> ChannelConfig:
+def to_config(row: Channel | Row[Any]) -> ChannelConfig:
     return ChannelConfig.from_dict(
         {
             "code": row.code,
