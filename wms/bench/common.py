@@ -1,12 +1,15 @@
-"""What the benchmarks share: a demo warehouse pointed at a sink, percentiles, the sink process."""
+"""What the benchmarks share: a demo warehouse pointed at a sink, percentiles, the sink and
+ceiling processes."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -15,6 +18,7 @@ from sqlalchemy import update
 from wms import migrate
 from wms.config import ROOT
 from wms.db import Database
+from wms.loopback import free_port, wait_until_up
 from wms.models import Channel
 from wms.services import loader
 
@@ -42,6 +46,21 @@ def start_sink(port: int) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             time.sleep(0.05)
     raise TimeoutError("bench sink did not start")
+
+
+@contextlib.contextmanager
+def ceiling_server(db: Path, secret: str = "x") -> Iterator[str]:
+    """The bare endpoint (wms.bench.ceiling) on `db`, in a process of its own; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "wms.bench.ceiling", "--db", str(db), "--port", str(port)]
+    proc = subprocess.Popen([*command, "--secret", secret])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, proc=proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def pct(values: list[float], q: int) -> float:

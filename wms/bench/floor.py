@@ -25,7 +25,6 @@ import json
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,9 +37,9 @@ import httpx
 from sqlalchemy import select, update
 
 from printers.simulator import SimulatorThread
-from wms.bench.common import demo_database, drain_outbox, pct, start_sink
+from wms.bench.common import ceiling_server, demo_database, drain_outbox, pct, start_sink
 from wms.db import Database
-from wms.loopback import ProcessServer, free_port, wait_until_up
+from wms.loopback import ProcessServer, free_port
 from wms.models import Product, Stock
 from wms.models.shipping import PackStation
 from wms.services import auth
@@ -346,9 +345,8 @@ def main(argv: list[str]) -> int:
             )
         )
         shutil.copyfile(db_path, work / "ceiling.sqlite")
-        # The outbox runs in the server process: on SQLite its writes then queue on the
-        # same in-process lock as the terminals' (a second process would meet them in
-        # SQLite's busy handler, which sleeps in steps of up to 100 ms).
+        # The outbox (labels to the printers, pushes to the channels) runs in the server
+        # process, as `make run` runs it.
         with ProcessServer(f"sqlite+aiosqlite:///{db_path}") as server:
             rec, picking_s = asyncio.run(_work(server.url, db_path, skus, args))
             asyncio.run(drain_outbox(db_path))  # every label printed before we count them
@@ -356,28 +354,8 @@ def main(argv: list[str]) -> int:
         found = asyncio.run(violations(db))
         asyncio.run(db.dispose())
 
-        port = free_port()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "wms.bench.ceiling",
-                "--db",
-                str(work / "ceiling.sqlite"),
-                "--port",
-                str(port),
-                "--secret",
-                "x",
-            ]
-        )
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}", proc=proc)
-            ceiling = asyncio.run(
-                _ceiling(f"http://127.0.0.1:{port}", args.pickers + args.packers, 2000)
-            )
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        with ceiling_server(work / "ceiling.sqlite") as url:
+            ceiling = asyncio.run(_ceiling(url, args.pickers + args.packers, 2000))
     finally:
         printer.stop()
         sink.terminate()

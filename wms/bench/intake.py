@@ -22,12 +22,9 @@ import argparse
 import asyncio
 import copy
 import json
-import os
 import random
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import datetime
@@ -36,11 +33,18 @@ from typing import Any
 
 import httpx
 
-from wms.bench.common import FIXTURES, demo_database, drain_outbox, pct, start_sink
+from wms.bench.common import (
+    FIXTURES,
+    ceiling_server,
+    demo_database,
+    drain_outbox,
+    pct,
+    start_sink,
+)
 from wms.channels.common import hmac_b64
 from wms.channels.config import load_channels
 from wms.db import Database
-from wms.loopback import ProcessServer, ProcessWorker, free_port, wait_until_up
+from wms.loopback import ProcessServer, ProcessWorker, free_port
 from wms.models.common import utcnow
 from wms.services.check import violations
 
@@ -255,28 +259,9 @@ def _ceiling(
     db: Path, secret: str, warm_up: Signed, requests: Signed, clients: int
 ) -> tuple[float, list[float], int]:
     """The bare endpoint (wms.bench.ceiling) on `db`, flat out: (seconds, latencies, errors)."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wms.bench.ceiling",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--secret",
-            secret,
-        ],
-        env=dict(os.environ),
-    )
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}", proc=proc)
-        asyncio.run(_fire(f"http://127.0.0.1:{port}", warm_up, 8))
-        return asyncio.run(_fire(f"http://127.0.0.1:{port}", requests, clients))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with ceiling_server(db, secret) as url:
+        asyncio.run(_fire(url, warm_up, 8))
+        return asyncio.run(_fire(url, requests, clients))
 
 
 def main(argv: list[str]) -> int:
