@@ -256,7 +256,6 @@ class OutboxWorker:
         }
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
-        self._stopping = False
 
     def wake(self) -> None:
         # The worker's own commits (claims, settles, fetched orders) must not wake it:
@@ -273,7 +272,7 @@ class OutboxWorker:
 
     async def _loop(self) -> None:
         next_claim = 0.0  # the monotonic time the next pass may claim at
-        while not self._stopping:
+        while not self._stopped.is_set():
             try:
                 if await self._anything_due():
                     await self._gather(next_claim)
@@ -290,12 +289,11 @@ class OutboxWorker:
     async def _gather(self, until: float) -> None:
         """Let changes gather until `until` (a stop cuts it short)."""
         delay = until - time.monotonic()
-        if delay > 0 and not self._stopping:
+        if delay > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopped.wait(), delay)
 
     def stop(self) -> None:
-        self._stopping = True
         self._stopped.set()
         self._wake.set()
 
