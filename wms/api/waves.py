@@ -13,37 +13,39 @@ from wms.api.deps import DbDep, SettingsDep, UserDep
 from wms.api.security import FLOOR, OFFICE, requires
 from wms.config import Settings
 from wms.domain.layout import Geometry
+from wms.domain.waves import DEFAULT_RULES, WaveRules
 from wms.services import picking, waves
 
 Cap = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+D = DEFAULT_RULES  # the planner's defaults, the only ones
 
 
 class Rules(msgspec.Struct, forbid_unknown_fields=True):
-    """Which orders go into the wave, and how big it may get (see `WaveRules`)."""
+    """Which orders go into the wave, and how big it may get (see `wms.domain.waves`)."""
 
     channels: list[str] = []
     carriers: list[str] = []
     cutoffs: dict[str, str] = {}
-    ship_by_before: datetime | None = None
-    min_priority: Annotated[int, msgspec.Meta(ge=0, le=9)] = 0
-    segment: str = "all"
+    ship_by_before: datetime | None = D.ship_by_before
+    min_priority: Annotated[int, msgspec.Meta(ge=0, le=9)] = D.min_priority
+    segment: str = D.segment
     order_ids: Annotated[list[int], msgspec.Meta(max_length=5000)] = []
-    max_orders: Cap = 200
-    max_units: Cap = 5000
-    max_batches: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 50
-    cart_totes: Annotated[int, msgspec.Meta(ge=1, le=64)] = 8
-    cart_articles: Cap = 200
-    bulk_min_orders: Annotated[int, msgspec.Meta(ge=2, le=10_000)] = 2
-    seed: int = 0
-    iterations: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = 30
-    time_budget_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 2.0
+    max_orders: Cap = D.max_orders
+    max_units: Cap = D.max_units
+    max_batches: Annotated[int, msgspec.Meta(ge=1, le=1000)] = D.max_batches
+    cart_totes: Annotated[int, msgspec.Meta(ge=1, le=64)] = D.cart_totes
+    cart_articles: Cap = D.cart_articles
+    bulk_min_orders: Annotated[int, msgspec.Meta(ge=2, le=10_000)] = D.bulk_min_orders
+    seed: int = D.seed
+    iterations: Annotated[int, msgspec.Meta(ge=0, le=10_000)] = D.iterations
+    time_budget_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = D.time_budget_s
 
-    def to_rules(self) -> waves.WaveRules:
-        return waves.WaveRules(
+    def to_rules(self) -> WaveRules:
+        return WaveRules(
             **{
                 **msgspec.structs.asdict(self),
-                "channels": tuple(self.channels),
-                "carriers": tuple(self.carriers),
+                "channels": frozenset(self.channels),
+                "carriers": frozenset(self.carriers),
                 "order_ids": tuple(self.order_ids),
             }
         )
@@ -60,15 +62,25 @@ class WaveController(Controller):
     tags = ["waves"]
 
     @post("/plan", status_code=200)
-    async def plan(self, data: JSONBody[Rules], db: DbDep, settings: SettingsDep) -> dict[str, Any]:
-        """A preview of the wave these rules would release now; changes nothing."""
-        return await waves.plan(db, geometry(settings), data.to_rules())
+    async def plan(self, data: JSONBody[Rules], db: DbDep, settings: SettingsDep) -> waves.Preview:
+        """A preview of the wave these rules would release now, with every open order it
+        leaves out and why; changes nothing. Release it by its `preview_id`."""
+        return await waves.preview(db, data.to_rules(), geometry(settings))
 
     @post("/", status_code=201, opt={"idempotent": True})
     async def release(
         self, data: JSONBody[Rules], db: DbDep, settings: SettingsDep, user: UserDep
-    ) -> dict[str, Any]:
-        return await waves.release(db, geometry(settings), data.to_rules(), user.user_id)
+    ) -> waves.Release:
+        """Plan and release a wave; `409 plan_stale` if its orders or stock changed meanwhile."""
+        return await waves.release(db, data.to_rules(), geometry(settings), user.user_id)
+
+    @post("/previews/{preview_id:str}/release", status_code=201, opt={"idempotent": True})
+    async def release_preview(
+        self, db: DbDep, settings: SettingsDep, user: UserDep, preview_id: FromPath[str]
+    ) -> waves.Release:
+        """Release a wave exactly as previewed; `409 plan_stale` if anything it relied on
+        changed since, `404 unknown_preview` once it is released, expired or not ours."""
+        return await waves.release(db, preview_id, geometry(settings), user.user_id)
 
     @post("/{wave_id:int}/cancel", status_code=200, opt={"idempotent": True})
     async def cancel(self, db: DbDep, wave_id: FromPath[int]) -> dict[str, Any]:

@@ -1,55 +1,151 @@
-"""Wave planning rules: which orders go into a wave, bulk picks, batches and their routes.
+"""The wave planner: which orders go into a wave, from which stock, in which cart trips.
 
-The server's service turns database rows into ``PlanOrder`` values and calls
-``plan_wave``; nothing here touches the database. The plan says, for every order
-left out, why (a rule, a cap, or no pick location), so nothing is silently dropped.
+Pure: the service loads orders and free stock as plain values (``PlanOrder``, ``Free``),
+calls ``plan_wave`` outside any transaction, and writes the ``WavePlan`` it returns. The
+rules and their defaults (``WaveRules``) are the only ones: the API's request model takes
+its defaults from here.
 
-Selection: orders are ranked by urgency — the earlier of carrier cutoff and ship-by
-first, then higher priority, then older — filtered by the rules (carriers, channels,
-ship-by horizon, minimum priority, single- or multi-unit), and taken in that order
-while the caps on orders and units allow. Single-unit orders of one SKU, when at least
-``bulk_min_orders`` of them are chosen, become one bulk pick (one stop, N units,
-sorted at packing). The rest is batched for the cart and each batch routed optimally;
-if the wave needs more carts than ``max_batches``, the batches holding the least
-urgent orders are left out.
+Selection: orders are ranked by urgency (the earliest of ship-by, the order's own cutoff
+and its carrier's next pickup in ``rules.cutoffs``; then higher priority; then older) and
+taken in that order while they pass the rules and the caps on orders and units allow, and
+while every line can be allocated from free stock (FEFO, pick faces first, a row that
+holds the whole line, the shortest walk: ``choose``). Every order not taken is listed in
+``left_out`` with a stable reason code (``REASONS``), so nothing is silently dropped.
+Single-unit orders of one SKU, at least ``bulk_min_orders`` of them, share bulk trips (one
+stop per stock row, sorted at packing); the rest is batched for the cart, and each trip
+routed optimally. If the wave needs more trips than ``max_batches``, the trips holding the
+least urgent orders are left out.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
+from wms.domain import routing
 from wms.domain.batching import BatchOrder, Cart, plan_batches
-from wms.domain.layout import Layout, Point
-from wms.domain.routing import route
+from wms.domain.layout import Geometry, Layout, Point
 
 WALK_M_PER_S = 1.0  # a picker pushing a cart
-SECONDS_PER_STOP = 8.0  # stop, find the bay, scan the location
-SECONDS_PER_UNIT = 3.0  # take, scan, drop in the tote
+# A stop is four inputs on the terminal (location, item, quantity, tote) besides finding
+# the face; each unit is taken and scanned on top (SECONDS_PER_UNIT).
+SECONDS_PER_STOP = 12.0
+SECONDS_PER_UNIT = 3.0
+_LATEST = date.max
+
+REASONS = {
+    "not_ready": "the order is not ready for a wave (in a wave already, shipped, cancelled)",
+    "awaiting_payment": "the channel has not captured the payment yet",
+    "on_hold": "held by the channel or the merchant",
+    "backordered": "some units could not be reserved",
+    "no_address": "no address to ship to",
+    "channel": "its channel is not in this wave",
+    "carrier": "its carrier is not in this wave",
+    "priority": "priority below the wave's minimum",
+    "not_due": "ship-by later than the wave's horizon",
+    "not_reserved": "a line is not fully reserved",
+    "nothing_to_pick": "every unit already has a pick task",
+    "segment": "single-unit or multi-unit order outside the wave's segment",
+    "max_orders": "the wave's order cap is reached",
+    "max_units": "the wave's unit cap is reached",
+    "no_location": "a line has no known pick location",
+    "no_stock_in_racks": "not enough free stock in rack locations for a line",
+    "max_batches": "the wave's cap on cart trips is reached",
+}
+"""Why an order stays out of a wave: code -> what a supervisor reads."""
+
+_STATUS_REASONS = {"awaiting_payment", "on_hold", "backordered"}
+
+
+@dataclass(frozen=True)
+class WaveRules:
+    """What goes into a wave, and how it is batched. Empty filters mean "any"."""
+
+    channels: frozenset[str] = frozenset()
+    carriers: frozenset[str] = frozenset()
+    cutoffs: Mapping[str, str] = field(default_factory=dict)  # carrier -> "HH:MM" pickup
+    ship_by_before: datetime | None = None  # only orders due at or before this
+    min_priority: int = 0
+    segment: str = "all"  # all | single | multi (units per order)
+    order_ids: tuple[int, ...] = ()  # only these orders (the service loads no others)
+    max_orders: int = 200
+    max_units: int = 5000
+    max_batches: int = 50
+    cart_totes: int = 8
+    cart_articles: int = 200
+    # Two single-unit orders of one SKU already save a stop and a tote in a bulk trip,
+    # and scan-and-ship packing sorts them at no cost; the floor is built on it.
+    bulk_min_orders: int = 2
+    seed: int = 0
+    iterations: int = 30
+    time_budget_s: float = 2.0
+
+    def problems(self) -> list[str]:
+        """What is wrong with these rules, as sentences (empty when they can be used)."""
+        out = []
+        if self.segment not in ("all", "single", "multi"):
+            out.append("segment is all, single or multi")
+        for carrier, hhmm in self.cutoffs.items():
+            try:
+                time.fromisoformat(hhmm)
+            except ValueError:
+                out.append(f"cutoff of {carrier}: {hhmm!r} is not HH:MM")
+        return out
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        out["ship_by_before"] = self.ship_by_before.isoformat() if self.ship_by_before else None
+        out["channels"], out["carriers"] = sorted(self.channels), sorted(self.carriers)
+        out["order_ids"], out["cutoffs"] = list(self.order_ids), dict(self.cutoffs)
+        return out
+
+
+DEFAULT_RULES = WaveRules()
+
+
+@dataclass
+class Free:
+    """A stock row with units no pick task was promised, and where it stands."""
+
+    stock_id: int
+    product_id: int
+    location_id: int
+    code: str
+    kind: str
+    lot: str
+    expiry: date | None
+    free: int
+    point: Point
 
 
 @dataclass(frozen=True)
 class PlanLine:
     sku: str
-    qty: int
-    location: str  # pick location code, allocated before planning
+    qty: int  # units still to be given pick tasks
+    location: str = ""  # a pick location fixed before planning; "" allocates from stock
+    line_id: int = 0
 
 
 @dataclass(frozen=True)
 class PlanOrder:
-    id: str
+    id: int | str
     lines: tuple[PlanLine, ...]
     ship_by: datetime | None = None
     priority: int = 0  # higher goes first
     carrier: str = ""
     channel: str = ""
-    cutoff: datetime | None = None  # the carrier's collection cutoff for this order
+    cutoff: datetime | None = None  # the order's own collection cutoff, if any
     volume: float = 0.0  # litres
     weight: float = 0.0  # kg
     created_at: datetime | None = None
     totes: int = 1
+    reference: str = ""
+    status: str = "ready"
+    unreserved: int = 0  # units of its lines not held against stock
+    has_address: bool = True
 
     @property
     def units(self) -> int:
@@ -59,17 +155,20 @@ class PlanOrder:
 WaveCandidate = PlanOrder  # the name the service may prefer
 
 
+class LeftOut(NamedTuple):
+    order: PlanOrder
+    reason: str  # a key of REASONS
+
+
 @dataclass(frozen=True)
-class WaveRules:
-    max_orders: int | None = None
-    max_units: int | None = None
-    max_batches: int | None = None
-    carriers: frozenset[str] | None = None  # None: any carrier
-    channels: frozenset[str] | None = None
-    ship_by_before: datetime | None = None  # only orders due before this
-    min_priority: int | None = None
-    units: str = "any"  # "any", "single" (one unit only) or "multi"
-    bulk_min_orders: int = 20  # single-unit orders of one SKU from which a bulk pick pays
+class Pick:
+    """Units of one order line taken from one stock row."""
+
+    order_id: int | str
+    line_id: int
+    sku: str
+    qty: int
+    row: Free
 
 
 @dataclass(frozen=True)
@@ -77,17 +176,23 @@ class Stop:
     location: str
     sku: str
     qty: int
-    order_id: str
-    tote: int
+    order_id: int | str | None  # None: a bulk stop serving several orders
+    tote: int | None  # the order's first tote slot; None on a bulk trip
+    picks: tuple[Pick, ...] = ()
 
 
 @dataclass(frozen=True)
 class Batch:
-    orders: tuple[str, ...]
-    totes: dict[str, tuple[int, ...]]  # order id -> tote slots on the cart
+    kind: str  # cart | bulk
+    orders: tuple[int | str, ...]
+    totes: dict[int | str, tuple[int, ...]]  # order id -> tote slots (cart trips only)
     stops: tuple[Stop, ...]  # in walking order
     distance_m: float
     est_pick_seconds: float
+
+    @property
+    def units(self) -> int:
+        return sum(s.qty for s in self.stops)
 
 
 @dataclass(frozen=True)
@@ -95,152 +200,329 @@ class BulkPick:
     sku: str
     location: str
     qty: int
-    orders: tuple[str, ...]
+    orders: tuple[int | str, ...]
 
 
 @dataclass(frozen=True)
 class WavePlan:
     batches: tuple[Batch, ...]
-    bulk_picks: tuple[BulkPick, ...]
-    left_out: tuple[tuple[PlanOrder, str], ...]
-    oversized: tuple[str, ...] = ()  # orders planned alone because no cart holds them
+    left_out: tuple[LeftOut, ...]
+    oversized: tuple[int | str, ...] = ()  # orders alone in a trip: no cart holds them
     stats: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def orders(self) -> tuple[int | str, ...]:
+        return tuple(o for b in self.batches for o in b.orders)
 
-def urgency(o: PlanOrder) -> tuple:
+    @property
+    def bulk_picks(self) -> tuple[BulkPick, ...]:
+        return tuple(
+            BulkPick(s.sku, s.location, s.qty, tuple(p.order_id for p in s.picks))
+            for b in self.batches
+            if b.kind == "bulk"
+            for s in b.stops
+        )
+
+
+Batcher = Callable[[Geometry, Sequence[BatchOrder], Cart], Sequence[Sequence[int]]]
+"""Batches (indices into the orders) for a cart: ``plan_batches``, or the planner pool."""
+
+
+# -- selection ----------------------------------------------------------------------------
+
+
+def deadline(o: PlanOrder, rules: WaveRules, now: datetime | None) -> datetime | None:
+    """When the order must be picked: ship-by, its own cutoff, or its carrier's next pickup."""
+    due = [d for d in (o.ship_by, o.cutoff) if d is not None]
+    hhmm = rules.cutoffs.get(o.carrier) or rules.cutoffs.get(o.carrier.lower())
+    if hhmm and now is not None:
+        cut = datetime.combine(now.date(), time.fromisoformat(hhmm), tzinfo=now.tzinfo)
+        due.append(cut + timedelta(days=1) if cut < now else cut)
+    return min(due) if due else None
+
+
+def urgency(o: PlanOrder, rules: WaveRules = DEFAULT_RULES, now: datetime | None = None) -> tuple:
     """Sort key: the earliest deadline first, then priority, then age, then id."""
-    deadlines = [d for d in (o.cutoff, o.ship_by) if d is not None]
-    due = min(deadlines).timestamp() if deadlines else float("inf")
+    due = deadline(o, rules, now)
     age = o.created_at.timestamp() if o.created_at else float("inf")
-    return (due, -o.priority, age, o.id)
+    return (due.timestamp() if due else float("inf"), -o.priority, age, o.id)
 
 
-def select_orders(
-    candidates: Sequence[PlanOrder], rules: WaveRules
-) -> tuple[list[PlanOrder], list[tuple[PlanOrder, str]]]:
-    """Orders for the wave, most urgent first, and the others with the reason."""
-    chosen: list[PlanOrder] = []
-    left: list[tuple[PlanOrder, str]] = []
-    units = 0
-    for o in sorted(candidates, key=urgency):
-        reason = _rule_refusal(o, rules)
-        if reason is None and rules.max_orders is not None and len(chosen) >= rules.max_orders:
-            reason = "order cap reached"
-        if reason is None and rules.max_units is not None and units + o.units > rules.max_units:
-            reason = "unit cap reached"
-        if reason:
-            left.append((o, reason))
-        else:
-            chosen.append(o)
-            units += o.units
-    return chosen, left
-
-
-def _rule_refusal(o: PlanOrder, rules: WaveRules) -> str | None:
+def refusal(o: PlanOrder, rules: WaveRules) -> str | None:
+    """The rule that keeps an order out of any wave with these rules, or None."""
+    if o.status != "ready":
+        return o.status if o.status in _STATUS_REASONS else "not_ready"
+    if not o.has_address:
+        return "no_address"
+    if rules.channels and o.channel not in rules.channels:
+        return "channel"
+    if rules.carriers and o.carrier not in rules.carriers:
+        return "carrier"
+    if o.priority < rules.min_priority:
+        return "priority"
+    # At or before the horizon: an order due exactly then is late if this wave skips it.
+    if rules.ship_by_before is not None and (o.ship_by is None or o.ship_by > rules.ship_by_before):
+        return "not_due"
+    if o.unreserved > 0:
+        return "not_reserved"
     if not o.lines or o.units <= 0:
-        return "nothing to pick"
-    if rules.carriers is not None and o.carrier not in rules.carriers:
-        return f"carrier {o.carrier or '-'} not in this wave"
-    if rules.channels is not None and o.channel not in rules.channels:
-        return f"channel {o.channel or '-'} not in this wave"
-    if rules.min_priority is not None and o.priority < rules.min_priority:
-        return "priority below the wave's minimum"
-    if rules.ship_by_before is not None and (
-        o.ship_by is None or o.ship_by >= rules.ship_by_before
-    ):
-        return "ship-by later than the wave's horizon"
-    if rules.units == "single" and o.units != 1:
-        return "multi-unit order in a single-unit wave"
-    if rules.units == "multi" and o.units == 1:
-        return "single-unit order in a multi-unit wave"
+        return "nothing_to_pick"
+    if rules.segment == "single" and o.units != 1 or rules.segment == "multi" and o.units == 1:
+        return "segment"
     return None
 
 
-def bulk_picks(
-    orders: Sequence[PlanOrder], min_orders: int
-) -> tuple[list[BulkPick], list[PlanOrder]]:
-    """Group single-unit orders by (SKU, location): groups of at least ``min_orders``
-    become one bulk pick of N units; everything else is returned for batching."""
-    groups: dict[tuple[str, str], list[PlanOrder]] = defaultdict(list)
-    for o in orders:
-        if o.units == 1:
-            line = o.lines[0]
-            groups[(line.sku, line.location)].append(o)
-    bulk: list[BulkPick] = []
-    taken: set[str] = set()
-    for (sku, location), group in sorted(groups.items()):
-        if len(group) >= max(min_orders, 2):
-            bulk.append(BulkPick(sku, location, len(group), tuple(o.id for o in group)))
-            taken.update(o.id for o in group)
-    return bulk, [o for o in orders if o.id not in taken]
+Allocator = Callable[[PlanOrder], tuple[tuple[Pick, ...], str | None]]
+"""Gives an order its picks, or the reason (a key of REASONS) it gets none."""
+
+
+def select_orders(
+    candidates: Sequence[PlanOrder],
+    rules: WaveRules,
+    now: datetime | None = None,
+    allocate: Allocator | None = None,
+) -> tuple[list[PlanOrder], list[LeftOut]]:
+    """Orders for the wave, most urgent first, and the others with their reason.
+
+    ``allocate`` gives an order its picks (or the reason it has none) once it passed the
+    rules and the caps; what it takes is no longer free for the orders after it.
+    """
+    chosen, (_picks, left) = _select(candidates, rules, now, allocate)
+    return chosen, left
+
+
+def _select(
+    candidates: Sequence[PlanOrder],
+    rules: WaveRules,
+    now: datetime | None,
+    allocate: Allocator | None,
+) -> tuple[list[PlanOrder], tuple[dict[int | str, tuple[Pick, ...]], list[LeftOut]]]:
+    chosen: list[PlanOrder] = []
+    picks: dict[int | str, tuple[Pick, ...]] = {}
+    left: list[LeftOut] = []
+    units = 0
+    for o in sorted(candidates, key=lambda o: urgency(o, rules, now)):
+        reason = refusal(o, rules)
+        if reason is None and len(chosen) >= rules.max_orders:
+            reason = "max_orders"
+        if reason is None and units + o.units > rules.max_units:
+            reason = "max_units"
+        if reason is None and allocate is not None:
+            picks[o.id], reason = allocate(o)
+        if reason:
+            left.append(LeftOut(o, reason))
+            continue
+        chosen.append(o)
+        units += o.units
+    return chosen, (picks, left)
+
+
+# -- allocation ---------------------------------------------------------------------------
+
+
+def choose(
+    geo: Geometry, rows: list[Free], need: int, exclude: set[int] | None = None
+) -> list[tuple[Free, int]]:
+    """Take `need` units from `rows` (lowering their `free`); [] when they hold too few.
+
+    Earliest expiry first (FEFO; no expiry last; the oldest row first stands in for FIFO,
+    as stock rows carry no receipt date), then pick faces before reserve levels, then a
+    row that fills the whole need (one stop instead of two), then the shortest walk.
+    """
+    usable = [r for r in rows if r.free > 0 and r.location_id not in (exclude or set())]
+    if need <= 0 or sum(r.free for r in usable) < need:
+        return []
+    usable.sort(
+        key=lambda r: (
+            r.expiry or _LATEST,
+            r.kind != "pick",
+            r.free < need,
+            geo.distance(geo.depot, r.point),
+            r.stock_id,
+        )
+    )
+    taken: list[tuple[Free, int]] = []
+    for r in usable:
+        if need <= 0:
+            break
+        k = min(r.free, need)
+        r.free -= k
+        need -= k
+        taken.append((r, k))
+    return taken
+
+
+def give_back(taken: list[tuple[Free, int]]) -> None:
+    for r, k in taken:
+        r.free += k
+
+
+def allocator(
+    geo: Geometry, stock: Mapping[str, list[Free]], layout: Layout | None = None
+) -> Allocator:
+    """Picks from ``stock`` (SKU -> free rows, consumed as orders take them); a line with
+    a fixed ``location`` is taken there, if ``layout`` knows it."""
+
+    def allocate(o: PlanOrder) -> tuple[tuple[Pick, ...], str | None]:
+        taken: list[tuple[Free, int, PlanLine]] = []
+        for line in o.lines:
+            if line.location:
+                try:
+                    point = layout.point_of(line.location) if layout else None
+                except KeyError:
+                    point = None
+                if point is None:
+                    give_back([(r, k) for r, k, _ in taken])
+                    return (), "no_location"
+                row = Free(0, 0, 0, line.location, "pick", "", None, 0, point)
+                taken.append((row, line.qty, line))
+                continue
+            got = choose(geo, stock.get(line.sku, []), line.qty)
+            if line.qty > 0 and not got:
+                give_back([(r, k) for r, k, _ in taken])
+                return (), "no_stock_in_racks"
+            taken += [(r, k, line) for r, k in got]
+        return tuple(Pick(o.id, line.line_id, line.sku, k, r) for r, k, line in taken), None
+
+    return allocate
+
+
+# -- the wave -----------------------------------------------------------------------------
 
 
 def plan_wave(
     candidates: Sequence[PlanOrder],
     rules: WaveRules,
-    layout: Layout,
-    cart: Cart,
-    seed: int = 0,
-    time_budget_s: float = 2.0,
+    layout: Layout | Geometry,
+    cart: Cart | None = None,
+    seed: int | None = None,
+    time_budget_s: float | None = None,
     max_iterations: int | None = None,
+    *,
+    stock: Mapping[str, list[Free]] | None = None,
+    now: datetime | None = None,
+    batcher: Batcher | None = None,
 ) -> WavePlan:
-    """Select, bulk, batch and route a wave. Deterministic for a given ``seed`` when
-    ``max_iterations`` is set and the time budget is not the binding stop."""
-    chosen, left = select_orders(candidates, rules)
-    bulk, rest = bulk_picks(chosen, rules.bulk_min_orders)
-    routable: list[PlanOrder] = []
-    for o in rest:
-        try:
-            [layout.point_of(line.location) for line in o.lines]
-        except KeyError:
-            left.append((o, "a line has no known pick location"))
-            continue
-        routable.append(o)
-    geo = layout.geometry
-    items = [
-        BatchOrder(
-            o.id,
-            tuple(sorted({layout.point_of(line.location) for line in o.lines}, key=_pkey)),
-            articles=o.units,
-            volume=o.volume,
-            weight=o.weight,
-            totes=o.totes,
+    """Select, allocate, bulk, batch and route a wave. Deterministic for a given seed when
+    the iterations (not the time budget) end the search. ``stock`` is consumed."""
+    geo = layout.geometry if isinstance(layout, Layout) else layout
+    fixed = layout if isinstance(layout, Layout) else None
+    cart = cart or Cart(totes=rules.cart_totes, articles=rules.cart_articles)
+    if batcher is None:
+        batcher = _in_process(
+            rules.seed if seed is None else seed,
+            rules.time_budget_s if time_budget_s is None else time_budget_s,
+            rules.iterations if max_iterations is None else max_iterations,
         )
-        for o in routable
+    chosen, (picks, left) = _select(candidates, rules, now, allocator(geo, stock or {}, fixed))
+    singles: dict[str, list[PlanOrder]] = defaultdict(list)
+    for o in chosen:
+        if o.units == 1:
+            singles[picks[o.id][0].sku].append(o)
+    bulk = [g for g in singles.values() if len(g) >= max(rules.bulk_min_orders, 2)]
+    in_bulk = {o.id for g in bulk for o in g}
+    carts = [o for o in chosen if o.id not in in_bulk]
+    trips: list[tuple[Batch, list[PlanOrder]]] = []
+    # Cart orders: their own totes, batched under the cart's capacity.
+    items = [
+        BatchOrder(i, tuple(p.row.point for p in picks[o.id]), articles=o.units)
+        for i, o in enumerate(carts)
     ]
-    plan = plan_batches(
-        geo, items, cart, seed=seed, time_budget_s=time_budget_s, max_iterations=max_iterations
+    oversized = tuple(carts[i].id for i, item in enumerate(items) if not _fits(item, cart))
+    for members in _batches(batcher, geo, items, cart):
+        group = [carts[i] for i in members]
+        stops = [[p] for o in group for p in picks[o.id]]
+        trips.append((_routed(geo, "cart", group, stops), group))
+    # Bulk groups: a SKU's single-unit orders share one stop per stock row, one bulk tote.
+    items = [
+        BatchOrder(i, tuple(picks[o.id][0].row.point for o in g), articles=len(g))
+        for i, g in enumerate(bulk)
+    ]
+    for members in _batches(batcher, geo, items, Cart(articles=cart.articles)):
+        group = [o for i in members for o in bulk[i]]
+        per_row: dict[tuple[int, str], list[Pick]] = defaultdict(list)
+        for o in group:
+            for p in picks[o.id]:
+                per_row[(p.row.stock_id, p.row.code)].append(p)
+        trips.append((_routed(geo, "bulk", group, list(per_row.values())), group))
+    rank = {o.id: k for k, o in enumerate(chosen)}
+    trips.sort(key=lambda t: min(rank[o.id] for o in t[1]))
+    for _, group in trips[rules.max_batches :]:
+        left += [LeftOut(o, "max_batches") for o in group]
+    kept = tuple(b for b, _ in trips[: rules.max_batches])
+    stats = {"orders": float(sum(len(b.orders) for b in kept)), "batches": float(len(kept))}
+    return WavePlan(kept, tuple(left), oversized, stats)
+
+
+def _in_process(seed: int, budget: float, iterations: int | None) -> Batcher:
+    def batcher(geo: Geometry, items: Sequence[BatchOrder], cart: Cart) -> list[tuple[int, ...]]:
+        plan = plan_batches(
+            geo, items, cart, seed=seed, time_budget_s=budget, max_iterations=iterations
+        )
+        return list(plan.batches)
+
+    return batcher
+
+
+def _fits(item: BatchOrder, cart: Cart) -> bool:
+    load = (item.totes, item.articles, item.volume, item.weight)
+    return all(x <= c for x, c in zip(load, cart.capacity(), strict=True))
+
+
+def _batches(
+    batcher: Batcher, geo: Geometry, items: list[BatchOrder], cart: Cart
+) -> list[tuple[int, ...]]:
+    if not items:
+        return []
+    return [tuple(b) for b in batcher(geo, items, cart) if b]
+
+
+def _routed(geo: Geometry, kind: str, group: list[PlanOrder], stops: list[list[Pick]]) -> Batch:
+    """The stops in the optimal route's order (stops at one point: by location code), the
+    tote slots of a cart trip, and the time the trip should take."""
+    route = routing.route(geo, {ps[0].row.point for ps in stops}, "optimal")
+    order = {p: i for i, p in enumerate(route.stops)}
+    stops.sort(key=lambda ps: (order[ps[0].row.point], ps[0].row.code, ps[0].line_id))
+    totes: dict[int | str, tuple[int, ...]] = {}
+    if kind == "cart":
+        slot = 1
+        for o in group:
+            totes[o.id] = tuple(range(slot, slot + o.totes))
+            slot += o.totes
+    out = tuple(
+        Stop(
+            ps[0].row.code,
+            ps[0].sku,
+            sum(p.qty for p in ps),
+            ps[0].order_id if kind == "cart" else None,
+            totes[ps[0].order_id][0] if kind == "cart" else None,
+            tuple(ps),
+        )
+        for ps in stops
     )
-    rank = {o.id: k for k, o in enumerate(routable)}  # routable keeps urgency order
-    groups = sorted(plan.batches, key=lambda b: min(rank[routable[i].id] for i in b))
-    if rules.max_batches is not None and len(groups) > rules.max_batches:
-        for b in groups[rules.max_batches :]:
-            left.extend((routable[i], "batch cap reached") for i in b)
-        groups = groups[: rules.max_batches]
-    batches = tuple(_batch(layout, [routable[i] for i in b]) for b in groups)
-    oversized = tuple(items[i].id for i in plan.oversized)
-    stats = {"iterations": plan.iterations, **plan.stats}
-    return WavePlan(batches, tuple(bulk), tuple(left), oversized, stats)  # type: ignore[arg-type]
+    units = sum(s.qty for s in out)
+    est = route.distance / WALK_M_PER_S + len(out) * SECONDS_PER_STOP + units * SECONDS_PER_UNIT
+    return Batch(kind, tuple(o.id for o in group), totes, out, route.distance, est)
 
 
-def _pkey(p: Point) -> tuple:
-    return (p.aisle if p.aisle is not None else -1, p.y, p.x)
-
-
-def _batch(layout: Layout, orders: list[PlanOrder]) -> Batch:
-    """Tote slots in order, the stops in the optimal route's order, the time estimate."""
-    totes: dict[str, tuple[int, ...]] = {}
-    slot = 1
+def bulk_picks(
+    orders: Sequence[PlanOrder], min_orders: int = DEFAULT_RULES.bulk_min_orders
+) -> tuple[list[BulkPick], list[PlanOrder]]:
+    """Single-unit orders grouped by SKU: groups of at least ``min_orders`` become bulk
+    picks (one per location); everything else is returned for batching."""
+    groups: dict[str, list[PlanOrder]] = defaultdict(list)
     for o in orders:
-        totes[o.id] = tuple(range(slot, slot + o.totes))
-        slot += o.totes
-    by_point: dict[Point, list[Stop]] = defaultdict(list)
-    for o in orders:
-        for line in o.lines:
-            p = layout.point_of(line.location)
-            by_point[p].append(Stop(line.location, line.sku, line.qty, o.id, totes[o.id][0]))
-    r = route(layout.geometry, by_point, "optimal")
-    stops = tuple(s for p in r.stops for s in sorted(by_point[p], key=lambda s: s.location))
-    units = sum(s.qty for s in stops)
-    est = r.distance / WALK_M_PER_S + len(r.stops) * SECONDS_PER_STOP + units * SECONDS_PER_UNIT
-    return Batch(tuple(o.id for o in orders), totes, stops, r.distance, est)
+        if o.units == 1:
+            groups[o.lines[0].sku].append(o)
+    bulk: list[BulkPick] = []
+    taken: set[int | str] = set()
+    for sku, group in sorted(groups.items()):
+        if len(group) < max(min_orders, 2):
+            continue
+        by_location: dict[str, list[PlanOrder]] = defaultdict(list)
+        for o in group:
+            by_location[o.lines[0].location].append(o)
+        for location, here in sorted(by_location.items()):
+            bulk.append(BulkPick(sku, location, len(here), tuple(o.id for o in here)))
+        taken.update(o.id for o in group)
+    return bulk, [o for o in orders if o.id not in taken]

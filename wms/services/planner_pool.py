@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import pickle
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -96,6 +97,8 @@ class PlannerPool:
             theirs.close()
             self._conns.append(ours)
             self._procs.append(proc)
+        # One wave at a time: two callers' rounds would interleave on the same pipes.
+        self._lock = threading.Lock()
 
     @property
     def workers(self) -> int:
@@ -113,6 +116,19 @@ class PlannerPool:
         seconds: float = float("inf"),
     ) -> BatchPlan:
         """The best plan found; ``work`` is each worker's budget over all rounds."""
+        with self._lock:
+            return self._plan(geo, orders, cart, seed, work, rounds, seconds)
+
+    def _plan(
+        self,
+        geo: Geometry,
+        orders: Sequence[BatchOrder],
+        cart: Cart,
+        seed: int,
+        work: float,
+        rounds: int,
+        seconds: float,
+    ) -> BatchPlan:
         deadline = time.perf_counter() + seconds
         data: bytes | None = _pack(geo, orders, cart)
         best: BatchPlan | None = None
@@ -175,3 +191,18 @@ class PlannerPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_shared: PlannerPool | None = None
+_shared_lock = threading.Lock()
+SHARED_WORKERS = 2
+
+
+def shared() -> PlannerPool:
+    """The server's pool, started at its first large wave and kept for the process's life
+    (its workers are daemons: they end with it)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = PlannerPool(SHARED_WORKERS)
+        return _shared

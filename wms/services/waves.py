@@ -1,43 +1,86 @@
-"""Waves: choose orders by rules, allocate their lines, batch them into cart trips, route them.
+"""Waves: load candidates, plan them off the event loop, write the plan in one short transaction.
 
-`plan` only reads (the preview); `release` runs the same planner inside its write
-transaction and writes batches, slots and pick tasks; `cancel` undoes a wave that has
-not been picked from yet. Allocation rules (FEFO, pick faces, proximity) live here too,
-because picking re-allocates short picks with them.
+The rules and the planner are the domain's (``wms.domain.waves``); this module only moves
+plain values in and out of the database. Functions for the API and the console:
+
+- ``preview(db, rules, geo) -> Preview``: the wave these rules would release now, with
+  every open order it leaves out and why. Changes nothing. The plan is kept in this
+  process for ``PREVIEW_KEEP_S`` under ``Preview.preview_id``.
+- ``release(db, rules | preview_id, geo, user_id) -> Release``: plans (or takes the kept
+  preview) and writes the wave. Refused with ``plan_stale`` (409) when an order or a
+  stock row the plan relied on changed since it was loaded; then nothing is written.
+- ``cancel(db, wave_id)``, ``list_waves(db)``, ``get_wave(db, wave_id)``, ``batch_svg``.
+
+How a release runs: the candidates and their free stock are read in a worker thread (a
+read transaction, no lock); the planner runs in a worker thread too, its batching in the
+planner pool's processes when the wave is large (``POOL_FROM``); only then does one short
+write transaction lock the orders and stock rows, check that they are as they were read,
+and insert batches, slots and tasks with a few statements. The event loop serves scans
+meanwhile, and no write transaction waits for the planner.
+
+``free_stock_sync``, ``choose`` and ``allocate_stock_sync`` are the allocation rules that
+picking re-uses for short picks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections import defaultdict
+import time as clock
+import uuid
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+import msgspec
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from wms.db import Database
-from wms.domain import routing
 from wms.domain.batching import BatchOrder, Cart, plan_batches
 from wms.domain.layout import Geometry, Layout, Point
-from wms.domain.orders import OrderStatus
+from wms.domain.orders import OPEN_STATUSES, OrderStatus
+from wms.domain.waves import (
+    DEFAULT_RULES,
+    Batch,
+    Free,
+    PlanLine,
+    PlanOrder,
+    WavePlan,
+    WaveRules,
+    choose,
+    give_back,
+    plan_wave,
+)
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, Location, OrderLine, SalesOrder, Stock
 from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS, LocationKind
 from wms.models.picking import PickBatch, PickSlot, PickTask, PickTaskLine, Tote, Wave
-from wms.services import availability
+from wms.services import availability, planner_pool
+
+__all__ = ["DEFAULT_RULES", "WaveRules", "choose", "give_back", "preview", "release"]
 
 ST = Stock.__table__
 SO = SalesOrder.__table__
-WALK_M_PER_S = 1.0  # a picker pushing a cart
-SECONDS_PER_STOP = 12.0  # find the face, scan location, scan item, scan tote
-SECONDS_PER_UNIT = 3.0
-_LATEST = date.max
-_FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+OL = OrderLine.__table__
+WV = Wave.__table__
+PB = PickBatch.__table__
+PS = PickSlot.__table__
+PT = PickTask.__table__
+PTL = PickTaskLine.__table__
+POOL_FROM = 300  # cart orders from which the planner pool's processes batch the wave
+PREVIEW_KEEP_S = 15 * 60
+PREVIEWS_KEPT = 32
+CHUNK = 5000  # ids per IN (...): well under SQLite's and asyncpg's parameter limits
+T = TypeVar("T")
+
+stage_hooks: list[Callable[[str], None]] = []
+"""Called in the planning thread with "planned" once a plan is made, before it is
+written (progress for the console; the stale-plan test changes an order there)."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -46,77 +89,50 @@ def site_layout(path: str) -> Layout:
     return Layout.from_file(Path(path))
 
 
-# -- rules --------------------------------------------------------------------------------
+# -- answers ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WaveRules:
-    """What goes into a wave. Empty filters mean "any"."""
-
-    channels: tuple[str, ...] = ()
-    carriers: tuple[str, ...] = ()
-    cutoffs: dict[str, str] = field(default_factory=dict)  # carrier -> "HH:MM" (UTC) pickup
-    ship_by_before: datetime | None = None
-    min_priority: int = 0
-    segment: str = "all"  # all | single | multi (units per order)
-    order_ids: tuple[int, ...] = ()
-    max_orders: int = 200
-    max_units: int = 5000
-    max_batches: int = 50
-    cart_totes: int = 8
-    cart_articles: int = 200
-    bulk_min_orders: int = 2  # single-unit orders of one SKU picked as one stop
-    seed: int = 0
-    iterations: int = 30
-    time_budget_s: float = 2.0
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        out["ship_by_before"] = self.ship_by_before.isoformat() if self.ship_by_before else None
-        out["channels"], out["carriers"] = list(self.channels), list(self.carriers)
-        out["order_ids"] = list(self.order_ids)
-        return out
-
-    def check(self) -> None:
-        if self.segment not in ("all", "single", "multi"):
-            raise WmsError("bad_rules", "Bad wave rules", "segment is all, single or multi")
-        for carrier, hhmm in self.cutoffs.items():
-            try:
-                time.fromisoformat(hhmm)
-            except ValueError as exc:
-                raise WmsError(
-                    "bad_rules", "Bad wave rules", f"cutoff of {carrier}: {hhmm!r} is not HH:MM"
-                ) from exc
+class OrderRef(msgspec.Struct):
+    id: int
+    reference: str
 
 
-def _deadline(order: SalesOrder, rules: WaveRules, now: datetime) -> datetime:
-    """When the order must be picked: its ship-by, or its carrier's next pickup if sooner."""
-    due = order.ship_by or _FAR_FUTURE
-    hhmm = rules.cutoffs.get(order.carrier) or rules.cutoffs.get(order.carrier.lower())
-    if hhmm:
-        cut = datetime.combine(now.date(), time.fromisoformat(hhmm), tzinfo=UTC)
-        if cut < now:
-            cut += timedelta(days=1)
-        due = min(due, cut)
-    return due
+class LeftOutOrder(msgspec.Struct):
+    order_id: int
+    reference: str
+    reason: str  # a key of wms.domain.waves.REASONS
 
 
-# -- allocation ---------------------------------------------------------------------------
+class BatchSummary(msgspec.Struct):
+    kind: str  # cart | bulk
+    orders: list[OrderRef]
+    units: int
+    stops: int
+    route: list[str]  # location codes in walking order
+    distance_m: float
+    est_seconds: int
 
 
-@dataclass
-class Free:
-    """A stock row that still has units no pick task was promised, and where it stands."""
+class Preview(msgspec.Struct):
+    """A planned wave as it would be released now."""
 
-    stock_id: int
-    product_id: int
-    location_id: int
-    code: str
-    kind: str
-    lot: str
-    expiry: date | None
-    free: int
-    point: Point
+    preview_id: str
+    orders: int
+    units: int
+    batches: list[BatchSummary]
+    distance_m: float
+    est_seconds: int
+    left_out: list[LeftOutOrder]
+
+
+class Release(Preview):
+    """A released wave: the preview it was planned as, with its id."""
+
+    id: int
+    status: str
+
+
+# -- allocation (also used by picking) ----------------------------------------------------
 
 
 def point_of(loc: Location) -> Point:
@@ -125,85 +141,39 @@ def point_of(loc: Location) -> Point:
     return Point(loc.x, loc.y, loc.aisle - 1)
 
 
-async def free_stock(s: AsyncSession, product_ids: list[int]) -> dict[int, list[Free]]:
-    return await s.run_sync(free_stock_sync, product_ids)
-
-
 def free_stock_sync(s: Session, product_ids: list[int]) -> dict[int, list[Free]]:
     """Free units per product in sellable rack locations (routes walk aisles only)."""
-    if not product_ids:
-        return {}
-    rows = (
-        s.execute(
+    out: dict[int, list[Free]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(product_ids))):
+        rows = s.execute(
             select(Stock, Location)
             .join(Location, Location.id == Stock.location_id)
             .where(
-                Stock.product_id.in_(sorted(set(product_ids))),
+                Stock.product_id.in_(chunk),
                 Stock.on_hand > Stock.allocated,
                 Location.kind.in_([str(k) for k in SELLABLE_KINDS]),
                 Location.aisle.is_not(None),
                 Location.active.is_(True),
             )
             .order_by(Stock.id)
-        )
-    ).all()
-    out: dict[int, list[Free]] = defaultdict(list)
-    for st, loc in rows:
-        out[st.product_id].append(
-            Free(
-                st.id,  # type: ignore[arg-type]
-                st.product_id,
-                loc.id,  # type: ignore[arg-type]
-                loc.code,
-                loc.kind,
-                st.lot,
-                st.expiry,
-                st.on_hand - st.allocated,
-                point_of(loc),
+        ).all()
+        for st, loc in rows:
+            out[st.product_id].append(
+                Free(
+                    st.id,  # type: ignore[arg-type]
+                    st.product_id,
+                    loc.id,  # type: ignore[arg-type]
+                    loc.code,
+                    loc.kind,
+                    st.lot,
+                    st.expiry,
+                    st.on_hand - st.allocated,
+                    point_of(loc),
+                )
             )
-        )
+    for rows_of in out.values():
+        rows_of.sort(key=lambda r: r.stock_id)
     return out
-
-
-def choose(
-    geo: Geometry, rows: list[Free], need: int, exclude: set[int] | None = None
-) -> list[tuple[Free, int]]:
-    """Take `need` units from `rows` (lowering their `free`); [] when they hold too few.
-
-    Earliest expiry first (FEFO; no expiry last; the oldest row first stands in for FIFO,
-    as stock rows carry no receipt date), then pick faces before reserve levels, then a
-    row that fills the whole need (one stop instead of two), then the shortest walk.
-    """
-    usable = [r for r in rows if r.free > 0 and r.location_id not in (exclude or set())]
-    if need <= 0 or sum(r.free for r in usable) < need:
-        return []
-    usable.sort(
-        key=lambda r: (
-            r.expiry or _LATEST,
-            r.kind != LocationKind.PICK,
-            r.free < need,
-            geo.distance(geo.depot, r.point),
-            r.stock_id,
-        )
-    )
-    taken: list[tuple[Free, int]] = []
-    for r in usable:
-        if need <= 0:
-            break
-        k = min(r.free, need)
-        r.free -= k
-        need -= k
-        taken.append((r, k))
-    return taken
-
-
-def give_back(taken: list[tuple[Free, int]]) -> None:
-    for r, k in taken:
-        r.free += k
-
-
-async def allocate_stock(s: AsyncSession, stock_id: int, qty: int) -> None:
-    await s.run_sync(allocate_stock_sync, stock_id, qty)
 
 
 def allocate_stock_sync(s: Session, stock_id: int, qty: int) -> None:
@@ -217,415 +187,458 @@ def allocate_stock_sync(s: Session, stock_id: int, qty: int) -> None:
         raise Conflict("stock_changed", "Stock changed, retry", "planned stock is gone")
 
 
-async def unallocate_stock(s: AsyncSession, stock_id: int, qty: int) -> None:
-    if qty > 0:
-        await s.execute(
-            update(ST).where(ST.c.id == stock_id).values(allocated=ST.c.allocated - qty)
+# -- loading ------------------------------------------------------------------------------
+
+
+@dataclass
+class Loaded:
+    """What the planner is given, and what the write checks is still so."""
+
+    candidates: list[PlanOrder]
+    stock: dict[str, list[Free]]
+    orders: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # status, updated
+    lines: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)  # line figures
+    line_order: dict[int, int] = field(default_factory=dict)
+    product_of: dict[int, int] = field(default_factory=dict)  # line id -> product id
+
+
+@dataclass
+class Made:
+    """A plan and what it was made from, until it is written or forgotten."""
+
+    rules: WaveRules
+    loaded: Loaded
+    plan: WavePlan
+    preview: Preview
+
+
+def _load(s: Session, rules: WaveRules) -> Loaded:
+    """The orders the rules may consider (by id, or every open order) and their stock."""
+    query = select(
+        SO.c.id,
+        SO.c.reference,
+        SO.c.status,
+        SO.c.updated_at,
+        SO.c.priority,
+        SO.c.ship_by,
+        SO.c.carrier,
+        SO.c.placed_at,
+        SO.c.created_at,
+        SO.c.ship_line1,
+        SO.c.ship_masked,
+        Channel.__table__.c.code,
+    ).join(Channel.__table__, Channel.__table__.c.id == SO.c.channel_id)
+    if rules.order_ids:
+        orders = [
+            r
+            for ids in _chunks(rules.order_ids)
+            for r in s.execute(query.where(SO.c.id.in_(ids))).all()
+        ]
+    else:
+        orders = list(s.execute(query.where(SO.c.status.in_(sorted(OPEN_STATUSES)))).all())
+    ready = {o.id for o in orders if o.status == OrderStatus.READY}
+    lines: dict[int, list[Any]] = defaultdict(list)
+    line_query = select(OL).order_by(OL.c.order_id, OL.c.line_no)
+    if rules.order_ids:
+        chunks = [line_query.where(OL.c.order_id.in_(ids)) for ids in _chunks(sorted(ready))]
+    else:  # a join, not thousands of ids
+        chunks = [
+            line_query.join(SO, SO.c.id == OL.c.order_id).where(SO.c.status == OrderStatus.READY)
+        ]
+    for q in chunks:
+        for line in s.execute(q).all():
+            if line.order_id in ready:
+                lines[line.order_id].append(line)
+    loaded = Loaded([], {})
+    sku_of: dict[int, str] = {}
+    for o in orders:
+        mine = lines.get(o.id, [])
+        loaded.orders[o.id] = (o.status, o.updated_at)
+        for line in mine:
+            loaded.lines[line.id] = (line.qty, line.reserved, line.allocated, line.picked)
+            loaded.line_order[line.id] = o.id
+            loaded.product_of[line.id] = line.product_id
+            sku_of[line.product_id] = line.sku
+        loaded.candidates.append(
+            PlanOrder(
+                o.id,
+                tuple(
+                    PlanLine(line.sku, _need(line), line_id=line.id)
+                    for line in mine
+                    if _need(line) > 0
+                ),
+                ship_by=o.ship_by,
+                priority=o.priority,
+                carrier=o.carrier,
+                channel=o.code,
+                created_at=o.placed_at or o.created_at,
+                reference=o.reference,
+                status=o.status,
+                unreserved=sum(max(0, ln.qty - ln.reserved - ln.picked) for ln in mine),
+                has_address=bool(o.ship_line1) or bool(o.ship_masked),
+            )
         )
+    free = free_stock_sync(s, list(sku_of))
+    loaded.stock = {sku_of[p]: rows for p, rows in free.items()}
+    return loaded
+
+
+def _need(line: Any) -> int:
+    """Units of a line still to be given pick tasks: held, and not yet on a task."""
+    return int(line.reserved - (line.allocated - line.picked))
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    for k in range(0, len(ids), CHUNK):
+        yield list(ids[k : k + CHUNK])
+
+
+async def _read(db: Database, fn: Callable[[Session, WaveRules], T], rules: WaveRules) -> T:
+    """A read transaction in a worker thread where the driver allows it (SQLite): loading
+    ten thousand open orders would hold the event loop for a noticeable while."""
+    engine = db.thread_read_engine
+    if engine is None:
+        return await db.read_run(fn, rules)
+    return await asyncio.to_thread(_read_in_thread, engine, fn, rules)
+
+
+def _read_in_thread(engine: Engine, fn: Callable[[Session, WaveRules], T], rules: WaveRules) -> T:
+    with Session(engine) as s, s.begin():
+        return fn(s, rules)
 
 
 # -- planning -----------------------------------------------------------------------------
 
 
-@dataclass
-class Pick:
-    """Units of one order line to take from one stock row."""
+def _make(loaded: Loaded, rules: WaveRules, geo: Geometry, now: datetime) -> Made:
+    """The plan, in the calling (worker) thread; large batching goes to the planner pool."""
 
-    line: OrderLine
-    row: Free
-    qty: int
-
-
-@dataclass
-class Candidate:
-    order: SalesOrder
-    channel: str
-    lines: list[OrderLine]
-    due: datetime
-    picks: list[Pick] = field(default_factory=list)
-
-    @property
-    def units(self) -> int:
-        return sum(_need(line) for line in self.lines)
-
-
-@dataclass
-class PlannedBatch:
-    kind: str  # cart | bulk
-    orders: list[Candidate]
-    stops: list[tuple[Free, list[Pick]]]  # route order; a bulk stop serves several lines
-    distance_m: float
-    est_seconds: float
-
-
-@dataclass
-class Plan:
-    batches: list[PlannedBatch]
-    left_out: list[dict[str, Any]]
-
-    def view(self) -> dict[str, Any]:
-        orders = [c for b in self.batches for c in b.orders]
-        return {
-            "orders": len(orders),
-            "units": sum(c.units for c in orders),
-            "batches": [_batch_summary(b) for b in self.batches],
-            "distance_m": round(sum(b.distance_m for b in self.batches), 1),
-            "est_seconds": round(sum(b.est_seconds for b in self.batches)),
-            "left_out": self.left_out,
-        }
-
-
-def _batch_summary(b: PlannedBatch) -> dict[str, Any]:
-    return {
-        "kind": b.kind,
-        "orders": [{"id": c.order.id, "reference": c.order.reference} for c in b.orders],
-        "units": sum(c.units for c in b.orders),
-        "stops": len(b.stops),
-        "route": [row.code for row, _ in b.stops],
-        "distance_m": round(b.distance_m, 1),
-        "est_seconds": round(b.est_seconds),
-    }
-
-
-def _need(line: OrderLine) -> int:
-    """Units of a line still to be given pick tasks: held, and not yet on a task."""
-    return line.reserved - (line.allocated - line.picked)
-
-
-async def _candidates(
-    s: AsyncSession, rules: WaveRules, now: datetime
-) -> tuple[list[Candidate], list[dict[str, Any]]]:
-    query = (
-        select(SalesOrder, Channel.code)
-        .join(Channel, Channel.id == SalesOrder.channel_id)
-        .where(SalesOrder.status == OrderStatus.READY)
-    )
-    if rules.order_ids:
-        query = query.where(SalesOrder.id.in_(rules.order_ids))
-    orders = (await s.execute(query)).all()
-    ids = [o.id for o, _ in orders]
-    by_order: dict[int, list[OrderLine]] = defaultdict(list)
-    for line in (
-        await s.execute(
-            select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.line_no)
-        )
-    ).scalars():
-        by_order[line.order_id].append(line)
-    out: list[Candidate] = []
-    left: list[dict[str, Any]] = []
-    if rules.order_ids:  # orders asked for by id but not READY: say so instead of ignoring
-        others = (
-            await s.execute(
-                select(SalesOrder.id, SalesOrder.reference).where(
-                    SalesOrder.id.in_(set(rules.order_ids) - set(ids))
-                )
+    def batcher(g: Geometry, items: Sequence[BatchOrder], cart: Cart) -> list[tuple[int, ...]]:
+        if len(items) >= POOL_FROM and rules.iterations > 0:
+            pool = planner_pool.shared()
+            return list(
+                pool.plan(g, items, cart, seed=rules.seed, seconds=rules.time_budget_s).batches
             )
-        ).all()
-        left += [{"order_id": i, "reference": ref, "reason": "not_ready"} for i, ref in others]
-    for order, channel in orders:
-        lines = by_order.get(order.id, [])  # type: ignore[arg-type]
-        units = sum(_need(line) for line in lines)
-        reason = None
-        if rules.channels and channel not in rules.channels:
-            reason = "channel"
-        elif rules.carriers and order.carrier not in rules.carriers:
-            reason = "carrier"
-        elif order.priority < rules.min_priority:
-            reason = "priority"
-        elif rules.ship_by_before and (
-            order.ship_by is None or order.ship_by > rules.ship_by_before
-        ):
-            reason = "not_due"
-        elif any(line.qty > line.reserved + line.picked for line in lines):
-            reason = "not_reserved"
-        elif units <= 0:
-            reason = "nothing_to_pick"
-        elif rules.segment == "single" and units != 1 or rules.segment == "multi" and units == 1:
-            reason = "segment"
-        if reason:
-            left.append({"order_id": order.id, "reference": order.reference, "reason": reason})
-            continue
-        out.append(Candidate(order, channel, lines, _deadline(order, rules, now)))
-    out.sort(
-        key=lambda c: (
-            c.due,
-            -c.order.priority,
-            c.order.placed_at or c.order.created_at,
-            c.order.id,
+        plan = plan_batches(
+            g,
+            items,
+            cart,
+            seed=rules.seed,
+            time_budget_s=rules.time_budget_s,
+            max_iterations=rules.iterations,
         )
+        return list(plan.batches)
+
+    plan = plan_wave(loaded.candidates, rules, geo, stock=loaded.stock, now=now, batcher=batcher)
+    refs = {o.id: o.reference for o in loaded.candidates}
+    made = Made(rules, loaded, plan, _view(plan, uuid.uuid4().hex, refs))
+    for hook in stage_hooks:
+        hook("planned")
+    return made
+
+
+async def _plan(db: Database, rules: WaveRules, geo: Geometry) -> Made:
+    problems = rules.problems()
+    if problems:
+        raise WmsError("bad_rules", "Bad wave rules", "; ".join(problems))
+    loaded = await _read(db, _load, rules)
+    return await asyncio.to_thread(_make, loaded, rules, geo, utcnow())
+
+
+def _view(plan: WavePlan, preview_id: str, refs: dict[Any, str]) -> Preview:
+    batches = [_summary(b, refs) for b in plan.batches]
+    return Preview(
+        preview_id=preview_id,
+        orders=sum(len(b.orders) for b in batches),
+        units=sum(b.units for b in batches),
+        batches=batches,
+        distance_m=round(sum(b.distance_m for b in plan.batches), 1),
+        est_seconds=round(sum(b.est_pick_seconds for b in plan.batches)),
+        left_out=[
+            LeftOutOrder(int(x.order.id), x.order.reference, x.reason) for x in plan.left_out
+        ],
     )
-    return out, left
 
 
-async def plan_in(s: AsyncSession, geo: Geometry, rules: WaveRules, now: datetime) -> Plan:
-    """The wave the rules ask for, as it would be released now (reads only)."""
-    rules.check()
-    cands, left = await _candidates(s, rules, now)
-    free = await free_stock(s, [line.product_id for c in cands for line in c.lines])
-    chosen: list[Candidate] = []
-    units = 0
-    for c in cands:
-        reason = None
-        if len(chosen) >= rules.max_orders:
-            reason = "max_orders"
-        elif units + c.units > rules.max_units:
-            reason = "max_units"
-        else:
-            taken: list[tuple[Free, int, OrderLine]] = []
-            for line in c.lines:
-                got = choose(geo, free.get(line.product_id, []), _need(line))
-                if _need(line) > 0 and not got:
-                    reason = "no_stock_in_racks"
-                    break
-                taken += [(r, k, line) for r, k in got]
-            if reason:
-                give_back([(r, k) for r, k, _ in taken])
-            else:
-                c.picks = [Pick(line, r, k) for r, k, line in taken]
-        if reason:
-            left.append({"order_id": c.order.id, "reference": c.order.reference, "reason": reason})
-            continue
-        chosen.append(c)
-        units += c.units
-    batches = _batch(geo, chosen, rules)
-    rank = {id(c): i for i, c in enumerate(chosen)}
-    batches.sort(key=lambda b: min(rank[id(c)] for c in b.orders))
-    for b in batches[rules.max_batches :]:
-        for c in b.orders:
-            left.append(
-                {"order_id": c.order.id, "reference": c.order.reference, "reason": "max_batches"}
-            )
-    return Plan(batches[: rules.max_batches], left)
-
-
-def _batch(geo: Geometry, chosen: list[Candidate], rules: WaveRules) -> list[PlannedBatch]:
-    singles: dict[int, list[Candidate]] = defaultdict(list)
-    for c in chosen:
-        if c.units == 1:
-            singles[c.picks[0].line.product_id].append(c)
-    bulk_groups = [g for g in singles.values() if len(g) >= rules.bulk_min_orders]
-    in_bulk = {id(c) for g in bulk_groups for c in g}
-    carts = [c for c in chosen if id(c) not in in_bulk]
-    out: list[PlannedBatch] = []
-    # Cart orders: one tote each, batched by the planner under the cart's capacity.
-    cart = Cart(totes=rules.cart_totes, articles=rules.cart_articles)
-    items = [
-        BatchOrder(i, tuple(p.row.point for p in c.picks), articles=c.units)
-        for i, c in enumerate(carts)
-    ]
-    for members in _plan_batches(geo, items, cart, rules):
-        group = [carts[i] for i in members]
-        out.append(_routed(geo, "cart", group, [[p] for c in group for p in c.picks]))
-    # Bulk groups: a SKU's single-unit orders share one stop per stock row, one bulk tote.
-    items = [
-        BatchOrder(i, tuple(p.row.point for c in g for p in c.picks), articles=len(g))
-        for i, g in enumerate(bulk_groups)
-    ]
-    bulk_cart = Cart(articles=rules.cart_articles)
-    for members in _plan_batches(geo, items, bulk_cart, rules):
-        group = [c for i in members for c in bulk_groups[i]]
-        per_row: dict[int, list[Pick]] = defaultdict(list)
-        for c in group:
-            for p in c.picks:
-                per_row[p.row.stock_id].append(p)
-        out.append(_routed(geo, "bulk", group, list(per_row.values())))
-    return out
-
-
-def _plan_batches(
-    geo: Geometry, items: list[BatchOrder], cart: Cart, rules: WaveRules
-) -> list[tuple[int, ...]]:
-    if not items:
-        return []
-    plan = plan_batches(
-        geo,
-        items,
-        cart,
-        seed=rules.seed,
-        time_budget_s=rules.time_budget_s,
-        max_iterations=rules.iterations,
+def _summary(b: Batch, refs: dict[Any, str]) -> BatchSummary:
+    return BatchSummary(
+        kind=b.kind,
+        orders=[OrderRef(int(o), refs[o]) for o in b.orders],
+        units=b.units,
+        stops=len(b.stops),
+        route=[s.location for s in b.stops],
+        distance_m=round(b.distance_m, 1),
+        est_seconds=round(b.est_pick_seconds),
     )
-    return [tuple(b) for b in plan.batches if b]
 
 
-def _routed(
-    geo: Geometry, kind: str, group: list[Candidate], stops: list[list[Pick]]
-) -> PlannedBatch:
-    """Put the stops in the optimal route's order (stops at one point: by location code)."""
-    route = routing.route(geo, {ps[0].row.point for ps in stops}, "optimal")
-    order = {p: i for i, p in enumerate(route.stops)}
-    stops.sort(key=lambda ps: (order[ps[0].row.point], ps[0].row.code, ps[0].line.id))
-    units = sum(p.qty for ps in stops for p in ps)
-    est = route.distance / WALK_M_PER_S + len(stops) * SECONDS_PER_STOP + units * SECONDS_PER_UNIT
-    return PlannedBatch(kind, group, [(ps[0].row, ps) for ps in stops], route.distance, est)
+_PREVIEWS: OrderedDict[str, tuple[float, Made]] = OrderedDict()
 
 
-async def plan(db: Database, geo: Geometry, rules: WaveRules) -> dict[str, Any]:
-    """The preview: what `release` would do now. Changes nothing."""
-    async with db.read() as s:
-        return (await plan_in(s, geo, rules, utcnow())).view()
+def _keep(made: Made) -> None:
+    now = clock.monotonic()
+    _PREVIEWS[made.preview.preview_id] = (now, made)
+    while _PREVIEWS and (
+        len(_PREVIEWS) > PREVIEWS_KEPT or next(iter(_PREVIEWS.values()))[0] < now - PREVIEW_KEEP_S
+    ):
+        _PREVIEWS.popitem(last=False)
 
 
-# -- release and cancel -------------------------------------------------------------------
+async def preview(db: Database, rules: WaveRules, geo: Geometry) -> Preview:
+    """What `release` would do now, every open order it leaves out with why. Changes nothing."""
+    made = await _plan(db, rules, geo)
+    _keep(made)
+    return made.preview
+
+
+# -- release ------------------------------------------------------------------------------
 
 
 async def release(
-    db: Database, geo: Geometry, rules: WaveRules, user_id: int | None
-) -> dict[str, Any]:
-    """Plan and write the wave in one transaction: tasks, allocations, orders IN_WAVE."""
-    async with db.write() as s:
-        planned = await plan_in(s, geo, rules, utcnow())
-        if not planned.batches:
-            raise WmsError(
-                "nothing_to_release",
-                "No orders to pick",
-                "no order matches the rules",
-                left_out=planned.left_out,
-            )
-        view = planned.view()
-        wave = Wave(
-            rules=rules.as_json(),
-            orders=view["orders"],
-            units=view["units"],
-            distance_m=view["distance_m"],
-            est_seconds=view["est_seconds"],
-            created_by=user_id,
+    db: Database, what: WaveRules | str, geo: Geometry, user_id: int | None = None
+) -> Release:
+    """Write the wave the rules plan now, or a kept preview (by its id), in one short
+    transaction that refuses it (``plan_stale``) if what it relied on has changed."""
+    if isinstance(what, str):
+        kept = _PREVIEWS.pop(what, None)
+        if kept is None or kept[0] < clock.monotonic() - PREVIEW_KEEP_S:
+            raise NotFound("unknown_preview", "Preview expired", f"no preview {what}; plan again")
+        made = kept[1]
+    else:
+        made = await _plan(db, what, geo)
+    if not made.plan.batches:
+        raise WmsError(
+            "nothing_to_release",
+            "No orders to pick",
+            "no order matches the rules",
+            left_out=msgspec.to_builtins(made.preview.left_out),
         )
-        s.add(wave)
-        await s.flush()
-        drops = await _staging(s)
-        for n, b in enumerate(planned.batches):
-            await _write_batch(s, wave.id, b, drops[n % len(drops)] if drops else None)  # type: ignore[arg-type]
-        return {"id": wave.id, "status": wave.status} | view
+    wave_id = await db.run(_write, made, user_id)
+    return Release(**msgspec.structs.asdict(made.preview), id=wave_id, status="released")
 
 
-async def _staging(s: AsyncSession) -> list[int]:
-    return list(
-        (
-            await s.execute(
-                select(Location.id)
-                .where(Location.kind == LocationKind.STAGING, Location.active.is_(True))
-                .order_by(Location.code)
-            )
+def _write(s: Session, made: Made, user_id: int | None) -> int:
+    """The whole wave, after checking (rows locked) that the plan still holds."""
+    _recheck(s, made)
+    p, now = made.preview, utcnow()
+    wave_id = s.execute(
+        insert(WV)
+        .values(
+            status="released",
+            rules=made.rules.as_json(),
+            orders=p.orders,
+            units=p.units,
+            distance_m=p.distance_m,
+            est_seconds=p.est_seconds,
+            created_by=user_id,
+            created_at=now,
+        )
+        .returning(WV.c.id)
+    ).scalar_one()
+    drops = list(
+        s.execute(
+            select(Location.id)
+            .where(Location.kind == LocationKind.STAGING, Location.active.is_(True))
+            .order_by(Location.code)
         ).scalars()
     )
-
-
-async def _write_batch(s: AsyncSession, wave_id: int, b: PlannedBatch, drop: int | None) -> None:
-    batch = PickBatch(
-        wave_id=wave_id,
-        kind=b.kind,
-        distance_m=round(b.distance_m, 1),
-        est_seconds=round(b.est_seconds),
-        route=[row.code for row, _ in b.stops],
-        drop_location_id=drop,
-    )
-    s.add(batch)
-    await s.flush()
-    slot_of: dict[int, int] = {}
-    if b.kind == "bulk":
-        s.add(PickSlot(batch_id=batch.id, slot=1, order_id=None))  # type: ignore[arg-type]
-    else:
-        for n, c in enumerate(b.orders, start=1):
-            slot_of[c.order.id] = n  # type: ignore[index]
-            s.add(PickSlot(batch_id=batch.id, slot=n, order_id=c.order.id))  # type: ignore[arg-type]
-    for seq, (row, picks) in enumerate(b.stops, start=1):
-        qty = sum(p.qty for p in picks)
-        task = PickTask(
-            batch_id=batch.id,  # type: ignore[arg-type]
-            seq=seq,
-            location_id=row.location_id,
-            stock_id=row.stock_id,
-            product_id=row.product_id,
-            lot=row.lot,
-            qty=qty,
-            slot=None if b.kind == "bulk" else slot_of[picks[0].line.order_id],
-        )
-        s.add(task)
-        await s.flush()
-        await allocate_stock(s, row.stock_id, qty)
-        for p in picks:
-            p.line.allocated += p.qty
-            s.add(PickTaskLine(task_id=task.id, order_line_id=p.line.id, qty=p.qty))  # type: ignore[arg-type]
-    await s.flush()
-    for c in b.orders:
-        # Conditional: two waves released at once (several servers on PostgreSQL) both
-        # see the order READY; only one may take it, the other rolls back and retries.
-        result = await s.execute(
-            update(SO)
-            .where(SO.c.id == c.order.id, SO.c.status == OrderStatus.READY)
-            .values(status=OrderStatus.IN_WAVE, updated_at=utcnow())
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
-                "orders_changed", "Orders changed, retry", f"order {c.order.reference} moved on"
+    slots: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+    task_picks: list[Sequence[Any]] = []
+    for n, b in enumerate(made.plan.batches):
+        batch_id = s.execute(
+            insert(PB)
+            .values(
+                wave_id=wave_id,
+                status="released",
+                kind=b.kind,
+                distance_m=round(b.distance_m, 1),
+                est_seconds=round(b.est_pick_seconds),
+                route=[stop.location for stop in b.stops],
+                drop_location_id=drops[n % len(drops)] if drops else None,
+                created_at=now,
             )
+            .returning(PB.c.id)
+        ).scalar_one()
+        if b.kind == "bulk":
+            slots.append({"batch_id": batch_id, "slot": 1, "order_id": None, "tote": None})
+        else:
+            slots += [
+                {"batch_id": batch_id, "slot": k, "order_id": o, "tote": None}
+                for k, o in enumerate(b.orders, start=1)
+            ]
+        slot_of = {o: k for k, o in enumerate(b.orders, start=1)}
+        for seq, stop in enumerate(b.stops, start=1):
+            row = stop.picks[0].row
+            tasks.append(
+                {
+                    "batch_id": batch_id,
+                    "seq": seq,
+                    "location_id": row.location_id,
+                    "stock_id": row.stock_id,
+                    "product_id": row.product_id,
+                    "lot": row.lot,
+                    "qty": stop.qty,
+                    "picked": 0,
+                    "shorted": 0,
+                    "slot": None if b.kind == "bulk" else slot_of[stop.order_id],
+                    "status": "open",
+                }
+            )
+            task_picks.append(stop.picks)
+    if slots:
+        s.execute(insert(PS), slots)
+    task_ids = (
+        s.execute(insert(PT).returning(PT.c.id, sort_by_parameter_order=True), tasks)
+        .scalars()
+        .all()
+    )
+    links = [
+        {"task_id": task_id, "order_line_id": p.line_id, "qty": p.qty, "picked": 0}
+        for task_id, picks in zip(task_ids, task_picks, strict=True)
+        for p in picks
+    ]
+    s.execute(insert(PTL), links)
+    on_stock: dict[int, int] = defaultdict(int)
+    on_line: dict[int, int] = defaultdict(int)
+    for picks in task_picks:
+        for p in picks:
+            on_stock[p.row.stock_id] += p.qty
+            on_line[p.line_id] += p.qty
+    s.execute(
+        update(ST)
+        .where(ST.c.id == bindparam("b_id"))
+        .values(allocated=ST.c.allocated + bindparam("b_qty")),
+        [{"b_id": k, "b_qty": q} for k, q in sorted(on_stock.items())],
+    )
+    s.execute(
+        update(OL)
+        .where(OL.c.id == bindparam("b_id"))
+        .values(allocated=OL.c.allocated + bindparam("b_qty")),
+        [{"b_id": k, "b_qty": q} for k, q in sorted(on_line.items())],
+    )
+    s.execute(
+        update(SO)
+        .where(SO.c.id == bindparam("b_id"))
+        .values(status=OrderStatus.IN_WAVE, updated_at=now),
+        [{"b_id": o} for o in sorted(made.plan.orders)],
+    )
+    return int(wave_id)
+
+
+def _recheck(s: Session, made: Made) -> None:
+    """Refuse the plan unless its orders are as they were read (status, last change, every
+    line's figures) and its stock rows still have the units it takes. The rows are locked
+    (PostgreSQL; SQLite's write transaction holds the whole database) until the commit."""
+    loaded = made.loaded
+    order_ids = sorted(int(o) for o in made.plan.orders)
+    stale: list[str] = []
+    for ids in _chunks(order_ids):
+        for o in s.execute(
+            select(SO.c.id, SO.c.reference, SO.c.status, SO.c.updated_at)
+            .where(SO.c.id.in_(ids))
+            .order_by(SO.c.id)
+            .with_for_update()
+        ).all():
+            if (o.status, o.updated_at) != loaded.orders[o.id] or o.status != OrderStatus.READY:
+                stale.append(f"order {o.reference or o.id} is {o.status} now")
+        for line in s.execute(select(OL).where(OL.c.order_id.in_(ids))).all():
+            was = loaded.lines.get(line.id)
+            if was != (line.qty, line.reserved, line.allocated, line.picked):
+                stale.append(f"a line of order {line.order_id} changed")
+    need: dict[int, int] = defaultdict(int)
+    for b in made.plan.batches:
+        for stop in b.stops:
+            need[stop.picks[0].row.stock_id] += stop.qty
+    for ids in _chunks(sorted(need)):
+        rows = s.execute(
+            select(ST.c.id, ST.c.on_hand, ST.c.allocated)
+            .where(ST.c.id.in_(ids))
+            .order_by(ST.c.id)
+            .with_for_update()
+        ).all()
+        have = {r.id: r.on_hand - r.allocated for r in rows}
+        stale += [
+            f"stock row {k} has {have.get(k, 0)} free, not {need[k]}"
+            for k in ids
+            if have.get(k, 0) < need[k]
+        ]
+    if stale:
+        raise Conflict(
+            "plan_stale",
+            "Plan is stale",
+            f"changed since planned: {'; '.join(stale[:5])}; plan again",
+            changes=len(stale),
+        )
+
+
+# -- cancel -------------------------------------------------------------------------------
 
 
 async def cancel(db: Database, wave_id: int) -> dict[str, Any]:
     """Undo a wave nobody has picked from: allocations released, orders READY again."""
-    async with db.write() as s:
-        wave = await s.get(Wave, wave_id)
-        if wave is None:
-            raise NotFound("unknown_wave", "Unknown wave", f"no wave {wave_id}")
-        if wave.status != "released":
-            raise Conflict("wave_closed", "Wave is " + wave.status, f"wave {wave_id}")
-        batches = list(
-            (await s.execute(select(PickBatch).where(PickBatch.wave_id == wave_id))).scalars()
-        )
-        tasks = list(
-            (
-                await s.execute(
-                    select(PickTask).where(PickTask.batch_id.in_([b.id for b in batches]))
-                )
-            ).scalars()
-        )
-        if any(t.picked or t.shorted for t in tasks):
-            raise Conflict(
-                "wave_started", "Picking has started", "units were picked; finish or short them"
-            )
-        order_ids = await _release_tasks(s, tasks)
-        for b in batches:
-            b.status = "cancelled"
-        await s.execute(
-            update(Tote)
-            .where(Tote.batch_id.in_([b.id for b in batches]))
-            .values(batch_id=None, order_id=None)
-        )
-        for order_id in sorted(order_ids):
-            order = await s.get(SalesOrder, order_id)
-            assert order is not None
-            if order.status == OrderStatus.IN_WAVE:
-                order.status = OrderStatus.READY
-                order.updated_at = utcnow()
-                await s.flush()
-                await availability.refresh_open_status(s, order_id)
-        wave.status = "cancelled"
-        wave.cancelled_at = utcnow()
-        return {"id": wave.id, "status": wave.status, "orders": len(order_ids)}
+    return await db.run(_cancel, wave_id)
 
 
-async def _release_tasks(s: AsyncSession, tasks: list[PickTask]) -> set[int]:
+def _cancel(s: Session, wave_id: int) -> dict[str, Any]:
+    wave = s.get(Wave, wave_id)
+    if wave is None:
+        raise NotFound("unknown_wave", "Unknown wave", f"no wave {wave_id}")
+    if wave.status != "released":
+        raise Conflict("wave_closed", "Wave is " + wave.status, f"wave {wave_id}")
+    batches = list(s.execute(select(PickBatch).where(PickBatch.wave_id == wave_id)).scalars())
+    batch_ids = [b.id for b in batches]
+    tasks = list(s.execute(select(PickTask).where(PickTask.batch_id.in_(batch_ids))).scalars())
+    if any(t.picked or t.shorted for t in tasks):
+        raise Conflict(
+            "wave_started", "Picking has started", "units were picked; finish or short them"
+        )
+    order_ids = _release_tasks(s, tasks)
+    for b in batches:
+        b.status = "cancelled"
+    for tote in s.execute(select(Tote).where(Tote.batch_id.in_(batch_ids))).scalars():
+        tote.batch_id, tote.order_id = None, None
+    for order_id in sorted(order_ids):
+        order = s.get(SalesOrder, order_id)
+        assert order is not None
+        if order.status == OrderStatus.IN_WAVE:
+            order.status = OrderStatus.READY
+            order.updated_at = utcnow()
+            s.flush()
+            availability.refresh_open_status_sync(s, order_id)
+    wave.status = "cancelled"
+    wave.cancelled_at = utcnow()
+    s.flush()
+    return {"id": wave.id, "status": wave.status, "orders": len(order_ids)}
+
+
+def _release_tasks(s: Session, tasks: list[PickTask]) -> set[int]:
     """Give back what open tasks hold (stock.allocated, line.allocated); their orders' ids."""
     order_ids: set[int] = set()
     if not tasks:
         return order_ids
-    links = (
-        await s.execute(
-            select(PickTaskLine, OrderLine)
-            .join(OrderLine, OrderLine.id == PickTaskLine.order_line_id)
-            .where(PickTaskLine.task_id.in_([t.id for t in tasks]))
-        )
+    links = s.execute(
+        select(PickTaskLine, OrderLine)
+        .join(OrderLine, OrderLine.id == PickTaskLine.order_line_id)
+        .where(PickTaskLine.task_id.in_([t.id for t in tasks]))
     ).all()
     for link, line in links:
         line.allocated -= link.qty - link.picked
         link.qty = link.picked
         order_ids.add(line.order_id)
+    back: dict[int, int] = defaultdict(int)
     for t in tasks:
-        await unallocate_stock(s, t.stock_id, t.qty - t.picked)
+        back[t.stock_id] += t.qty - t.picked
         t.qty = t.picked
         t.status = "cancelled"
-    await s.flush()
+    s.flush()
+    # Atomic decrements: a short pick elsewhere may be allocating on the same rows.
+    s.execute(
+        update(ST)
+        .where(ST.c.id == bindparam("b_id"))
+        .values(allocated=ST.c.allocated - bindparam("b_qty")),
+        [{"b_id": k, "b_qty": q} for k, q in sorted(back.items()) if q > 0],
+    )
     return order_ids
 
 
@@ -633,9 +646,12 @@ async def _release_tasks(s: AsyncSession, tasks: list[PickTask]) -> set[int]:
 
 
 async def list_waves(db: Database, limit: int = 50) -> list[dict[str, Any]]:
-    async with db.read() as s:
-        waves = (await s.execute(select(Wave).order_by(Wave.id.desc()).limit(limit))).scalars()
-        return [_wave_row(w) for w in waves]
+    return await db.read_run(_list_waves, limit)
+
+
+def _list_waves(s: Session, limit: int) -> list[dict[str, Any]]:
+    waves = s.execute(select(Wave).order_by(Wave.id.desc()).limit(limit)).scalars()
+    return [_wave_row(w) for w in waves]
 
 
 def _wave_row(w: Wave) -> dict[str, Any]:
@@ -652,29 +668,30 @@ def _wave_row(w: Wave) -> dict[str, Any]:
 
 
 async def get_wave(db: Database, wave_id: int) -> dict[str, Any]:
-    async with db.read() as s:
-        wave = await s.get(Wave, wave_id)
-        if wave is None:
-            raise NotFound("unknown_wave", "Unknown wave", f"no wave {wave_id}")
-        batches = (
-            await s.execute(
-                select(PickBatch).where(PickBatch.wave_id == wave_id).order_by(PickBatch.id)
-            )
-        ).scalars()
-        return _wave_row(wave) | {
-            "batches": [
-                {
-                    "id": b.id,
-                    "kind": b.kind,
-                    "status": b.status,
-                    "picker_id": b.picker_id,
-                    "stops": len(b.route),
-                    "distance_m": b.distance_m,
-                    "est_seconds": b.est_seconds,
-                }
-                for b in batches
-            ]
-        }
+    return await db.read_run(_get_wave, wave_id)
+
+
+def _get_wave(s: Session, wave_id: int) -> dict[str, Any]:
+    wave = s.get(Wave, wave_id)
+    if wave is None:
+        raise NotFound("unknown_wave", "Unknown wave", f"no wave {wave_id}")
+    batches = s.execute(
+        select(PickBatch).where(PickBatch.wave_id == wave_id).order_by(PickBatch.id)
+    ).scalars()
+    return _wave_row(wave) | {
+        "batches": [
+            {
+                "id": b.id,
+                "kind": b.kind,
+                "status": b.status,
+                "picker_id": b.picker_id,
+                "stops": len(b.route),
+                "distance_m": b.distance_m,
+                "est_seconds": b.est_seconds,
+            }
+            for b in batches
+        ]
+    }
 
 
 # -- drawing ------------------------------------------------------------------------------
@@ -684,21 +701,22 @@ SVG_SCALE = 8.0  # pixels per metre
 
 async def batch_svg(db: Database, layout: Layout, batch_id: int) -> str:
     """The warehouse from the layout, with the batch's walk from the depot and back."""
-    async with db.read() as s:
-        batch = await s.get(PickBatch, batch_id)
-        if batch is None:
-            raise NotFound("unknown_batch", "Unknown batch", f"no batch {batch_id}")
-        rows = (
-            await s.execute(
-                select(PickTask.seq, Location)
-                .join(Location, Location.id == PickTask.location_id)
-                .where(PickTask.batch_id == batch_id, PickTask.status != "cancelled")
-                .order_by(PickTask.seq, PickTask.id)
-            )
-        ).all()
-        drop = await s.get(Location, batch.drop_location_id) if batch.drop_location_id else None
-    stops = [loc for _, loc in rows if loc.aisle is not None]
+    batch, stops, drop = await db.read_run(_batch_places, batch_id)
     return _svg(layout, batch, stops, drop)
+
+
+def _batch_places(s: Session, batch_id: int) -> tuple[PickBatch, list[Location], Location | None]:
+    batch = s.get(PickBatch, batch_id)
+    if batch is None:
+        raise NotFound("unknown_batch", "Unknown batch", f"no batch {batch_id}")
+    rows = s.execute(
+        select(PickTask.seq, Location)
+        .join(Location, Location.id == PickTask.location_id)
+        .where(PickTask.batch_id == batch_id, PickTask.status != "cancelled")
+        .order_by(PickTask.seq, PickTask.id)
+    ).all()
+    drop = s.get(Location, batch.drop_location_id) if batch.drop_location_id else None
+    return batch, [loc for _, loc in rows if loc.aisle is not None], drop
 
 
 def _svg(layout: Layout, batch: PickBatch, stops: list[Location], drop: Location | None) -> str:
