@@ -199,21 +199,24 @@ def test_the_server_keeps_answering_while_a_big_wave_is_planned(
 
     thread = threading.Thread(target=release)
     thread.start()
-    slowest, answers = 0.0, 0
+    waits: list[float] = []
     with httpx.Client(base_url=server.url, timeout=30) as probe:
         # Health and an order read, over and over, for as long as the planner plans.
         while not planned.is_set() and thread.is_alive():
             t = time.perf_counter()
             assert probe.get("/health").status_code == 200
             assert supervisor.get(f"/api/v1/orders/{ready[0]['id']}").status_code == 200
-            slowest, answers = max(slowest, time.perf_counter() - t), answers + 1
+            waits.append(time.perf_counter() - t)
             assert time.perf_counter() - started < 120, "the planner never finished"
     planning_s = time.perf_counter() - started
     go.set()
     thread.join(120)
     assert answer and answer[0].status_code == 201, answer[0].text if answer else "no answer"
     assert answer[0].json()["orders"] == len(ready)
-    # The planning took seconds; no probe waited for it.
-    assert planning_s > 1.0 and answers >= 10
-    assert slowest < 0.5, (slowest, answers, planning_s)
+    # The planning took seconds; no probe waited for it (planned on the event loop, one
+    # probe would wait nearly all of it). The bound is loose: two cores, shared.
+    waits.sort()
+    assert planning_s > 1.0 and len(waits) >= 10, (planning_s, waits)
+    assert waits[-1] < planning_s / 4, (waits, planning_s)
+    assert waits[len(waits) // 2] < 0.25, (waits, planning_s)
     assert violations() == []

@@ -14,7 +14,7 @@ from wms.api.security import FLOOR, OFFICE, requires
 from wms.config import Settings
 from wms.domain.layout import Geometry
 from wms.domain.waves import DEFAULT_RULES, WaveRules
-from wms.services import picking, waves
+from wms.services import picking, wave_drawing, waves
 
 Cap = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 D = DEFAULT_RULES  # the planner's defaults, the only ones
@@ -111,7 +111,7 @@ class BatchController(Controller):
         self, db: DbDep, settings: SettingsDep, batch_id: FromPath[int]
     ) -> Response[str]:
         layout = waves.site_layout(str(settings.fixtures_dir / "layout.json"))
-        svg = await waves.batch_svg(db, layout, batch_id)
+        svg = await wave_drawing.batch_svg(db, layout, batch_id)
         return Response(svg, media_type="image/svg+xml")
 
 
