@@ -202,8 +202,6 @@ class Loaded:
     stock: dict[str, list[Free]]
     orders: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # status, updated
     lines: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)  # line figures
-    line_order: dict[int, int] = field(default_factory=dict)
-    product_of: dict[int, int] = field(default_factory=dict)  # line id -> product id
 
 
 @dataclass
@@ -260,8 +258,6 @@ def _load(s: Session, rules: WaveRules) -> Loaded:
         loaded.orders[o.id] = (o.status, o.updated_at)
         for line in mine:
             loaded.lines[line.id] = (line.qty, line.reserved, line.allocated, line.picked)
-            loaded.line_order[line.id] = o.id
-            loaded.product_of[line.id] = line.product_id
             sku_of[line.product_id] = line.sku
         loaded.candidates.append(
             PlanOrder(
