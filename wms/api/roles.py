@@ -115,3 +115,18 @@ def allowed(method: str, path_template: str) -> frozenset[str] | None:
 
 def is_public(method: str, path_template: str) -> bool:
     return allowed(method, path_template) == PUBLIC
+
+
+def markdown_table() -> str:
+    """The table as Markdown, for ``docs/security.md`` (``python -m wms.api.roles``)."""
+    head = "| route | " + " | ".join(ROLES) + " |"
+    rows = [head, "|---|" + "---|" * len(ROLES)]
+    rows.append(f"| `{PUBLIC_PREFIXES[0]}…` (API documentation) |" + " public |" * len(ROLES))
+    for (method, path), entry in sorted(ROUTES.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        cells = ["public" if entry == PUBLIC else ("yes" if r in entry else "–") for r in ROLES]
+        rows.append(f"| `{method} {path}` | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
