@@ -256,6 +256,7 @@ async def create_user(
     name: str = "",
     badge: str | None = None,
     pin: str = "",
+    channels: tuple[str, ...] = (),
 ) -> User:
     if role not in ROLES:
         raise WmsError("bad_role", "Unknown role", f"role must be one of {', '.join(ROLES)}")
@@ -271,6 +272,7 @@ async def create_user(
             name=name,
             badge=badge,
             pin_hash=hash_pin(pin) if pin else "",
+            channels=",".join(channels),  # what an integration acts on
         )
         s.add(user)
         return user
