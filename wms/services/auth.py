@@ -110,10 +110,9 @@ async def login(db: Database, badge: str, pin: str, ttl_s: int) -> tuple[str, Pr
     if not right:
         await _refuse(db, badge, f"wrong PIN ({claimed.attempt} of {MAX_FAILED_LOGINS})", None)
     async with db.write() as s:
-        # Success clears the count; the attempt it claimed is the last it counts.
-        await s.execute(update(User).where(User.id == claimed.id).values(failed_logins=0))
         user = await s.get(User, claimed.id)
         assert user is not None
+        user.failed_logins = 0  # success clears the count, the attempt it claimed included
         token = await _issue(s, user, "login", timedelta(seconds=ttl_s))
     return token, _principal(user)
 
@@ -178,8 +177,7 @@ async def unlock_badge(db: Database, badge: str, by: Principal) -> dict[str, Any
         user = (await s.execute(select(User).where(User.badge == badge))).scalar_one_or_none()
         if user is None:
             raise NotFound("unknown_badge", "Unknown badge", f"no user has badge {badge!r}")
-        had = user.failed_logins
-        await s.execute(update(User).where(User.id == user.id).values(failed_logins=0))
+        had, user.failed_logins = user.failed_logins, 0
         await audit.record_async(
             s, by.username, "badge_unlocked", f"badge:{badge}", f"{had} failed logins cleared"
         )
