@@ -75,3 +75,17 @@ def test_a_replayed_cancel_is_answered_as_the_first_time_and_cancels_nothing(
     again = _send(anonymous, *cancel)  # the same signed delivery, inside its window
     assert again.status_code == 200 and again.json() == first.json()
     assert _status(supervisor, "OWN-SIG-2") == "ready"
+
+
+def test_a_replayed_order_event_returns_the_order_it_created_and_reserves_nothing_more(
+    anonymous, supervisor, fake_channels
+):
+    config = fake_channels.config("own-main")
+    sellable = supervisor.get("/api/v1/stock/availability/SKU-0121").json()["sellable"]
+    delivery = signed_webhook(config, _order("OWN-SIG-4", sku="SKU-0121"), event_id="evt-own-4")
+    first = _send(anonymous, *delivery)
+    again = _send(anonymous, *delivery)
+    assert first.json()["status"] == "created"
+    assert again.json() == {**first.json(), "status": "duplicate"}
+    after = supervisor.get("/api/v1/stock/availability/SKU-0121").json()["sellable"]
+    assert after == sellable - 1

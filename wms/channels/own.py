@@ -6,8 +6,8 @@ Signature (our design, Stripe-like so it resists replays): header
 (required, dedupe key) and the ``X-WMS-Topic`` (``order.created`` when absent,
 ``order.updated``, ``order.cancelled`` whose body may be just ``{"order_id": "…"}``) are
 all signed, so none can be changed or moved onto another body. A request older or newer
-than ``TOLERANCE_S`` is refused; a replayed event id, inside the window, is answered as
-the first delivery was and does nothing again (``services.intake``). The same header signs
+than ``TOLERANCE_S`` is refused; a replayed event id, inside the window, is answered with
+what the first delivery did and acts no more (``services.intake``). The same header signs
 the pushes we send to the shop (see ``pushes``; their topic is the path: ``stock``,
 ``tracking``).
 """
