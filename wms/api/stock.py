@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
@@ -118,7 +119,15 @@ class StockController(Controller):
         )
         return {"ok": True}
 
-    @post("/count", status_code=201)
+    @post(
+        "/count",
+        status_code=201,
+        responses={
+            202: ResponseSpec(
+                data_container=dict[str, Any], description="Waiting for a supervisor's approval"
+            )
+        },
+    )
     async def count(
         self, data: JSONBody[Count], db: DbDep, settings: SettingsDep, user: UserDep
     ) -> Response[dict[str, Any]]:
