@@ -13,11 +13,11 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 from wms.api import idempotency, packing, picking, problems, returns, scan, shipping, waves
-from wms.api.auth import AuthController
+from wms.api.auth import AuditController, AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
 from wms.api.orders import OrderController
-from wms.api.security import PUBLIC_PATHS, BearerAuth
+from wms.api.security import PUBLIC_PATHS, BearerAuth, add_security_headers, role_table
 from wms.api.stock import StockController
 from wms.api.timing import ServerTimingMiddleware, add_server_timing
 from wms.api.webhooks import WebhookController
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             health,
             AuthController,
+            AuditController,
             StockController,
             OrderController,
             WebhookController,
@@ -91,7 +92,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *returns.ROUTES,
         ],
         lifespan=[lifespan],
-        before_send=[add_server_timing],
+        before_send=[add_server_timing, add_security_headers],
+        guards=[role_table],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -30,6 +30,11 @@ class Settings:
     outbox_poll_s: float = 0.05
     run_workers: bool = True  # outbox and print dispatchers inside the server process
     fixtures_dir: Path = ROOT / "fixtures" / "demo"
+    # What a picker or packer may do to stock alone: receive at most this many units a line
+    # (against a reference), and count at most this many units off per line; beyond, a
+    # supervisor receives or approves.
+    floor_receive_max_qty: int = 500
+    floor_count_max_variance: int = 25
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -45,6 +50,10 @@ class Settings:
             values["run_workers"] = env["WMS_RUN_WORKERS"] not in ("0", "false", "no")
         if "WMS_MAX_BODY_BYTES" in env:
             values["max_body_bytes"] = int(env["WMS_MAX_BODY_BYTES"])
+        if "WMS_FLOOR_RECEIVE_MAX_QTY" in env:
+            values["floor_receive_max_qty"] = int(env["WMS_FLOOR_RECEIVE_MAX_QTY"])
+        if "WMS_FLOOR_COUNT_MAX_VARIANCE" in env:
+            values["floor_count_max_variance"] = int(env["WMS_FLOOR_COUNT_MAX_VARIANCE"])
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
 

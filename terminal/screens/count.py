@@ -20,15 +20,21 @@ class CountScreen(StockFlowScreen):
         self.counted: dict[tuple[str, str], int] = {}
         self.last: tuple[str, str] | None = None
         self.names: dict[str, str] = {}
+        self.confirming_empty = False  # Enter on no items asks once more before "empty"
 
     def render_step(self) -> None:
         if self.step == "location":
             self.say("Count", "SCAN LOCATION", "")
             return
+        if self.confirming_empty:
+            self.say(f"Count {self.location}", "EMPTY? ENTER", "scan an item if not")
+            return
         lines = [f"{short(sku, 14)} {n}" for (sku, _), n in self.counted.items()]
         self.say(f"Count {self.location}", "SCAN ITEMS", "\n".join(lines) or "Enter: empty")
 
     async def handle_scan(self, code: str) -> None:
+        if code:
+            self.confirming_empty = False
         if self.step == "location":
             if code and (location := await self.resolve_location(code)):
                 self.location, self.step = location, "items"
@@ -47,7 +53,13 @@ class CountScreen(StockFlowScreen):
         lines: list[dict[str, Any]] = [
             {"sku": sku, "qty": qty, "lot": lot} for (sku, lot), qty in self.counted.items()
         ]
-        body = {"location": self.location, "lines": lines, "ref": "terminal count"}
+        body: dict[str, Any] = {"location": self.location, "lines": lines, "ref": "terminal count"}
+        if not lines:
+            if not self.confirming_empty:
+                self.confirming_empty = True  # the server refuses an unconfirmed empty count
+                return
+            body["confirm_empty"] = True
+        self.confirming_empty = False
         await self.terminal.submit("/stock/count", body, f"Count {self.location}")
         self.step = "location"
 

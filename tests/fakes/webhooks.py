@@ -69,11 +69,14 @@ def signed_webhook(
             }
         )
     elif kind is ChannelKind.OWN:
+        t = topic or DEFAULT_TOPIC[kind]
         headers.update(
             {
-                own.SIGNATURE_HEADER: own.signature_header(config.secret, body, timestamp),
-                "X-WMS-Event-Id": event,
-                "X-WMS-Topic": topic or DEFAULT_TOPIC[kind],
+                own.SIGNATURE_HEADER: own.signature_header(
+                    config.secret, body, timestamp, event_id=event, topic=t
+                ),
+                own.EVENT_ID_HEADER: event,
+                own.TOPIC_HEADER: t,
             }
         )
     return headers, body

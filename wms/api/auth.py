@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from wms.api.deps import DbDep, SettingsDep, UserDep
 from wms.api.security import requires
@@ -28,6 +28,21 @@ def _me(user: Principal) -> dict[str, Any]:
     return {"id": user.user_id, "username": user.username, "name": user.name, "role": user.role}
 
 
+class AuditController(Controller):
+    path = "/api/v1/audit"
+    tags = ["auth"]
+
+    @get("/", guards=[requires("supervisor")])
+    async def audit_log(
+        self,
+        db: DbDep,
+        action: Annotated[str, QueryParameter(min_length=1, max_length=40)],
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ) -> list[dict[str, Any]]:
+        """The latest audit lines of one action (``badge_unlocked``, ``count_approved`` …)."""
+        return await auth.audit_lines(db, action, limit)
+
+
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
@@ -47,6 +62,18 @@ class AuthController(Controller):
     @get("/me")
     async def me(self, user: UserDep) -> dict[str, Any]:
         return _me(user)
+
+    @get("/failed-logins", guards=[requires("supervisor")])
+    async def failed_logins(
+        self, db: DbDep, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100
+    ) -> list[dict[str, Any]]:
+        """The latest refused logins, newest first: which badge, when, and why."""
+        return await auth.failed_logins(db, limit)
+
+    @post("/badges/{badge:str}/unlock", status_code=200, guards=[requires("supervisor")])
+    async def unlock(self, db: DbDep, user: UserDep, badge: FromPath[str]) -> dict[str, Any]:
+        """Let a badge locked by wrong PINs log in again; written to the audit log."""
+        return await auth.unlock_badge(db, badge, user)
 
     @post("/tokens", status_code=201, guards=[requires()])
     async def create_token(self, data: JSONBody[NewToken], db: DbDep) -> dict[str, Any]:

@@ -8,13 +8,22 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy import select
 
-from wms.api.deps import DbDep
-from wms.api.security import INTEGRATION, OFFICE, requires
+from wms.api.deps import DbDep, UserDep
+from wms.api.security import INTEGRATION, OFFICE, require_channel, requires
 from wms.api.views import order_view
 from wms.channels import csv_import, own
-from wms.errors import WmsError
+from wms.errors import NotFound, WmsError
 from wms.models import Channel, OrderLine, SalesOrder
 from wms.services import orders
+from wms.services.auth import Principal
+
+
+async def _visible_order(db: DbDep, user: Principal, order_id: int) -> tuple[Any, ...]:
+    """The order, if the caller may see it: another channel's order is unknown to a token."""
+    found = await orders.get(db, order_id)
+    if not user.acts_on(found[2]):
+        raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
+    return found
 
 
 class OrderController(Controller):
@@ -23,18 +32,20 @@ class OrderController(Controller):
 
     @post("/", status_code=201, guards=[requires(*INTEGRATION)])
     async def create(
-        self, request: Request, db: DbDep, channel: FromQuery[str] = "own"
+        self, request: Request, db: DbDep, user: UserDep, channel: FromQuery[str] = "own"
     ) -> dict[str, Any]:
         """An order from the merchant's own shop (`OwnOrderPayload`), reserved at once."""
+        require_channel(user, channel)
         order = own.parse_order(await request.body())
         result = await orders.intake(db, channel, order)
         return order_view(result.order, result.lines, channel) | {"created": result.created}
 
     @post("/import", status_code=201, guards=[requires(*INTEGRATION)])
     async def import_csv(
-        self, request: Request, db: DbDep, channel: FromQuery[str] = "own"
+        self, request: Request, db: DbDep, user: UserDep, channel: FromQuery[str] = "own"
     ) -> dict[str, Any]:
         """A CSV of orders: every row is checked before the first order is taken."""
+        require_channel(user, channel)
         try:
             text = (await request.body()).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -57,6 +68,7 @@ class OrderController(Controller):
     async def list_orders(
         self,
         db: DbDep,
+        user: UserDep,
         status: FromQuery[str | None] = None,
         channel: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
@@ -70,7 +82,10 @@ class OrderController(Controller):
         if status:
             query = query.where(SalesOrder.status == status)
         if channel:
+            require_channel(user, channel)
             query = query.where(Channel.code == channel)
+        elif user.role == "integration":  # its own channels' orders, never the others'
+            query = query.where(Channel.code.in_(user.channels))
         async with db.read() as s:
             rows = (await s.execute(query)).all()
             ids = [o.id for o, _ in rows]
@@ -85,10 +100,11 @@ class OrderController(Controller):
         return [order_view(o, by_order.get(o.id, []), code) for o, code in rows]  # type: ignore[arg-type]
 
     @get("/{order_id:int}", guards=[requires(*OFFICE, "packer", "picker", "integration")])
-    async def get_order(self, db: DbDep, order_id: FromPath[int]) -> dict[str, Any]:
-        return order_view(*await orders.get(db, order_id))
+    async def get_order(self, db: DbDep, user: UserDep, order_id: FromPath[int]) -> dict[str, Any]:
+        return order_view(*await _visible_order(db, user, order_id))
 
     @post("/{order_id:int}/cancel", status_code=200, guards=[requires(*INTEGRATION)])
-    async def cancel(self, db: DbDep, order_id: FromPath[int]) -> dict[str, Any]:
+    async def cancel(self, db: DbDep, user: UserDep, order_id: FromPath[int]) -> dict[str, Any]:
+        await _visible_order(db, user, order_id)
         await orders.cancel(db, order_id)
         return order_view(*await orders.get(db, order_id))

@@ -9,7 +9,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
 from wms.api.deps import DbDep, UserDep
-from wms.api.security import INTEGRATION, requires
+from wms.api.security import INTEGRATION, require_channel, requires
 from wms.services import returns
 
 RawScan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -84,9 +84,10 @@ class ChannelReturnController(Controller):
 
     @post("/", opt=IDEMPOTENT)
     async def channel_return(
-        self, data: JSONBody[ChannelReturn], db: DbDep
+        self, data: JSONBody[ChannelReturn], db: DbDep, user: UserDep
     ) -> Response[dict[str, Any]]:
         """The channel's return event (the webhook path calls the same service)."""
+        require_channel(user, data.channel)
         view, created = await returns.open_channel(
             db, data.channel, data.order_external_id, data.return_id, _wanted(data.lines),
             data.reason,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 
-from wms.api.deps import DbDep, UserDep
+from wms.api.deps import DbDep, SettingsDep, UserDep
 from wms.api.security import FLOOR, requires
 from wms.models import Location, Product, ProductAvailability, Stock, StockMove
 from wms.services import stock
@@ -59,6 +60,11 @@ class Count(msgspec.Struct, forbid_unknown_fields=True):
     location: Code
     lines: Annotated[list[CountedLine], msgspec.Meta(max_length=1000)]
     ref: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    confirm_empty: bool = False  # required, and alone, to count a location as empty
+
+
+# Pickers and packers change stock within the site's bounds; beyond, a supervisor decides.
+BOUNDED_ROLES = ("picker", "packer")
 
 
 class StockController(Controller):
@@ -67,7 +73,11 @@ class StockController(Controller):
     tags = ["stock"]
 
     @post("/receive", status_code=201)
-    async def receive(self, data: JSONBody[Receive], db: DbDep, user: UserDep) -> dict[str, Any]:
+    async def receive(
+        self, data: JSONBody[Receive], db: DbDep, settings: SettingsDep, user: UserDep
+    ) -> dict[str, Any]:
+        if user.role in BOUNDED_ROLES:
+            stock.check_floor_receive(data.qty, data.ref, settings.floor_receive_max_qty)
         await stock.receive(
             db,
             sku=data.sku,
@@ -109,13 +119,55 @@ class StockController(Controller):
         )
         return {"ok": True}
 
-    @post("/count", status_code=201)
-    async def count(self, data: JSONBody[Count], db: DbDep, user: UserDep) -> dict[str, Any]:
+    @post(
+        "/count",
+        status_code=201,
+        responses={
+            202: ResponseSpec(
+                data_container=dict[str, Any], description="Waiting for a supervisor's approval"
+            )
+        },
+    )
+    async def count(
+        self, data: JSONBody[Count], db: DbDep, settings: SettingsDep, user: UserDep
+    ) -> Response[dict[str, Any]]:
+        """Applied at once (201), or, beyond a floor role's bound, pending approval (202)."""
         lines = [CountLine(sku=line.sku, qty=line.qty, lot=line.lot) for line in data.lines]
-        diffs = await stock.count(
-            db, location=data.location, lines=lines, user_id=user.user_id, ref=data.ref
+        result = await stock.count(
+            db,
+            location=data.location,
+            lines=lines,
+            user_id=user.user_id,
+            ref=data.ref,
+            confirm_empty=data.confirm_empty,
+            max_variance=settings.floor_count_max_variance if user.role in BOUNDED_ROLES else None,
         )
-        return {"ok": True, "differences": diffs}
+        return Response({"ok": True, **result}, status_code=202 if result["pending"] else 201)
+
+    @get("/counts", guards=[requires("supervisor")])
+    async def counts(
+        self, db: DbDep, status: FromQuery[Literal["pending", "approved", "rejected"]] = "pending"
+    ) -> list[dict[str, Any]]:
+        """Counts waiting for a supervisor's approval (``status=approved|rejected``: decided)."""
+        return await stock.pending_counts(db, status)
+
+    @post("/counts/{count_id:int}/approve", status_code=200, guards=[requires("supervisor")])
+    async def approve_count(
+        self, db: DbDep, user: UserDep, count_id: FromPath[int]
+    ) -> dict[str, Any]:
+        """Apply a pending count's differences through the ledger."""
+        return await stock.decide_count(
+            db, count_id, approve=True, by_user_id=user.user_id, by_username=user.username
+        )
+
+    @post("/counts/{count_id:int}/reject", status_code=200, guards=[requires("supervisor")])
+    async def reject_count(
+        self, db: DbDep, user: UserDep, count_id: FromPath[int]
+    ) -> dict[str, Any]:
+        """Drop a pending count: stock stays as it was."""
+        return await stock.decide_count(
+            db, count_id, approve=False, by_user_id=user.user_id, by_username=user.username
+        )
 
     @get("/")
     async def list_stock(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Controller, Request, post
@@ -12,6 +13,8 @@ from wms.channels.errors import ChannelError
 from wms.channels.events import EventKind
 from wms.channels.webhooks import parse_webhook
 from wms.services import channels, intake
+
+log = logging.getLogger("wms.security")
 
 
 class WebhookController(Controller):
@@ -29,6 +32,8 @@ class WebhookController(Controller):
         except ChannelError as exc:
             if exc.http_status == 200:  # a topic we do not handle: say thanks, do nothing
                 return {"status": "ignored", "reason": exc.message}
+            if exc.http_status == 401:
+                log.warning("webhook refused for channel %s: %s", channel_code, exc.code)
             raise
         if event.kind in (EventKind.PING, EventKind.IGNORED):
             return {"status": "ignored", "topic": event.topic}

@@ -1,11 +1,15 @@
 """The merchant's own shop: the JSON order payload and our own webhook signature.
 
 Signature (our design, Stripe-like so it resists replays): header
-``X-WMS-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + raw body)>``;
-a request older or newer than ``TOLERANCE_S`` is refused. Other headers:
-``X-WMS-Event-Id`` (required, dedupe key) and ``X-WMS-Topic`` (``order.created`` default,
-``order.updated``, ``order.cancelled`` whose body may be just ``{"order_id": "…"}``).
-The same header signs the pushes we send to the shop (see ``pushes``).
+``X-WMS-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, signed)>`` where
+``signed = "<t>.<event id>.<topic>." + raw body``: the timestamp, the ``X-WMS-Event-Id``
+(required, dedupe key) and the ``X-WMS-Topic`` (``order.created`` when absent,
+``order.updated``, ``order.cancelled`` whose body may be just ``{"order_id": "…"}``) are
+all signed, so none can be changed or moved onto another body. A request older or newer
+than ``TOLERANCE_S`` is refused; a replayed event id, inside the window, is answered with
+what the first delivery did and acts no more (``services.intake``). The same header signs
+the pushes we send to the shop (see ``pushes``; their topic is the path: ``stock``,
+``tracking``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ from wms.domain.orders import (
 
 TOLERANCE_S = 300
 SIGNATURE_HEADER = "X-WMS-Signature"
+EVENT_ID_HEADER = "X-WMS-Event-Id"
+TOPIC_HEADER = "X-WMS-Topic"
+DEFAULT_TOPIC = "order.created"
 
 # msgspec cannot bound a Decimal: the non-negative check lives in __post_init__.
 Money = Decimal
@@ -185,15 +192,30 @@ def parse_order(body: bytes) -> OrderIn:
     return decode_order(body).to_order_in()
 
 
-def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
+def signed_content(timestamp: int, event_id: str, topic: str, body: bytes) -> bytes:
+    """What the HMAC covers: timestamp, event id and topic, then the raw body."""
+    return f"{timestamp}.{event_id}.{topic}.".encode() + body
+
+
+def signature_header(
+    secret: str, body: bytes, timestamp: int | None = None, *, event_id: str, topic: str
+) -> str:
     t = int(time.time()) if timestamp is None else timestamp
-    return f"t={t},v1={hmac_hex(secret, f'{t}.'.encode() + body)}"
+    return f"t={t},v1={hmac_hex(secret, signed_content(t, event_id, topic, body))}"
+
+
+def _event_and_topic(h: Mapping[str, str]) -> tuple[str, str]:
+    return (
+        h.get(EVENT_ID_HEADER.lower(), "").strip(),
+        h.get(TOPIC_HEADER.lower(), "").strip() or DEFAULT_TOPIC,
+    )
 
 
 def verify_signature(
     config: ChannelConfig, headers: Mapping[str, str], body: bytes, *, now: float | None = None
 ) -> None:
-    given = require_header(lower_headers(headers), SIGNATURE_HEADER)
+    h = lower_headers(headers)
+    given = require_header(h, SIGNATURE_HEADER)
     secret = require_secret(config.secret, config.code)
     parts = dict(p.strip().partition("=")[::2] for p in given.split(","))
     try:
@@ -201,7 +223,8 @@ def verify_signature(
         v1 = parts["v1"]
     except (KeyError, ValueError):
         raise BadSignature(f"{SIGNATURE_HEADER} must be t=<unix>,v1=<hex>") from None
-    check_signature(v1, hmac_hex(secret, f"{t}.".encode() + body))
+    event_id, topic = _event_and_topic(h)
+    check_signature(v1, hmac_hex(secret, signed_content(t, event_id, topic, body)))
     # Checked after the HMAC so an attacker learns nothing from the time answer.
     if abs((time.time() if now is None else now) - t) > TOLERANCE_S:
         raise BadSignature("signature timestamp outside the tolerance window")
@@ -211,9 +234,7 @@ def parse_webhook(
     config: ChannelConfig, headers: Mapping[str, str], body: bytes, *, now: float | None = None
 ) -> WebhookEvent:
     verify_signature(config, headers, body, now=now)
-    h = lower_headers(headers)
-    event_id = h.get("x-wms-event-id", "").strip()
-    topic = h.get("x-wms-topic", "").strip() or "order.created"
+    event_id, topic = _event_and_topic(lower_headers(headers))
     if not event_id:
         raise BadPayload("missing X-WMS-Event-Id")
     if topic == "order.cancelled":

@@ -123,7 +123,10 @@ def _own_request(config: ChannelConfig, path: str, payload: Any, event_id: str) 
     headers = {
         **_common_headers(event_id),
         "Authorization": f"Bearer {config.access_token}",
-        own.SIGNATURE_HEADER: own.signature_header(config.secret, body),
+        own.TOPIC_HEADER: path.strip("/"),
+        own.SIGNATURE_HEADER: own.signature_header(
+            config.secret, body, event_id=event_id, topic=path.strip("/")
+        ),
     }
     return OutboundRequest("POST", f"{api_base(config)}{path}", headers, body)
 

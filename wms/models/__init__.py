@@ -1,5 +1,6 @@
 """Tables of the warehouse (SQLModel on SQLAlchemy 2); importing this registers them all."""
 
+from wms.models.audit import AuditLog, StockCount
 from wms.models.catalog import Barcode, CartonType, Product
 from wms.models.channels import Channel, ChannelListing, InboundEvent
 from wms.models.common import metadata
@@ -14,6 +15,7 @@ from wms.models import picking, shipping  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "ApiToken",
+    "AuditLog",
     "Barcode",
     "CartonType",
     "Channel",
@@ -27,6 +29,7 @@ __all__ = [
     "ProductAvailability",
     "SalesOrder",
     "Stock",
+    "StockCount",
     "StockMove",
     "User",
     "metadata",

@@ -19,6 +19,8 @@ class User(SQLModel, table=True):
     pin_hash: str = Field(default="", max_length=200)
     failed_logins: int = 0
     active: bool = True
+    # Channel codes an integration acts on, comma-separated; empty: none.
+    channels: str = Field(default="", max_length=300)
 
 
 class ApiToken(SQLModel, table=True):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +20,7 @@ from wms.db import Database
 from wms.errors import Conflict, NotFound, Unauthorized, WmsError
 from wms.models import ApiToken, User
 from wms.models.common import utcnow
+from wms.services import audit
 
 ROLES = ("picker", "packer", "supervisor", "admin", "integration")
 MAX_FAILED_LOGINS = 5
@@ -32,6 +35,12 @@ class Principal:
     username: str
     role: str
     name: str = ""
+    token_id: int | None = None  # logged with refusals, never the token itself
+    channels: tuple[str, ...] = ()  # what an integration acts on
+
+    def acts_on(self, channel: str) -> bool:
+        """May this caller act on ``channel``'s orders? Integrations only on their own."""
+        return self.role != "integration" or channel in self.channels
 
 
 def hash_pin(pin: str) -> str:
@@ -73,42 +82,107 @@ async def _issue(s: AsyncSession, user: User, name: str, ttl: timedelta | None) 
 # (that is its point) and releases the GIL, so scans keep being served while a shift's
 # badges log in, and no database thread or write lock waits on a hash.
 _PIN_CHECKS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pin-check")
+# Checked when no PIN of a user may be: an unknown, inactive or locked badge costs the same
+# hash on the same thread as a wrong PIN, so the answer's timing tells nothing either.
+_DUMMY_HASH = hash_pin(secrets.token_hex(8))
+LOGIN_FAILED = "login_failed"
+_BAD_LOGIN = ("bad_login", "Badge or PIN wrong", "unknown badge or wrong PIN")
+log = logging.getLogger("wms.security")
 
 
 async def login(db: Database, badge: str, pin: str, ttl_s: int) -> tuple[str, Principal]:
-    """Badge scan + PIN: a bearer token for this terminal session."""
+    """Badge scan + PIN: a bearer token for this terminal session.
+
+    Every answer but success is the same ``bad_login`` (unknown badge, inactive, wrong PIN,
+    locked): what an attacker can tell apart, it can use. A PIN is checked only after an
+    attempt is claimed by one conditional UPDATE below the limit, so guesses sent at once
+    check at most ``MAX_FAILED_LOGINS`` PINs before the badge locks.
+    """
     if not badge or not pin:
-        raise Unauthorized("bad_login", "Badge or PIN wrong", "scan a badge and type the PIN")
+        await _refuse(db, badge, "empty badge or PIN", None)
+    claimed = await _claim_attempt(db, badge)
+    loop = asyncio.get_running_loop()
+    stored = claimed.pin_hash if claimed is not None else _DUMMY_HASH
+    right = await loop.run_in_executor(_PIN_CHECKS, verify_pin, pin, stored)
+    if claimed is None:
+        await _refuse(db, badge, await _why_unclaimed(db, badge), None)
+    assert claimed is not None
+    if not right:
+        await _refuse(db, badge, f"wrong PIN ({claimed.attempt} of {MAX_FAILED_LOGINS})", None)
+    async with db.write() as s:
+        user = await s.get(User, claimed.id)
+        assert user is not None
+        user.failed_logins = 0  # success clears the count, the attempt it claimed included
+        token = await _issue(s, user, "login", timedelta(seconds=ttl_s))
+    return token, _principal(user)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    id: int
+    pin_hash: str
+    attempt: int  # which attempt of MAX_FAILED_LOGINS this one is
+
+
+async def _claim_attempt(db: Database, badge: str) -> _Claim | None:
+    """Count one attempt for an active, unlocked badge at once; None when none may be made."""
+    async with db.write() as s:
+        row = (
+            await s.execute(
+                update(User)
+                .where(
+                    User.badge == badge,
+                    User.active.is_(True),  # type: ignore[attr-defined]
+                    User.failed_logins < MAX_FAILED_LOGINS,
+                )
+                .values(failed_logins=User.failed_logins + 1)
+                .returning(User.id, User.pin_hash, User.failed_logins)
+            )
+        ).first()
+    return _Claim(row.id, row.pin_hash, row.failed_logins) if row else None
+
+
+async def _why_unclaimed(db: Database, badge: str) -> str:
     async with db.read() as s:
         user = (await s.execute(select(User).where(User.badge == badge))).scalar_one_or_none()
     if user is None:
-        raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown or inactive badge")
-    _check_not_locked(user)
-    loop = asyncio.get_running_loop()
-    right = await loop.run_in_executor(_PIN_CHECKS, verify_pin, pin, user.pin_hash)
-    async with db.write() as s:
-        if not right:
-            # Counted in the database, so wrong PINs tried at once all count.
-            await s.execute(
-                update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-            )
-        else:
-            user = await s.get(User, user.id, with_for_update=True)
-            assert user is not None
-            _check_not_locked(user)  # locked by wrong PINs checked meanwhile
-            user.failed_logins = 0
-            token = await _issue(s, user, "login", timedelta(seconds=ttl_s))
-    if not right:
-        raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown badge or wrong PIN")
-    return token, Principal(user.id, user.username, user.role, user.name)  # type: ignore[arg-type]
-
-
-def _check_not_locked(user: User) -> None:
-    """An inactive badge, or one locked by wrong PINs, may not log in."""
+        return "unknown badge"
     if not user.active:
-        raise Unauthorized("bad_login", "Badge or PIN wrong", "unknown or inactive badge")
-    if user.failed_logins >= MAX_FAILED_LOGINS:
-        raise Unauthorized("locked", "Badge locked", "too many wrong PINs: ask a supervisor")
+        return "inactive badge"
+    return "locked: too many wrong PINs"
+
+
+async def _refuse(db: Database, badge: str, why: str, actor: str | None) -> NoReturn:
+    """Log and record a refused login, then answer it like every other refusal."""
+    log.warning("login refused: badge=%r %s", badge, why)
+    async with db.write() as s:
+        await audit.record_async(s, actor or "anonymous", LOGIN_FAILED, f"badge:{badge}", why)
+    raise Unauthorized(*_BAD_LOGIN)
+
+
+async def failed_logins(db: Database, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest refused logins, newest first (for a supervisor)."""
+    async with db.read() as s:
+        return await audit.recent(s, (LOGIN_FAILED,), limit)
+
+
+async def audit_lines(db: Database, action: str, limit: int = 100) -> list[dict[str, Any]]:
+    async with db.read() as s:
+        return await audit.recent(s, (action,), limit)
+
+
+async def unlock_badge(db: Database, badge: str, by: Principal) -> dict[str, Any]:
+    """A supervisor lets a locked badge log in again; the audit log says who, when, which."""
+    async with db.write() as s:
+        user = (await s.execute(select(User).where(User.badge == badge))).scalar_one_or_none()
+        if user is None:
+            raise NotFound("unknown_badge", "Unknown badge", f"no user has badge {badge!r}")
+        had, user.failed_logins = user.failed_logins, 0
+        await audit.record_async(
+            s, by.username, "badge_unlocked", f"badge:{badge}", f"{had} failed logins cleared"
+        )
+    log.info("badge %s unlocked by %s", badge, by.username)
+    return {"badge": badge, "username": user.username, "failed_logins": 0, "were": had}
 
 
 async def logout(db: Database, token: str) -> None:
@@ -158,11 +232,18 @@ async def _authenticate(db: Database, token: str) -> Principal:
             )
         ).first()
     if row is None:
+        log.warning("token refused: unknown token sha256:%s", token_hash(token)[:12])
         raise Unauthorized("bad_token", "Please log in", "unknown bearer token")
     tok, user = row
     if tok.revoked or not user.active or (tok.expires_at and tok.expires_at < utcnow()):
+        log.warning("token refused: token id=%s user=%s expired or revoked", tok.id, user.username)
         raise Unauthorized("expired_token", "Please log in again", "token expired or revoked")
-    return Principal(user.id, user.username, user.role, user.name)  # type: ignore[arg-type]
+    return _principal(user, tok.id)
+
+
+def _principal(user: User, token_id: int | None = None) -> Principal:
+    channels = tuple(c for c in (user.channels or "").split(",") if c)
+    return Principal(user.id, user.username, user.role, user.name, token_id, channels)  # type: ignore[arg-type]
 
 
 async def create_user(
@@ -173,6 +254,7 @@ async def create_user(
     name: str = "",
     badge: str | None = None,
     pin: str = "",
+    channels: tuple[str, ...] = (),
 ) -> User:
     if role not in ROLES:
         raise WmsError("bad_role", "Unknown role", f"role must be one of {', '.join(ROLES)}")
@@ -188,6 +270,7 @@ async def create_user(
             name=name,
             badge=badge,
             pin_hash=hash_pin(pin) if pin else "",
+            channels=",".join(channels),  # what an integration acts on
         )
         s.add(user)
         return user

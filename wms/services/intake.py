@@ -34,7 +34,9 @@ async def handle_event(
             db, channel_code, event.external_order_id, event.event_id
         )
     if event.kind == EventKind.CANCEL:
-        order = await orders.cancel_external(db, channel_id, event.external_order_id)
+        order = await orders.cancel_external(
+            db, channel_id, event.external_order_id, event_id=event.event_id, topic=event.topic
+        )
         return {"status": "cancelled" if order else "ignored", "order_id": order and order.id}
     return await _record_only(db, channel_id, event)
 

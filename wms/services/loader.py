@@ -129,6 +129,7 @@ async def _load_users(s: AsyncSession, users: list[dict[str, object]]) -> int:
             role=str(u["role"]),
             badge=u.get("badge") or None,  # type: ignore[arg-type]
             pin_hash=hash_pin(str(u["pin"])) if u.get("pin") else "",
+            channels=",".join(str(c) for c in u.get("channels") or ()),  # type: ignore[attr-defined]
         )
         s.add(user)
         if u.get("token"):

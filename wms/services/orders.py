@@ -338,15 +338,43 @@ def _cancel_by_id(s: Session, order_id: int) -> SalesOrder:
     return row
 
 
-async def cancel_external(db: Database, channel_id: int, external_id: str) -> SalesOrder | None:
-    """The channel cancelled an order: release it; an order we never saw is ignored."""
-    return await db.run(_cancel_external, channel_id, external_id)
+async def cancel_external(
+    db: Database, channel_id: int, external_id: str, *, event_id: str = "", topic: str = ""
+) -> SalesOrder | None:
+    """The channel cancelled an order: release it; an order we never saw is ignored.
+
+    With an ``event_id`` the event is recorded with the cancel, and a replay of it is
+    answered as the first delivery was, without cancelling again.
+    """
+    return await db.run(_cancel_external, channel_id, external_id, event_id, topic)
 
 
-def _cancel_external(s: Session, channel_id: int, external_id: str) -> SalesOrder | None:
+def _cancel_external(
+    s: Session, channel_id: int, external_id: str, event_id: str = "", topic: str = ""
+) -> SalesOrder | None:
+    seen = None
+    if event_id:
+        seen = s.connection().execute(_SEEN, {"cid": channel_id, "eid": event_id}).first()
+        if seen is not None:
+            return s.get(SalesOrder, seen.order_id) if seen.order_id is not None else None
     row = _existing(s, channel_id, external_id)
     if row is not None:
         _cancel(s, row)
+    if event_id:
+        s.connection().execute(
+            _INSERT_EVENT,
+            {
+                "channel_id": channel_id,
+                "event_id": event_id[:120],
+                "topic": topic[:60],
+                "order_external_id": external_id,
+                "status": "done",
+                "attempts": 0,
+                "error": "",
+                "order_id": row.id if row is not None else None,
+                "received_at": utcnow(),
+            },
+        )
     return row
 
 

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from wms.db import Database
-from wms.errors import Conflict, NotFound, WmsError
-from wms.models import Location, Product, Stock, StockMove
+from wms.errors import Conflict, Forbidden, NotFound, WmsError
+from wms.models import Location, Product, Stock, StockCount, StockMove
+from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS
-from wms.services import availability
+from wms.services import audit, availability
 from wms.services.sql import upsert
 
 MAX_QTY = 1_000_000
@@ -305,11 +306,28 @@ async def count(
     lines: list[CountLine],
     user_id: int | None = None,
     ref: str = "",
-) -> list[dict[str, object]]:
+    confirm_empty: bool = False,
+    max_variance: int | None = None,
+) -> dict[str, Any]:
     """A full count of one location: what is not listed was counted as zero.
 
-    Returns the differences found, each written to the ledger as a `count` move.
+    No lines means "the location is empty" only with ``confirm_empty``: an Enter pressed
+    too early must not wipe a location. With ``max_variance`` (a floor role's count), a
+    count differing by more units than that on any line changes nothing yet: it waits as
+    a pending ``stock_count`` for a supervisor (``decide_count``). Otherwise each
+    difference is written to the ledger as a `count` move. Returns the differences found,
+    and ``pending``/``count_id``.
     """
+    if not lines and not confirm_empty:
+        raise WmsError(
+            "empty_count_unconfirmed",
+            "Confirm empty count",
+            "no lines: send confirm_empty=true if the location is really empty",
+        )
+    if lines and confirm_empty:
+        raise WmsError(
+            "empty_count_has_lines", "Count is not empty", "confirm_empty goes with no lines"
+        )
     for line in lines:
         check_qty(line.qty, allow_zero=True)
     keys = [(line.sku, line.lot) for line in lines]
@@ -324,7 +342,7 @@ async def count(
             counted[(product.id, line.lot)] = (product, line.qty)  # type: ignore[index]
         rows = (await s.execute(select(Stock).where(Stock.location_id == loc.id))).scalars().all()
         system = {(r.product_id, r.lot): r for r in rows}
-        diffs: list[dict[str, object]] = []
+        found: list[tuple[Product, str, int, int]] = []
         for key in sorted(set(system) | set(counted)):
             row = system.get(key)
             have = row.on_hand if row else 0
@@ -337,19 +355,146 @@ async def count(
                     "Count below picks due",
                     f"{product.sku}: {row.allocated} units are allocated to pick tasks here",
                 )
-            where = "target" if qty > have else "source"
-            await apply_move(
-                s,
-                product=product,
-                qty=abs(qty - have),
-                reason="count",
-                lot=key[1],
+            found.append((product, key[1], have, qty))
+        diffs: list[dict[str, Any]] = [
+            {"sku": p.sku, "lot": lot, "expected": have, "counted": qty}
+            for p, lot, have, qty in found
+        ]
+        ref = ref or f"count {loc.code}"
+        if max_variance is not None and any(abs(q - h) > max_variance for _, _, h, q in found):
+            pending = StockCount(
+                location_id=loc.id,  # type: ignore[arg-type]
                 user_id=user_id,
-                ref=ref or f"count {loc.code}",
-                **{where: loc},
+                ref=ref[:120],
+                lines=[{**d, "product_id": p.id} for d, (p, *_) in zip(diffs, found, strict=True)],
             )
-            diffs.append({"sku": product.sku, "lot": key[1], "expected": have, "counted": qty})
-        return diffs
+            s.add(pending)
+            await s.flush()
+            return {"differences": diffs, "pending": True, "count_id": pending.id}
+        for product, lot, have, qty in found:
+            await _apply_count(s, loc, product, lot, qty - have, user_id, ref)
+        return {"differences": diffs, "pending": False, "count_id": None}
+
+
+async def _apply_count(
+    s: AsyncSession,
+    loc: Location,
+    product: Product,
+    lot: str,
+    delta: int,
+    user_id: int | None,
+    ref: str,
+) -> None:
+    where = "target" if delta > 0 else "source"
+    await apply_move(
+        s,
+        product=product,
+        qty=abs(delta),
+        reason="count",
+        lot=lot,
+        user_id=user_id,
+        ref=ref,
+        **{where: loc},
+    )
+
+
+def count_view(row: StockCount, code: str) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "location": code,
+        "status": row.status,
+        "ref": row.ref,
+        "user_id": row.user_id,
+        "created_at": row.created_at.isoformat(),
+        "decided_by": row.decided_by,
+        "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+        "differences": [
+            {k: line[k] for k in ("sku", "lot", "expected", "counted")} for line in row.lines
+        ],
+    }
+
+
+async def pending_counts(db: Database, status: str = "pending") -> list[dict[str, Any]]:
+    """Counts waiting for a supervisor (or, by ``status``, those decided)."""
+    async with db.read() as s:
+        rows = (
+            await s.execute(
+                select(StockCount, Location.code)
+                .join(Location, Location.id == StockCount.location_id)
+                .where(StockCount.status == status)
+                .order_by(StockCount.id.desc())
+                .limit(500)
+            )
+        ).all()
+    return [count_view(row, code) for row, code in rows]
+
+
+async def decide_count(
+    db: Database, count_id: int, *, approve: bool, by_user_id: int, by_username: str
+) -> dict[str, Any]:
+    """A supervisor approves a pending count (its differences go to the ledger) or rejects it.
+
+    The differences found at counting are applied, not the counted totals: picks and moves
+    made since stay right. Either way the audit log says who decided, when, which count.
+    """
+    async with db.write() as s:
+        row = await s.get(StockCount, count_id, with_for_update=True)
+        if row is None:
+            raise NotFound("unknown_count", "Unknown count", f"no pending count {count_id}")
+        if row.status != "pending":
+            raise Conflict("count_decided", "Count already decided", f"count is {row.status}")
+        loc = await s.get(Location, row.location_id)
+        assert loc is not None
+        if approve:
+            for line in row.lines:
+                product = await s.get(Product, line["product_id"])
+                assert product is not None
+                delta = int(line["counted"]) - int(line["expected"])
+                if delta < 0:
+                    now = (
+                        await s.execute(
+                            select(Stock).where(
+                                Stock.product_id == product.id,
+                                Stock.location_id == loc.id,
+                                Stock.lot == line["lot"],
+                            )
+                        )
+                    ).scalar_one_or_none()
+                    if now is None or now.on_hand + delta < now.allocated:
+                        raise Conflict(
+                            "count_below_allocated",
+                            "Count below picks due",
+                            f"{product.sku}: stock moved since the count; count again",
+                        )
+                await _apply_count(
+                    s, loc, product, line["lot"], delta, row.user_id, f"{row.ref} (approved)"
+                )
+        row.status = "approved" if approve else "rejected"
+        row.decided_by = by_user_id
+        row.decided_at = utcnow()
+        await audit.record_async(
+            s,
+            by_username,
+            f"count_{row.status}",
+            f"count:{row.id}",
+            f"{loc.code}: {len(row.lines)} difference(s)",
+        )
+        return count_view(row, loc.code)
+
+
+def check_floor_receive(qty: int, ref: str, max_qty: int) -> None:
+    """What a picker or packer may receive: against a reference, at most ``max_qty`` a line."""
+    if not ref.strip():
+        raise WmsError(
+            "ref_required", "Reference required", "give the purchase order or delivery note"
+        )
+    if qty > max_qty:
+        raise Forbidden(
+            "over_floor_limit",
+            "Ask a supervisor",
+            f"a floor role receives at most {max_qty} units a line",
+            max_qty=max_qty,
+        )
 
 
 async def putaway_location(db: Database, sku: str) -> dict[str, str]:

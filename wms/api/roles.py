@@ -1,0 +1,132 @@
+"""What each role may do, route by route: the one table the guards and the role-matrix test read.
+
+A route's entry is the set of roles let through; ``PUBLIC`` routes need no token (they are
+authenticated otherwise, or not at all). Admins may do everything an API role may, so
+``ADMIN`` is in every set but the integration-only ones. A route missing from the table is
+refused under ``/api/`` (fail closed) and fails ``tests/api/test_roles_matrix.py``.
+"""
+
+from __future__ import annotations
+
+PICKER = "picker"
+PACKER = "packer"
+SUPERVISOR = "supervisor"
+ADMIN = "admin"
+INTEGRATION = "integration"
+ROLES = (PICKER, PACKER, SUPERVISOR, ADMIN, INTEGRATION)
+
+PUBLIC: frozenset[str] = frozenset({"public"})
+ANY_USER = frozenset(ROLES)
+FLOOR = frozenset({PICKER, PACKER, SUPERVISOR, ADMIN})
+PICKERS = frozenset({PICKER, SUPERVISOR, ADMIN})
+PACKERS = frozenset({PACKER, SUPERVISOR, ADMIN})
+OFFICE = frozenset({SUPERVISOR, ADMIN})
+ADMINS = frozenset({ADMIN})
+SHOP = frozenset({INTEGRATION, SUPERVISOR, ADMIN})  # the shop's systems and the office
+ORDER_READERS = frozenset({PACKER, INTEGRATION, SUPERVISOR, ADMIN})
+ORDER_VIEWERS = ANY_USER
+
+# Prefixes whose every route is public: the API's own documentation.
+PUBLIC_PREFIXES = ("/schema",)
+
+ROUTES: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/health"): PUBLIC,
+    ("POST", "/webhooks/{channel_code}"): PUBLIC,  # the channel's own signature
+    # auth
+    ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): ANY_USER,
+    ("GET", "/api/v1/auth/me"): ANY_USER,
+    ("POST", "/api/v1/auth/tokens"): ADMINS,
+    ("GET", "/api/v1/auth/failed-logins"): OFFICE,
+    ("POST", "/api/v1/auth/badges/{badge}/unlock"): OFFICE,
+    ("GET", "/api/v1/audit"): OFFICE,
+    # stock
+    ("POST", "/api/v1/stock/receive"): FLOOR,
+    ("POST", "/api/v1/stock/move"): FLOOR,
+    ("POST", "/api/v1/stock/adjust"): OFFICE,
+    ("POST", "/api/v1/stock/count"): FLOOR,
+    ("GET", "/api/v1/stock/counts"): OFFICE,
+    ("POST", "/api/v1/stock/counts/{count_id}/approve"): OFFICE,
+    ("POST", "/api/v1/stock/counts/{count_id}/reject"): OFFICE,
+    ("GET", "/api/v1/stock"): FLOOR,
+    ("GET", "/api/v1/stock/moves"): FLOOR,
+    ("GET", "/api/v1/stock/putaway"): FLOOR,
+    ("GET", "/api/v1/stock/availability/{sku}"): FLOOR,
+    # orders (an integration token acts on its own channels only: wms/api/orders.py)
+    ("POST", "/api/v1/orders"): SHOP,
+    ("POST", "/api/v1/orders/import"): SHOP,
+    ("GET", "/api/v1/orders"): ORDER_READERS,
+    ("GET", "/api/v1/orders/{order_id}"): ORDER_VIEWERS,
+    ("POST", "/api/v1/orders/{order_id}/cancel"): SHOP,
+    # waves, batches, exceptions
+    ("POST", "/api/v1/waves/plan"): OFFICE,
+    ("POST", "/api/v1/waves"): OFFICE,
+    ("POST", "/api/v1/waves/{wave_id}/cancel"): OFFICE,
+    ("GET", "/api/v1/waves"): OFFICE,
+    ("GET", "/api/v1/waves/{wave_id}"): OFFICE,
+    ("GET", "/api/v1/batches/{batch_id}"): FLOOR,
+    ("GET", "/api/v1/batches/{batch_id}/route.svg"): FLOOR,
+    ("GET", "/api/v1/exceptions"): OFFICE,
+    ("POST", "/api/v1/exceptions/{exception_id}/resolve"): OFFICE,
+    # picking
+    ("POST", "/api/v1/picking/next"): PICKERS,
+    ("GET", "/api/v1/picking/batches/{batch_id}"): PICKERS,
+    ("POST", "/api/v1/picking/batches/{batch_id}/totes"): PICKERS,
+    ("POST", "/api/v1/picking/tasks/{task_id}/confirm"): PICKERS,
+    ("POST", "/api/v1/picking/tasks/{task_id}/short"): PICKERS,
+    ("POST", "/api/v1/picking/tasks/{task_id}/skip"): PICKERS,
+    ("POST", "/api/v1/picking/batches/{batch_id}/pause"): PICKERS,
+    ("POST", "/api/v1/picking/batches/{batch_id}/resume"): PICKERS,
+    ("POST", "/api/v1/picking/batches/{batch_id}/handover"): PICKERS,
+    ("POST", "/api/v1/picking/batches/{batch_id}/finish"): PICKERS,
+    ("GET", "/api/v1/totes/{code}"): FLOOR,
+    ("GET", "/api/v1/scan"): FLOOR,
+    # packing, printing
+    ("POST", "/api/v1/packing/start"): PACKERS,
+    ("POST", "/api/v1/packing/orders/{order_id}/verify"): PACKERS,
+    ("POST", "/api/v1/packing/orders/{order_id}/parcels"): PACKERS,
+    ("POST", "/api/v1/packing/parcels/{parcel_id}/reprint"): PACKERS,
+    ("POST", "/api/v1/packing/scan-and-ship"): PACKERS,
+    ("GET", "/api/v1/stations/{code}"): PACKERS,
+    ("GET", "/api/v1/print-jobs/{job_id}"): PACKERS,
+    ("GET", "/api/v1/print-jobs"): OFFICE,
+    ("GET", "/api/v1/printers"): OFFICE,
+    # shipping
+    ("POST", "/api/v1/manifests"): PACKERS,
+    ("GET", "/api/v1/manifests/{manifest_id}"): PACKERS,
+    ("POST", "/api/v1/manifests/{manifest_id}/scan"): PACKERS,
+    ("POST", "/api/v1/manifests/{manifest_id}/close"): PACKERS,
+    ("GET", "/api/v1/parcels/{parcel_id}"): PACKERS,
+    # returns
+    ("POST", "/api/v1/returns"): PACKERS,
+    ("POST", "/api/v1/returns/receive"): PACKERS,
+    ("POST", "/api/v1/returns/{return_id}/grade"): PACKERS,
+    ("GET", "/api/v1/returns/{return_id}"): PACKERS,
+    ("POST", "/api/v1/returns/channel"): SHOP,
+}
+
+
+def allowed(method: str, path_template: str) -> frozenset[str] | None:
+    """The roles let through ``method path_template``; None when the table does not know it."""
+    if path_template.startswith(PUBLIC_PREFIXES):
+        return PUBLIC
+    return ROUTES.get((method.upper(), path_template.rstrip("/") or "/"))
+
+
+def is_public(method: str, path_template: str) -> bool:
+    return allowed(method, path_template) == PUBLIC
+
+
+def markdown_table() -> str:
+    """The table as Markdown, for ``docs/security.md`` (``python -m wms.api.roles``)."""
+    head = "| route | " + " | ".join(ROLES) + " |"
+    rows = [head, "|---|" + "---|" * len(ROLES)]
+    rows.append(f"| `{PUBLIC_PREFIXES[0]}…` (API documentation) |" + " public |" * len(ROLES))
+    for (method, path), entry in sorted(ROUTES.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        cells = ["public" if entry == PUBLIC else ("yes" if r in entry else "–") for r in ROLES]
+        rows.append(f"| `{method} {path}` | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")
