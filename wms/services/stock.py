@@ -14,7 +14,7 @@ from wms.db import Database
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Location, Product, Stock, StockMove
 from wms.models.layout import SELLABLE_KINDS
-from wms.services import availability
+from wms.services import availability, backorders
 from wms.services.sql import upsert
 
 MAX_QTY = 1_000_000
@@ -194,7 +194,8 @@ def apply_move_sync(
     delta = (qty if target is not None and target.kind in SELLABLE_KINDS else 0) - (
         qty if source is not None and source.kind in SELLABLE_KINDS else 0
     )
-    availability.change_pickable_sync(s, product.id, delta)
+    cause = backorders.Cause(f"{reason} {ref}".strip(), user_id) if delta > 0 else None
+    availability.change_pickable_sync(s, product.id, delta, cause)
     if delta and push:
         availability.push_sellable_sync(s, [product.id])
 
@@ -349,6 +350,8 @@ async def count(
                 **{where: loc},
             )
             diffs.append({"sku": product.sku, "lot": key[1], "expected": have, "counted": qty})
+        counted_ids = [pid for pid, _ in counted] + [pid for pid, _ in system]
+        await s.run_sync(backorders.after_count_sync, loc.id, loc.code, counted_ids, user_id)
         return diffs
 
 
