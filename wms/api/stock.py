@@ -12,19 +12,35 @@ from sqlalchemy import select
 
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import FLOOR, requires
+from wms.errors import WmsError
 from wms.models import Location, Product, ProductAvailability, Stock, StockMove
-from wms.services import stock
+from wms.services import scan, stock
 from wms.services.stock import CountLine
 
 Qty = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Lot = Annotated[str, msgspec.Meta(max_length=40)]
+Scan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+async def _item(db: Any, sku: str | None, raw: str | None, qty: int | None, lot: str) -> Any:
+    """(sku, units, lot) of a line given by SKU or by a scanned barcode (its pack counted)."""
+    if (sku is None) == (raw is None):
+        raise WmsError("sku_or_scan", "SKU or scan", "give the item's sku or its scan, not both")
+    if raw is None:
+        if qty is None:
+            raise WmsError("bad_quantity", "Quantity required", "qty is required with a sku")
+        return sku, qty, lot
+    found = await scan.item(db, raw)
+    return found.sku, scan.units(found, qty), lot or found.lot
 
 
 class Receive(msgspec.Struct, forbid_unknown_fields=True):
-    sku: Code
     location: Code
-    qty: Qty
+    # The item by SKU, or by the barcode scanned (a case counts its pack_qty units).
+    sku: Code | None = None
+    scan: Scan | None = None
+    qty: Qty | None = None  # units; null with a scan: the scanned barcode's pack_qty
     lot: Lot = ""
     expiry: date | None = None
     ref: Annotated[str, msgspec.Meta(max_length=120)] = ""
@@ -50,8 +66,9 @@ class Adjust(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CountedLine(msgspec.Struct, forbid_unknown_fields=True):
-    sku: Code
-    qty: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+    sku: Code | None = None
+    scan: Scan | None = None  # instead of sku: the barcode scanned, packs counted whole
+    qty: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] | None = None  # units
     lot: Lot = ""
 
 
@@ -68,17 +85,18 @@ class StockController(Controller):
 
     @post("/receive", status_code=201)
     async def receive(self, data: JSONBody[Receive], db: DbDep, user: UserDep) -> dict[str, Any]:
+        sku, qty, lot = await _item(db, data.sku, data.scan, data.qty, data.lot)
         await stock.receive(
             db,
-            sku=data.sku,
+            sku=sku,
             location=data.location,
-            qty=data.qty,
-            lot=data.lot,
+            qty=qty,
+            lot=lot,
             expiry=data.expiry,
             user_id=user.user_id,
             ref=data.ref,
         )
-        return {"ok": True, "sku": data.sku, "location": data.location, "qty": data.qty}
+        return {"ok": True, "sku": sku, "location": data.location, "qty": qty}
 
     @post("/move", status_code=201)
     async def move(self, data: JSONBody[Move], db: DbDep, user: UserDep) -> dict[str, Any]:
@@ -111,7 +129,17 @@ class StockController(Controller):
 
     @post("/count", status_code=201)
     async def count(self, data: JSONBody[Count], db: DbDep, user: UserDep) -> dict[str, Any]:
-        lines = [CountLine(sku=line.sku, qty=line.qty, lot=line.lot) for line in data.lines]
+        by_sku = all(x.sku and x.scan is None and x.qty is not None for x in data.lines)
+        lines = [CountLine(str(x.sku), int(x.qty or 0), x.lot) for x in data.lines]
+        if not by_sku:
+            # Cases and loose units of one item are one count: scanned lines add up.
+            by_item: dict[tuple[str, str], int] = {}
+            for line in data.lines:
+                sku, qty, lot = await _item(db, line.sku, line.scan, line.qty, line.lot)
+                if line.sku is not None and (sku, lot) in by_item:
+                    raise WmsError("duplicate_line", "Item counted twice", "one line per SKU")
+                by_item[(sku, lot)] = by_item.get((sku, lot), 0) + qty
+            lines = [CountLine(sku=k[0], qty=n, lot=k[1]) for k, n in by_item.items()]
         diffs = await stock.count(
             db, location=data.location, lines=lines, user_id=user.user_id, ref=data.ref
         )

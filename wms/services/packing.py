@@ -81,16 +81,26 @@ def verify(s: Session, order_id: int, scan: str) -> None:
             sku=product.sku,
             expected=[ln.sku for ln in lines if verified.get(str(ln.id), 0) < ln.picked],
         )
-    for line in mine:
+    room = sum(line.picked - verified.get(str(line.id), 0) for line in mine)
+    if units > room:
+        if units > 1:  # an inner pack or case: it counts all its units, or none of them
+            raise WmsError(
+                "pack_exceeds_qty", "Pack too big",
+                f"the pack holds {units}, {room} of {product.sku} left: scan a unit",
+                sku=product.sku, pack_qty=units, expected=room,
+            )  # fmt: skip
+        raise WmsError(
+            "too_many", "One too many", f"all {product.sku} of {order.reference} verified",
+            sku=product.sku,
+        )  # fmt: skip
+    left = units
+    for line in mine:  # one product on two lines: fill them in order
         have = verified.get(str(line.id), 0)
-        if have + units <= line.picked:
-            verified[str(line.id)] = have + units
-            session.verified = verified  # a new dict, so the JSON column is written
-            return
-    raise WmsError(
-        "too_many", "One too many", f"all {product.sku} of {order.reference} verified",
-        sku=product.sku,
-    )  # fmt: skip
+        k = min(left, line.picked - have)
+        if k > 0:
+            verified[str(line.id)] = have + k
+            left -= k
+    session.verified = verified  # a new dict, so the JSON column is written
 
 
 def close_parcel(

@@ -43,9 +43,9 @@ class Picker:
     role: str
 
 
-def _wrong(code: str, title: str, expected: Any, detail: str = "") -> WmsError:
+def _wrong(code: str, title: str, expected: Any, detail: str = "", **extra: Any) -> WmsError:
     """A wrong scan: 422 with what the screen should show instead."""
-    return WmsError(code, title, detail or title, expected=expected)
+    return WmsError(code, title, detail or title, expected=expected, **extra)
 
 
 # -- claim --------------------------------------------------------------------------------
@@ -278,22 +278,57 @@ def _stop(s: Session, task_id: int) -> Any:
     return row
 
 
-_PRODUCTS_OF = select(Barcode.product_id).where(
+_PRODUCTS_OF = select(Barcode.value, Barcode.product_id, Barcode.pack_qty).where(
     Barcode.value.in_(bindparam("codes", expanding=True))
 )
 
 
-def _check_item(s: Session, stop: Any, raw: str) -> None:
-    """The item must be proven by a barcode (typing the SKU would prove nothing)."""
+def _check_item(s: Session, stop: Any, raw: str) -> int:
+    """The item must be proven by a barcode (typing the SKU would prove nothing).
+
+    Returns the units the scan stands for: an inner pack or case barcode counts its
+    `pack_qty` (times a GS1 count, AI 37, when the label carries one).
+    """
     scan = scans.classify(raw)
-    found = s.connection().execute(_PRODUCTS_OF, {"codes": scan.barcode_candidates()}).scalars()
-    if stop.product_id not in set(found):
+    candidates = scan.barcode_candidates()
+    found = {
+        value: (pid, pack)
+        for value, pid, pack in s.connection().execute(_PRODUCTS_OF, {"codes": candidates})
+    }
+    # The first form of the scan that names the stop's product: the value as scanned
+    # before the shorter GTINs derived from it.
+    pack = next(
+        (found[v][1] for v in candidates if v in found and found[v][0] == stop.product_id), None
+    )
+    if pack is None:
         raise _wrong("wrong_item", "Wrong item", stop.sku, f"expected {stop.sku}")
     if stop.lot:
         if not scan.lot:
             raise _wrong("lot_required", "Scan the lot", stop.lot, f"lot {stop.lot} needed")
         if scan.lot != stop.lot:
             raise _wrong("wrong_lot", "Wrong lot", stop.lot, f"expected lot {stop.lot}")
+    return int(pack) * (scan.count or 1)
+
+
+def _units(qty: int | None, pack: int, remaining: int) -> int:
+    """Units a confirm takes: `qty` (whole packs when a pack was scanned), else one scan's."""
+    units = pack if qty is None else qty
+    if pack > 1:
+        if units % pack:
+            raise _wrong(
+                "not_whole_packs", "Whole packs only", pack, f"a pack holds {pack}; {units} asked"
+            )
+        if units > remaining:
+            raise _wrong(
+                "pack_exceeds_qty",
+                "Pack too big",
+                remaining,
+                f"the pack holds {pack}, {remaining} left at this stop: scan a unit",
+                pack_qty=pack,
+            )
+    if units < 1 or units > remaining:
+        raise _wrong("too_many", "Too many", remaining, f"{remaining} left at this stop")
+    return units
 
 
 def _check_tote(stop: Any, raw: str | None) -> str:
@@ -362,7 +397,14 @@ def _slot_has_picks(s: Session, batch_id: int, slot_no: int) -> bool:
 
 
 async def confirm(
-    db: Database, task_id: int, *, location: str, item: str, qty: int, tote: str, picker: Picker
+    db: Database,
+    task_id: int,
+    *,
+    location: str,
+    item: str,
+    qty: int | None,
+    tote: str,
+    picker: Picker,
 ) -> dict[str, Any]:
     batch_id = await db.run(
         _confirm, task_id, location=location, item=item, qty=qty, tote=tote, picker=picker
@@ -372,7 +414,14 @@ async def confirm(
 
 
 def _confirm(
-    s: Session, task_id: int, *, location: str, item: str, qty: int, tote: str, picker: Picker
+    s: Session,
+    task_id: int,
+    *,
+    location: str,
+    item: str,
+    qty: int | None,
+    tote: str,
+    picker: Picker,
 ) -> int:
     stop = _stop(s, task_id)
     _check_owner(stop.batch_id, stop.picker_id, stop.batch_status, picker)
@@ -381,10 +430,8 @@ def _confirm(
     if scanned not in (stop.location_code.upper(), stop.check_code):
         code = stop.location_code
         raise _wrong("wrong_location", "Wrong location", code, f"go to {code}")
-    _check_item(s, stop, item)
-    remaining = stop.qty - stop.picked
-    if qty < 1 or qty > remaining:
-        raise _wrong("too_many", "Too many", remaining, f"{remaining} left at this stop")
+    pack = _check_item(s, stop, item)
+    qty = _units(qty, pack, stop.qty - stop.picked)
     _pick(s, stop, qty, _check_tote(stop, tote), picker)
     if stop.batch_status != "picking":
         s.execute(update(PB).where(PB.c.id == stop.batch_id).values(status="picking"))
@@ -972,15 +1019,20 @@ async def exceptions(db: Database, status: str | None = "open") -> list[dict[str
     return await db.read_run(_exceptions, status)
 
 
+_RESOLVER = User.__table__.alias("resolver")
+
+
 def _exceptions(s: Session, status: str | None) -> list[dict[str, Any]]:
+    fe = FloorException.__table__
     query = (
-        select(FloorException, Product.sku, Location.code)
-        .outerjoin(Product, Product.id == FloorException.product_id)
-        .outerjoin(Location, Location.id == FloorException.location_id)
-        .order_by(FloorException.id)
+        select(fe, Product.sku, Location.code, _RESOLVER.c.username.label("resolver"))
+        .outerjoin(Product, Product.id == fe.c.product_id)
+        .outerjoin(Location, Location.id == fe.c.location_id)
+        .outerjoin(_RESOLVER, _RESOLVER.c.id == fe.c.resolved_by)
+        .order_by(fe.c.id)
     )
-    if status:
-        query = query.where(FloorException.status == status)
+    if status and status != "all":
+        query = query.where(fe.c.status == status)
     return [
         {
             "id": e.id,
@@ -989,26 +1041,41 @@ def _exceptions(s: Session, status: str | None) -> list[dict[str, Any]]:
             "batch_id": e.batch_id,
             "task_id": e.task_id,
             "order_id": e.order_id,
-            "sku": sku,
-            "location": code,
+            "sku": e.sku,
+            "location": e.code,
             "qty": e.qty,
             "message": e.message,
             "created_at": e.created_at.isoformat(),
+            # Who resolved it: a user, or "system" when its cause went away by itself.
+            "resolved_by": (e.resolver or "system") if e.status == "resolved" else None,
+            "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None,
+            "resolution": e.resolution,
         }
-        for e, sku, code in (s.execute(query)).all()
+        for e in s.connection().execute(query).all()
     ]
 
 
-async def resolve_exception(db: Database, exception_id: int) -> dict[str, Any]:
-    return await db.run(_resolve_exception, exception_id)
+async def resolve_exception(
+    db: Database, exception_id: int, user_id: int | None = None, note: str = ""
+) -> dict[str, Any]:
+    return await db.run(_resolve_exception, exception_id, user_id, note)
 
 
-def _resolve_exception(s: Session, exception_id: int) -> dict[str, Any]:
+def _resolve_exception(
+    s: Session, exception_id: int, user_id: int | None, note: str
+) -> dict[str, Any]:
     e = s.get(FloorException, exception_id)
     if e is None:
         raise NotFound("unknown_exception", "Unknown exception", f"no exception {exception_id}")
-    e.status = "resolved"
-    return {"id": e.id, "status": e.status}
+    if e.status != "resolved":
+        e.status, e.resolved_at, e.resolved_by = "resolved", utcnow(), user_id
+        e.resolution = (note or "resolved by hand")[:300]
+    return {
+        "id": e.id,
+        "status": e.status,
+        "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None,
+        "resolution": e.resolution,
+    }
 
 
 # -- totes --------------------------------------------------------------------------------
