@@ -79,7 +79,36 @@ def _claim(s: Session, picker: Picker) -> int:
             .values(picker_id=picker.user_id, status="assigned", assigned_at=utcnow())
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
+            _follow_up_totes(s, candidate)
             return candidate
+
+
+_TT = Tote.__table__
+_SL = PickSlot.__table__
+
+
+def _follow_up_totes(s: Session, batch_id: int) -> None:
+    """One order, one tote: an order already in a tote on the floor (a follow-up pick after a
+    backorder) gets that tote on its slot; the batch view says where to fetch it."""
+    conn = s.connection()
+    slots = conn.execute(
+        select(_SL.c.id, _SL.c.order_id).where(
+            _SL.c.batch_id == batch_id, _SL.c.order_id.is_not(None), _SL.c.tote.is_(None)
+        )
+    ).all()
+    for slot in slots:
+        code = conn.execute(
+            select(_TT.c.code)
+            .where(_TT.c.order_id == slot.order_id, _TT.c.batch_id.is_(None))
+            .order_by(_TT.c.updated_at.desc(), _TT.c.code)
+            .limit(1)
+        ).scalar()
+        if code is None:
+            continue
+        conn.execute(update(_SL).where(_SL.c.id == slot.id).values(tote=code))
+        conn.execute(
+            update(_TT).where(_TT.c.code == code).values(batch_id=batch_id, updated_at=utcnow())
+        )
 
 
 def _current(s: Session, user_id: int) -> int | None:
@@ -117,9 +146,18 @@ _BATCH = (
     .outerjoin(_DROP, _DROP.c.id == PickBatch.drop_location_id)
     .where(PickBatch.id == bindparam("batch_id"))
 )
+_TOTE_AT = Location.__table__.alias("tote_at")
 _SLOTS = (
-    select(PickSlot.slot, PickSlot.order_id, SalesOrder.reference, PickSlot.tote)
+    select(
+        PickSlot.slot,
+        PickSlot.order_id,
+        SalesOrder.reference,
+        PickSlot.tote,
+        _TOTE_AT.c.code.label("tote_at"),
+    )
     .outerjoin(SalesOrder, SalesOrder.id == PickSlot.order_id)
+    .outerjoin(Tote, Tote.code == PickSlot.tote)
+    .outerjoin(_TOTE_AT, _TOTE_AT.c.id == Tote.location_id)
     .where(PickSlot.batch_id == bindparam("batch_id"))
     .order_by(PickSlot.slot)
 )
@@ -183,6 +221,7 @@ def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
                 "status": r.status,
             }
         )
+    filled = {st["slot"] or 1 for st in stops if st["picked"]}
     return {
         "id": batch.id,
         "wave_id": batch.wave_id,
@@ -190,7 +229,14 @@ def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
         "status": batch.status,
         "picker": batch.username,
         "slots": [
-            {"slot": x.slot, "order_id": x.order_id, "order_ref": x.reference, "tote": x.tote}
+            {
+                "slot": x.slot,
+                "order_id": x.order_id,
+                "order_ref": x.reference,
+                "tote": x.tote,
+                # The order's tote from an earlier batch waits there: take it onto the cart.
+                "fetch_from": x.tote_at if x.slot not in filled else None,
+            }
             for x in slots
         ],
         "stops": stops,
@@ -362,12 +408,25 @@ def _bind_tote(s: Session, batch_id: int, slot_no: int, raw: str, picker: Picker
     if slot.tote == code:
         return batch_id
     tote = s.get(Tote, code)
-    if tote is not None and (tote.batch_id is not None or tote.order_id is not None):
+    # The order's own tote from an earlier batch may come back onto the cart for it.
+    own = (
+        tote is not None
+        and slot.order_id is not None
+        and tote.order_id == slot.order_id
+        and tote.batch_id in (None, batch_id)
+    )
+    if tote is not None and not own and (tote.batch_id is not None or tote.order_id is not None):
         raise Conflict("tote_in_use", "Tote in use", f"tote {code} holds other work")
     if slot.tote is not None:
         if _slot_has_picks(s, batch_id, slot_no):
             raise Conflict("tote_in_use", "Slot has a tote", f"slot {slot_no} has picks")
-        s.execute(update(Tote).where(Tote.code == slot.tote).values(batch_id=None, order_id=None))
+        # A tote that already holds the order's earlier picks stays the order's.
+        keep = _holds_earlier_picks(s, slot.tote, slot.order_id, batch_id)
+        s.execute(
+            update(Tote)
+            .where(Tote.code == slot.tote)
+            .values(batch_id=None, **({} if keep else {"order_id": None}))
+        )
     if tote is None:
         tote = Tote(code=code)
         s.add(tote)
@@ -378,6 +437,17 @@ def _bind_tote(s: Session, batch_id: int, slot_no: int, raw: str, picker: Picker
         batch.status = "picking"
     s.flush()
     return batch_id
+
+
+def _holds_earlier_picks(s: Session, code: str, order_id: int | None, batch_id: int) -> bool:
+    if order_id is None:
+        return False
+    earlier = s.execute(
+        select(PickSlot.id).where(
+            PickSlot.tote == code, PickSlot.order_id == order_id, PickSlot.batch_id != batch_id
+        )
+    ).first()
+    return earlier is not None
 
 
 def _slot_has_picks(s: Session, batch_id: int, slot_no: int) -> bool:
