@@ -21,7 +21,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
 from tests.floor.test_returns import grade, shipped
 from tests.support.api import idem
 from wms.db import Database
-from wms.models import Channel, Outbox, Product
+from wms.models import Channel, Outbox, Product, StockMove
 from wms.models.picking import FloorException
 
 
@@ -49,8 +49,6 @@ async def _pushed(db: Database, sku: str, sellable: int) -> None:
 
 
 async def _moves(db: Database) -> int:
-    from wms.models import StockMove
-
     async with db.read() as s:
         return len(list((await s.execute(select(StockMove.id))).scalars()))
 
