@@ -93,6 +93,9 @@ def test_a_follow_up_pick_goes_into_the_tote_the_order_is_already_in(
     assert view["slots"][0]["fetch_from"] is None  # it is on the cart now
     r = _post(picker, f"/api/v1/picking/batches/{batch['id']}/finish", {"drop": drop})
     assert r.status_code == 200, r.text
+    inside = picker.get(f"/api/v1/totes/{tote}").json()
+    assert (inside["order_id"], inside["location"]) == (order["id"], drop)
+    assert [(i["sku"], i["qty"]) for i in inside["items"]] == [("SKU-0009", 3), ("SKU-0012", 1)]
     r = _post(packer, "/api/v1/packing/start", {"station": "PACK-01", "scan": tote})
     assert r.status_code == 200, r.text
     pack = r.json()

@@ -23,16 +23,18 @@ Lot = Annotated[str, msgspec.Meta(max_length=40)]
 Scan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
-async def _item(db: Any, sku: str | None, raw: str | None, qty: int | None, lot: str) -> Any:
-    """(sku, units, lot) of a line given by SKU or by a scanned barcode (its pack counted)."""
+async def _item(
+    db: Any, sku: str | None, raw: str | None, qty: int | None, lot: str
+) -> tuple[str, int, str, date | None]:
+    """(sku, units, lot, expiry) of a line given by SKU or by a scanned barcode (packs count)."""
     if (sku is None) == (raw is None):
         raise WmsError("sku_or_scan", "SKU or scan", "give the item's sku or its scan, not both")
     if raw is None:
         if qty is None:
             raise WmsError("bad_quantity", "Quantity required", "qty is required with a sku")
-        return sku, qty, lot
+        return str(sku), qty, lot, None
     found = await scan.item(db, raw)
-    return found.sku, scan.units(found, qty), lot or found.lot
+    return found.sku, scan.units(found, qty), lot or found.lot, found.expiry
 
 
 class Receive(msgspec.Struct, forbid_unknown_fields=True):
@@ -85,14 +87,14 @@ class StockController(Controller):
 
     @post("/receive", status_code=201)
     async def receive(self, data: JSONBody[Receive], db: DbDep, user: UserDep) -> dict[str, Any]:
-        sku, qty, lot = await _item(db, data.sku, data.scan, data.qty, data.lot)
+        sku, qty, lot, expiry = await _item(db, data.sku, data.scan, data.qty, data.lot)
         await stock.receive(
             db,
             sku=sku,
             location=data.location,
             qty=qty,
             lot=lot,
-            expiry=data.expiry,
+            expiry=data.expiry or expiry,
             user_id=user.user_id,
             ref=data.ref,
         )
@@ -135,7 +137,7 @@ class StockController(Controller):
             # Cases and loose units of one item are one count: scanned lines add up.
             by_item: dict[tuple[str, str], int] = {}
             for line in data.lines:
-                sku, qty, lot = await _item(db, line.sku, line.scan, line.qty, line.lot)
+                sku, qty, lot, _ = await _item(db, line.sku, line.scan, line.qty, line.lot)
                 if line.sku is not None and (sku, lot) in by_item:
                     raise WmsError("duplicate_line", "Item counted twice", "one line per SKU")
                 by_item[(sku, lot)] = by_item.get((sku, lot), 0) + qty

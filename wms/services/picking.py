@@ -602,20 +602,6 @@ def _off_the_shelf(
     )
 
 
-def _links(s: Session, task_id: int) -> list[tuple[PickTaskLine, OrderLine]]:
-    return [
-        (link, line)
-        for link, line in (
-            s.execute(
-                select(PickTaskLine, OrderLine)
-                .join(OrderLine, OrderLine.id == PickTaskLine.order_line_id)
-                .where(PickTaskLine.task_id == task_id)
-                .order_by(PickTaskLine.id)
-            )
-        ).all()
-    ]
-
-
 def _maybe_picked(s: Session, order_id: int) -> None:
     """An order whose every unit is in a tote is PICKED: packing may start."""
     s.flush()
@@ -1167,11 +1153,31 @@ def _tote_contents(s: Session, code: str) -> dict[str, Any]:
     ).scalar_one_or_none()
     items: list[dict[str, Any]] = []
     if slot is not None:
-        into = or_(PickTask.slot == slot.slot, and_(PickTask.slot.is_(None), slot.slot == 1))
+        # An order's tote may have been on several carts for it (a follow-up pick after a
+        # backorder): it holds what each of them put in.
+        slots = [(slot.batch_id, slot.slot)]
+        if tote.order_id is not None:
+            slots = [
+                (b, n)
+                for b, n in s.execute(
+                    select(PickSlot.batch_id, PickSlot.slot).where(
+                        PickSlot.tote == code, PickSlot.order_id == tote.order_id
+                    )
+                ).all()
+            ] or slots
+        into = or_(
+            *(
+                and_(
+                    PickTask.batch_id == b,
+                    or_(PickTask.slot == n, and_(PickTask.slot.is_(None), n == 1)),
+                )
+                for b, n in slots
+            )
+        )
         rows = s.execute(
             select(Product.sku, Product.name, PickTask.lot, func.sum(PickTask.picked))
             .join(Product, Product.id == PickTask.product_id)
-            .where(PickTask.batch_id == slot.batch_id, into, PickTask.picked > 0)
+            .where(into, PickTask.picked > 0)
             .group_by(Product.sku, Product.name, PickTask.lot)
             .order_by(Product.sku)
         )
