@@ -30,7 +30,7 @@ from wms.models.picking import (
     Tote,
     Wave,
 )
-from wms.services import availability, stock, waves
+from wms.services import availability, backorders, stock, waves
 
 ACTIVE = ("assigned", "picking", "paused")
 OPEN_TASK = ("open", "skipped")
@@ -653,7 +653,10 @@ def _short(
         _check_item(s, stop, item or "")
         into = _check_tote(stop, tote)
     conn = s.connection()
-    believed = conn.execute(select(_ST.c.on_hand).where(_ST.c.id == stop.stock_id)).scalar_one()
+    # FOR UPDATE (PostgreSQL): two shorts on one place at once must not both count it.
+    believed = conn.execute(
+        select(_ST.c.on_hand).where(_ST.c.id == stop.stock_id).with_for_update()
+    ).scalar_one()
     if found:
         _pick(s, stop, found, into, picker)
     needs = _let_go(s, stop)
@@ -679,6 +682,13 @@ def _short(
         push=True,
     )
     _raise_count_task(s, stop, found, believed, picker)
+    # What the count let go of (reservations of lines nothing could re-allocate) goes to
+    # whoever waits first, should any of it be sellable somewhere the walk does not reach.
+    availability.fill_backorders_sync(
+        s,
+        stop.product_id,
+        backorders.Cause(f"short count at {stop.location_code}", picker.user_id),
+    )
     for batch_id, start in touched.items():
         _route_order(s, geo, batch_id, start)
     conn.execute(update(PB).where(PB.c.id == stop.batch_id).values(status="picking"))
