@@ -910,6 +910,13 @@ def _route_order(s: Session, geo: Geometry, batch_id: int, start_location: int |
         return geo.depot if r.aisle is None else Point(r.x, r.y, r.aisle - 1)
 
     start = geo.depot
+    if start_location is None:  # another picker's batch: they stand where they last picked
+        start_location = conn.execute(
+            select(_PT.c.location_id)
+            .where(_PT.c.batch_id == batch_id, _PT.c.picked_at.is_not(None))
+            .order_by(_PT.c.picked_at.desc(), _PT.c.id.desc())
+            .limit(1)
+        ).scalar()
     if start_location is not None:
         loc = conn.execute(
             select(Location.x, Location.y, Location.aisle).where(Location.id == start_location)
