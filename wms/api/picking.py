@@ -28,8 +28,9 @@ class BindTote(msgspec.Struct, forbid_unknown_fields=True):
 class Confirm(msgspec.Struct, forbid_unknown_fields=True):
     location: Scan
     item: Scan
-    qty: Annotated[int, msgspec.Meta(ge=1, le=100_000)]
     tote: Scan
+    # Units taken; null: what the scanned barcode stands for (a case of 6 is 6 units).
+    qty: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
 
 
 class Short(msgspec.Struct, forbid_unknown_fields=True):

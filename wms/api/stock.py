@@ -13,19 +13,37 @@ from sqlalchemy import select
 
 from wms.api.deps import DbDep, SettingsDep, UserDep
 from wms.api.security import FLOOR, requires
+from wms.errors import WmsError
 from wms.models import Location, Product, ProductAvailability, Stock, StockMove
-from wms.services import stock
+from wms.services import scan, stock
 from wms.services.stock import CountLine
 
 Qty = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Lot = Annotated[str, msgspec.Meta(max_length=40)]
+Scan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+async def _item(
+    db: Any, sku: str | None, raw: str | None, qty: int | None, lot: str
+) -> tuple[str, int, str, date | None]:
+    """(sku, units, lot, expiry) of a line given by SKU or by a scanned barcode (packs count)."""
+    if (sku is None) == (raw is None):
+        raise WmsError("sku_or_scan", "SKU or scan", "give the item's sku or its scan, not both")
+    if raw is None:
+        if qty is None:
+            raise WmsError("bad_quantity", "Quantity required", "qty is required with a sku")
+        return str(sku), qty, lot, None
+    found = await scan.item(db, raw)
+    return found.sku, scan.units(found, qty), lot or found.lot, found.expiry
 
 
 class Receive(msgspec.Struct, forbid_unknown_fields=True):
-    sku: Code
     location: Code
-    qty: Qty
+    # The item by SKU, or by the barcode scanned (a case counts its pack_qty units).
+    sku: Code | None = None
+    scan: Scan | None = None
+    qty: Qty | None = None  # units; null with a scan: the scanned barcode's pack_qty
     lot: Lot = ""
     expiry: date | None = None
     ref: Annotated[str, msgspec.Meta(max_length=120)] = ""
@@ -51,8 +69,9 @@ class Adjust(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CountedLine(msgspec.Struct, forbid_unknown_fields=True):
-    sku: Code
-    qty: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+    sku: Code | None = None
+    scan: Scan | None = None  # instead of sku: the barcode scanned, packs counted whole
+    qty: Annotated[int, msgspec.Meta(ge=0, le=1_000_000)] | None = None  # units
     lot: Lot = ""
 
 
@@ -76,19 +95,20 @@ class StockController(Controller):
     async def receive(
         self, data: JSONBody[Receive], db: DbDep, settings: SettingsDep, user: UserDep
     ) -> dict[str, Any]:
+        sku, qty, lot, expiry = await _item(db, data.sku, data.scan, data.qty, data.lot)
         if user.role in BOUNDED_ROLES:
-            stock.check_floor_receive(data.qty, data.ref, settings.floor_receive_max_qty)
+            stock.check_floor_receive(qty, data.ref, settings.floor_receive_max_qty)
         await stock.receive(
             db,
-            sku=data.sku,
+            sku=sku,
             location=data.location,
-            qty=data.qty,
-            lot=data.lot,
-            expiry=data.expiry,
+            qty=qty,
+            lot=lot,
+            expiry=data.expiry or expiry,
             user_id=user.user_id,
             ref=data.ref,
         )
-        return {"ok": True, "sku": data.sku, "location": data.location, "qty": data.qty}
+        return {"ok": True, "sku": sku, "location": data.location, "qty": qty}
 
     @post("/move", status_code=201)
     async def move(self, data: JSONBody[Move], db: DbDep, user: UserDep) -> dict[str, Any]:
@@ -132,7 +152,17 @@ class StockController(Controller):
         self, data: JSONBody[Count], db: DbDep, settings: SettingsDep, user: UserDep
     ) -> Response[dict[str, Any]]:
         """Applied at once (201), or, beyond a floor role's bound, pending approval (202)."""
-        lines = [CountLine(sku=line.sku, qty=line.qty, lot=line.lot) for line in data.lines]
+        by_sku = all(x.sku and x.scan is None and x.qty is not None for x in data.lines)
+        lines = [CountLine(str(x.sku), int(x.qty or 0), x.lot) for x in data.lines]
+        if not by_sku:
+            # Cases and loose units of one item are one count: scanned lines add up.
+            by_item: dict[tuple[str, str], int] = {}
+            for line in data.lines:
+                sku, qty, lot, _ = await _item(db, line.sku, line.scan, line.qty, line.lot)
+                if line.sku is not None and (sku, lot) in by_item:
+                    raise WmsError("duplicate_line", "Item counted twice", "one line per SKU")
+                by_item[(sku, lot)] = by_item.get((sku, lot), 0) + qty
+            lines = [CountLine(sku=k[0], qty=n, lot=k[1]) for k, n in by_item.items()]
         result = await stock.count(
             db,
             location=data.location,

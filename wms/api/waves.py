@@ -128,8 +128,10 @@ class ExceptionController(Controller):
         return await picking.exceptions(db, status or None)
 
     @post("/{exception_id:int}/resolve", status_code=200, opt={"idempotent": True})
-    async def resolve(self, db: DbDep, exception_id: FromPath[int]) -> dict[str, Any]:
-        return await picking.resolve_exception(db, exception_id)
+    async def resolve(
+        self, db: DbDep, user: UserDep, exception_id: FromPath[int]
+    ) -> dict[str, Any]:
+        return await picking.resolve_exception(db, exception_id, user.user_id)
 
 
 ROUTES: list[Any] = [WaveController, BatchController, ExceptionController]

@@ -107,12 +107,12 @@ class Tote(SQLModel, table=True):
 
 
 class FloorException(SQLModel, table=True):
-    """Something a supervisor must look at: a short pick that could not be re-allocated."""
+    """Something a supervisor must look at: a short pick, a location to count."""
 
     __tablename__ = "floor_exception"
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=20)  # short_pick
+    kind: str = Field(max_length=20)  # short_pick | count_task
     status: str = Field(default="open", max_length=10, index=True)  # open | resolved
     batch_id: int | None = Field(default=None, foreign_key="pick_batch.id")
     task_id: int | None = Field(default=None, foreign_key="pick_task.id")
@@ -123,3 +123,7 @@ class FloorException(SQLModel, table=True):
     message: str = Field(default="", max_length=300)
     user_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = created_at_field()
+    # Who closed it (null with a resolution: the system, when the cause went away) and how.
+    resolved_by: int | None = Field(default=None, foreign_key="user.id")
+    resolved_at: datetime | None = timestamp_field()
+    resolution: str = Field(default="", max_length=300)

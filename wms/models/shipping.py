@@ -63,6 +63,7 @@ class PackSession(SQLModel, table=True):
     station: str = Field(max_length=32)
     status: str = Field(default="packing", max_length=12)  # packing | done
     verified: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    totes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # scanned
     user_id: int | None = Field(default=None, foreign_key="user.id")
     started_at: datetime = created_at_field()
     closed_at: datetime | None = timestamp_field()

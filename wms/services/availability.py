@@ -28,6 +28,7 @@ from wms.models import (
     SalesOrder,
 )
 from wms.models.outbox import PENDING
+from wms.services import backorders
 from wms.services.sql import dialect_name, upsert, upsert_on
 
 PA = ProductAvailability.__table__
@@ -89,12 +90,15 @@ _REMOVE_PICKABLE = (
 )
 
 
-def change_pickable_sync(s: Session, product_id: int, delta: int) -> None:
+def change_pickable_sync(
+    s: Session, product_id: int, delta: int, cause: backorders.Cause | None = None
+) -> None:
     """Add `delta` units of sellable stock (negative removes).
 
     Removing below what is reserved first takes the reservations back from the
     newest open orders (they become backordered): a count that finds less stock
-    must never leave the warehouse promising units it does not have.
+    must never leave the warehouse promising units it does not have. Added units go
+    to the orders that wait for them (`cause` says what brought them, for the record).
     """
     if delta == 0:
         return
@@ -121,7 +125,7 @@ def change_pickable_sync(s: Session, product_id: int, delta: int) -> None:
         .where(PA.c.product_id == product_id)
         .values(on_hand_pickable=PA.c.on_hand_pickable + delta)
     )
-    fill_backorders_sync(s, product_id)
+    fill_backorders_sync(s, product_id, cause)
 
 
 def _take_back(s: Session, product_id: int, units: int) -> int:
@@ -150,29 +154,49 @@ def _take_back(s: Session, product_id: int, units: int) -> int:
     return taken
 
 
-def fill_backorders_sync(s: Session, product_id: int) -> None:
-    """Give newly sellable units to backordered lines, oldest order first."""
+# Orders that wait for units: backordered ones, and those on the floor whose short pick
+# found nothing to re-allocate (they become backordered when their batch is finished).
+WAITING = (OrderStatus.BACKORDERED, OrderStatus.IN_WAVE)
+
+
+def fill_backorders_sync(s: Session, product_id: int, cause: backorders.Cause | None = None) -> int:
+    """Give sellable units to waiting lines: higher priority first, then the earliest
+    ship-by, then the oldest order. Returns the units reserved.
+
+    A filled order becomes READY (ready for a wave) in this same transaction, and its
+    short-pick exception is resolved, naming `cause`.
+    """
     lines = s.execute(
         select(OrderLine, SalesOrder)
         .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
         .where(
             OrderLine.product_id == product_id,
             OrderLine.qty > OrderLine.reserved + OrderLine.picked,
-            SalesOrder.status == OrderStatus.BACKORDERED,
+            SalesOrder.status.in_([str(x) for x in WAITING]),
         )
-        .order_by(SalesOrder.created_at, SalesOrder.id)
+        .order_by(
+            SalesOrder.priority.desc(),
+            SalesOrder.ship_by.is_(None),
+            SalesOrder.ship_by,
+            SalesOrder.created_at,
+            SalesOrder.id,
+        )
     ).all()
     touched: set[int] = set()
+    total = 0
     for line, order in lines:
         got = reserve_sync(s, product_id, line.qty - line.reserved - line.picked)
         if got == 0:
             break
         line.reserved += got
+        total += got
         touched.add(order.id)  # type: ignore[arg-type]
     if touched:
         s.flush()
         for order_id in touched:
             refresh_open_status_sync(s, order_id)
+        backorders.resolve_filled_sync(s, touched, cause)
+    return total
 
 
 def refresh_open_status_sync(s: Session, order_id: int) -> None:

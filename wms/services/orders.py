@@ -18,7 +18,7 @@ from wms.domain.orders import OPEN_STATUSES, OrderIn, OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, InboundEvent, OrderLine, Product, SalesOrder
 from wms.models.common import utcnow
-from wms.services import availability
+from wms.services import availability, backorders
 from wms.services.channels import to_config
 
 MAX_LINES = 500
@@ -317,8 +317,10 @@ def _cancel(s: Session, row: SalesOrder) -> None:
     row.status = OrderStatus.CANCELLED
     row.updated_at = utcnow()
     s.flush()
+    backorders.resolve_order_sync(s, row.id, "order cancelled", None)  # type: ignore[arg-type]
+    cause = backorders.Cause(f"cancel of {row.reference}")
     for product_id in touched:  # freed units go to whoever waits for them first
-        availability.fill_backorders_sync(s, product_id)
+        availability.fill_backorders_sync(s, product_id, cause)
     availability.push_sellable_sync(s, touched)
 
 

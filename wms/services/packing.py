@@ -13,7 +13,7 @@ from wms.domain import cartons
 from wms.domain.orders import OrderStatus
 from wms.domain.scans import classify, looks_like_tote
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import Barcode, CartonType, OrderLine, Product, SalesOrder
+from wms.models import Barcode, CartonType, Location, OrderLine, Product, SalesOrder
 from wms.models.common import utcnow
 from wms.models.picking import Tote
 from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Shipment
@@ -61,14 +61,63 @@ def start(s: Session, station: str, scan: str, user_id: int | None) -> int:
     if session is None:
         session = PackSession(order_id=order.id, station=station, user_id=user_id)  # type: ignore[arg-type]
         s.add(session)
-    else:  # taken over at another bench: what was verified stays verified
+    else:  # taken over at another bench, or another of its totes: what was verified stays
         session.station, session.user_id = station, user_id
+    _tote_arrived(session, scan)
     s.flush()
     return order.id  # type: ignore[return-value]
 
 
+def _tote_arrived(session: PackSession, scan: str) -> bool:
+    """A tote scanned at the bench is here; True when the scan was a tote."""
+    code = classify(scan).text.upper()
+    if not looks_like_tote(code):
+        return False
+    if code not in session.totes:
+        session.totes = [*session.totes, code]  # a new list, so the JSON column is written
+    return True
+
+
+_ORDER_TOTES = (
+    select(Tote.code, Tote.batch_id, Location.code.label("location"))
+    .outerjoin(Location, Location.id == Tote.location_id)
+    .where(Tote.order_id == bindparam("order_id"))
+    .order_by(Tote.code)
+)
+
+
+def totes_of(s: Session, order_id: int, scanned: list[str]) -> list[dict[str, Any]]:
+    """Every tote the order is in, where it is, and whether it has been scanned at the bench."""
+    return [
+        {
+            "tote": t.code,
+            "location": t.location,
+            "on_cart": t.batch_id is not None,
+            "scanned": t.code in scanned,
+        }
+        for t in s.connection().execute(_ORDER_TOTES, {"order_id": order_id}).all()
+    ]
+
+
+def missing_totes(totes: list[dict[str, Any]]) -> list[str]:
+    """Totes still to come: none when the order is in one tote (the packer has it)."""
+    if len(totes) < 2:
+        return []
+    return [t["tote"] for t in totes if not t["scanned"]]
+
+
 def verify(s: Session, order_id: int, scan: str) -> None:
     order, session = session_for(s, order_id)
+    text = classify(scan).text.upper()
+    if looks_like_tote(text):  # another tote of the order arrives at the bench
+        tote = s.get(Tote, text)
+        if tote is None or tote.order_id != order.id:
+            raise WmsError(
+                "wrong_tote", "Not this order's tote", f"tote {text} is not {order.reference}'s",
+                expected=missing_totes(totes_of(s, order_id, session.totes)),
+            )  # fmt: skip
+        _tote_arrived(session, text)
+        return
     product, units = product_for_scan(s, scan)
     lines = lines_of_sync(s, order_id)
     verified = dict(session.verified)
@@ -81,16 +130,26 @@ def verify(s: Session, order_id: int, scan: str) -> None:
             sku=product.sku,
             expected=[ln.sku for ln in lines if verified.get(str(ln.id), 0) < ln.picked],
         )
-    for line in mine:
+    room = sum(line.picked - verified.get(str(line.id), 0) for line in mine)
+    if units > room:
+        if units > 1:  # an inner pack or case: it counts all its units, or none of them
+            raise WmsError(
+                "pack_exceeds_qty", "Pack too big",
+                f"the pack holds {units}, {room} of {product.sku} left: scan a unit",
+                sku=product.sku, pack_qty=units, expected=room,
+            )  # fmt: skip
+        raise WmsError(
+            "too_many", "One too many", f"all {product.sku} of {order.reference} verified",
+            sku=product.sku,
+        )  # fmt: skip
+    left = units
+    for line in mine:  # one product on two lines: fill them in order
         have = verified.get(str(line.id), 0)
-        if have + units <= line.picked:
-            verified[str(line.id)] = have + units
-            session.verified = verified  # a new dict, so the JSON column is written
-            return
-    raise WmsError(
-        "too_many", "One too many", f"all {product.sku} of {order.reference} verified",
-        sku=product.sku,
-    )  # fmt: skip
+        k = min(left, line.picked - have)
+        if k > 0:
+            verified[str(line.id)] = have + k
+            left -= k
+    session.verified = verified  # a new dict, so the JSON column is written
 
 
 def close_parcel(
@@ -110,6 +169,13 @@ def close_parcel(
     }
     if not contents:
         raise Conflict("nothing_verified", "Scan items first", "no verified item to pack")
+    missing = missing_totes(totes_of(s, order_id, session.totes))
+    if missing:
+        also = ", ".join(missing)
+        raise Conflict(
+            "totes_missing", "Scan every tote", f"{order.reference} is also in {also}",
+            expected=missing,
+        )  # fmt: skip
     carton = s.get(CartonType, carton_code)
     if carton is None:
         raise NotFound("unknown_carton", "Unknown carton", f"no carton {carton_code!r}")
@@ -218,7 +284,7 @@ def reprint(s: Session, parcel_id: int) -> tuple[PrintJob, bool]:
 
 _SESSION = select(
     SalesOrder.id, SalesOrder.reference, PackSession.station, PackSession.status,
-    PackSession.verified,
+    PackSession.verified, PackSession.totes,
 ).join(PackSession, PackSession.order_id == SalesOrder.id).where(
     SalesOrder.id == bindparam("order_id")
 )  # fmt: skip
@@ -264,6 +330,7 @@ def view_of(s: Session, order_id: int) -> dict[str, Any]:
     ]
     options = all_cartons(s)
     suggested = choose_carton(options, waiting) if waiting else None
+    totes = totes_of(s, order_id, head.totes)
     return {
         "order_id": head.id,
         "reference": head.reference,
@@ -285,6 +352,8 @@ def view_of(s: Session, order_id: int) -> dict[str, Any]:
         "cartons": [c.code for c in options],
         "parcels": parcels.parcels_of(s, order_id),
         "complete": all(line.packed >= line.qty for line in lines),
+        "totes": totes,
+        "totes_missing": missing_totes(totes),
     }
 
 

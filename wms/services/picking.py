@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.domain import scans
-from wms.domain.layout import Geometry
+from wms.domain.layout import Geometry, Point
 from wms.domain.orders import OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Barcode, Location, OrderLine, Product, SalesOrder, User
@@ -30,7 +30,7 @@ from wms.models.picking import (
     Tote,
     Wave,
 )
-from wms.services import availability, stock, waves
+from wms.services import availability, backorders, stock, waves
 
 ACTIVE = ("assigned", "picking", "paused")
 OPEN_TASK = ("open", "skipped")
@@ -43,9 +43,9 @@ class Picker:
     role: str
 
 
-def _wrong(code: str, title: str, expected: Any, detail: str = "") -> WmsError:
+def _wrong(code: str, title: str, expected: Any, detail: str = "", **extra: Any) -> WmsError:
     """A wrong scan: 422 with what the screen should show instead."""
-    return WmsError(code, title, detail or title, expected=expected)
+    return WmsError(code, title, detail or title, expected=expected, **extra)
 
 
 # -- claim --------------------------------------------------------------------------------
@@ -79,7 +79,36 @@ def _claim(s: Session, picker: Picker) -> int:
             .values(picker_id=picker.user_id, status="assigned", assigned_at=utcnow())
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
+            _follow_up_totes(s, candidate)
             return candidate
+
+
+_TT = Tote.__table__
+_SL = PickSlot.__table__
+
+
+def _follow_up_totes(s: Session, batch_id: int) -> None:
+    """One order, one tote: an order already in a tote on the floor (a follow-up pick after a
+    backorder) gets that tote on its slot; the batch view says where to fetch it."""
+    conn = s.connection()
+    slots = conn.execute(
+        select(_SL.c.id, _SL.c.order_id).where(
+            _SL.c.batch_id == batch_id, _SL.c.order_id.is_not(None), _SL.c.tote.is_(None)
+        )
+    ).all()
+    for slot in slots:
+        code = conn.execute(
+            select(_TT.c.code)
+            .where(_TT.c.order_id == slot.order_id, _TT.c.batch_id.is_(None))
+            .order_by(_TT.c.updated_at.desc(), _TT.c.code)
+            .limit(1)
+        ).scalar()
+        if code is None:
+            continue
+        conn.execute(update(_SL).where(_SL.c.id == slot.id).values(tote=code))
+        conn.execute(
+            update(_TT).where(_TT.c.code == code).values(batch_id=batch_id, updated_at=utcnow())
+        )
 
 
 def _current(s: Session, user_id: int) -> int | None:
@@ -117,9 +146,18 @@ _BATCH = (
     .outerjoin(_DROP, _DROP.c.id == PickBatch.drop_location_id)
     .where(PickBatch.id == bindparam("batch_id"))
 )
+_TOTE_AT = Location.__table__.alias("tote_at")
 _SLOTS = (
-    select(PickSlot.slot, PickSlot.order_id, SalesOrder.reference, PickSlot.tote)
+    select(
+        PickSlot.slot,
+        PickSlot.order_id,
+        SalesOrder.reference,
+        PickSlot.tote,
+        _TOTE_AT.c.code.label("tote_at"),
+    )
     .outerjoin(SalesOrder, SalesOrder.id == PickSlot.order_id)
+    .outerjoin(Tote, Tote.code == PickSlot.tote)
+    .outerjoin(_TOTE_AT, _TOTE_AT.c.id == Tote.location_id)
     .where(PickSlot.batch_id == bindparam("batch_id"))
     .order_by(PickSlot.slot)
 )
@@ -183,6 +221,7 @@ def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
                 "status": r.status,
             }
         )
+    filled = {st["slot"] or 1 for st in stops if st["picked"]}
     return {
         "id": batch.id,
         "wave_id": batch.wave_id,
@@ -190,7 +229,14 @@ def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
         "status": batch.status,
         "picker": batch.username,
         "slots": [
-            {"slot": x.slot, "order_id": x.order_id, "order_ref": x.reference, "tote": x.tote}
+            {
+                "slot": x.slot,
+                "order_id": x.order_id,
+                "order_ref": x.reference,
+                "tote": x.tote,
+                # The order's tote from an earlier batch waits there: take it onto the cart.
+                "fetch_from": x.tote_at if x.slot not in filled else None,
+            }
             for x in slots
         ],
         "stops": stops,
@@ -243,6 +289,7 @@ _STOP = (
         PickTask.batch_id,
         PickTask.product_id,
         PickTask.location_id,
+        PickTask.stock_id,
         PickTask.lot,
         PickTask.qty,
         PickTask.picked,
@@ -277,22 +324,57 @@ def _stop(s: Session, task_id: int) -> Any:
     return row
 
 
-_PRODUCTS_OF = select(Barcode.product_id).where(
+_PRODUCTS_OF = select(Barcode.value, Barcode.product_id, Barcode.pack_qty).where(
     Barcode.value.in_(bindparam("codes", expanding=True))
 )
 
 
-def _check_item(s: Session, stop: Any, raw: str) -> None:
-    """The item must be proven by a barcode (typing the SKU would prove nothing)."""
+def _check_item(s: Session, stop: Any, raw: str) -> int:
+    """The item must be proven by a barcode (typing the SKU would prove nothing).
+
+    Returns the units the scan stands for: an inner pack or case barcode counts its
+    `pack_qty` (times a GS1 count, AI 37, when the label carries one).
+    """
     scan = scans.classify(raw)
-    found = s.connection().execute(_PRODUCTS_OF, {"codes": scan.barcode_candidates()}).scalars()
-    if stop.product_id not in set(found):
+    candidates = scan.barcode_candidates()
+    found = {
+        value: (pid, pack)
+        for value, pid, pack in s.connection().execute(_PRODUCTS_OF, {"codes": candidates})
+    }
+    # The first form of the scan that names the stop's product: the value as scanned
+    # before the shorter GTINs derived from it.
+    pack = next(
+        (found[v][1] for v in candidates if v in found and found[v][0] == stop.product_id), None
+    )
+    if pack is None:
         raise _wrong("wrong_item", "Wrong item", stop.sku, f"expected {stop.sku}")
     if stop.lot:
         if not scan.lot:
             raise _wrong("lot_required", "Scan the lot", stop.lot, f"lot {stop.lot} needed")
         if scan.lot != stop.lot:
             raise _wrong("wrong_lot", "Wrong lot", stop.lot, f"expected lot {stop.lot}")
+    return int(pack) * (scan.count or 1)
+
+
+def _units(qty: int | None, pack: int, remaining: int) -> int:
+    """Units a confirm takes: `qty` (whole packs when a pack was scanned), else one scan's."""
+    units = pack if qty is None else qty
+    if pack > 1:
+        if units % pack:
+            raise _wrong(
+                "not_whole_packs", "Whole packs only", pack, f"a pack holds {pack}; {units} asked"
+            )
+        if units > remaining:
+            raise _wrong(
+                "pack_exceeds_qty",
+                "Pack too big",
+                remaining,
+                f"the pack holds {pack}, {remaining} left at this stop: scan a unit",
+                pack_qty=pack,
+            )
+    if units < 1 or units > remaining:
+        raise _wrong("too_many", "Too many", remaining, f"{remaining} left at this stop")
+    return units
 
 
 def _check_tote(stop: Any, raw: str | None) -> str:
@@ -326,12 +408,25 @@ def _bind_tote(s: Session, batch_id: int, slot_no: int, raw: str, picker: Picker
     if slot.tote == code:
         return batch_id
     tote = s.get(Tote, code)
-    if tote is not None and (tote.batch_id is not None or tote.order_id is not None):
+    # The order's own tote from an earlier batch may come back onto the cart for it.
+    own = (
+        tote is not None
+        and slot.order_id is not None
+        and tote.order_id == slot.order_id
+        and tote.batch_id in (None, batch_id)
+    )
+    if tote is not None and not own and (tote.batch_id is not None or tote.order_id is not None):
         raise Conflict("tote_in_use", "Tote in use", f"tote {code} holds other work")
     if slot.tote is not None:
         if _slot_has_picks(s, batch_id, slot_no):
             raise Conflict("tote_in_use", "Slot has a tote", f"slot {slot_no} has picks")
-        s.execute(update(Tote).where(Tote.code == slot.tote).values(batch_id=None, order_id=None))
+        # A tote that already holds the order's earlier picks stays the order's.
+        keep = _holds_earlier_picks(s, slot.tote, slot.order_id, batch_id)
+        s.execute(
+            update(Tote)
+            .where(Tote.code == slot.tote)
+            .values(batch_id=None, **({} if keep else {"order_id": None}))
+        )
     if tote is None:
         tote = Tote(code=code)
         s.add(tote)
@@ -342,6 +437,17 @@ def _bind_tote(s: Session, batch_id: int, slot_no: int, raw: str, picker: Picker
         batch.status = "picking"
     s.flush()
     return batch_id
+
+
+def _holds_earlier_picks(s: Session, code: str, order_id: int | None, batch_id: int) -> bool:
+    if order_id is None:
+        return False
+    earlier = s.execute(
+        select(PickSlot.id).where(
+            PickSlot.tote == code, PickSlot.order_id == order_id, PickSlot.batch_id != batch_id
+        )
+    ).first()
+    return earlier is not None
 
 
 def _slot_has_picks(s: Session, batch_id: int, slot_no: int) -> bool:
@@ -361,7 +467,14 @@ def _slot_has_picks(s: Session, batch_id: int, slot_no: int) -> bool:
 
 
 async def confirm(
-    db: Database, task_id: int, *, location: str, item: str, qty: int, tote: str, picker: Picker
+    db: Database,
+    task_id: int,
+    *,
+    location: str,
+    item: str,
+    qty: int | None,
+    tote: str,
+    picker: Picker,
 ) -> dict[str, Any]:
     batch_id = await db.run(
         _confirm, task_id, location=location, item=item, qty=qty, tote=tote, picker=picker
@@ -371,7 +484,14 @@ async def confirm(
 
 
 def _confirm(
-    s: Session, task_id: int, *, location: str, item: str, qty: int, tote: str, picker: Picker
+    s: Session,
+    task_id: int,
+    *,
+    location: str,
+    item: str,
+    qty: int | None,
+    tote: str,
+    picker: Picker,
 ) -> int:
     stop = _stop(s, task_id)
     _check_owner(stop.batch_id, stop.picker_id, stop.batch_status, picker)
@@ -380,10 +500,8 @@ def _confirm(
     if scanned not in (stop.location_code.upper(), stop.check_code):
         code = stop.location_code
         raise _wrong("wrong_location", "Wrong location", code, f"go to {code}")
-    _check_item(s, stop, item)
-    remaining = stop.qty - stop.picked
-    if qty < 1 or qty > remaining:
-        raise _wrong("too_many", "Too many", remaining, f"{remaining} left at this stop")
+    pack = _check_item(s, stop, item)
+    qty = _units(qty, pack, stop.qty - stop.picked)
     _pick(s, stop, qty, _check_tote(stop, tote), picker)
     if stop.batch_status != "picking":
         s.execute(update(PB).where(PB.c.id == stop.batch_id).values(status="picking"))
@@ -484,20 +602,6 @@ def _off_the_shelf(
     )
 
 
-def _links(s: Session, task_id: int) -> list[tuple[PickTaskLine, OrderLine]]:
-    return [
-        (link, line)
-        for link, line in (
-            s.execute(
-                select(PickTaskLine, OrderLine)
-                .join(OrderLine, OrderLine.id == PickTaskLine.order_line_id)
-                .where(PickTaskLine.task_id == task_id)
-                .order_by(PickTaskLine.id)
-            )
-        ).all()
-    ]
-
-
 def _maybe_picked(s: Session, order_id: int) -> None:
     """An order whose every unit is in a tote is PICKED: packing may start."""
     s.flush()
@@ -530,94 +634,309 @@ def _short(
     tote: str | None,
     picker: Picker,
 ) -> int:
-    task, batch = _own_task(s, task_id, picker)
+    """A short pick is a count of the place: `found` units were all it held of the stop's item.
+
+    The found units go into the tote; every open stop on that stock row (this one's rest,
+    the picker's later stops there, other batches' stops) lets go of it and is re-planned:
+    from free stock elsewhere as new stops in route order, else backordered. Then the
+    ledger learns the count (`short_count`, the variance in its ref) and the supervisor
+    gets a count task for the place.
+    """
     stop = _stop(s, task_id)
-    remaining = task.qty - task.picked
+    _check_owner(stop.batch_id, stop.picker_id, stop.batch_status, picker)
+    _check_open(task_id, stop.status, stop.batch_status)
+    remaining = stop.qty - stop.picked
     if found < 0 or found >= remaining:
         raise _wrong("too_many", "Too many", remaining - 1, f"short means < {remaining}")
+    into = None
     if found:
         _check_item(s, stop, item or "")
-        _pick(s, stop, found, _check_tote(stop, tote), picker)
-        s.refresh(task)  # the pick wrote the task's row directly
-    missing = remaining - found
-    _write_off(s, task, stop, missing, picker)
-    _reallocate(s, geo, task, batch, missing, picker)
-    batch.status = "picking"
-    s.flush()
-    return batch.id  # type: ignore[return-value]
+        into = _check_tote(stop, tote)
+    conn = s.connection()
+    # FOR UPDATE (PostgreSQL): two shorts on one place at once must not both count it.
+    believed = conn.execute(
+        select(_ST.c.on_hand).where(_ST.c.id == stop.stock_id).with_for_update()
+    ).scalar_one()
+    if found:
+        _pick(s, stop, found, into, picker)
+    needs = _let_go(s, stop)
+    free = waves.free_stock_sync(s, [stop.product_id]).get(stop.product_id, [])
+    # The counted row holds nothing now, whatever its figures say until the count below.
+    free = [r for r in free if r.stock_id != stop.stock_id]
+    elsewhere = sum(r.free for r in free)
+    touched: dict[int, int | None] = {stop.batch_id: stop.location_id}
+    for need in needs:
+        placed = _replan(s, geo, need, free)
+        touched.setdefault(need.batch_id, None)
+        _raise_short(s, stop, need, found, elsewhere, placed, picker)
+    variance = believed - found
+    stock.apply_move_sync(
+        s,
+        product=stock.ProductKey(stop.product_id, stop.sku),
+        qty=variance,
+        reason="short_count",
+        source=stock.PlaceKey(stop.location_id, stop.location_code, stop.location_kind),
+        lot=stop.lot,
+        user_id=picker.user_id,
+        ref=f"short pick task {stop.id}: counted {found}, system {believed} (-{variance})",
+        push=True,
+    )
+    _raise_count_task(s, stop, found, believed, picker)
+    # What the count let go of (reservations of lines nothing could re-allocate) goes to
+    # whoever waits first, should any of it be sellable somewhere the walk does not reach.
+    availability.fill_backorders_sync(
+        s,
+        stop.product_id,
+        backorders.Cause(f"short count at {stop.location_code}", picker.user_id),
+    )
+    for batch_id, start in touched.items():
+        _route_order(s, geo, batch_id, start)
+    conn.execute(update(PB).where(PB.c.id == stop.batch_id).values(status="picking"))
+    return stop.batch_id  # type: ignore[no-any-return]
 
 
-def _write_off(s: Session, task: PickTask, stop: Any, missing: int, picker: Picker) -> None:
-    """The location had fewer than the ledger said: the ledger learns it (a `short` move)."""
-    _off_the_shelf(s, stop, missing, "short", f"short pick task {task.id}", picker, push=True)
-    task.qty -= missing
-    task.shorted += missing
-    task.status = "short"
-    task.picked_by, task.picked_at = picker.user_id, utcnow()
+_ST = stock.ST
+_PTL = PickTaskLine.__table__
 
 
-def _reallocate(
-    s: Session, geo: Geometry, task: PickTask, batch: PickBatch, missing: int, picker: Picker
-) -> None:
-    """Each line's missing units: a new stop at the end of this batch, else a backorder."""
-    links = _links(s, task.id)  # type: ignore[arg-type]
-    free = (waves.free_stock_sync(s, [task.product_id])).get(task.product_id, [])
-    seq = (
-        s.execute(select(func.max(PickTask.seq)).where(PickTask.batch_id == batch.id))
-    ).scalar() or 0
-    for link, line in links:
-        k = min(missing, link.qty - link.picked)
-        if k <= 0:
-            continue
-        missing -= k
-        link.qty -= k
-        line.allocated -= k
-        # The shorted location's figures are not to be trusted now; look elsewhere.
-        taken = waves.choose(geo, free, k, exclude={task.location_id})
-        for row, n in taken:
-            seq += 1
-            new = PickTask(
-                batch_id=batch.id,  # type: ignore[arg-type]
-                seq=seq,
+@dataclass(frozen=True)
+class _Need:
+    """Units an order line still needs after its stop lost the shelf it was planned from."""
+
+    task_id: int
+    batch_id: int
+    slot: int | None
+    line_id: int
+    order_id: int
+    sku: str
+    qty: int
+    shorted: bool  # the picker's own stop (else a stop re-planned because of it)
+
+
+def _let_go(s: Session, stop: Any) -> list[_Need]:
+    """Every open stop on the counted stock row gives its units back; returns what they needed.
+
+    A stop keeps what was picked at it: its quantity becomes that (the picker's stop is
+    `short`; another becomes `done`, or `cancelled` when nothing was picked there).
+    """
+    conn = s.connection()
+    tasks = conn.execute(
+        select(_PT.c.id, _PT.c.batch_id, _PT.c.slot, _PT.c.qty, _PT.c.picked)
+        .join(PB, PB.c.id == _PT.c.batch_id)
+        .where(
+            _PT.c.stock_id == stop.stock_id,
+            _PT.c.status.in_(OPEN_TASK),
+            _PT.c.qty > _PT.c.picked,
+            PB.c.status.not_in(("done", "cancelled")),
+        )
+        .order_by(_PT.c.id != stop.id, _PT.c.batch_id, _PT.c.seq, _PT.c.id)
+    ).all()
+    needs: list[_Need] = []
+    released = 0
+    for t in tasks:
+        mine = t.id == stop.id
+        for link in conn.execute(_LINKS, {"task_id": t.id}).all():
+            k = link.qty - link.picked
+            if k <= 0:
+                continue
+            conn.execute(update(_PTL).where(_PTL.c.id == link.id).values(qty=link.picked))
+            conn.execute(
+                update(_OL).where(_OL.c.id == link.line_id).values(allocated=_OL.c.allocated - k)
+            )
+            needs.append(
+                _Need(t.id, t.batch_id, t.slot, link.line_id, link.order_id, stop.sku, k, mine)
+            )
+        rest = t.qty - t.picked
+        released += rest
+        values: dict[str, Any] = {"qty": t.picked}
+        if mine:
+            values |= {
+                "status": "short",
+                "shorted": _PT.c.shorted + rest,
+                "picked_by": stop.picker_id,
+                "picked_at": utcnow(),
+            }
+        else:
+            values["status"] = "done" if t.picked else "cancelled"
+        conn.execute(update(_PT).where(_PT.c.id == t.id).values(**values))
+    conn.execute(
+        update(_ST).where(_ST.c.id == stop.stock_id).values(allocated=_ST.c.allocated - released)
+    )
+    return needs
+
+
+def _replan(
+    s: Session, geo: Geometry, need: _Need, free: list[waves.Free]
+) -> list[tuple[waves.Free, int]]:
+    """New stops for `need` from free stock (lowering `free`); what cannot be had is
+    backordered: the line lets go of its reservation and waits for stock."""
+    conn = s.connection()
+    available = sum(r.free for r in free)
+    taken = waves.choose(geo, free, min(need.qty, available)) if available else []
+    for row, n in taken:
+        result = conn.execute(
+            _PT.insert().values(
+                batch_id=need.batch_id,
+                seq=0,  # placed in route order by _route_order
                 location_id=row.location_id,
                 stock_id=row.stock_id,
                 product_id=row.product_id,
                 lot=row.lot,
                 qty=n,
-                slot=task.slot,
+                picked=0,
+                shorted=0,
+                slot=need.slot,
+                status="open",
             )
-            s.add(new)
-            s.flush()
-            waves.allocate_stock_sync(s, row.stock_id, n)
-            s.add(PickTaskLine(task_id=new.id, order_line_id=line.id, qty=n))  # type: ignore[arg-type]
-            line.allocated += n
-        if not taken:
-            _backorder(s, task, batch, line, k, picker)
-    s.flush()
+        )
+        new_id = result.inserted_primary_key[0]  # type: ignore[index]
+        waves.allocate_stock_sync(s, row.stock_id, n)
+        conn.execute(_PTL.insert().values(task_id=new_id, order_line_id=need.line_id, qty=n))
+        conn.execute(
+            update(_OL).where(_OL.c.id == need.line_id).values(allocated=_OL.c.allocated + n)
+        )
+    rest = need.qty - sum(n for _, n in taken)
+    if rest:
+        product_id = conn.execute(
+            select(_OL.c.product_id).where(_OL.c.id == need.line_id)
+        ).scalar_one()
+        availability.release_sync(s, product_id, rest)
+        conn.execute(
+            update(_OL).where(_OL.c.id == need.line_id).values(reserved=_OL.c.reserved - rest)
+        )
+    return taken
 
 
-def _backorder(
-    s: Session, task: PickTask, batch: PickBatch, line: OrderLine, k: int, picker: Picker
+def _raise_short(
+    s: Session,
+    stop: Any,
+    need: _Need,
+    found: int,
+    elsewhere: int,
+    placed: list[tuple[waves.Free, int]],
+    picker: Picker,
 ) -> None:
-    """No free stock anywhere: the line lets go of `k` units and a supervisor is told."""
-    availability.release_sync(s, line.product_id, k)
-    line.reserved -= k
-    s.flush()
-    # The write-off may have taken reservations from newer orders; what we let go is theirs.
-    availability.fill_backorders_sync(s, line.product_id)
-    s.add(
-        FloorException(
+    """The supervisor's record of each line the count touched; open while it waits for stock."""
+    moved = sum(n for _, n in placed)
+    rest = need.qty - moved
+    at = stop.location_code
+    head = (
+        f"{need.sku}: {need.qty} short at {at}"
+        if need.shorted
+        else f"{need.sku}: {need.qty} no longer at {at} (counted {found})"
+    )
+    places = ", ".join(sorted({row.code for row, _ in placed}))
+    if not elsewhere:
+        tail = "none sellable elsewhere; backordered"
+    elif not rest:
+        tail = f"{elsewhere} sellable elsewhere, re-allocated to {places}"
+    elif moved:
+        tail = (
+            f"{elsewhere} sellable elsewhere, {moved} re-allocated to {places}, {rest} backordered"
+        )
+    else:
+        tail = f"{elsewhere} sellable elsewhere, none free; backordered"
+    s.connection().execute(
+        FloorException.__table__.insert().values(
             kind="short_pick",
-            batch_id=batch.id,
-            task_id=task.id,
-            order_id=line.order_id,
-            product_id=line.product_id,
-            location_id=task.location_id,
-            qty=k,
-            message=f"{line.sku}: {k} short, no stock to re-allocate; backordered",
+            status="open" if rest else "resolved",
+            batch_id=need.batch_id,
+            task_id=need.task_id,
+            order_id=need.order_id,
+            product_id=stop.product_id,
+            location_id=stop.location_id,
+            qty=need.qty,
+            message=f"{head}; {tail}"[:300],
             user_id=picker.user_id,
+            created_at=utcnow(),
+            resolved_at=None if rest else utcnow(),
+            resolution="" if rest else f"re-allocated to {places}"[:300],
         )
     )
+
+
+def _raise_count_task(s: Session, stop: Any, found: int, believed: int, picker: Picker) -> None:
+    """The place should be counted by someone who can look at all of it (one task per place)."""
+    fe = FloorException.__table__
+    conn = s.connection()
+    already = conn.execute(
+        select(fe.c.id).where(
+            fe.c.kind == "count_task",
+            fe.c.status == "open",
+            fe.c.location_id == stop.location_id,
+            fe.c.product_id == stop.product_id,
+        )
+    ).first()
+    if already is not None:
+        return
+    conn.execute(
+        fe.insert().values(
+            kind="count_task",
+            status="open",
+            batch_id=stop.batch_id,
+            task_id=stop.id,
+            product_id=stop.product_id,
+            location_id=stop.location_id,
+            qty=believed - found,
+            message=(
+                f"Count {stop.location_code}: {stop.sku} short pick found {found}, "
+                f"system said {believed}"
+            )[:300],
+            user_id=picker.user_id,
+            created_at=utcnow(),
+            resolution="",
+        )
+    )
+
+
+def _route_order(s: Session, geo: Geometry, batch_id: int, start_location: int | None) -> None:
+    """The batch's open stops in walking order again, new stops put where they cost least.
+
+    The planned stops keep their order; each new one is inserted into the rest of the walk
+    (from where the picker stands, back to the depot) at the cheapest place. Skipped stops
+    stay last. Stops done already keep their numbers; the rest are numbered after them.
+    """
+    conn = s.connection()
+    rows = conn.execute(
+        select(_PT.c.id, _PT.c.seq, _PT.c.status, Location.x, Location.y, Location.aisle)
+        .join(Location, Location.id == _PT.c.location_id)
+        .where(_PT.c.batch_id == batch_id, _PT.c.status.in_(OPEN_TASK))
+        .order_by(_PT.c.seq, _PT.c.id)
+    ).all()
+    if not rows:
+        return
+
+    def point(r: Any) -> Any:
+        return geo.depot if r.aisle is None else Point(r.x, r.y, r.aisle - 1)
+
+    start = geo.depot
+    if start_location is None:  # another picker's batch: they stand where they last picked
+        start_location = conn.execute(
+            select(_PT.c.location_id)
+            .where(_PT.c.batch_id == batch_id, _PT.c.picked_at.is_not(None))
+            .order_by(_PT.c.picked_at.desc(), _PT.c.id.desc())
+            .limit(1)
+        ).scalar()
+    if start_location is not None:
+        loc = conn.execute(
+            select(Location.x, Location.y, Location.aisle).where(Location.id == start_location)
+        ).one()
+        start = point(loc)
+    route = [r for r in rows if r.seq > 0 and r.status == "open"]
+    for new in (r for r in rows if r.seq == 0):
+        stops = [start] + [point(r) for r in route] + [geo.depot]
+        p = point(new)
+        costs = [
+            geo.distance(stops[i], p)
+            + geo.distance(p, stops[i + 1])
+            - geo.distance(stops[i], stops[i + 1])
+            for i in range(len(stops) - 1)
+        ]
+        route.insert(costs.index(min(costs)), new)
+    last = conn.execute(select(func.max(_PT.c.seq)).where(_PT.c.batch_id == batch_id)).scalar()
+    ordered = route + [r for r in rows if r.seq > 0 and r.status != "open"]
+    for n, r in enumerate(ordered, start=(last or 0) + 1):
+        conn.execute(update(_PT).where(_PT.c.id == r.id).values(seq=n))
 
 
 async def skip(db: Database, task_id: int, picker: Picker) -> dict[str, Any]:
@@ -773,15 +1092,20 @@ async def exceptions(db: Database, status: str | None = "open") -> list[dict[str
     return await db.read_run(_exceptions, status)
 
 
+_RESOLVER = User.__table__.alias("resolver")
+
+
 def _exceptions(s: Session, status: str | None) -> list[dict[str, Any]]:
+    fe = FloorException.__table__
     query = (
-        select(FloorException, Product.sku, Location.code)
-        .outerjoin(Product, Product.id == FloorException.product_id)
-        .outerjoin(Location, Location.id == FloorException.location_id)
-        .order_by(FloorException.id)
+        select(fe, Product.sku, Location.code, _RESOLVER.c.username.label("resolver"))
+        .outerjoin(Product, Product.id == fe.c.product_id)
+        .outerjoin(Location, Location.id == fe.c.location_id)
+        .outerjoin(_RESOLVER, _RESOLVER.c.id == fe.c.resolved_by)
+        .order_by(fe.c.id)
     )
-    if status:
-        query = query.where(FloorException.status == status)
+    if status and status != "all":
+        query = query.where(fe.c.status == status)
     return [
         {
             "id": e.id,
@@ -790,26 +1114,41 @@ def _exceptions(s: Session, status: str | None) -> list[dict[str, Any]]:
             "batch_id": e.batch_id,
             "task_id": e.task_id,
             "order_id": e.order_id,
-            "sku": sku,
-            "location": code,
+            "sku": e.sku,
+            "location": e.code,
             "qty": e.qty,
             "message": e.message,
             "created_at": e.created_at.isoformat(),
+            # Who resolved it: a user, or "system" when its cause went away by itself.
+            "resolved_by": (e.resolver or "system") if e.status == "resolved" else None,
+            "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None,
+            "resolution": e.resolution,
         }
-        for e, sku, code in (s.execute(query)).all()
+        for e in s.connection().execute(query).all()
     ]
 
 
-async def resolve_exception(db: Database, exception_id: int) -> dict[str, Any]:
-    return await db.run(_resolve_exception, exception_id)
+async def resolve_exception(
+    db: Database, exception_id: int, user_id: int | None = None, note: str = ""
+) -> dict[str, Any]:
+    return await db.run(_resolve_exception, exception_id, user_id, note)
 
 
-def _resolve_exception(s: Session, exception_id: int) -> dict[str, Any]:
+def _resolve_exception(
+    s: Session, exception_id: int, user_id: int | None, note: str
+) -> dict[str, Any]:
     e = s.get(FloorException, exception_id)
     if e is None:
         raise NotFound("unknown_exception", "Unknown exception", f"no exception {exception_id}")
-    e.status = "resolved"
-    return {"id": e.id, "status": e.status}
+    if e.status != "resolved":
+        e.status, e.resolved_at, e.resolved_by = "resolved", utcnow(), user_id
+        e.resolution = (note or "resolved by hand")[:300]
+    return {
+        "id": e.id,
+        "status": e.status,
+        "resolved_at": e.resolved_at.isoformat() if e.resolved_at else None,
+        "resolution": e.resolution,
+    }
 
 
 # -- totes --------------------------------------------------------------------------------
@@ -831,11 +1170,31 @@ def _tote_contents(s: Session, code: str) -> dict[str, Any]:
     ).scalar_one_or_none()
     items: list[dict[str, Any]] = []
     if slot is not None:
-        into = or_(PickTask.slot == slot.slot, and_(PickTask.slot.is_(None), slot.slot == 1))
+        # An order's tote may have been on several carts for it (a follow-up pick after a
+        # backorder): it holds what each of them put in.
+        slots = [(slot.batch_id, slot.slot)]
+        if tote.order_id is not None:
+            slots = [
+                (b, n)
+                for b, n in s.execute(
+                    select(PickSlot.batch_id, PickSlot.slot).where(
+                        PickSlot.tote == code, PickSlot.order_id == tote.order_id
+                    )
+                ).all()
+            ] or slots
+        into = or_(
+            *(
+                and_(
+                    PickTask.batch_id == b,
+                    or_(PickTask.slot == n, and_(PickTask.slot.is_(None), n == 1)),
+                )
+                for b, n in slots
+            )
+        )
         rows = s.execute(
             select(Product.sku, Product.name, PickTask.lot, func.sum(PickTask.picked))
             .join(Product, Product.id == PickTask.product_id)
-            .where(PickTask.batch_id == slot.batch_id, into, PickTask.picked > 0)
+            .where(into, PickTask.picked > 0)
             .group_by(Product.sku, Product.name, PickTask.lot)
             .order_by(Product.sku)
         )

@@ -170,8 +170,8 @@ async def grade(
         raise Conflict("not_received", "Receive it first", f"return {return_id} not received")
     if ret.status == "done":
         raise Conflict("return_closed", "Return already done", f"return {return_id} is done")
-    product, units = await s.run_sync(product_for_scan, scan)
-    units *= qty
+    product, pack = await s.run_sync(product_for_scan, scan)
+    units = pack * qty  # an inner pack or case counts all its units
     line = next(
         (x for x in await _lines(s, return_id) if x.product_id == product.id and x.graded < x.qty),
         None,
@@ -180,6 +180,11 @@ async def grade(
         raise WmsError("not_in_return", "Not in this return", f"{product.sku} is not expected",
                        sku=product.sku)  # fmt: skip
     if line.graded + units > line.qty:
+        left = line.qty - line.graded
+        if pack > 1:
+            raise WmsError("pack_exceeds_qty", "Pack too big",
+                           f"the pack holds {pack}, {left} left: scan a unit",
+                           sku=product.sku, pack_qty=pack, expected=left)  # fmt: skip
         raise WmsError("too_many", "More than returned", f"{line.qty - line.graded} left",
                        sku=product.sku)  # fmt: skip
     lot = classify(scan).lot or ""

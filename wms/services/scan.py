@@ -7,10 +7,13 @@ looks like a GTIN/SSCC whose check digit is wrong (a misread, scan again).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.domain import scans
@@ -18,6 +21,7 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Barcode, Location, Product, SalesOrder, User
 from wms.models import shipping as shipping_models
 from wms.models.picking import Tote
+from wms.services.packing import product_for_scan
 
 MAX_SCAN = 200
 
@@ -102,7 +106,12 @@ async def _product(s: AsyncSession, scan: scans.Scan) -> list[dict[str, Any]]:
             .where(Barcode.value.in_(scan.barcode_candidates()))
         )
     ).all()
-    by_product = {p.id: (b, p) for b, p in rows}  # one product under two forms is still one
+    # One product under two forms is still one; its barcode is the form nearest the scan
+    # as read (a case's GTIN-14 before the shorter GTINs derived from it), for its pack_qty.
+    rank = {value: n for n, value in enumerate(scan.barcode_candidates())}
+    by_product: dict[int | None, tuple[Barcode, Product]] = {}
+    for b, p in sorted(rows, key=lambda row: rank.get(row[0].value, len(rank))):
+        by_product.setdefault(p.id, (b, p))
     return [
         {
             "kind": "product",
@@ -173,3 +182,42 @@ async def _parcels(
 async def _has_table(s: AsyncSession, name: str) -> bool:
     conn = await s.connection()
     return await conn.run_sync(lambda sync: inspect(sync).has_table(name))
+
+
+# -- an item scan as units: receiving and counting by barcode --------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """What an item scan names for a stock movement: the product and the units it stands for."""
+
+    sku: str
+    pack_qty: int  # units one scan counts: 1, or an inner pack's or case's quantity
+    lot: str
+    expiry: date | None
+
+
+def _item(s: Session, raw: str) -> Item:
+    product, units = product_for_scan(s, raw)
+    scan = scans.classify(raw)
+    return Item(product.sku, units, scan.lot or "", scan.expiry)
+
+
+async def item(db: Database, raw: str) -> Item:
+    if len(raw) > MAX_SCAN:
+        raise WmsError("bad_scan", "Scan too long", f"a scan is at most {MAX_SCAN} characters")
+    return await db.read_run(_item, raw)
+
+
+def units(found: Item, qty: int | None) -> int:
+    """Units `qty` means for a scanned item: null is one scan's worth; a pack counts whole."""
+    if qty is None:
+        return found.pack_qty
+    if found.pack_qty > 1 and qty % found.pack_qty:
+        raise WmsError(
+            "not_whole_packs",
+            "Whole packs only",
+            f"{found.sku}: a pack holds {found.pack_qty}; {qty} is not whole packs",
+            expected=found.pack_qty,
+        )
+    return qty

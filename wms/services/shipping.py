@@ -25,7 +25,7 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import CartonType, Channel, Location, OrderLine, Outbox, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
-from wms.services import channels, printing
+from wms.services import backorders, channels, printing
 from wms.services.stations import station_in_sync
 
 if TYPE_CHECKING:
@@ -279,6 +279,7 @@ async def hand_over(
     ).scalar()
     if not left:
         await _ship(s, order)
+        await s.run_sync(backorders.resolve_order_sync, order.id, "order shipped", user_id)
     return manifest, parcel
 
 

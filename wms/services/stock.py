@@ -15,7 +15,7 @@ from wms.errors import Conflict, Forbidden, NotFound, WmsError
 from wms.models import Location, Product, Stock, StockCount, StockMove
 from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS
-from wms.services import audit, availability
+from wms.services import audit, availability, backorders
 from wms.services.sql import upsert
 
 MAX_QTY = 1_000_000
@@ -195,7 +195,8 @@ def apply_move_sync(
     delta = (qty if target is not None and target.kind in SELLABLE_KINDS else 0) - (
         qty if source is not None and source.kind in SELLABLE_KINDS else 0
     )
-    availability.change_pickable_sync(s, product.id, delta)
+    cause = backorders.Cause(f"{reason} {ref}".strip(), user_id) if delta > 0 else None
+    availability.change_pickable_sync(s, product.id, delta, cause)
     if delta and push:
         availability.push_sellable_sync(s, [product.id])
 
@@ -373,6 +374,9 @@ async def count(
             return {"differences": diffs, "pending": True, "count_id": pending.id}
         for product, lot, have, qty in found:
             await _apply_count(s, loc, product, lot, qty - have, user_id, ref)
+        # A count (even one that finds no difference) may free stock for backorders.
+        counted_ids = [pid for pid, _ in counted] + [pid for pid, _ in system]
+        await s.run_sync(backorders.after_count_sync, loc.id, loc.code, counted_ids, user_id)
         return {"differences": diffs, "pending": False, "count_id": None}
 
 
@@ -469,6 +473,10 @@ async def decide_count(
                 await _apply_count(
                     s, loc, product, line["lot"], delta, row.user_id, f"{row.ref} (approved)"
                 )
+            product_ids = [int(line["product_id"]) for line in row.lines]
+            await s.run_sync(
+                backorders.after_count_sync, loc.id, loc.code, product_ids, row.user_id
+            )
         row.status = "approved" if approve else "rejected"
         row.decided_by = by_user_id
         row.decided_at = utcnow()
