@@ -13,7 +13,7 @@ import wms.models.common
 
 
 revision = "0004b"
-down_revision = "0003"
+down_revision = ("0002", "0003")  # joins the two heads: one line from here on
 branch_labels = None
 depends_on = None
 
