@@ -30,6 +30,8 @@ class Confirm(msgspec.Struct, forbid_unknown_fields=True):
     item: Scan
     qty: Annotated[int, msgspec.Meta(ge=1, le=100_000)]
     tote: Scan
+    # The lot the picker chose (a lot barcode or the keypad list) when the scan has none.
+    lot: Annotated[str, msgspec.Meta(max_length=40)] | None = None
 
 
 class Short(msgspec.Struct, forbid_unknown_fields=True):
@@ -81,6 +83,7 @@ class PickingController(Controller):
             qty=data.qty,
             tote=data.tote,
             picker=_picker(user),
+            lot=data.lot,
         )
 
     @post("/tasks/{task_id:int}/short", status_code=200, opt=IDEMPOTENT)
