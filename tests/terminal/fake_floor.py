@@ -73,6 +73,7 @@ def _batch() -> Json:
         ],
         "next_task_id": 301,
         "drop_location": "STAGE-01",
+        "drop_check_code": "91",
         "distance_m": 84.2,
     }
 
@@ -324,7 +325,7 @@ class FakeFloor:
         return self.batch
 
     def finish(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
-        if body.get("drop") != self.batch["drop_location"]:
+        if body.get("drop") not in (self.batch["drop_location"], self.batch["drop_check_code"]):
             raise Problem(422, "wrong_location", "Wrong location", self.batch["drop_location"])
         if any(s["status"] in ("open", "skipped") for s in self.batch["stops"]):
             raise Problem(409, "stops_open", "Stops still open")
