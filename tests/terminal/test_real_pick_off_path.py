@@ -160,3 +160,48 @@ async def test_the_next_stop_at_the_same_location_starts_at_the_item(
     picks = [m for m in moves(server.url, "SKU-0003") if m["reason"] == "pick"][:2]
     assert [m["qty"] for m in picks] == [2, 2]
     assert await violations(database_url) == []
+
+
+async def test_a_lot_tracked_receipt_asks_lot_and_expiry_and_a_case_counts_six(
+    server, database_url, tmp_path
+):
+    app = terminal(server.url, tmp_path, "receive-lots")
+    async with app.run_test(size=(20, 16)) as pilot:
+        await log_in(pilot, "B1001")
+        await scan(pilot, "3")
+        await scan(pilot, "STAGE-03")
+        await wait_for(pilot, lambda: step(app) == "item")
+        await scan(pilot, "2400000000013")  # SKU-0001, tracked by lot and expiry
+        await wait_for(pilot, lambda: step(app) == "lot")
+        await scan(pilot, "]C110LNEW42")  # the lot label on the carton (GS1-128, AI 10)
+        assert step(app) == "expiry"
+        await scan(pilot, "271399")
+        assert isinstance(app.screen, ErrorScreen)  # month 13: typed again
+        await pilot.press("enter")
+        await scan(pilot, "271200")  # day 00: the month's last day, as GS1 reads it
+        assert step(app) == "qty"
+        await scan(pilot, "3")
+        await wait_for(pilot, lambda: step(app) == "putaway")
+        target, check_code = app.screen.target, app.screen.target_check
+        assert check_code
+        await scan(pilot, check_code)  # the keypad alone confirms the shelf
+        await wait_for(pilot, lambda: step(app) == "item" and app.waiting == 0)
+        await scan(pilot, "12400000000102")  # a case of six SKU-0010
+        await wait_for(pilot, lambda: step(app) == "qty")
+        assert "case of 6" in screen_text(app)
+        await scan(pilot, "12400000000102")
+        await scan(pilot, "")  # Enter takes the twelve scanned
+        await wait_for(pilot, lambda: step(app) == "putaway")
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: app.waiting == 0)
+    lot_moves = moves(server.url, "SKU-0001", 2)
+    assert [(m["reason"], m["lot"], m["qty"], m["to"]) for m in lot_moves] == [
+        ("move", "LNEW42", 3, target),
+        ("receive", "LNEW42", 3, "STAGE-03"),
+    ]
+    with api.client(server.url, api.login(server.url, "supervisor")) as supervisor:
+        rows = supervisor.get("/api/v1/stock/", params={"sku": "SKU-0001"}).json()
+    assert {r["expiry"] for r in rows if r["lot"] == "LNEW42"} == {"2027-12-31"}
+    case = moves(server.url, "SKU-0010", 1)[0]
+    assert (case["reason"], case["qty"], case["to"]) == ("receive", 12, "STAGE-03")
+    assert await violations(database_url) == []
