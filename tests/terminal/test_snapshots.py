@@ -43,6 +43,7 @@ async def test_login_menu_and_every_pick_step_fit_the_screen(fake, settings, siz
         check("pick-bind", app)
         await scan(pilot, "T1")
         await scan(pilot, "T2")
+        await wait_for(pilot, lambda: app.waiting == 0)  # the status line says "online"
         check("pick-location", app)
         await scan(pilot, "A01-03-1")
         check("pick-item", app)
@@ -66,9 +67,11 @@ async def test_the_pack_screens_and_the_offline_status_fit_the_screen(fake, sett
         check("pack-verify", app)
         for code in ("2000000000031", "4006381333931", "4006381333931"):
             await scan(pilot, code)
+        await wait_for(pilot, lambda: app.waiting == 0)
         check("pack-carton", app)
-        fake.stop()
         await scan(pilot, "")
+        check("pack-weight", app)
+        fake.stop()
         await scan(pilot, "812")
         await wait_for(pilot, lambda: not app.online)
         check("pack-unreachable", app)
