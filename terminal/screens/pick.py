@@ -217,7 +217,11 @@ class PickScreen(FlowScreen):
                 f"{stop['sku']} scan item{lot}",
             )
         elif step == "lot":
-            choices = "\n".join(f"{i} {lot}" for i, lot in enumerate(self.lots_here(), 1))
+            expiry = {str(x.get("lot")): x.get("expiry") or "" for x in stop.get("lots") or []}
+            choices = "\n".join(
+                f"{i} {lot} {expiry.get(lot, '')}".rstrip()
+                for i, lot in enumerate(self.lots_here(), 1)
+            )
             self.say_big(
                 f"Take lot {stop['lot']}",
                 "SCAN LOT OR NO.",
