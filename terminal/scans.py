@@ -123,6 +123,14 @@ def lot_of(scan: str) -> str | None:
     return text.upper() or None
 
 
+def with_lot(scan: str, lot: str) -> str:
+    """The item scan and a lot scanned apart, as the one GS1 element string they amount to."""
+    if not lot or item_key(scan)[1]:
+        return scan
+    gtin = gtin14(scan)
+    return f"]C101{gtin}10{lot}" if gtin else scan
+
+
 def choose_lot(code: str, lots: list[str]) -> str | None:
     """A keypad number from the list shown, or a scanned/typed lot code."""
     if code.isdigit() and len(code) <= 2 and 1 <= int(code) <= len(lots):

@@ -377,7 +377,10 @@ class PickScreen(FlowScreen):
             )
             return
         self.lot = str(self.stop["lot"])
-        await self.after_item()
+        if self.found:  # a short pick's units: the short goes on
+            await self.after_short_item()
+        else:
+            await self.after_item()
 
     def after_qty(self) -> str:
         assert self.stop is not None
@@ -454,6 +457,8 @@ class PickScreen(FlowScreen):
         self.found = int(code)
         if self.found and not self.item_scan:
             self.step = "short_item"
+        elif self.found and self.needs_lot(self.item_scan) and not self.lot:
+            self.step = "lot"
         elif self.found and self.slot_of(self.stop) is not None:
             self.step = "short_tote"
         else:
@@ -467,6 +472,14 @@ class PickScreen(FlowScreen):
             self.wrong(problem)
             return
         self.item_scan = code
+        if self.needs_lot(code) and not self.lot:
+            self.step = "lot"  # the units found are of one lot: which, before the tote
+            self.render_step()
+            return
+        await self.after_short_item()
+
+    async def after_short_item(self) -> None:
+        assert self.stop is not None
         if self.slot_of(self.stop) is not None:
             self.step = "short_tote"
             self.render_step()
@@ -483,9 +496,12 @@ class PickScreen(FlowScreen):
     async def send_short(self, tote_scan: str | None) -> None:
         assert self.stop is not None
         stop = self.stop
+        item = self.item_scan or None
+        if item and self.lot:
+            item = scans.with_lot(item, self.lot)  # the short call has no `lot` of its own
         body = {
             "found": self.found,
-            "item": self.item_scan or None,
+            "item": item,
             "tote": tote_scan if self.found else None,
         }
         stop["picked"] = int(stop.get("picked") or 0) + self.found

@@ -95,11 +95,7 @@ class ReturnsScreen(StockFlowScreen):
 
     def graded_scan(self) -> str:
         """The item scan with its lot: a GS1 element string when the lot came on its own."""
-        lot = self.item.get("lot") or ""
-        if not lot or scans.item_key(self.item_scan)[1]:
-            return self.item_scan
-        gtin = scans.gtin14(self.item_scan)
-        return f"]C101{gtin}10{lot}" if gtin else self.item_scan
+        return scans.with_lot(self.item_scan, str(self.item.get("lot") or ""))
 
     @work(exclusive=True, group="returns")
     async def receive(self, code: str) -> None:

@@ -205,3 +205,40 @@ async def test_a_lot_tracked_receipt_asks_lot_and_expiry_and_a_case_counts_six(
     case = moves(server.url, "SKU-0010", 1)[0]
     assert (case["reason"], case["qty"], case["to"]) == ("receive", 12, "STAGE-03")
     assert await violations(database_url) == []
+
+
+async def test_a_short_pick_at_a_location_of_two_lots_sends_the_lot_chosen(
+    server, database_url, tmp_path
+):
+    receipt = {
+        "sku": "SKU-0011",
+        "location": "A02-03-1",
+        "qty": 2,
+        "lot": "L77777",
+        "expiry": "2029-06-01",
+        "ref": "second lot",
+    }
+    with api.client(server.url, api.login(server.url, "supervisor")) as supervisor:
+        assert supervisor.post("/api/v1/stock/receive", json=receipt).status_code == 201
+    released_order(server.url, ("SKU-0011", 3))
+    app = terminal(server.url, tmp_path, "short-lots")
+    async with app.run_test(size=(20, 16)) as pilot:
+        await start(pilot, "B1001", "T0405")
+        stop = app.screen.stop
+        assert stop["location"] == "A02-03-1" and stop["lot"] == "L39260"
+        await scan(pilot, stop["location"])
+        await scan(pilot, stop["barcodes"][0])
+        assert step(app) == "lot"
+        await scan(pilot, "1")
+        assert step(app) == "qty"
+        await pilot.press("f2")
+        assert step(app) == "short_qty"
+        await scan(pilot, "")  # Enter: the one in hand is all there was
+        assert step(app) == "short_tote"
+        await scan(pilot, "T0405")
+        await wait_for(pilot, lambda: app.waiting == 0)
+        assert app.journal is not None
+        assert all(s["status"] == "sent" for s in await app.journal.steps())
+    pick = next(m for m in moves(server.url, "SKU-0011", 5) if m["reason"] == "pick")
+    assert (pick["lot"], pick["qty"], pick["from"]) == ("L39260", 1, "A02-03-1")
+    assert await violations(database_url) == []
