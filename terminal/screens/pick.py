@@ -7,12 +7,14 @@ at once and a wrong one is caught even offline; each finished stop becomes one j
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Digits
 
 from terminal import scans
@@ -598,8 +600,10 @@ class PickScreen(FlowScreen):
     def adopt(self, view: dict[str, Any]) -> None:
         # Synchronous on purpose: no scan can slip in between the check and the change.
         self.batch = view
-        self.next_action()
         self.run_worker(self.save(), group="save")
+        # When the app is closing, its screens' widgets are gone: nothing is left to show.
+        with contextlib.suppress(NoMatches):
+            self.next_action()
 
     def journal_flushed(self, answers: list[Any], rejected: bool) -> None:
         self.stale = self.stale or rejected
