@@ -144,8 +144,14 @@ async def test_the_next_stop_at_the_same_location_starts_at_the_item(
         await wait_for(pilot, lambda: step(app) == "location")
         first = app.screen.stop
         await scan(pilot, first["check_code"])
+        await scan(pilot, "2400000000044")  # SKU-0004: another product
+        assert isinstance(app.screen, ErrorScreen)
+        text = screen_text(app)  # the expected product by name, and what was scanned
+        assert first["name"] in text and "2400000000044" in text
+        await pilot.press("enter")
         await scan(pilot, first["barcodes"][0])
         assert "Qty 1/2" in screen_text(app)
+        assert app.screen.query_one("#digits", Digits).value == "1"  # what is left
         await scan(pilot, "")
         await scan(pilot, app.screen.tote_of(first))
         second = app.screen.stop
@@ -233,6 +239,7 @@ async def test_a_short_pick_at_a_location_of_two_lots_sends_the_lot_chosen(
         assert step(app) == "qty"
         await pilot.press("f2")
         assert step(app) == "short_qty"
+        assert app.screen.query_one("#digits", Digits).value == "2"  # left to pick, not 3
         await scan(pilot, "")  # Enter: the one in hand is all there was
         assert step(app) == "short_tote"
         await scan(pilot, "T0405")
