@@ -22,6 +22,7 @@ class Problem:
     code: str
     title: str
     expected: str = ""
+    detail: str = ""
 
 
 def parse_gs1(raw: str) -> dict[str, str]:
@@ -67,15 +68,74 @@ def check_location(scan: str, stop: dict[str, Any]) -> Problem | None:
     return Problem("wrong_location", "Wrong location", str(stop["location"]))
 
 
-def check_item(scan: str, stop: dict[str, Any]) -> Problem | None:
-    key, lot = item_key(scan)
-    known = {gtin14(b) or b.upper() for b in stop.get("barcodes") or []}
+def _norm(barcode: str) -> str:
+    return gtin14(barcode) or barcode.upper()
+
+
+def is_item(scan: str, stop: dict[str, Any]) -> bool:
+    """The scan names the stop's (or pack line's) product."""
+    known = {_norm(b) for b in stop.get("barcodes") or []}
     known.add(str(stop["sku"]).upper())
-    if key not in known:
-        return Problem("wrong_item", "Wrong item", str(stop["sku"]))
-    if stop.get("lot") and lot and lot != stop["lot"]:
-        return Problem("wrong_lot", "Wrong lot", str(stop["lot"]))
+    return item_key(scan)[0] in known
+
+
+def check_item(
+    scan: str, stop: dict[str, Any], others: list[dict[str, Any]] | None = None
+) -> Problem | None:
+    """A wrong item names the product expected and what was scanned (its name when known)."""
+    key, lot = item_key(scan)
+    if not is_item(scan, stop):
+        seen = next((o for o in others or [] if is_item(scan, o)), None)
+        what = f"{seen['name'] or seen['sku']} ({seen['sku']})" if seen else scan.strip()
+        return Problem(
+            "wrong_item",
+            "Wrong item",
+            str(stop.get("name") or stop["sku"]),
+            f"Scanned: {what}",
+        )
+    if stop.get("lot") and lot and lot.upper() != str(stop["lot"]).upper():
+        return Problem("wrong_lot", "Wrong lot", str(stop["lot"]), f"Scanned lot {lot}")
     return None
+
+
+def pack_qty(scan: str, line: dict[str, Any]) -> int:
+    """Units a scan stands for: an inner pack or case barcode counts its `pack_qty`.
+
+    `packs` ({barcode: units}, barcodes of more than one unit) comes with the stop or the
+    pack line; a server without it means every barcode is one unit.
+    """
+    key = item_key(scan)[0]
+    for value, units in (line.get("packs") or {}).items():
+        if _norm(value) == key:
+            return max(1, int(units))
+    return 1
+
+
+def lot_of(scan: str) -> str | None:
+    """The lot in a scan: a GS1 string's (10), or a plain lot label's text."""
+    text = scan.strip()
+    ais = parse_gs1(text)
+    if "10" in ais:
+        return ais["10"].upper()
+    for prefix in ("]C110", "(10)"):  # a lot label printed as GS1-128 (10) alone
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return text[len(prefix) :].split(GS)[0].upper()
+    return text.upper() or None
+
+
+def with_lot(scan: str, lot: str) -> str:
+    """The item scan and a lot scanned apart, as the one GS1 element string they amount to."""
+    if not lot or item_key(scan)[1]:
+        return scan
+    gtin = gtin14(scan)
+    return f"]C101{gtin}10{lot}" if gtin else scan
+
+
+def choose_lot(code: str, lots: list[str]) -> str | None:
+    """A keypad number from the list shown, or a scanned/typed lot code."""
+    if code.isdigit() and len(code) <= 2 and 1 <= int(code) <= len(lots):
+        return lots[int(code) - 1]
+    return lot_of(code)
 
 
 def check_tote(scan: str, tote: str | None) -> Problem | None:

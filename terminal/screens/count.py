@@ -45,7 +45,7 @@ class CountScreen(StockFlowScreen):
             self.counted[self.last] = int(code)
         elif item := await self.resolve_item(code):
             key = (item["sku"], item["lot"])
-            self.counted[key] = self.counted.get(key, 0) + 1
+            self.counted[key] = self.counted.get(key, 0) + int(item.get("pack_qty") or 1)
             self.last = key
         self.render_step()
 

@@ -22,6 +22,8 @@ class MenuScreen(FlowScreen):
         "4": "Move",
         "5": "Count",
         "6": "Look up",
+        "7": "Returns",
+        "8": "Hand over",
         "9": "Log out",
     }
 
@@ -37,11 +39,13 @@ class MenuScreen(FlowScreen):
 
     async def handle_scan(self, code: str) -> None:
         from terminal.screens.count import CountScreen
+        from terminal.screens.handover import HandoverScreen
         from terminal.screens.lookup import LookupScreen
         from terminal.screens.move import MoveScreen
         from terminal.screens.pack import PackScreen
         from terminal.screens.pick import PickScreen
         from terminal.screens.receive import ReceiveScreen
+        from terminal.screens.returns import ReturnsScreen
 
         screens = {
             "1": PickScreen,
@@ -50,13 +54,15 @@ class MenuScreen(FlowScreen):
             "4": MoveScreen,
             "5": CountScreen,
             "6": LookupScreen,
+            "7": ReturnsScreen,
+            "8": HandoverScreen,
         }
         if code == "9":
             await self.action_logout()
         elif code in screens:
             self.app.push_screen(screens[code]())
         elif code:
-            self.problem("Not a choice", "1-6 or 9")
+            self.problem("Not a choice", "1-9")
 
     async def action_logout(self) -> None:
         if self.terminal.waiting:

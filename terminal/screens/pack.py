@@ -1,5 +1,9 @@
 """Pack at a station: scan tote or order, verify items, carton, weight, close; the label prints.
 
+An order in several totes is packed once every tote is at the bench (each scanned). At 80×24
+and wider the screen also lists the order's lines (full names, verified, left), the cartons
+by number and the weight; the 20×16 layout is the handheld's.
+
 Verifications are journaled like picks. Closing a parcel needs the server's answer (tracking
 number, label job), so it is sent directly, with one Idempotency-Key kept for the parcel: a
 retry after a lost answer cannot create a second parcel.
@@ -10,10 +14,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from textual import work
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Digits
+from textual.widgets import Digits, Static
 
 from terminal import scans
 from terminal.client import ApiError, Offline, new_key
@@ -23,6 +30,31 @@ from terminal.screens.pick import is_qty, short
 from terminal.widgets.panels import Banner, Hint
 
 POLL_S, POLLS = 0.2, 25
+WIDE = 80  # columns from which the packer's screen is a desk's, not a handheld's
+MISSING = ("missing", "picking", "on_floor", "open")
+
+
+def totes_of(view: dict[str, Any]) -> list[tuple[str, bool]]:
+    """(tote, at the bench?) for every tote the order is in; [] from a server without `totes`.
+
+    Read loosely: a tote is a code or an object with `tote`/`code`; it is missing when the
+    view lists it in `missing_totes`, or the object says so (`missing`, `here`, `status`).
+    """
+    missing = {str(x).upper() for x in view.get("missing_totes") or []}
+    found: list[tuple[str, bool]] = []
+    for item in view.get("totes") or []:
+        if isinstance(item, dict):
+            code = str(item.get("tote") or item.get("code") or "").upper()
+            away = (
+                bool(item.get("missing"))
+                or item.get("here") is False
+                or item.get("status") in MISSING
+            )
+        else:
+            code, away = str(item).upper(), False
+        if code:
+            found.append((code, not away and code not in missing))
+    return found
 
 
 class PackScreen(FlowScreen):
@@ -45,16 +77,26 @@ class PackScreen(FlowScreen):
         self.parcel: dict[str, Any] | None = None
         self.station_scale = False
         self.ship_retry = ("", "")
+        self.start_scan = ""
+        self.totes_seen: set[str] = set()
 
     def body(self) -> ComposeResult:
         yield Hint("", id="step")
         yield Banner("", id="banner")
         yield Digits("", id="digits")
         yield Hint("", id="info")
+        yield Static("", id="table")
 
     def on_mount(self) -> None:
         super().on_mount()
         self.render_step()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.render_step()
+
+    @property
+    def wide(self) -> bool:
+        return self.app.size.width >= WIDE
 
     def show(self, step: str, banner: str, digits: str = "", info: str = "") -> None:
         self.say(step, banner, info)
@@ -69,24 +111,84 @@ class PackScreen(FlowScreen):
         return [line for line in self.view["lines"] if line["verified"] < line["picked"]]
 
     def render_step(self) -> None:
+        self.render_steps()
+        table = self.query_one("#table", Static)
+        table.update(self.desk() if self.wide and self.view is not None else "")
+
+    def desk(self) -> Group:
+        """The order at a glance: every line (our names, full), verified and left; cartons."""
+        assert self.view is not None
+        grid = Table(box=None, pad_edge=False, expand=True, show_edge=False)
+        grid.add_column("SKU", no_wrap=True)
+        grid.add_column("Product", ratio=1)
+        for head in ("Qty", "Verified", "Left"):
+            grid.add_column(head, justify="right", no_wrap=True)
+        for line in self.view["lines"]:
+            left = int(line["picked"]) - int(line["verified"])
+            grid.add_row(
+                str(line["sku"]),
+                str(line.get("name") or ""),
+                str(line["picked"]),
+                str(line["verified"]),
+                str(left) if left else "ok",
+            )
+        grid.add_row("", "", "", "", "")
+        if self.step in ("weight", "printing", "packed"):
+            weight = f"{self.weight} g" if self.weight else "type grams"
+            grid.add_row("Parcel", f"{self.carton} · {weight}", "", "", "")
+        # The cartons by number, four to a row: a number never wraps away from its carton.
+        boxes = Table(box=None, pad_edge=False, show_header=False, show_edge=False)
+        cells = [
+            f"{i} {c}{'*' if c == self.view.get('suggested_carton') else ''}"
+            for i, c in enumerate(self.view.get("cartons") or [], 1)
+        ]
+        for _ in range(min(4, len(cells))):
+            boxes.add_column(no_wrap=True, min_width=14)
+        for row in range(0, len(cells), 4):
+            boxes.add_row(*cells[row : row + 4])
+        return Group(grid, Text("Cartons (* suggested)"), boxes)
+
+    def render_steps(self) -> None:
         if self.step == "start":
             self.show(f"Pack at {self.station}", "SCAN TOTE/ORDER", "", "F6: scan and ship")
         elif self.step == "ship":
             self.show("Scan and ship", "SCAN ITEM", "", "label prints at once")
+        elif self.step == "totes":
+            assert self.view is not None
+            totes = totes_of(self.view)
+            away = [code for code, here in totes if not here]
+            todo = [code for code, here in totes if here and code not in self.totes_seen]
+            listed = "\n".join(
+                f"{code} {'ok' if code in self.totes_seen else 'scan' if here else 'not here'}"
+                for code, here in totes
+            )
+            if todo:
+                banner = f"SCAN TOTE {todo[0]}"
+            else:
+                banner = f"WAIT FOR {away[0]}" if away else "ALL TOTES HERE"
+            self.show(
+                f"{self.view['reference']} in {len(totes)} totes",
+                banner,
+                str(len(todo) + len(away)),
+                listed + ("\nEnter: ask again" if away else ""),
+            )
         elif self.step == "verify":
             assert self.view is not None
             left = self.lines_left()
             todo = sum(line["picked"] - line["verified"] for line in left)
+            name = str(left[0]["name"])
             self.show(
                 f"{self.view['reference']} items",
-                short(left[0]["name"]),
+                name if self.wide else short(name),
                 str(todo),
                 f"{left[0]['sku']} scan each",
             )
         elif self.step == "carton":
             assert self.view is not None
             choices = " ".join(f"{i}:{c}" for i, c in enumerate(self.view["cartons"], 1))
-            self.show("Carton (Enter=OK)", self.carton, "", choices)
+            self.show(
+                "Carton (Enter=OK)", self.carton, "", "number or code" if self.wide else choices
+            )
         elif self.step == "weight":
             typed = not self.station_scale and self.weight is None
             self.show(
@@ -109,6 +211,8 @@ class PackScreen(FlowScreen):
     async def handle_scan(self, code: str) -> None:
         if self.step == "start" and code:
             self.start(code)
+        elif self.step == "totes":
+            self.scan_tote(code)
         elif self.step in ("ship", "ship_packed") and code:
             self.ship(code)
         elif self.step == "verify" and code:
@@ -122,6 +226,7 @@ class PackScreen(FlowScreen):
                 self.step = "verify"  # the next parcel of the same order
             else:
                 self.view, self.parcel, self.step = None, None, "start"
+                self.start_scan, self.totes_seen = "", set()
             self.render_step()
 
     # -- order -------------------------------------------------------------------------
@@ -138,9 +243,12 @@ class PackScreen(FlowScreen):
             self.api_problem(err)
             return
         self.station_scale = bool(station.get("scale"))
-        self.step = "verify" if self.lines_left() else "carton"
+        if self.start_scan != code:
+            self.start_scan, self.totes_seen = code, set()
+        if code.upper() in {tote for tote, _ in totes_of(self.view)}:
+            self.totes_seen.add(code.upper())
         self.carton = self.view.get("suggested_carton") or ""
-        self.render_step()
+        self.after_totes()
         printer = station.get("label_printer") or {}
         if printer.get("status") not in (None, "ready"):
             # Said before the packing, not after the parcel is closed: fix it while verifying.
@@ -150,16 +258,51 @@ class PackScreen(FlowScreen):
                 "Labels wait until it is fixed",
             )
 
+    def after_totes(self) -> None:
+        """Packing starts once every tote the order is in is at the bench and scanned."""
+        assert self.view is not None
+        totes = totes_of(self.view)
+        several = len(totes) > 1 or any(not here for _, here in totes)
+        if several and any(not here or code not in self.totes_seen for code, here in totes):
+            self.step = "totes"
+            self.render_step()
+            return
+        self.step = "verify" if self.lines_left() else "carton"
+        self.render_step()
+
+    def scan_tote(self, code: str) -> None:
+        assert self.view is not None
+        if not code:
+            self.start(self.start_scan)  # Enter: ask the server again (a tote has arrived?)
+            return
+        totes = {tote: here for tote, here in totes_of(self.view)}
+        if code.upper() not in totes:
+            self.problem("Not this order's", " ".join(totes), f"Scanned: {code}")
+            return
+        if not totes[code.upper()]:
+            self.problem("Not here yet", code.upper(), "Enter re-asks when it arrives")
+            return
+        self.totes_seen.add(code.upper())
+        self.after_totes()
+
     async def verify(self, code: str) -> None:
         assert self.view is not None
-        line = next((x for x in self.lines_left() if not scans.check_item(code, x)), None)
+        line = next((x for x in self.lines_left() if scans.is_item(code, x)), None)
         if line is None:
-            known = any(not scans.check_item(code, x) for x in self.view["lines"])
+            known = next((x for x in self.view["lines"] if scans.is_item(code, x)), None)
+            expected = self.lines_left()[0]
             self.problem(
-                "Too many" if known else "Not in this order", short(self.lines_left()[0]["sku"])
+                "Too many" if known else "Not in this order",
+                str(expected.get("name") or expected["sku"]),
+                f"Scanned: {known['name'] if known else code}",
             )
             return
-        line["verified"] += 1
+        units = scans.pack_qty(code, line)
+        left = int(line["picked"]) - int(line["verified"])
+        if units > left:
+            self.problem("Pack too big", f"{left} left", f"pack of {units}: scan units")
+            return
+        line["verified"] += units
         await self.terminal.submit(
             f"/packing/orders/{self.view['order_id']}/verify", {"scan": code}, f"Pack {line['sku']}"
         )
@@ -171,15 +314,13 @@ class PackScreen(FlowScreen):
     def choose_carton(self, code: str) -> None:
         assert self.view is not None
         cartons: list[str] = self.view["cartons"]
+        # A number or a code chooses that carton for real: the weight is asked next.
         if is_qty(code) and 1 <= int(code) <= len(cartons):
             self.carton = cartons[int(code) - 1]
         elif code.upper() in cartons:
             self.carton = code.upper()
         elif code:
             self.problem("Unknown carton", " ".join(cartons))
-            return
-        if code:  # an override is shown first; Enter alone takes what is shown
-            self.render_step()
             return
         self.step, self.weight, self.close_key = "weight", None, new_key()
         if self.terminal.settings.scale:
@@ -310,7 +451,10 @@ class PackScreen(FlowScreen):
             self.step = "ship_packed"
 
     def action_back(self) -> None:
-        if self.step in ("carton", "weight"):
+        if self.step == "weight":
+            self.step = "carton"  # choose another carton
+            self.render_step()
+        elif self.step == "carton":
             self.step = "verify" if self.view and self.lines_left() else "carton"
             self.render_step()
         else:

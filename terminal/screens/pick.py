@@ -7,12 +7,14 @@ at once and a wrong one is caught even offline; each finished stop becomes one j
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Digits
 
 from terminal import scans
@@ -55,6 +57,10 @@ class PickScreen(FlowScreen):
         self.item_scan = ""
         self.count = 0
         self.found = 0
+        self.item_units = 0  # units the kept item scan stands for (1, or a pack's size)
+        self.lot = ""  # the lot the picker chose when the scan carried none
+        self.here = ""  # the location just picked at (and how it was scanned): no rescan
+        self.here_scan = ""
         self.stale = False  # a step was refused: take the server's batch when all is sent
         self.resume_step = "location"
 
@@ -120,8 +126,8 @@ class PickScreen(FlowScreen):
 
     def next_action(self) -> None:
         assert self.batch is not None
-        self.location_scan = self.item_scan = ""
-        self.count = self.found = 0
+        self.location_scan = self.item_scan = self.lot = ""
+        self.count = self.found = self.item_units = 0
         self.slot = self.stop = None
         if self.batch.get("status") == "done":
             self.step = "done"
@@ -134,7 +140,10 @@ class PickScreen(FlowScreen):
                 self.render_step()
                 return
         todo = self.todo()
-        if todo:
+        if todo and self.here and todo[0]["location"] == self.here:
+            # The picker is standing there: the next stop at the same place starts at the item.
+            self.step, self.stop, self.location_scan = "item", todo[0], self.here_scan
+        elif todo:
             self.step, self.stop = "location", todo[0]
         else:
             self.step = "drop"
@@ -143,6 +152,12 @@ class PickScreen(FlowScreen):
     def remaining(self) -> int:
         assert self.stop is not None
         return int(self.stop["qty"]) - int(self.stop.get("picked") or 0)
+
+    def lots_here(self) -> list[str]:
+        """The lots the stop's location holds (soonest expiry first), as the server listed."""
+        assert self.stop is not None
+        lots = [str(x["lot"]) for x in self.stop.get("lots") or [] if x.get("lot")]
+        return lots or ([str(self.stop["lot"])] if self.stop.get("lot") else [])
 
     def slot_of(self, stop: dict[str, Any]) -> int | None:
         """The cart slot a stop goes into; in a bulk batch every stop goes into slot 1."""
@@ -178,7 +193,12 @@ class PickScreen(FlowScreen):
         elif step == "handover":
             self.say_big("Hand over cart", "SCAN NEW BADGE", "", "F4: cancel")
         elif step == "drop":
-            self.say_big("All picked", f"DROP {self.batch['drop_location']}", "", "Scan drop loc")
+            self.say_big(
+                "All picked",
+                f"DROP {self.batch['drop_location']}",
+                str(self.batch.get("drop_check_code") or ""),
+                "Scan drop or check code",
+            )
         elif step == "done":
             self.say_big("Batch done", "DONE", "", "Enter: next batch")
         elif stop is None:
@@ -191,18 +211,31 @@ class PickScreen(FlowScreen):
                 "Scan loc or check code",
             )
         elif step == "item":
+            lot = f"\nLot {stop['lot']}" if stop.get("lot") else ""
             self.say_big(
                 f"{where} Pick",
                 short(stop["name"] or stop["sku"]),
                 str(self.remaining()),
-                f"{stop['sku']} scan item",
+                f"{stop['sku']} scan item{lot}",
+            )
+        elif step == "lot":
+            expiry = {str(x.get("lot")): x.get("expiry") or "" for x in stop.get("lots") or []}
+            choices = "\n".join(
+                f"{i} {lot} {expiry.get(lot, '')}".rstrip()
+                for i, lot in enumerate(self.lots_here(), 1)
+            )
+            self.say_big(
+                f"Take lot {stop['lot']}",
+                "SCAN LOT OR NO.",
+                "",
+                choices,
             )
         elif step == "qty":
             self.say_big(
                 f"Qty {self.count}/{self.remaining()}",
                 "SCAN OR TYPE QTY",
-                str(self.remaining()),
-                "Enter = all",
+                str(self.remaining() - self.count),
+                "left · Enter = all",
             )
         elif step == "tote":
             tote = self.tote_of(stop) or "?"
@@ -213,7 +246,13 @@ class PickScreen(FlowScreen):
                 "Scan the tote",
             )
         elif step == "short_qty":
-            self.say_big("Short pick", "FOUND HOW MANY?", str(self.remaining()), "Type, Enter")
+            held = f"{self.count} in hand, " if self.count else ""
+            self.say_big(
+                f"Short {self.count}/{self.remaining()}",
+                "FOUND HOW MANY?",
+                str(self.remaining() - self.count),
+                f"left · {held}type found",
+            )
         elif step == "short_item":
             self.say_big("Short pick", "SCAN ITEM", str(self.found), short(stop["name"]))
         elif step == "short_tote":
@@ -226,7 +265,29 @@ class PickScreen(FlowScreen):
 
     # -- scans ---------------------------------------------------------------------
     def wrong(self, problem: scans.Problem) -> None:
-        self.problem(problem.title, problem.expected)
+        self.problem(problem.title, problem.expected, problem.detail)
+
+    def check_item(self, code: str) -> scans.Problem | None:
+        assert self.stop is not None and self.batch is not None
+        return scans.check_item(code, self.stop, self.batch["stops"])
+
+    def take_units(self, code: str) -> scans.Problem | None:
+        """Count the units one item scan stands for; a pack bigger than what is left is refused."""
+        assert self.stop is not None
+        units = scans.pack_qty(code, self.stop)
+        left = self.remaining() - self.count
+        if units > left:
+            if units > 1:
+                return scans.Problem(
+                    "pack_too_big", "Pack too big", f"{left} left", f"pack of {units}: take units"
+                )
+            return scans.Problem("too_many", "Too many", str(self.remaining()))
+        # The confirm carries one scan for all units: the smallest one, so a server that
+        # counts packs reads the typed total as units.
+        if not self.item_scan or units < self.item_units:
+            self.item_scan, self.item_units = code, units
+        self.count += units
+        return None
 
     async def handle_scan(self, code: str) -> None:
         handler = getattr(self, f"scan_{self.step}", None)
@@ -273,13 +334,55 @@ class PickScreen(FlowScreen):
 
     async def scan_item(self, code: str) -> None:
         assert self.stop is not None
-        if problem := scans.check_item(code, self.stop):
+        if problem := self.check_item(code):
             self.wrong(problem)
             return
-        self.item_scan = code
-        self.count = 1
-        self.step = "qty" if self.remaining() > 1 else self.after_qty()
-        self.render_step()
+        self.item_scan, self.count, self.item_units = "", 0, 0
+        if problem := self.take_units(code):
+            self.wrong(problem)
+            return
+        if self.needs_lot(code):
+            self.step = "lot"  # asked now, with the item in hand, not after the tote
+            self.render_step()
+            return
+        await self.after_item()
+
+    def needs_lot(self, code: str) -> bool:
+        """A lot-tracked stop whose location holds several lots, scanned without its lot."""
+        assert self.stop is not None
+        if not self.stop.get("lot") or scans.item_key(code)[1]:
+            return False
+        return set(self.lots_here()) != {str(self.stop["lot"])}
+
+    async def after_item(self) -> None:
+        if self.count < self.remaining():
+            self.step = "qty"
+            self.render_step()
+            return
+        self.step = self.after_qty()
+        if self.step == "confirm":
+            await self.confirm(None)
+        else:
+            self.render_step()
+
+    async def scan_lot(self, code: str) -> None:
+        assert self.stop is not None
+        if not code:
+            return
+        lot = scans.choose_lot(code, self.lots_here())
+        if scans.parse_gs1(code) and (problem := self.check_item(code)):
+            self.wrong(problem)
+            return
+        if (lot or "").upper() != str(self.stop["lot"]).upper():
+            self.wrong(
+                scans.Problem("wrong_lot", "Wrong lot", str(self.stop["lot"]), f"Chosen: {lot}")
+            )
+            return
+        self.lot = str(self.stop["lot"])
+        if self.found:  # a short pick's units: the short goes on
+            await self.after_short_item()
+        else:
+            await self.after_item()
 
     def after_qty(self) -> str:
         assert self.stop is not None
@@ -287,14 +390,10 @@ class PickScreen(FlowScreen):
 
     async def scan_qty(self, code: str) -> None:
         assert self.stop is not None
-        if code and not is_qty(code):  # another scan of the item counts one more
-            if problem := scans.check_item(code, self.stop):
+        if code and not is_qty(code):  # another scan of the item counts its units more
+            if problem := self.check_item(code) or self.take_units(code):
                 self.wrong(problem)
                 return
-            if self.count + 1 > self.remaining():
-                self.wrong(scans.Problem("too_many", "Too many", str(self.remaining())))
-                return
-            self.count += 1
             if self.count < self.remaining():
                 self.render_step()
                 return
@@ -329,6 +428,9 @@ class PickScreen(FlowScreen):
             "qty": qty,
             "tote": tote_scan,
         }
+        if self.lot:
+            body["lot"] = self.lot
+        self.here, self.here_scan = str(stop["location"]), self.location_scan
         # Local progress first, so the next stop shows without waiting for the network.
         stop["picked"] = int(stop.get("picked") or 0) + qty
         if stop["picked"] >= stop["qty"]:
@@ -342,19 +444,23 @@ class PickScreen(FlowScreen):
 
     # -- short pick ----------------------------------------------------------------
     def action_short(self) -> None:
-        if self.stop is None or self.step not in ("location", "item", "qty", "tote"):
+        if self.stop is None or self.step not in ("location", "item", "lot", "qty", "tote"):
             return
         self.step = "short_qty"
         self.render_step()
 
     async def scan_short_qty(self, code: str) -> None:
         assert self.stop is not None
+        if not code and 0 < self.count < self.remaining():
+            code = str(self.count)  # Enter alone: what is in hand is all there was
         if not code.isdigit() or int(code) >= self.remaining():
             self.wrong(scans.Problem("bad_qty", "Less than asked", f"0-{self.remaining() - 1}"))
             return
         self.found = int(code)
         if self.found and not self.item_scan:
             self.step = "short_item"
+        elif self.found and self.needs_lot(self.item_scan) and not self.lot:
+            self.step = "lot"
         elif self.found and self.slot_of(self.stop) is not None:
             self.step = "short_tote"
         else:
@@ -364,10 +470,18 @@ class PickScreen(FlowScreen):
 
     async def scan_short_item(self, code: str) -> None:
         assert self.stop is not None
-        if problem := scans.check_item(code, self.stop):
+        if problem := self.check_item(code):
             self.wrong(problem)
             return
         self.item_scan = code
+        if self.needs_lot(code) and not self.lot:
+            self.step = "lot"  # the units found are of one lot: which, before the tote
+            self.render_step()
+            return
+        await self.after_short_item()
+
+    async def after_short_item(self) -> None:
+        assert self.stop is not None
         if self.slot_of(self.stop) is not None:
             self.step = "short_tote"
             self.render_step()
@@ -384,13 +498,18 @@ class PickScreen(FlowScreen):
     async def send_short(self, tote_scan: str | None) -> None:
         assert self.stop is not None
         stop = self.stop
+        item = self.item_scan or None
+        if item and self.lot:
+            item = scans.with_lot(item, self.lot)  # the short call has no `lot` of its own
         body = {
             "found": self.found,
-            "item": self.item_scan or None,
+            "item": item,
             "tote": tote_scan if self.found else None,
         }
         stop["picked"] = int(stop.get("picked") or 0) + self.found
         stop["status"] = "short"
+        if self.location_scan:
+            self.here, self.here_scan = str(stop["location"]), self.location_scan
         await self.terminal.submit(
             f"/picking/tasks/{stop['task_id']}/short", body, f"Short {stop['sku']}"
         )
@@ -402,6 +521,7 @@ class PickScreen(FlowScreen):
         if self.stop is None or self.batch is None or self.step not in ("location", "item"):
             return
         stop = self.stop
+        self.here = ""
         self.batch["stops"].remove(stop)
         self.batch["stops"].append(stop)  # as the server does: the stop goes to the end
         stop["status"] = "skipped"
@@ -412,6 +532,7 @@ class PickScreen(FlowScreen):
     async def action_pause(self) -> None:
         if self.batch is None or self.step in ("done", "idle"):
             return
+        self.here = ""
         self.batch["status"] = "paused"
         await self.terminal.submit(f"/picking/batches/{self.batch['id']}/pause", {}, "Pause")
         await self.save()
@@ -437,10 +558,12 @@ class PickScreen(FlowScreen):
 
     async def scan_drop(self, code: str) -> None:
         assert self.batch is not None
-        if code.strip().upper() != str(self.batch["drop_location"]).upper():
-            self.wrong(
-                scans.Problem("wrong_location", "Wrong location", str(self.batch["drop_location"]))
-            )
+        drop = {
+            "location": self.batch["drop_location"],
+            "check_code": self.batch.get("drop_check_code"),
+        }
+        if problem := scans.check_location(code, drop):
+            self.wrong(problem)
             return
         self.batch["status"] = "done"
         await self.terminal.submit(
@@ -456,6 +579,7 @@ class PickScreen(FlowScreen):
             return
         back = {
             "item": "location",
+            "lot": "item",
             "qty": "item",
             "tote": "item",
             "short_qty": "location",
@@ -465,9 +589,9 @@ class PickScreen(FlowScreen):
         if self.step in back:
             self.step = back[self.step]
             if self.step == "location":
-                self.location_scan = ""
+                self.location_scan = self.here = ""
             self.item_scan = "" if self.step in ("location", "item") else self.item_scan
-            self.count = 0
+            self.count, self.lot = 0, ""
             self.render_step()
         else:
             self.dismiss(None)
@@ -476,8 +600,10 @@ class PickScreen(FlowScreen):
     def adopt(self, view: dict[str, Any]) -> None:
         # Synchronous on purpose: no scan can slip in between the check and the change.
         self.batch = view
-        self.next_action()
         self.run_worker(self.save(), group="save")
+        # When the app is closing, its screens' widgets are gone: nothing is left to show.
+        with contextlib.suppress(NoMatches):
+            self.next_action()
 
     def journal_flushed(self, answers: list[Any], rejected: bool) -> None:
         self.stale = self.stale or rejected

@@ -1,7 +1,13 @@
-"""Receive into a staging location, then put away to the suggested location."""
+"""Receive into a staging location, then put away to the suggested location.
+
+A lot-tracked product asks for its lot (a GS1 code carries it, else its lot label) and, when
+its expiry is tracked, the expiry (the GS1 code's, or typed as YYMMDD on the keypad).
+"""
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from typing import Any
 
 from textual import work
@@ -14,7 +20,7 @@ from terminal.screens.stockflow import StockFlowScreen
 
 
 class ReceiveScreen(StockFlowScreen):
-    """staging → item → qty → (journaled receive) → go to suggestion → (journaled move)."""
+    """staging → item → [lot → expiry] → qty → (journaled receive) → putaway (journaled move)."""
 
     SHOWS_DIGITS = True
 
@@ -27,21 +33,47 @@ class ReceiveScreen(StockFlowScreen):
         self.staging = ""
         self.item: dict[str, Any] = {}
         self.qty = 0
+        self.counted = 0  # units scanned so far at the qty step (a case counts its pack_qty)
         self.target = ""
+        self.target_check = ""
 
     def render_step(self) -> None:
         digits = self.query_one("#digits", Digits)
-        digits.update(str(self.qty) if self.step in ("putaway",) else "")
+        shown = {"putaway": self.target_check, "qty": str(self.counted or "")}
+        digits.update(shown.get(self.step, ""))
         if self.step == "staging":
             self.say("Receive", "SCAN STAGING LOC", "where goods arrive")
         elif self.step == "item":
             self.say(f"Into {self.staging}", "SCAN ITEM", "")
+        elif self.step == "lot":
+            self.say(short(self.item["name"]), "SCAN LOT", f"{self.item['sku']} lot label")
+        elif self.step == "expiry":
+            self.say(f"Lot {self.item['lot']}", "EXPIRY YYMMDD", "type or scan GS1")
         elif self.step == "qty":
-            self.say(short(self.item["name"]), "TYPE QTY", self.item["sku"])
+            pack = self.item.get("pack_qty", 1)
+            each = f" · case of {pack}" if pack > 1 else ""
+            self.say(
+                short(self.item["name"]), "TYPE QTY", f"{self.item['sku']}{each}\nEnter = shown"
+            )
         elif self.step == "putaway":
-            self.say(f"Put away {self.item['sku']}", f"GO TO {self.target}", "scan the location")
+            self.say(
+                f"Put away {self.qty} {self.item['sku']}",
+                f"GO TO {self.target}",
+                "scan loc or check code",
+            )
+
+    def after_item(self) -> str:
+        """The lot and expiry a tracked product needs that its scan did not carry."""
+        if self.item["lot_tracked"] and not self.item["lot"]:
+            return "lot"
+        if self.item["expiry_tracked"] and not self.item["expiry"]:
+            return "expiry"
+        return "qty"
 
     async def handle_scan(self, code: str) -> None:
+        if not code and self.step == "qty" and self.counted:
+            await self.receive(self.counted)
+            return
         if not code:
             return
         if self.step == "staging":
@@ -51,25 +83,43 @@ class ReceiveScreen(StockFlowScreen):
         elif self.step == "item":
             item = await self.resolve_item(code)
             if item:
-                self.item, self.step = item, "qty"
+                self.item, self.counted = item, int(item["pack_qty"])
+                self.step = self.after_item()
+        elif self.step == "lot":
+            ais = scans.parse_gs1(code)
+            if ais.get("17") and not self.item["expiry"]:
+                self.item["expiry"] = expiry_of(ais["17"]) or ""
+            self.item["lot"] = scans.lot_of(code) or ""
+            self.step = self.after_item()
+        elif self.step == "expiry":
+            ais = scans.parse_gs1(code)
+            when = expiry_of(ais.get("17") or code)
+            if when is None:
+                self.problem("Type YYMMDD", "e.g. 270313")
+                return
+            self.item["expiry"] = when
+            self.step = self.after_item()
         elif self.step == "qty":
-            qty, problem = scans.check_qty(code, 1_000_000) if is_qty(code) else (None, None)
+            if not is_qty(code):  # another scan of the item counts its units
+                again = await self.resolve_item(code)
+                if again is None:
+                    return
+                if again["sku"] != self.item["sku"]:
+                    self.problem("Another item", self.item["name"], f"Scanned: {again['name']}")
+                    return
+                self.counted += int(again["pack_qty"])
+                self.render_step()
+                return
+            qty, problem = scans.check_qty(code, 1_000_000)
             if qty is None:
                 self.problem(problem.title if problem else "Type a number", "")
                 return
-            self.qty = qty
-            body = {
-                "sku": self.item["sku"],
-                "location": self.staging,
-                "qty": qty,
-                "lot": self.item["lot"],
-                "ref": "terminal receive",
-            }
-            await self.terminal.submit("/stock/receive", body, f"Receive {qty} {self.item['sku']}")
-            self.suggest()
+            await self.receive(qty)
             return
         elif self.step == "putaway":
-            if code.strip().upper() != self.target.upper():
+            if scans.check_location(
+                code, {"location": self.target, "check_code": self.target_check}
+            ):
                 self.problem("Wrong location", self.target)
                 return
             body = {
@@ -84,10 +134,27 @@ class ReceiveScreen(StockFlowScreen):
             self.step = "item"
         self.render_step()
 
+    async def receive(self, qty: int) -> None:
+        self.qty = qty
+        body: dict[str, Any] = {
+            "sku": self.item["sku"],
+            "location": self.staging,
+            "qty": qty,
+            "lot": self.item["lot"],
+            "ref": "terminal receive",
+        }
+        if self.item.get("expiry"):
+            body["expiry"] = self.item["expiry"]
+        await self.terminal.submit("/stock/receive", body, f"Receive {qty} {self.item['sku']}")
+        self.suggest()
+
     @work(exclusive=True)
     async def suggest(self) -> None:
         try:
             self.target = str((await self.terminal.client.putaway(self.item["sku"]))["location"])
+            # Its check code, so a keypad alone can confirm the shelf.
+            where = await self.terminal.client.scan(self.target)
+            self.target_check = str(where.get("check_code") or "")
         except (Offline, ApiError):
             self.step = "item"  # received into staging; put away later
             self.render_step()
@@ -97,9 +164,30 @@ class ReceiveScreen(StockFlowScreen):
         self.render_step()
 
     def action_back(self) -> None:
-        back = {"item": "staging", "qty": "item", "putaway": "item"}
+        back = {
+            "item": "staging",
+            "lot": "item",
+            "expiry": "item",
+            "qty": "item",
+            "putaway": "item",
+        }
         if self.step in back:
             self.step = back[self.step]
             self.render_step()
         else:
             self.dismiss(None)
+
+
+def expiry_of(text: str) -> str | None:
+    """An expiry typed or scanned as YYMMDD (GS1 (17); day 00 is the month's end) or YYYYMMDD."""
+    text = text.strip()
+    if not text.isdigit() or len(text) not in (6, 8):
+        return None
+    year = 2000 + int(text[:2]) if len(text) == 6 else int(text[:4])
+    month, day = int(text[-4:-2]), int(text[-2:])
+    try:
+        if day == 0:
+            day = calendar.monthrange(year, month)[1]
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None

@@ -34,7 +34,7 @@ class StockFlowScreen(FlowScreen):
         raise NotImplementedError
 
     async def resolve_item(self, code: str) -> dict[str, Any] | None:
-        """{"sku", "name", "lot"} for an item scan, or None after showing why not."""
+        """The product an item scan names (sku, name, lot, pack_qty, tracking), or None."""
         try:
             found = await self.terminal.client.scan(code)
         except Offline:
@@ -48,7 +48,15 @@ class StockFlowScreen(FlowScreen):
             self.problem("Not an item", "", f"that is a {found.get('kind')}")
             return None
         lot = found.get("lot") or scans.item_key(code)[1] or ""
-        return {"sku": found["sku"], "name": found.get("name") or found["sku"], "lot": lot}
+        return {
+            "sku": found["sku"],
+            "name": found.get("name") or found["sku"],
+            "lot": lot,
+            "expiry": found.get("expiry") or "",
+            "pack_qty": max(1, int(found.get("pack_qty") or 1)),
+            "lot_tracked": bool(found.get("lot_tracked")),
+            "expiry_tracked": bool(found.get("expiry_tracked")),
+        }
 
     async def resolve_location(self, code: str) -> str | None:
         """The location code for a scan (label or code typed); None after showing why not."""

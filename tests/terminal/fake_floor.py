@@ -73,6 +73,7 @@ def _batch() -> Json:
         ],
         "next_task_id": 301,
         "drop_location": "STAGE-01",
+        "drop_check_code": "91",
         "distance_m": 84.2,
     }
 
@@ -120,6 +121,40 @@ def _pack_order() -> Json:
     }
 
 
+SHIPPED = {
+    "id": 900,
+    "number": 1,
+    "order_id": 70,
+    "carrier": "generic",
+    "tracking": "WMS0000000017",
+    "sscc": "000000000000000017",
+    "status": "packed",
+}
+
+
+def _return() -> Json:
+    def line(sku: str, qty: int) -> Json:
+        return {
+            "sku": sku,
+            "qty": qty,
+            "restocked": 0,
+            "quarantined": 0,
+            "scrapped": 0,
+            "left": qty,
+        }
+
+    return {
+        "id": 8,
+        "order_id": 70,
+        "reference": "#2001",
+        "status": "open",
+        "source": "desk",
+        "external_id": None,
+        "reason": "",
+        "lines": [line("SKU-0003", 1), line("SKU-0007", 2)],
+    }
+
+
 class Problem(Exception):
     def __init__(self, status: int, code: str, title: str, expected: str | None = None) -> None:
         super().__init__(code)
@@ -139,6 +174,8 @@ class FakeFloor:
         self.idem: dict[str, tuple[str, int, bytes]] = {}
         self.applied: list[tuple[str, Json]] = []  # every mutating step that changed state
         self.stock_calls: list[tuple[str, Json]] = []
+        self.manifest: Json = {"id": 3, "carrier": "generic", "status": "open", "parcels": []}
+        self.ret = _return()
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Any]]] = []
         for method, pattern, fn in [
             ("POST", r"/auth/login", self.login),
@@ -164,6 +201,12 @@ class FakeFloor:
             ("POST", r"/stock/(receive|move|count)", self.stock_write),
             ("GET", r"/stock/putaway", self.putaway),
             ("GET", r"/stock/", self.stock_rows),
+            ("GET", r"/parcels/(\d+)", self.parcel),
+            ("POST", r"/manifests", self.open_manifest),
+            ("POST", r"/manifests/(\d+)/scan", self.manifest_scan),
+            ("POST", r"/manifests/(\d+)/close", self.close_manifest),
+            ("POST", r"/returns/receive", self.return_receive),
+            ("POST", r"/returns/(\d+)/grade", self.return_grade),
         ]:
             self.routes.append((method, re.compile(f"^/api/v1{pattern}$"), fn))
 
@@ -205,6 +248,8 @@ class FakeFloor:
                     "serial": None,
                     "count": None,
                 }
+        if code == SHIPPED["tracking"]:
+            return {"kind": "shipment", "tracking": code, "parcel_id": 900, "order_id": 70}
         if code.startswith("STAGE"):
             return {
                 "kind": "location",
@@ -324,7 +369,7 @@ class FakeFloor:
         return self.batch
 
     def finish(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
-        if body.get("drop") != self.batch["drop_location"]:
+        if body.get("drop") not in (self.batch["drop_location"], self.batch["drop_check_code"]):
             raise Problem(422, "wrong_location", "Wrong location", self.batch["drop_location"])
         if any(s["status"] in ("open", "skipped") for s in self.batch["stops"]):
             raise Problem(409, "stops_open", "Stops still open")
@@ -421,6 +466,55 @@ class FakeFloor:
                 "allocated": 3,
             }
         ]
+
+    # -- handover and returns ---------------------------------------------------------
+    def parcel(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
+        if int(m[1]) != SHIPPED["id"]:
+            raise Problem(404, "unknown_parcel", "Unknown parcel")
+        return dict(SHIPPED)
+
+    def _manifest_view(self) -> Json:
+        return dict(self.manifest, count=len(self.manifest["parcels"]))
+
+    def open_manifest(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
+        self.manifest["carrier"] = body.get("carrier") or "generic"
+        return self._manifest_view()
+
+    def manifest_scan(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
+        if body.get("scan") != SHIPPED["tracking"]:
+            raise Problem(404, "unknown_parcel", "Unknown parcel")
+        if self.manifest["parcels"]:
+            raise Problem(409, "already_shipped", "Already shipped")
+        self.manifest["parcels"].append(
+            {"id": 900, "order_id": 70, "tracking": SHIPPED["tracking"], "sscc": SHIPPED["sscc"]}
+        )
+        return {
+            "parcel": dict(SHIPPED, status="shipped"),
+            "order_status": "shipped",
+            "manifest": self._manifest_view(),
+        }
+
+    def close_manifest(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
+        self.manifest["status"] = "closed"
+        return self._manifest_view()
+
+    def return_receive(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
+        if body.get("scan") not in (SHIPPED["tracking"], "#2001"):
+            raise Problem(404, "unknown_scan", "Unknown scan")
+        self.ret["status"] = "received"
+        return self.ret
+
+    def return_grade(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
+        sku = {"2000000000031": "SKU-0003", "4006381333931": "SKU-0007"}.get(body.get("scan", ""))
+        line = next((x for x in self.ret["lines"] if x["sku"] == sku and x["left"]), None)
+        if line is None:
+            raise Problem(422, "not_in_return", "Not in this return")
+        grade = {"restock": "restocked", "quarantine": "quarantined", "scrap": "scrapped"}
+        line[grade[body["grade"]]] += 1
+        line["left"] -= 1
+        if not any(x["left"] for x in self.ret["lines"]):
+            self.ret["status"] = "done"
+        return self.ret
 
     # -- ASGI ------------------------------------------------------------------------------
     async def __call__(

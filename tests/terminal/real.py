@@ -66,7 +66,8 @@ async def pick_current_stop(pilot: Pilot) -> None:
     """Scan the stop on screen the way a picker does: location, item, all of it, tote."""
     app = pilot.app
     stop = app.screen.stop  # type: ignore[attr-defined]
-    await scan(pilot, stop["location"])
+    if step(app) == "location":  # the next stop at the same shelf starts at the item
+        await scan(pilot, stop["location"])
     await scan(pilot, stop["barcodes"][0])
     if step(app) == "qty":
         await scan(pilot, "")
@@ -76,7 +77,7 @@ async def pick_current_stop(pilot: Pilot) -> None:
 
 async def pick_to_the_drop(pilot: Pilot) -> None:
     app = pilot.app
-    while step(app) == "location":
+    while step(app) in ("location", "item"):
         await pick_current_stop(pilot)
     assert step(app) == "drop", step(app)
 

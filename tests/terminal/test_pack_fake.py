@@ -38,10 +38,9 @@ async def test_a_packer_verifies_items_overrides_the_carton_types_the_weight_and
         await scan(pilot, "4006381333931")
         assert step(app) == "carton"
         assert "BOX-S" in screen_text(app)  # the suggestion
-        await scan(pilot, "4")  # keypad override: the 4th carton
+        await scan(pilot, "4")  # keypad override: the 4th carton, chosen for real
         assert app.screen.carton == "BOX-M"
-        await scan(pilot, "")
-        assert step(app) == "weight"
+        assert step(app) == "weight"  # so the number typed next is the weight
         await scan(pilot, "812")
         await wait_for(pilot, lambda: step(app) == "packed")
         assert "1Z999AA10123456781" in screen_text(app)
@@ -86,3 +85,40 @@ async def test_scan_and_ship_prints_a_label_for_the_next_waiting_order(fake, set
         await scan(pilot, "2000000000031")
         await wait_for(pilot, lambda: isinstance(app.screen, ErrorScreen))
         assert "No order waits" in screen_text(app)
+
+
+async def test_an_order_in_two_totes_is_packed_only_when_both_are_at_the_bench(fake, settings):
+    fake.floor.pack["totes"] = [{"tote": "T0070"}, {"tote": "T0071", "missing": True}]
+    app = TerminalApp(settings)
+    async with app.run_test(size=(20, 16)) as pilot:
+        await open_pack(pilot)
+        await scan(pilot, "T0070")
+        await wait_for(pilot, lambda: step(app) == "totes")
+        assert "WAIT FOR T0071" in screen_text(app)  # told before packing starts
+        await scan(pilot, "T0071")
+        assert isinstance(app.screen, ErrorScreen)  # still on the floor
+        await pilot.press("enter")
+        fake.floor.pack["totes"][1]["missing"] = False  # it arrives at the bench
+        await scan(pilot, "")  # Enter asks the server again
+        await wait_for(pilot, lambda: "SCAN TOTE T0071" in screen_text(app))
+        assert step(app) == "totes"
+        await scan(pilot, "T0099")
+        assert isinstance(app.screen, ErrorScreen)  # not this order's tote
+        await pilot.press("enter")
+        await scan(pilot, "T0071")
+        assert step(app) == "verify"
+
+
+async def test_an_inner_pack_verifies_its_units_and_one_too_big_is_refused(fake, settings):
+    fake.floor.pack["lines"][1]["barcodes"].append("14006381333938")
+    fake.floor.pack["lines"][1]["packs"] = {"14006381333938": 2}
+    app = TerminalApp(settings)
+    async with app.run_test(size=(20, 16)) as pilot:
+        await open_pack(pilot)
+        await scan(pilot, "T0070")
+        await wait_for(pilot, lambda: step(app) == "verify")
+        await scan(pilot, "4006381333931")
+        await scan(pilot, "14006381333938")  # two more would be three of two
+        assert isinstance(app.screen, ErrorScreen) and "Pack too big" in screen_text(app)
+        await pilot.press("enter")
+        assert app.screen.view["lines"][1]["verified"] == 1

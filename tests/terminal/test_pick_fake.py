@@ -98,7 +98,9 @@ async def test_a_wrong_item_or_tote_is_caught_locally_and_nothing_is_sent(fake, 
         await scan(pilot, "A01-03-1")
         await scan(pilot, "4006381333931")
         assert isinstance(app.screen, ErrorScreen)
-        assert "SKU-0003" in screen_text(app)
+        # The product expected by its name, and what was scanned instead.
+        text = screen_text(app)
+        assert "Blue mug" in text and "Tea towel" in text and "SKU-0007" in text
         await pilot.press("enter")
         await scan(pilot, "2000000000031")
         await scan(pilot, "4")

@@ -43,6 +43,7 @@ async def test_login_menu_and_every_pick_step_fit_the_screen(fake, settings, siz
         check("pick-bind", app)
         await scan(pilot, "T1")
         await scan(pilot, "T2")
+        await wait_for(pilot, lambda: app.waiting == 0)  # the status line says "online"
         check("pick-location", app)
         await scan(pilot, "A01-03-1")
         check("pick-item", app)
@@ -66,9 +67,11 @@ async def test_the_pack_screens_and_the_offline_status_fit_the_screen(fake, sett
         check("pack-verify", app)
         for code in ("2000000000031", "4006381333931", "4006381333931"):
             await scan(pilot, code)
+        await wait_for(pilot, lambda: app.waiting == 0)
         check("pack-carton", app)
-        fake.stop()
         await scan(pilot, "")
+        check("pack-weight", app)
+        fake.stop()
         await scan(pilot, "812")
         await wait_for(pilot, lambda: not app.online)
         check("pack-unreachable", app)
@@ -104,3 +107,49 @@ async def test_receive_move_count_and_look_up_fit_the_screen(fake, settings, siz
         await scan(pilot, "2000000000031")
         await wait_for(pilot, lambda: "A01-03-1 17" in screen_text(app))
         check("lookup-item", app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_lots_totes_returns_and_handover_fit_the_screen(fake, settings, size):
+    stop = fake.floor.batch["stops"][0]
+    stop["lot"] = "L66838"
+    stop["lots"] = [
+        {"lot": "L66838", "expiry": "2027-01-03", "on_hand": 9},
+        {"lot": "L99999", "expiry": "2029-01-01", "on_hand": 4},
+    ]
+    fake.floor.pack["totes"] = [{"tote": "T0070"}, {"tote": "T0071", "missing": True}]
+    app = TerminalApp(settings)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot)
+        await scan(pilot, "1")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "bind")
+        await scan(pilot, "T1")
+        await scan(pilot, "T2")
+        await scan(pilot, "47")
+        await wait_for(pilot, lambda: app.waiting == 0)
+        check("pick-item-lot", app)
+        await scan(pilot, "2000000000031")
+        check("pick-lot", app)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await wait_for(pilot, lambda: app.waiting == 0)
+        await scan(pilot, "2")
+        await scan(pilot, "T0070")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "totes")
+        check("pack-totes", app)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await scan(pilot, "7")
+        await scan(pilot, "WMS0000000017")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "item")
+        check("returns-item", app)
+        await scan(pilot, "4006381333931")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "grade")
+        check("returns-grade", app)
+        await pilot.press("f4", "f4", "f4")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await scan(pilot, "8")
+        await scan(pilot, "WMS0000000017")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "parcels")
+        await wait_for(pilot, lambda: "shipped" in screen_text(app))
+        check("handover-parcels", app)

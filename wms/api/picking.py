@@ -31,6 +31,8 @@ class Confirm(msgspec.Struct, forbid_unknown_fields=True):
     tote: Scan
     # Units taken; null: what the scanned barcode stands for (a case of 6 is 6 units).
     qty: Annotated[int, msgspec.Meta(ge=1, le=100_000)] | None = None
+    # The lot the picker chose (a lot barcode or the keypad list) when the scan has none.
+    lot: Annotated[str, msgspec.Meta(max_length=40)] | None = None
 
 
 class Short(msgspec.Struct, forbid_unknown_fields=True):
@@ -82,6 +84,7 @@ class PickingController(Controller):
             qty=data.qty,
             tote=data.tote,
             picker=_picker(user),
+            lot=data.lot,
         )
 
     @post("/tasks/{task_id:int}/short", status_code=200, opt=IDEMPOTENT)

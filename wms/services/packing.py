@@ -293,7 +293,7 @@ _LINES = (
         OrderLine.id,
         OrderLine.product_id,
         OrderLine.sku,
-        OrderLine.name,
+        Product.name,  # ours, as the picker saw it; the channel's line name may differ
         OrderLine.qty,
         OrderLine.picked,
         OrderLine.packed,
@@ -306,7 +306,7 @@ _LINES = (
     .where(OrderLine.order_id == bindparam("order_id"))
     .order_by(OrderLine.line_no)
 )
-_CODES = select(Barcode.value, Barcode.product_id).where(
+_CODES = select(Barcode.value, Barcode.product_id, Barcode.pack_qty).where(
     Barcode.product_id.in_(bindparam("ids", expanding=True))
 )
 
@@ -320,9 +320,12 @@ def view_of(s: Session, order_id: int) -> dict[str, Any]:
     head = conn.execute(_SESSION, {"order_id": order_id}).one()
     lines = conn.execute(_LINES, {"order_id": order_id}).all()
     codes: dict[int, list[str]] = {}
+    packs: dict[int, dict[str, int]] = {}
     ids = sorted({line.product_id for line in lines})
-    for value, pid in conn.execute(_CODES, {"ids": ids}):
+    for value, pid, pack_qty in conn.execute(_CODES, {"ids": ids}):
         codes.setdefault(pid, []).append(value)
+        if pack_qty > 1:
+            packs.setdefault(pid, {})[value] = pack_qty
     verified = head.verified
     waiting = [(line, verified.get(str(line.id), line.packed) - line.packed) for line in lines]
     waiting = [(line, n) for line, n in waiting if n > 0] or [
@@ -341,6 +344,7 @@ def view_of(s: Session, order_id: int) -> dict[str, Any]:
                 "sku": line.sku,
                 "name": line.name,
                 "barcodes": sorted(codes.get(line.product_id, [])),
+                "packs": packs.get(line.product_id, {}),
                 "qty": line.qty,
                 "picked": line.picked,
                 "verified": verified.get(str(line.id), 0),

@@ -19,7 +19,7 @@ from wms.domain import scans
 from wms.domain.layout import Geometry, Point
 from wms.domain.orders import OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import Barcode, Location, OrderLine, Product, SalesOrder, User
+from wms.models import Barcode, Location, OrderLine, Product, SalesOrder, Stock, User
 from wms.models.common import utcnow
 from wms.models.picking import (
     FloorException,
@@ -141,6 +141,7 @@ _BATCH = (
         PickBatch.distance_m,
         User.username,
         _DROP.c.code,
+        _DROP.c.check_code.label("drop_check_code"),
     )
     .outerjoin(User, User.id == PickBatch.picker_id)
     .outerjoin(_DROP, _DROP.c.id == PickBatch.drop_location_id)
@@ -170,6 +171,7 @@ _STOPS = (
         Product.id.label("product_id"),
         Product.sku,
         Product.name,
+        PickTask.location_id,
         PickTask.lot,
         PickTask.qty,
         PickTask.picked,
@@ -182,9 +184,20 @@ _STOPS = (
     .order_by(PickTask.seq, PickTask.id)
 )
 _CODES = (
-    select(Barcode.value, Barcode.product_id)
+    select(Barcode.value, Barcode.product_id, Barcode.pack_qty)
     .where(Barcode.product_id.in_(bindparam("ids", expanding=True)))
     .order_by(Barcode.pack_qty, Barcode.value)
+)
+# The lots a lot-tracked stop's location holds of its product: one lot there means the
+# plain barcode proves the pick; several mean the picker says which (scan or list).
+_LOTS_HERE = (
+    select(Stock.product_id, Stock.location_id, Stock.lot, Stock.expiry, Stock.on_hand)
+    .where(
+        Stock.product_id.in_(bindparam("ids", expanding=True)),
+        Stock.location_id.in_(bindparam("locs", expanding=True)),
+        Stock.on_hand > 0,
+    )
+    .order_by(Stock.expiry, Stock.lot)
 )
 
 
@@ -198,8 +211,12 @@ def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
     by_slot = {slot.slot: slot for slot in slots}
     rows = conn.execute(_STOPS, {"batch_id": batch_id}).all()
     codes: dict[int, list[str]] = {}
-    for value, pid in conn.execute(_CODES, {"ids": sorted({r.product_id for r in rows})}):
+    packs: dict[int, dict[str, int]] = {}
+    for value, pid, pack_qty in conn.execute(_CODES, {"ids": sorted({r.product_id for r in rows})}):
         codes.setdefault(pid, []).append(value)
+        if pack_qty > 1:
+            packs.setdefault(pid, {})[value] = pack_qty
+    lots = _lots_here(conn, [r for r in rows if r.lot])
     stops = []
     for r in rows:
         slot = by_slot.get(r.slot) if r.slot is not None else None
@@ -212,7 +229,9 @@ def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
                 "sku": r.sku,
                 "name": r.name,
                 "barcodes": codes.get(r.product_id, []),
+                "packs": packs.get(r.product_id, {}),
                 "lot": r.lot or None,
+                "lots": lots.get((r.product_id, r.location_id), []) if r.lot else [],
                 "qty": r.qty,
                 "picked": r.picked,
                 "slot": r.slot,
@@ -242,8 +261,29 @@ def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
         "stops": stops,
         "next_task_id": next((st["task_id"] for st in stops if st["status"] in OPEN_TASK), None),
         "drop_location": batch.code,
+        "drop_check_code": batch.drop_check_code,
         "distance_m": batch.distance_m,
     }
+
+
+def _lots_here(conn: Any, rows: list[Any]) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """(product, location) → the lots there with stock, soonest expiry first."""
+    if not rows:
+        return {}
+    params = {
+        "ids": sorted({r.product_id for r in rows}),
+        "locs": sorted({r.location_id for r in rows}),
+    }
+    found: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for x in conn.execute(_LOTS_HERE, params):
+        found.setdefault((x.product_id, x.location_id), []).append(
+            {
+                "lot": x.lot,
+                "expiry": x.expiry.isoformat() if x.expiry else None,
+                "on_hand": x.on_hand,
+            }
+        )
+    return found
 
 
 # -- guards -------------------------------------------------------------------------------
@@ -329,11 +369,20 @@ _PRODUCTS_OF = select(Barcode.value, Barcode.product_id, Barcode.pack_qty).where
 )
 
 
-def _check_item(s: Session, stop: Any, raw: str) -> int:
+_LOTS_AT = select(Stock.lot).where(
+    Stock.product_id == bindparam("product_id"),
+    Stock.location_id == bindparam("location_id"),
+    Stock.on_hand > 0,
+)
+
+
+def _check_item(s: Session, stop: Any, raw: str, lot: str | None = None) -> int:
     """The item must be proven by a barcode (typing the SKU would prove nothing).
 
     Returns the units the scan stands for: an inner pack or case barcode counts its
-    `pack_qty` (times a GS1 count, AI 37, when the label carries one).
+    `pack_qty` (times a GS1 count, AI 37, when the label carries one). A lot-tracked stop
+    also needs its lot: from the GS1 scan, or `lot` as the picker chose it (a lot barcode
+    or the keypad list), or nothing when the location holds that lot only.
     """
     scan = scans.classify(raw)
     candidates = scan.barcode_candidates()
@@ -348,12 +397,22 @@ def _check_item(s: Session, stop: Any, raw: str) -> int:
     )
     if pack is None:
         raise _wrong("wrong_item", "Wrong item", stop.sku, f"expected {stop.sku}")
-    if stop.lot:
-        if not scan.lot:
+    chosen = (lot or "").strip().upper() or None
+    if scan.lot and chosen and scan.lot.upper() != chosen:
+        raise _wrong("wrong_lot", "Wrong lot", stop.lot or None, "the scan names another lot")
+    given = scan.lot or chosen
+    units = int(pack) * (scan.count or 1)
+    if not stop.lot:
+        return units
+    if given is None:
+        here = s.connection().execute(
+            _LOTS_AT, {"product_id": stop.product_id, "location_id": stop.location_id}
+        )
+        if set(here.scalars()) != {stop.lot}:
             raise _wrong("lot_required", "Scan the lot", stop.lot, f"lot {stop.lot} needed")
-        if scan.lot != stop.lot:
-            raise _wrong("wrong_lot", "Wrong lot", stop.lot, f"expected lot {stop.lot}")
-    return int(pack) * (scan.count or 1)
+    elif given.upper() != stop.lot.upper():
+        raise _wrong("wrong_lot", "Wrong lot", stop.lot, f"expected lot {stop.lot}")
+    return units
 
 
 def _units(qty: int | None, pack: int, remaining: int) -> int:
@@ -475,9 +534,10 @@ async def confirm(
     qty: int | None,
     tote: str,
     picker: Picker,
+    lot: str | None = None,
 ) -> dict[str, Any]:
     batch_id = await db.run(
-        _confirm, task_id, location=location, item=item, qty=qty, tote=tote, picker=picker
+        _confirm, task_id, location=location, item=item, qty=qty, tote=tote, picker=picker, lot=lot
     )
     # The answer is read after the commit: the write lock is held for the pick alone.
     return await get_batch(db, batch_id)
@@ -492,6 +552,7 @@ def _confirm(
     qty: int | None,
     tote: str,
     picker: Picker,
+    lot: str | None = None,
 ) -> int:
     stop = _stop(s, task_id)
     _check_owner(stop.batch_id, stop.picker_id, stop.batch_status, picker)
@@ -500,7 +561,7 @@ def _confirm(
     if scanned not in (stop.location_code.upper(), stop.check_code):
         code = stop.location_code
         raise _wrong("wrong_location", "Wrong location", code, f"go to {code}")
-    pack = _check_item(s, stop, item)
+    pack = _check_item(s, stop, item, lot)
     qty = _units(qty, pack, stop.qty - stop.picked)
     _pick(s, stop, qty, _check_tote(stop, tote), picker)
     if stop.batch_status != "picking":

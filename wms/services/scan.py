@@ -118,6 +118,8 @@ async def _product(s: AsyncSession, scan: scans.Scan) -> list[dict[str, Any]]:
             "sku": p.sku,
             "name": p.name,
             "pack_qty": b.pack_qty,
+            "lot_tracked": p.lot_tracked,
+            "expiry_tracked": p.expiry_tracked,
             "lot": scan.lot,
             "expiry": scan.expiry.isoformat() if scan.expiry else None,
             "serial": scan.serial,
