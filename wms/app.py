@@ -16,6 +16,7 @@ from wms.api import idempotency, packing, picking, problems, returns, scan, ship
 from wms.api.auth import AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
+from wms.api.limits import RequestLimitsMiddleware
 from wms.api.orders import OrderController
 from wms.api.security import PUBLIC_PATHS, BearerAuth
 from wms.api.stock import StockController
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[
             ServerTimingMiddleware(),
+            RequestLimitsMiddleware(settings.max_body_bytes),
             DefineMiddleware(BearerAuth, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
             IdempotencyMiddleware(),
         ],

@@ -558,7 +558,7 @@ async def _write_batch(s: AsyncSession, wave_id: int, b: PlannedBatch, drop: int
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(
-                "orders_changed", "Orders changed, retry", f"order {c.order.reference} moved on"
+                "orders_changed", "Orders moved, retry", f"order {c.order.reference} moved on"
             )
 
 
