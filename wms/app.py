@@ -10,9 +10,18 @@ from collections.abc import AsyncIterator
 from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 
-from wms.api import idempotency, packing, picking, problems, returns, scan, shipping, waves
+from wms.api import (
+    idempotency,
+    openapi,
+    packing,
+    picking,
+    problems,
+    returns,
+    scan,
+    shipping,
+    waves,
+)
 from wms.api.auth import AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
@@ -77,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     handlers = dict(problems.HANDLERS)
     handlers[WmsError] = problems.wms_error_handler
     handlers[ChannelError] = channel_error_handler
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             AuthController,
@@ -105,7 +114,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             IdempotencyMiddleware(),
         ],
         exception_handlers=handlers,
-        openapi_config=OpenAPIConfig(title="WMS", version="0.1.0", path="/schema"),
+        openapi_config=openapi.config(),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
+    openapi.document(app)
+    return app
