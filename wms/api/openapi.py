@@ -136,8 +136,6 @@ def document(app: Litestar) -> None:
                 operation.parameters = [*(operation.parameters or []), _key_header(required)]
             responses = dict(operation.responses or {})
             for status, description in _ERRORS.items():
-                if public and status in (401, 403) and not path.startswith("/webhooks"):
-                    continue
                 headers = {"Allow": OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING))}
                 responses[str(status)] = OpenAPIResponse(
                     description=description,
