@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import secrets
 import select
 import socket
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy import select as sql_select
 
 from tests.fakes.payloads import make_shopify_order
 from tests.fakes.webhooks import signed_webhook
 from tests.support.api import idem, login, problem
 from wms.api.limits import JsonDepth, LimitExceeded
 from wms.config import Settings
+from wms.db import Database
 from wms.domain.bounds import MAX_ID
 from wms.loopback import ProcessServer
+from wms.models import ApiToken, User
+from wms.models.common import utcnow
+from wms.services.auth import token_hash
 
 SHIP_TO = {
     "name": "Ana Silva",
@@ -258,3 +266,32 @@ def test_a_logged_out_token_stops_working_in_every_process_at_once(database_url)
         assert httpx.post(f"{a.url}/api/v1/auth/logout", headers=auth).status_code == 200
         problem(httpx.get(f"{b.url}/api/v1/auth/me", headers=auth), 401, "expired_token")
         problem(httpx.get(f"{a.url}/api/v1/auth/me", headers=auth), 401, "expired_token")
+
+
+def test_a_token_stops_working_the_moment_it_expires(server):
+    token = secrets.token_urlsafe(32)
+
+    async def issue() -> None:
+        db = Database(server.database_url)
+        try:
+            async with db.write() as s:
+                user = (await s.execute(sql_select(User).where(User.badge == "B2001"))).scalar_one()
+                s.add(
+                    ApiToken(
+                        user_id=user.id,
+                        token_hash=token_hash(token),
+                        name="short",
+                        expires_at=utcnow() + timedelta(seconds=5),
+                    )
+                )
+        finally:
+            await db.dispose()
+
+    asyncio.run(issue())
+    auth = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{server.url}/api/v1/auth/me", headers=auth).status_code == 200
+    deadline = time.monotonic() + 15
+    while (r := httpx.get(f"{server.url}/api/v1/auth/me", headers=auth)).status_code == 200:
+        assert time.monotonic() < deadline, "the token still works 10 s after it expired"
+    problem(r, 401, "expired_token")
+    assert r.elapsed.total_seconds() < 5

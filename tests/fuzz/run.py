@@ -36,7 +36,7 @@ CHECKS = ",".join(
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
-def fuzz(url: str, token: str | None, max_examples: int, seed: int) -> int:
+def fuzz(url: str, token: str | None, max_examples: int, seed: int, folder: str) -> int:
     """One schemathesis run; its exit code (0: every check held)."""
     command = [
         str(SCHEMATHESIS),
@@ -65,7 +65,7 @@ def fuzz(url: str, token: str | None, max_examples: int, seed: int) -> int:
         command += ["-H", f"Authorization: Bearer {token}", "--exclude-path", "/api/v1/auth/logout"]
     env = dict(os.environ, SCHEMATHESIS_HOOKS="tests.fuzz.hooks", PYTHONPATH=str(ROOT))
     started = time.monotonic()
-    done = subprocess.run(command, env=env, cwd=ROOT)
+    done = subprocess.run(command, env=env, cwd=folder)  # its cache stays out of the tree
     who = "supervisor" if token else "no token"
     print(f"fuzz ({who}): exit {done.returncode} in {time.monotonic() - started:.0f} s", flush=True)
     return done.returncode
@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         database_url = new_sqlite(Path(folder))
         with ProcessServer(database_url) as server:
             token = login(server.url, "supervisor")
-            failed = fuzz(server.url, token, args.max_examples, args.seed)
-            failed |= fuzz(server.url, None, args.max_examples, args.seed)
+            failed = fuzz(server.url, token, args.max_examples, args.seed, folder)
+            failed |= fuzz(server.url, None, args.max_examples, args.seed, folder)
         failed |= check(database_url)
     return 1 if failed else 0
 
