@@ -10,12 +10,22 @@ from collections.abc import AsyncIterator
 from litestar import Litestar, get
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
 
-from wms.api import idempotency, packing, picking, problems, returns, scan, shipping, waves
+from wms.api import (
+    idempotency,
+    openapi,
+    packing,
+    picking,
+    problems,
+    returns,
+    scan,
+    shipping,
+    waves,
+)
 from wms.api.auth import AuditController, AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
+from wms.api.limits import RequestLimitsMiddleware
 from wms.api.orders import OrderController
 from wms.api.security import PUBLIC_PATHS, BearerAuth, add_security_headers, role_table
 from wms.api.stock import StockController
@@ -76,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     handlers = dict(problems.HANDLERS)
     handlers[WmsError] = problems.wms_error_handler
     handlers[ChannelError] = channel_error_handler
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             AuthController,
@@ -101,11 +111,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[
             ServerTimingMiddleware(),
+            RequestLimitsMiddleware(settings.max_body_bytes),
             DefineMiddleware(BearerAuth, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
             IdempotencyMiddleware(),
         ],
         exception_handlers=handlers,
-        openapi_config=OpenAPIConfig(title="WMS", version="0.1.0", path="/schema"),
+        openapi_config=openapi.config(),
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
+    openapi.document(app)
+    return app

@@ -114,13 +114,44 @@ async def _worker(settings: Settings) -> None:
         await db.dispose()
 
 
-def _demo(settings: Settings, printer_port: int) -> None:
+DEMO_PORTS = (
+    ("WMS_PORT", "the API"),
+    ("WMS_PRINTER_PORT", "the virtual label printer"),
+    ("WMS_SANDBOX_PORT", "the channel sandbox"),
+)
+
+
+def _taken_port(settings: Settings, ports: dict[str, int]) -> str | None:
+    """One line naming the first port the demo needs that something else holds, or None."""
+    for variable, what in DEMO_PORTS:
+        port = ports[variable]
+        host = settings.host if variable == "WMS_PORT" else "127.0.0.1"
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                return f"wms demo: port {port} ({what}) is taken; set {variable} to a free port"
+    return None
+
+
+def _demo(settings: Settings, printer_port: int, sandbox_port: int) -> None:
     """`make run`: migrate, load the demo warehouse if empty, start a virtual printer, serve."""
+    ports = {
+        "WMS_PORT": settings.port,
+        "WMS_PRINTER_PORT": printer_port,
+        "WMS_SANDBOX_PORT": sandbox_port,
+    }
+    taken = _taken_port(settings, ports)
+    if taken:
+        print(taken, file=sys.stderr)
+        raise SystemExit(1)
     _upgrade(settings)
     counts = asyncio.run(_load(settings, settings.fixtures_dir, only_if_empty=True))
     loaded = f"loaded the demo warehouse: {counts}" if counts else "demo warehouse already loaded"
+    asyncio.run(_point_demo_at(settings, printer_port, sandbox_port))
     printer = _start_printer(printer_port)
-    sandbox = _start_channel_sandbox()
+    sandbox = _start_channel_sandbox(sandbox_port)
     url = f"http://{settings.host}:{settings.port}"
     print(
         f"""
@@ -140,6 +171,34 @@ Stop with Ctrl-C.
     _serve(settings)
 
 
+async def _point_demo_at(settings: Settings, printer_port: int, sandbox_port: int) -> None:
+    """The demo's stations and channels use the virtual printer and sandbox on their ports."""
+    from sqlalchemy import update
+
+    from wms.db import Database
+    from wms.models import Channel
+    from wms.models.shipping import PackStation
+
+    local = "tcp://127.0.0.1:"
+    sandbox = "http://127.0.0.1:"
+    db = Database(settings.database_url)
+    try:
+        async with db.write() as s:
+            await s.execute(
+                update(PackStation)
+                .where(PackStation.label_printer_url.startswith(local))
+                .values(label_printer_url=f"{local}{printer_port}")
+            )
+            for kind in ("tiktok", "shopify", "woocommerce", "own"):
+                await s.execute(
+                    update(Channel)
+                    .where(Channel.kind == kind, Channel.api_base_url.startswith(sandbox))
+                    .values(api_base_url=f"{sandbox}{sandbox_port}/{kind}")
+                )
+    finally:
+        await db.dispose()
+
+
 def _start_printer(port: int) -> str:
     try:
         from printers.simulator import start_in_thread
@@ -151,7 +210,7 @@ def _start_printer(port: int) -> str:
 
 
 def _start_channel_sandbox(port: int = 8766) -> str:
-    """The demo's channels push stock to 127.0.0.1:8766: answer there, as a shop would."""
+    """The demo's channels push stock to the sandbox (127.0.0.1:8766): it answers as a shop."""
     import threading
 
     import uvicorn
@@ -175,7 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     demo = sub.add_parser("demo", help="migrate, load the demo if empty, and serve")
     demo.add_argument("--port", type=int)
-    demo.add_argument("--printer-port", type=int, default=9100)
+    demo.add_argument(
+        "--printer-port", type=int, default=int(os.environ.get("WMS_PRINTER_PORT") or 9100)
+    )
+    demo.add_argument(
+        "--sandbox-port", type=int, default=int(os.environ.get("WMS_SANDBOX_PORT") or 8766)
+    )
     db = sub.add_parser("db", help="schema migrations")
     db.add_argument("action", choices=["upgrade"])
     load = sub.add_parser("load", help="load a warehouse from fixture files")
@@ -197,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         case "serve":
             _serve(settings)
         case "demo":
-            _demo(settings, args.printer_port)
+            _demo(settings, args.printer_port, args.sandbox_port)
         case "db":
             _upgrade(settings)
         case "load":

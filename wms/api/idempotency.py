@@ -31,6 +31,7 @@ from wms.services.sql import dialect_name, upsert_on
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 HEADER = b"idempotency-key"
+MAX_KEY_CHARS = 100  # characters, not bytes (the column's VARCHAR(100) counts characters)
 
 
 def _problem(status: int, code: str, title: str, detail: str) -> tuple[int, bytes]:
@@ -63,7 +64,10 @@ class IdempotencyMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler = scope.get("route_handler")
         required = bool(handler and handler.opt.get("idempotent"))
-        key = dict(scope["headers"]).get(HEADER, b"").decode("latin-1").strip()
+        try:
+            key = dict(scope["headers"]).get(HEADER, b"").decode("utf-8").strip()
+        except UnicodeDecodeError:
+            key = "\ufffd" * (MAX_KEY_CHARS + 1)  # not text: refused below as a bad key
         user = scope.get("user")
         if (
             scope["method"] not in MUTATING
@@ -72,12 +76,12 @@ class IdempotencyMiddleware(ASGIMiddleware):
         ):
             await next_app(scope, receive, send)
             return
-        if not key or len(key) > 100:
+        if not key or len(key) > MAX_KEY_CHARS:
             status, body = _problem(
                 400,
                 "idempotency_key_required",
                 "Retry key missing",
-                "send an Idempotency-Key header (1-100 chars)",
+                f"send an Idempotency-Key header (1-{MAX_KEY_CHARS} characters)",
             )
             await _send_raw(send, status, body, "application/problem+json")
             return

@@ -15,7 +15,9 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import StatementError
 
+from wms.domain.bounds import AmountOutOfRange
 from wms.errors import WmsError
 
 PROBLEM_JSON = "application/problem+json"
@@ -75,7 +77,19 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response[dict[st
         code, title = "forbidden", "Not allowed"
     elif isinstance(exc, NotFoundException):
         code, title = "not_found", "Not found"
-    return problem(status, code, title, str(exc.detail), request.url.path)
+    # A limit's own code (json_too_deep, body_too_large), set where it was refused.
+    code, title = getattr(exc, "code", code), getattr(exc, "title", title)
+    answer = problem(status, code, title, str(exc.detail), request.url.path)
+    if exc.headers:  # a 405's Allow, a 401's WWW-Authenticate
+        answer.headers.update(exc.headers)
+    return answer
+
+
+def statement_error_handler(request: Request, exc: StatementError) -> Response[dict[str, Any]]:
+    """An amount refused by the money column's own guard (see Money): a problem, not a 500."""
+    if isinstance(exc.orig, AmountOutOfRange):
+        return problem(422, "bad_amount", "Amount out of range", str(exc.orig), request.url.path)
+    return internal_error_handler(request, exc)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
@@ -93,6 +107,7 @@ HANDLERS: dict[Any, Any] = {
     WmsError: wms_error_handler,
     ValidationException: validation_handler,
     HTTPException: http_error_handler,
+    StatementError: statement_error_handler,
     Exception: internal_error_handler,
 }
 

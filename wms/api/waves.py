@@ -12,6 +12,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from wms.api.deps import DbDep, SettingsDep, UserDep
 from wms.api.security import FLOOR, OFFICE, requires
 from wms.config import Settings
+from wms.domain.bounds import Id
 from wms.domain.layout import Geometry
 from wms.domain.waves import DEFAULT_RULES, WaveRules
 from wms.services import picking, wave_drawing, waves
@@ -29,7 +30,7 @@ class Rules(msgspec.Struct, forbid_unknown_fields=True):
     ship_by_before: datetime | None = D.ship_by_before
     min_priority: Annotated[int, msgspec.Meta(ge=0, le=9)] = D.min_priority
     segment: str = D.segment
-    order_ids: Annotated[list[int], msgspec.Meta(max_length=5000)] = []
+    order_ids: Annotated[list[Id], msgspec.Meta(max_length=5000)] = []
     max_orders: Cap = D.max_orders
     max_units: Cap = D.max_units
     max_batches: Annotated[int, msgspec.Meta(ge=1, le=1000)] = D.max_batches

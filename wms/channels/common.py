@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from wms.channels.errors import BadPayload, BadSignature, MissingSignature
+from wms.domain.bounds import AmountOutOfRange, money_in_range
 from wms.domain.orders import OrderLineIn
 
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -79,9 +80,10 @@ def to_decimal(value: Any, what: str, default: Decimal | None = None) -> Decimal
         result = Decimal(str(value).strip())
     except InvalidOperation as exc:
         raise BadPayload(f"{what} is not a number: {value!r}") from exc
-    if not result.is_finite():
-        raise BadPayload(f"{what} is not finite")
-    return result
+    try:
+        return money_in_range(result, what)
+    except AmountOutOfRange as exc:
+        raise BadPayload(str(exc)) from None
 
 
 def check_currency(value: Any, what: str = "currency") -> str:

@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from wms.channels.common import CURRENCY_RE, merge_lines
 from wms.channels.errors import CsvImportError, RowError
+from wms.domain.bounds import MAX_MONEY, AmountOutOfRange, money_in_range
 from wms.domain.orders import Address, ChannelKind, OrderIn, OrderLineIn, OrderStatus
 
 REQUIRED = ("order_id", "sku", "qty", "unit_price", "currency")
@@ -82,12 +83,12 @@ def _line(row: dict[str, str], n: int, errors: list[RowError]) -> OrderLineIn | 
     for column, default in (("unit_price", None), ("discount", "0")):
         raw = row.get(column) or default
         try:
-            value = Decimal(raw or "")
-            if not value.is_finite() or value < 0:
+            value = money_in_range(Decimal(raw or ""), column)
+            if value < 0:
                 raise InvalidOperation
             money[column] = value
-        except InvalidOperation:
-            errors.append(RowError(n, column, f"not an amount ≥ 0: {raw!r}"))
+        except (InvalidOperation, AmountOutOfRange):
+            errors.append(RowError(n, column, f"not an amount 0 to {MAX_MONEY:,}: {raw!r}"))
     if len(errors) > bad:
         return None
     return OrderLineIn(

@@ -34,6 +34,7 @@ from wms.channels.common import (
 from wms.channels.config import ChannelConfig
 from wms.channels.errors import BadPayload, BadSignature, UnknownTopic
 from wms.channels.events import EventKind, WebhookEvent
+from wms.domain.bounds import money_in_range
 from wms.domain.orders import (
     Address,
     Attribution,
@@ -56,7 +57,8 @@ Text = Annotated[str, msgspec.Meta(max_length=200)]
 
 def _non_negative(**amounts: Decimal) -> None:
     for name, value in amounts.items():
-        if not value.is_finite() or value < 0:
+        money_in_range(value, name)  # an AmountOutOfRange is a ValueError: msgspec reports it
+        if value < 0:
             raise ValueError(f"{name} must be a finite amount >= 0")
 
 

@@ -51,7 +51,12 @@ class Money(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        return str(Decimal(value)) if dialect.name == "sqlite" else Decimal(value)
+        from wms.domain.bounds import money_in_range
+
+        # The last guard: an amount the column cannot hold is refused, never stored (SQLite
+        # kept 1e999 as text) nor left to the database (PostgreSQL's overflow was a 500).
+        value = money_in_range(Decimal(value))
+        return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(str(value)).normalize() + Decimal("0.00")

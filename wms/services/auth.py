@@ -7,14 +7,14 @@ import hashlib
 import hmac
 import logging
 import secrets
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.errors import Conflict, NotFound, Unauthorized, WmsError
@@ -186,7 +186,6 @@ async def unlock_badge(db: Database, badge: str, by: Principal) -> dict[str, Any
 
 
 async def logout(db: Database, token: str) -> None:
-    _known.pop(token_hash(token), None)
     async with db.write() as s:
         row = (
             await s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
@@ -203,47 +202,48 @@ async def create_api_token(db: Database, username: str, name: str) -> str:
         return await _issue(s, user, name or "api", None)
 
 
-# Who a token belongs to, remembered for a few seconds: every scan is a request, and a
-# database read per request for the same answer is waste. A revocation in this process
-# takes effect at once (logout evicts); in another process within CACHE_S.
-CACHE_S = 10.0
-_known: dict[str, tuple[float, Principal]] = {}
+# Who a token belongs to is read on every request, not remembered: a cache would keep a
+# logged-out, expired or deactivated token working in every other process for as long as
+# it kept it. One indexed row, read in place on SQLite (no thread hop), costs less than the
+# rest of a scan.
+_WHO = (
+    select(
+        ApiToken.__table__.c.id.label("token_id"),
+        ApiToken.__table__.c.revoked,
+        ApiToken.__table__.c.expires_at,
+        User.__table__.c.id,
+        User.__table__.c.username,
+        User.__table__.c.role,
+        User.__table__.c.name,
+        User.__table__.c.active,
+        User.__table__.c.channels,
+    )
+    .join(User.__table__, User.__table__.c.id == ApiToken.__table__.c.user_id)
+    .where(ApiToken.__table__.c.token_hash == bindparam("digest"))
+)
 
 
 async def authenticate(db: Database, token: str) -> Principal:
-    digest = token_hash(token)
-    hit = _known.get(digest)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    principal = await _authenticate(db, token)
-    if len(_known) > 10_000:
-        _known.clear()
-    _known[digest] = (time.monotonic() + CACHE_S, principal)
-    return principal
-
-
-async def _authenticate(db: Database, token: str) -> Principal:
-    async with db.read() as s:
-        row = (
-            await s.execute(
-                select(ApiToken, User)
-                .join(User, User.id == ApiToken.user_id)
-                .where(ApiToken.token_hash == token_hash(token))
-            )
-        ).first()
+    row = await db.read_run(_who, token_hash(token))
     if row is None:
         log.warning("token refused: unknown token sha256:%s", token_hash(token)[:12])
         raise Unauthorized("bad_token", "Please log in", "unknown bearer token")
-    tok, user = row
-    if tok.revoked or not user.active or (tok.expires_at and tok.expires_at < utcnow()):
-        log.warning("token refused: token id=%s user=%s expired or revoked", tok.id, user.username)
+    if row.revoked or not row.active or (row.expires_at and row.expires_at < utcnow()):
+        log.warning(
+            "token refused: token id=%s user=%s expired or revoked", row.token_id, row.username
+        )
         raise Unauthorized("expired_token", "Please log in again", "token expired or revoked")
-    return _principal(user, tok.id)
+    channels = tuple(c for c in (row.channels or "").split(",") if c)
+    return Principal(row.id, row.username, row.role, row.name, row.token_id, channels)
 
 
 def _principal(user: User, token_id: int | None = None) -> Principal:
     channels = tuple(c for c in (user.channels or "").split(",") if c)
     return Principal(user.id, user.username, user.role, user.name, token_id, channels)  # type: ignore[arg-type]
+
+
+def _who(s: Session, digest: str) -> Any:
+    return s.connection().execute(_WHO, {"digest": digest}).first()
 
 
 async def create_user(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from wms.channels import fees
 from wms.db import Database
+from wms.domain.bounds import AmountOutOfRange, check_order_money, money_in_range
 from wms.domain.orders import OPEN_STATUSES, OrderIn, OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, InboundEvent, OrderLine, Product, SalesOrder
@@ -72,6 +73,11 @@ def _validate(order: OrderIn) -> None:
             raise WmsError("bad_price", "Price below zero", f"{line.sku}: {line.unit_price}")
     if len(order.currency) != 3 or not order.currency.isalpha():
         raise WmsError("bad_currency", "Bad currency", f"{order.currency!r} is not ISO 4217")
+    try:
+        check_order_money(order)
+        money_in_range(fees.order_total(order), "total")
+    except AmountOutOfRange as exc:
+        raise WmsError("bad_amount", "Amount out of range", str(exc), field=exc.what) from None
 
 
 def channel_by_code(s: Session, code: str) -> Channel:
@@ -305,7 +311,7 @@ def _cancel(s: Session, row: SalesOrder) -> None:
     if row.status not in OPEN_STATUSES:
         raise Conflict(
             "order_in_progress",
-            "Order already on floor",
+            "Order on the floor",
             f"order {row.reference} is {row.status}; cancel its wave work first",
         )
     touched = []

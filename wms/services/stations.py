@@ -127,7 +127,7 @@ def _read_scale(url: str) -> int:
 async def read_scale(station: PackStation) -> int:
     """The weight on the station's scale in grams; `no_scale` when it has none."""
     if not station.scale_url:
-        raise WmsError("no_scale", "No scale: type weight", f"{station.code} has no scale")
+        raise WmsError("no_scale", "No scale, type it", f"{station.code} has no scale")
     grams = await asyncio.to_thread(_read_scale, station.scale_url)
     if grams <= 0 or grams > MAX_WEIGHT_G:
         raise WmsError("bad_weight", "Weight out of range", f"scale reads {grams} g")

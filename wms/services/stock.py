@@ -277,7 +277,7 @@ async def adjust(
     """Found or lost units (damage, a miscount): `delta` may be negative, never zero."""
     if delta == 0:
         raise WmsError(
-            "bad_quantity", "Quantity must not be 0", "an adjustment of 0 changes nothing"
+            "bad_quantity", "Qty must not be 0", "an adjustment of 0 changes nothing"
         )
     check_qty(abs(delta))
     if not reason.strip():
@@ -353,7 +353,7 @@ async def count(
             if row is not None and qty < row.allocated:
                 raise Conflict(
                     "count_below_allocated",
-                    "Count below picks due",
+                    "Count below picks",
                     f"{product.sku}: {row.allocated} units are allocated to pick tasks here",
                 )
             found.append((product, key[1], have, qty))
