@@ -30,7 +30,7 @@ from wms.models.picking import (
     Tote,
     Wave,
 )
-from wms.services import availability, stock, waves
+from wms.services import availability, events, stock, waves
 
 ACTIVE = ("assigned", "picking", "paused")
 OPEN_TASK = ("open", "skipped")
@@ -79,6 +79,7 @@ def _claim(s: Session, picker: Picker) -> int:
             .values(picker_id=picker.user_id, status="assigned", assigned_at=utcnow())
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
+            events.note(s, "batch", batch=candidate)
             return candidate
 
 
@@ -387,6 +388,7 @@ def _confirm(
     _pick(s, stop, qty, _check_tote(stop, tote), picker)
     if stop.batch_status != "picking":
         s.execute(update(PB).where(PB.c.id == stop.batch_id).values(status="picking"))
+    events.note(s, "pick", batch=stop.batch_id)
     return stop.batch_id  # type: ignore[no-any-return]
 
 
@@ -544,6 +546,7 @@ def _short(
     _reallocate(s, geo, task, batch, missing, picker)
     batch.status = "picking"
     s.flush()
+    events.note(s, "pick", batch=batch.id, short=missing)
     return batch.id  # type: ignore[return-value]
 
 
@@ -721,6 +724,7 @@ def _finish(s: Session, batch_id: int, drop: str, picker: Picker) -> int:
     _close_orders(s, batch_id)
     _close_wave(s, batch.wave_id)
     s.flush()
+    events.note(s, "batch", batch=batch_id)
     return batch_id
 
 

@@ -29,7 +29,7 @@ from wms.models import Channel, Location, OrderLine, SalesOrder, Stock
 from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS, LocationKind
 from wms.models.picking import PickBatch, PickSlot, PickTask, PickTaskLine, Tote, Wave
-from wms.services import availability
+from wms.services import availability, events
 
 ST = Stock.__table__
 SO = SalesOrder.__table__
@@ -496,6 +496,7 @@ async def release(
         drops = await _staging(s)
         for n, b in enumerate(planned.batches):
             await _write_batch(s, wave.id, b, drops[n % len(drops)] if drops else None)  # type: ignore[arg-type]
+        events.note(s, "wave", wave=wave.id)
         return {"id": wave.id, "status": wave.status} | view
 
 
@@ -602,6 +603,7 @@ async def cancel(db: Database, wave_id: int) -> dict[str, Any]:
                 await availability.refresh_open_status(s, order_id)
         wave.status = "cancelled"
         wave.cancelled_at = utcnow()
+        events.note(s, "wave", wave=wave.id)
         return {"id": wave.id, "status": wave.status, "orders": len(order_ids)}
 
 

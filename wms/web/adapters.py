@@ -1,0 +1,59 @@
+"""Form fields of the wave planner's page, turned into the wave service's rules.
+
+Kept apart from the pages so that when the wave service changes shape (preview/release
+functions), only this adapter follows it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from wms.errors import WmsError
+from wms.services.waves import WaveRules
+
+
+def _list(raw: Any) -> tuple[str, ...]:
+    return tuple(x.strip() for x in str(raw or "").replace(";", ",").split(",") if x.strip())
+
+
+def _int(form: dict[str, Any], key: str, default: int, lo: int, hi: int) -> int:
+    raw = str(form.get(key) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise WmsError("bad_rules", "Bad wave rules", f"{key} must be a number") from exc
+    if not lo <= value <= hi:
+        raise WmsError("bad_rules", "Bad wave rules", f"{key} must be {lo} to {hi}")
+    return value
+
+
+def wave_rules_from_form(form: dict[str, Any]) -> WaveRules:
+    """The planner's rules from the page: cutoff, carrier, channel, priority, segment, caps."""
+    carriers = _list(form.get("carriers"))
+    cutoff = str(form.get("cutoff") or "").strip()
+    cutoffs = {c: cutoff for c in carriers} if cutoff and carriers else {}
+    ship_by = str(form.get("ship_by_before") or "").strip()
+    try:
+        before = datetime.fromisoformat(ship_by) if ship_by else None
+    except ValueError as exc:
+        raise WmsError("bad_rules", "Bad wave rules", "ship-by is a date and time") from exc
+    order_ids = tuple(int(x) for x in _list(form.get("order_ids")) if x.isdigit())
+    rules = WaveRules(
+        channels=_list(form.get("channels")),
+        carriers=carriers,
+        cutoffs=cutoffs,
+        ship_by_before=before,
+        min_priority=_int(form, "min_priority", 0, 0, 9),
+        segment=str(form.get("segment") or "all"),
+        order_ids=order_ids,
+        max_orders=_int(form, "max_orders", 200, 1, 100_000),
+        max_units=_int(form, "max_units", 5000, 1, 100_000),
+        max_batches=_int(form, "max_batches", 50, 1, 1000),
+        cart_totes=_int(form, "cart_totes", 8, 1, 64),
+        iterations=_int(form, "iterations", 30, 0, 10_000),
+    )
+    rules.check()
+    return rules
