@@ -15,6 +15,7 @@ from typing import Any
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.enums import MediaType
+from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 from litestar.static_files import create_static_files_router
@@ -252,7 +253,7 @@ async def exception_list(request: Request) -> Template:
 
 
 @post("/exceptions/prints/{job_id:int}/reprint")
-async def reprint(request: Request, job_id: int) -> Template:
+async def reprint(request: Request, job_id: FromPath[int]) -> Template:
     """Print a failed label again (to its printer; the printer's fault must be cleared)."""
     parcel_id = await _db(request).read_run(_parcel_of_job, job_id)
     view, _new = await packing.reprint_label(_db(request), parcel_id)
@@ -273,7 +274,7 @@ def _parcel_of_job(s: Any, job_id: int) -> int:
 
 
 @post("/exceptions/shorts/{exception_id:int}/resolve")
-async def resolve_short(request: Request, exception_id: int) -> Template:
+async def resolve_short(request: Request, exception_id: FromPath[int]) -> Template:
     await picking.resolve_exception(_db(request), exception_id)
     found = await _db(request).read_run(exceptions.everything, utcnow())
     return _page(request, "exceptions.html", ex=found, message=f"Exception {exception_id} closed")
@@ -291,13 +292,13 @@ async def order_search(request: Request) -> Template:
 
 
 @get("/orders/{order_id:int}")
-async def order_page(request: Request, order_id: int) -> Template:
+async def order_page(request: Request, order_id: FromPath[int]) -> Template:
     detail = await _db(request).read_run(orders.detail, order_id)
     return _page(request, "order.html", o=detail)
 
 
 @get("/products/{sku:str}")
-async def product_page(request: Request, sku: str) -> Template:
+async def product_page(request: Request, sku: FromPath[str]) -> Template:
     detail = await _db(request).read_run(orders.product, sku)
     return _page(request, "product.html", p=detail)
 
@@ -340,7 +341,7 @@ async def wave_release(request: Request) -> Template:
 
 
 @post("/waves/{wave_id:int}/cancel")
-async def wave_cancel(request: Request, wave_id: int) -> Template:
+async def wave_cancel(request: Request, wave_id: FromPath[int]) -> Template:
     await waves.cancel(_db(request), wave_id)
     recent = await waves.list_waves(_db(request), 20)
     return _page(
@@ -350,7 +351,7 @@ async def wave_cancel(request: Request, wave_id: int) -> Template:
 
 
 @get("/batches/{batch_id:int}/route.svg", media_type="image/svg+xml")
-async def batch_route(request: Request, batch_id: int) -> Response[str]:
+async def batch_route(request: Request, batch_id: FromPath[int]) -> Response[str]:
     layout = waves.site_layout(str(_settings(request.app.state).fixtures_dir / "layout.json"))
     return Response(
         await waves.batch_svg(_db(request), layout, batch_id), media_type="image/svg+xml"
@@ -364,7 +365,9 @@ def _error_page(request: Request, exc: WmsError) -> Response[Any]:
     html = request.app.template_engine.get_template("fragments/error.html").render(  # type: ignore[union-attr]
         title=exc.message, detail=exc.detail, code=exc.code
     )
-    return Response(html, status_code=exc.status, media_type=MediaType.HTML)
+    # Shown above the page, which stays as it was (the form keeps what was typed).
+    headers = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+    return Response(html, status_code=exc.status, media_type=MediaType.HTML, headers=headers)
 
 
 CONSOLE = Router(

@@ -1,0 +1,67 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against a real server on loopback.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium (the `chromium`
+apt package, installed by `make oracles` and .ci/run). Every test keeps a screenshot under
+var/test-artifacts/web (or $WMS_TEST_ARTIFACTS).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.support.api import LOGINS
+from wms.config import ROOT
+
+CHROMIUM = os.environ.get("WMS_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(os.environ.get("WMS_TEST_ARTIFACTS", ROOT / "var" / "test-artifacts")) / "web"
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        await b.close()
+
+
+@pytest.fixture
+async def page(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    p = await context.new_page()
+    errors: list[str] = []
+    # A CSP violation or a script error in the console is a failure, not a warning.
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield p
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    await p.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    await context.close()
+    # Refused requests (4xx) are the point of some tests; anything else is a failure.
+    refused = ("Failed to load resource", "Response Status Error Code 4")
+    assert [e for e in errors if not e.startswith(refused)] == []
+
+
+async def sign_in(page: Page, url: str, who: str = "supervisor") -> None:
+    badge, pin = LOGINS[who]
+    await page.goto(f"{url}/ui/login")
+    await page.fill("input[name=badge]", badge)
+    await page.fill("input[name=pin]", pin)
+    await page.click("button[type=submit]")
