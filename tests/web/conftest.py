@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from tests.floor.conftest import SHIP_TO
 from tests.support.api import LOGINS
 from wms.config import ROOT
 
@@ -65,3 +68,17 @@ async def sign_in(page: Page, url: str, who: str = "supervisor") -> None:
     await page.fill("input[name=badge]", badge)
     await page.fill("input[name=pin]", pin)
     await page.click("button[type=submit]")
+
+
+def new_order(integration: httpx.Client, *lines: tuple[str, int], **fields: object) -> dict:
+    n = time.monotonic_ns()
+    body = {
+        "order_id": f"WEB-{n}",
+        "currency": "USD",
+        "reference": f"#W{n % 10**6:06d}",
+        "lines": [{"sku": sku, "qty": qty, "unit_price": "9.90"} for sku, qty in lines],
+        "ship_to": SHIP_TO,
+    } | fields
+    r = integration.post("/api/v1/orders/", params={"channel": "own-main"}, json=body)
+    assert r.status_code == 201, r.text
+    return r.json()

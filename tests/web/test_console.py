@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 from playwright.async_api import Page, expect
 
 from tests.floor.conftest import SHIP_TO
 from tests.support import api
-from tests.web.conftest import sign_in
+from tests.web.conftest import new_order, sign_in
 from wms.loopback import ThreadServer
-
-
-def new_order(integration: httpx.Client, *lines: tuple[str, int], **fields: object) -> dict:
-    n = time.monotonic_ns()
-    body = {
-        "order_id": f"WEB-{n}",
-        "currency": "USD",
-        "reference": f"#W{n % 10**6:06d}",
-        "lines": [{"sku": sku, "qty": qty, "unit_price": "9.90"} for sku, qty in lines],
-        "ship_to": SHIP_TO,
-    } | fields
-    r = integration.post("/api/v1/orders/", params={"channel": "own-main"}, json=body)
-    assert r.status_code == 201, r.text
-    return r.json()
 
 
 async def test_a_supervisor_signs_in_and_sees_the_floor_board(page: Page, server: ThreadServer):
