@@ -9,6 +9,7 @@ import time
 import httpx
 from playwright.async_api import Page, expect
 
+from printers.simulator import SimulatorThread
 from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     db,
     docs_dir,
@@ -68,4 +69,29 @@ async def test_a_failed_label_is_reprinted_from_the_console_after_paper_out(
         await asyncio.sleep(0.02)
     assert len(printer.labels) == printed + 1  # printed once, after the paper came back
     await expect(page.locator(f"tr[data-job='{job_id}']")).to_have_count(0)
+    await no_violations(db)
+
+
+async def test_a_failed_label_is_sent_to_another_printer_while_its_own_is_still_out(
+    page: Page, floor, packer, db, printer, monkeypatch
+):
+    monkeypatch.setattr(printing, "MAX_ATTEMPTS", 1)
+    order_id = await picked_order(db, [("SKU-0003", 1)])
+    with SimulatorThread() as spare:
+        printer.set_fault("paper_out")
+        try:
+            job_id = pack_one(packer, order_id)["parcel"]["label_job"]["id"]
+            job = await asyncio.to_thread(wait_job, packer, job_id, "failed", timeout=15)
+            assert job["status"] == "failed"
+            await sign_in(page, floor.url)
+            await page.goto(f"{floor.url}/ui/exceptions")
+            row = page.locator(f"tr[data-job='{job_id}']")
+            await row.locator("input[name=printer_url]").fill(spare.url)
+            await row.locator("text=Send to this printer").click()
+            await expect(page.locator(".notice")).to_contain_text(f"sent to {spare.url}")
+            await asyncio.to_thread(spare.wait_for_labels, 1, 10.0)
+            assert printer.pending == []  # nothing waits in the broken printer to come out later
+        finally:
+            printer.clear()
+    assert len(spare.labels) == 1 and spare.labels[0].startswith(b"^XA")
     await no_violations(db)

@@ -12,7 +12,8 @@ from wms.domain.orders import OrderStatus
 from wms.models import Outbox, Product, SalesOrder, User
 from wms.models.picking import FloorException, PickBatch, PickTask
 from wms.models.shipping import Printer, PrintJob
-from wms.reports.floor import STALLED_S, _aware
+from wms.reports import floor
+from wms.reports.floor import _aware
 
 FAILING_PUSH_ATTEMPTS = 3
 HELD = (OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD)
@@ -40,7 +41,7 @@ def _stalled(s: Session, now: datetime) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         seen = _aware(r.last_scan) or _aware(r.assigned_at)
-        if seen is not None and (now - seen) >= timedelta(seconds=STALLED_S):
+        if seen is not None and (now - seen) >= timedelta(seconds=floor.STALLED_S):
             out.append(
                 {"batch_id": r.id, "wave_id": r.wave_id, "picker": r.name or r.username,
                  "age_s": int((now - seen).total_seconds())}

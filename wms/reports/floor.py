@@ -153,6 +153,7 @@ def batches_of(s: Session, wave_ids: list[int], now: datetime) -> dict[int, list
                 "last_scan": _iso(last),
                 "age_s": int(age) if age is not None else None,
                 "stalled": bool(active and age is not None and age >= STALLED_S),
+                "stall_s": STALLED_S,
             }
         )
     return out

@@ -26,7 +26,7 @@ from wms.config import Settings
 from wms.errors import Unauthorized, WmsError
 from wms.models.common import utcnow
 from wms.reports import exceptions, floor, orders
-from wms.services import auth, packing, picking, waves
+from wms.services import auth, packing, picking, supervision, waves
 from wms.services.auth import Principal
 from wms.web import session as sess
 from wms.web.adapters import wave_rules_from_form
@@ -248,8 +248,7 @@ async def throughput(request: Request) -> Template:
 
 @get("/exceptions")
 async def exception_list(request: Request) -> Template:
-    found = await _db(request).read_run(exceptions.everything, utcnow())
-    return _page(request, "exceptions.html", ex=found, message="")
+    return await _exceptions_page(request, "")
 
 
 @post("/exceptions/prints/{job_id:int}/reprint")
@@ -257,11 +256,7 @@ async def reprint(request: Request, job_id: FromPath[int]) -> Template:
     """Print a failed label again (to its printer; the printer's fault must be cleared)."""
     parcel_id = await _db(request).read_run(_parcel_of_job, job_id)
     view, _new = await packing.reprint_label(_db(request), parcel_id)
-    found = await _db(request).read_run(exceptions.everything, utcnow())
-    job = view.get("job", view)
-    return _page(
-        request, "exceptions.html", ex=found, message=f"Label queued again (job {job.get('id')})"
-    )
+    return await _exceptions_page(request, f"Label queued again (job {view['id']})")
 
 
 def _parcel_of_job(s: Any, job_id: int) -> int:
@@ -273,11 +268,41 @@ def _parcel_of_job(s: Any, job_id: int) -> int:
     return int(job.parcel_id)
 
 
+async def _exceptions_page(request: Request, message: str) -> Template:
+    db = _db(request)
+    found = await db.read_run(exceptions.everything, utcnow())
+    printers = await supervision.known_printers(db)
+    pickers = await supervision.pickers(db)
+    return _page(
+        request, "exceptions.html", ex=found, message=message, printers=printers, pickers=pickers
+    )
+
+
+@post("/exceptions/prints/{job_id:int}/elsewhere")
+async def print_elsewhere(request: Request, job_id: FromPath[int]) -> Template:
+    """Send a failed job to another printer (its own printer is broken)."""
+    url = str((await request.form()).get("printer_url", ""))
+    done = await supervision.print_elsewhere(_db(request), job_id, url)
+    return await _exceptions_page(request, f"Job {job_id} sent to {url} (job {done['id']})")
+
+
+@post("/exceptions/batches/{batch_id:int}/release")
+async def release_batch(request: Request, batch_id: FromPath[int]) -> Template:
+    await supervision.release_batch(_db(request), batch_id)
+    return await _exceptions_page(request, f"Batch {batch_id} is back in the queue")
+
+
+@post("/exceptions/batches/{batch_id:int}/reassign")
+async def reassign_batch(request: Request, batch_id: FromPath[int]) -> Template:
+    who = str((await request.form()).get("picker", ""))
+    await supervision.reassign_batch(_db(request), batch_id, who)
+    return await _exceptions_page(request, f"Batch {batch_id} given to {who}")
+
+
 @post("/exceptions/shorts/{exception_id:int}/resolve")
 async def resolve_short(request: Request, exception_id: FromPath[int]) -> Template:
     await picking.resolve_exception(_db(request), exception_id)
-    found = await _db(request).read_run(exceptions.everything, utcnow())
-    return _page(request, "exceptions.html", ex=found, message=f"Exception {exception_id} closed")
+    return await _exceptions_page(request, f"Exception {exception_id} closed")
 
 
 # -- orders and products ------------------------------------------------------------------
@@ -374,7 +399,8 @@ CONSOLE = Router(
     path="/ui",
     route_handlers=[
         login_page, login, logout, board, events, throughput, exception_list, reprint,
-        resolve_short, order_search, order_page, product_page, wave_page, wave_preview,
+        resolve_short, print_elsewhere, release_batch, reassign_batch,
+        order_search, order_page, product_page, wave_page, wave_preview,
         wave_release, wave_cancel, batch_route,
     ],
     before_request=_gate,
