@@ -112,6 +112,9 @@ async def test_a_wave_is_planned_previewed_and_released_in_the_console(
     preview = page.locator("section.preview h2")
     await expect(preview).to_contain_text("3 orders")
     await expect(page.locator("tr.planned").first).to_be_visible()
+    drawing = page.locator(".routes img").first  # the batch's walk on the warehouse plan
+    await expect(drawing).to_be_visible()
+    assert await drawing.evaluate("img => img.naturalWidth") > 100
     await page.click("button.release")
     await expect(page.locator(".notice")).to_contain_text("released: 3 orders")
     wave_id = int((await page.locator(".notice").inner_text()).split()[1])

@@ -6,10 +6,18 @@ functions), only this adapter follows it.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.domain.layout import Layout
 from wms.errors import WmsError
+from wms.models import Location
+from wms.models.picking import PickBatch
+from wms.services import waves
 from wms.services.waves import WaveRules
 
 
@@ -57,3 +65,25 @@ def wave_rules_from_form(form: dict[str, Any]) -> WaveRules:
     )
     rules.check()
     return rules
+
+
+def preview_routes(
+    s: Session, layout: Layout, preview: dict[str, Any], most: int = 12
+) -> list[str]:
+    """Each planned batch's walk drawn on the warehouse plan, as data: URLs for <img>.
+
+    An image, not inline SVG: the drawing carries location codes, and an <img> cannot run
+    or restyle anything in the page.
+    """
+    codes = {c for b in preview["batches"][:most] for c in b["route"]}
+    where = {
+        loc.code: loc
+        for loc in s.execute(select(Location).where(Location.code.in_(codes))).scalars()
+    }
+    out = []
+    for n, b in enumerate(preview["batches"][:most], start=1):
+        stops = [where[c] for c in b["route"] if c in where and where[c].aisle is not None]
+        batch = PickBatch(id=n, wave_id=0, route=b["route"], distance_m=b["distance_m"])
+        svg = waves._svg(layout, batch, stops, None)  # the drawing a released batch gets
+        out.append("data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
+    return out

@@ -29,7 +29,7 @@ from wms.reports import exceptions, floor, orders
 from wms.services import auth, packing, picking, supervision, waves
 from wms.services.auth import Principal
 from wms.web import session as sess
-from wms.web.adapters import wave_rules_from_form
+from wms.web.adapters import preview_routes, wave_rules_from_form
 
 HERE = Path(__file__).parent
 PUBLIC = ("/ui/login",)
@@ -348,6 +348,8 @@ async def wave_preview(request: Request) -> Template:
     form = dict((await request.form()).items())
     rules = wave_rules_from_form(form)
     preview = await waves.plan(_db(request), _geometry(request), rules)
+    layout = waves.site_layout(str(_settings(request.app.state).fixtures_dir / "layout.json"))
+    preview["drawings"] = await _db(request).read_run(preview_routes, layout, preview)
     recent = await waves.list_waves(_db(request), 20)
     return _page(request, "waves.html", recent=recent, preview=preview, form=form, message="")
 
