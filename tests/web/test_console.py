@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 from playwright.async_api import Page, expect
 
 from tests.floor.conftest import SHIP_TO
 from tests.support import api
-from tests.web.conftest import new_order, sign_in
+from tests.web.conftest import ARTIFACTS, new_order, sign_in
 from wms.loopback import ThreadServer
 
 
@@ -152,3 +154,30 @@ async def test_an_order_is_searched_and_its_timeline_opened(
     await page.click("text=SKU-0007")
     await expect(page.locator("h1")).to_contain_text("SKU-0007")
     await expect(page.locator("main")).to_contain_text("Sellable per channel")
+
+
+async def test_a_cutoff_the_pace_cannot_make_turns_red_on_the_board(
+    page: Page, server: ThreadServer, integration: httpx.Client, supervisor: httpx.Client
+):
+    soon = (datetime.now(UTC) + timedelta(minutes=3)).strftime("%H:%M")
+    later = (datetime.now(UTC) + timedelta(hours=20)).strftime("%H:%M")
+    rush = [new_order(integration, ("SKU-0012", 1), carrier="EXPRESS") for _ in range(3)]
+    calm = [new_order(integration, ("SKU-0013", 1), carrier="GROUND") for _ in range(2)]
+    r = supervisor.post(
+        "/api/v1/waves/",
+        json={"order_ids": [o["id"] for o in rush + calm], "iterations": 5,
+              "cutoffs": {"EXPRESS": soon, "GROUND": later}},
+        headers=api.idem(),
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    await sign_in(page, server.url)
+    express = page.locator("#cutoffs tr[data-carrier=EXPRESS]")
+    await expect(express).to_have_class("late")
+    await expect(express.locator("td").nth(3)).to_have_text("3")  # orders not packed
+    await expect(express.locator(".countdown")).to_contain_text("m ")  # ticking, 2m 59s ...
+    # 20 hours away, with no pace yet to judge by: not flagged.
+    await expect(page.locator("#cutoffs tr[data-carrier=GROUND]")).to_have_class("ok")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "board-with-a-late-cutoff.png"), full_page=True)
+    r = supervisor.post(f"/api/v1/waves/{r.json()['id']}/cancel", headers=api.idem())
+    assert r.status_code == 200, r.text

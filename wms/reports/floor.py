@@ -20,6 +20,7 @@ from wms.models.shipping import PackSession, Parcel
 
 STALLED_S = 300  # a batch with no scan for 5 minutes stands out on the board
 PACE_WINDOW = timedelta(minutes=30)
+NO_PACE_RISK_S = 3600
 DONE_TASK = ("done", "short", "cancelled")
 UNPACKED = (OrderStatus.READY, OrderStatus.IN_WAVE, OrderStatus.PICKED)
 SHIPPED = (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -222,9 +223,12 @@ def cutoffs(s: Session, now: datetime) -> dict[str, Any]:
         need_s = ahead / pace * 3600 if pace else None
         c["seconds_left"] = int(left_s) if left_s is not None else None
         c["needed_s"] = int(need_s) if need_s is not None else None
-        c["at_risk"] = bool(
-            left_s is not None and ahead > 0 and (need_s is None or need_s > left_s)
-        )
+        # With no pace yet (start of shift) nothing can be judged from it: a cutoff within
+        # the hour is at risk, a later one is not flagged until picking shows a pace.
+        late = need_s > left_s if need_s is not None and left_s is not None else None
+        if late is None:
+            late = left_s is not None and left_s < NO_PACE_RISK_S
+        c["at_risk"] = bool(left_s is not None and ahead > 0 and late)
     return {"pace_lines_per_hour": round(pace, 1), "carriers": carriers}
 
 
