@@ -18,6 +18,7 @@ BENCHES = {
     "planner": "wms.bench.planner",
     "intake": "wms.bench.intake",
     "floor": "wms.bench.floor",
+    "board": "wms.bench.board",
 }
 
 
