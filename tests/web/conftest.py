@@ -21,6 +21,8 @@ from playwright.async_api import Browser, Page, async_playwright
 from tests.floor.conftest import SHIP_TO
 from tests.support.api import LOGINS
 from wms.config import ROOT
+from wms.db import Database
+from wms.services import check
 
 CHROMIUM = os.environ.get("WMS_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 FLAGS = [
@@ -82,3 +84,13 @@ def new_order(integration: httpx.Client, *lines: tuple[str, int], **fields: obje
     r = integration.post("/api/v1/orders/", params={"channel": "own-main"}, json=body)
     assert r.status_code == 201, r.text
     return r.json()
+
+
+
+async def violations(database_url: str) -> list[str]:
+    """What `wms check` finds in the server's database."""
+    db = Database(database_url)
+    try:
+        return await check.violations(db)
+    finally:
+        await db.dispose()

@@ -9,7 +9,7 @@ from playwright.async_api import Page, expect
 
 from tests.floor.conftest import SHIP_TO
 from tests.support import api
-from tests.web.conftest import ARTIFACTS, new_order, sign_in
+from tests.web.conftest import ARTIFACTS, new_order, sign_in, violations
 from wms.loopback import ThreadServer
 
 
@@ -64,7 +64,7 @@ async def test_a_form_posted_without_its_csrf_token_is_refused(
 
 async def test_the_board_moves_while_a_picker_scans(
     page: Page, server: ThreadServer, integration: httpx.Client, supervisor: httpx.Client,
-    picker: httpx.Client,
+    picker: httpx.Client, database_url: str,
 ):  # fmt: skip
     orders = [new_order(integration, ("SKU-0003", 1), ("SKU-0005", 1)) for _ in range(2)]
     r = supervisor.post(
@@ -100,6 +100,7 @@ async def test_the_board_moves_while_a_picker_scans(
         # Within a second of the scan's answer, the board shows it (no reload, no polling).
         await expect(row.locator(".stops")).to_have_text(f"{done}/{total}", timeout=1000)
     await expect(card.locator(".pct-picked")).to_have_text("100%", timeout=1000)
+    assert await violations(database_url) == []  # the picks went through the ledger
 
 
 async def test_a_wave_is_planned_previewed_and_released_in_the_console(

@@ -6,7 +6,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.support import api
-from tests.web.conftest import new_order, sign_in
+from tests.web.conftest import new_order, sign_in, violations
 from wms.loopback import ThreadServer
 from wms.reports import floor
 
@@ -69,3 +69,29 @@ async def test_a_batch_given_to_a_busy_picker_is_refused_and_stays(
         await expect(page.locator("#flash .error")).to_contain_text("Picker is busy")
         state = first.get(f"/api/v1/batches/{mine['id']}").json()
         assert state["picker"] == mine["picker"] == "picker1" and state["status"] == "assigned"
+
+
+async def test_a_backordered_order_is_reserved_again_then_cancelled_from_the_console(
+    page: Page, server: ThreadServer, integration: httpx.Client, supervisor: httpx.Client,
+    database_url: str,
+):  # fmt: skip
+    sku = "SKU-0014"
+    before = supervisor.get(f"/api/v1/stock/availability/{sku}").json()["sellable"]
+    order = new_order(integration, (sku, before + 5))
+    assert order["status"] == "backordered", order
+    assert supervisor.get(f"/api/v1/stock/availability/{sku}").json()["sellable"] == 0
+    await sign_in(page, server.url)
+    await page.goto(f"{server.url}/ui/exceptions")
+    row = page.locator(f"#backorders + table tr[data-order='{order['id']}']")
+    await row.locator("text=Reserve again").click()
+    # Nothing more is sellable: it stays backordered, holding what it had.
+    await expect(page.locator(".notice")).to_contain_text("0 units reserved, now backordered")
+    page.once("dialog", lambda d: d.accept())
+    row = page.locator(f"#backorders + table tr[data-order='{order['id']}']")
+    await row.locator("text=Cancel order").click()
+    await expect(page.locator(".notice")).to_contain_text(f"Order {order['id']} cancelled")
+    await expect(page.locator(f"#backorders + table tr[data-order='{order['id']}']")).to_have_count(
+        0
+    )
+    assert supervisor.get(f"/api/v1/stock/availability/{sku}").json()["sellable"] == before
+    assert await violations(database_url) == []

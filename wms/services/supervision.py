@@ -1,5 +1,5 @@
 """What a supervisor does about trouble: a stalled batch back to the queue or to another
-picker, a failed print job sent to another printer."""
+picker, a failed print job sent to another printer, a backordered order reserved again."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wms.db import Database
+from wms.domain.orders import OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import User
+from wms.models import OrderLine, SalesOrder, User
 from wms.models.common import utcnow
 from wms.models.picking import PickBatch
 from wms.models.shipping import Parcel, PrintJob
-from wms.services import events, printing
+from wms.services import availability, events, printing
 
 ACTIVE = ("assigned", "picking", "paused")
 PB = PickBatch.__table__
@@ -106,3 +107,31 @@ async def pickers(db: Database) -> list[str]:
             ).scalars()
         )  # fmt: skip
     )
+
+
+async def reserve_again(db: Database, order_id: int) -> dict[str, Any]:
+    """A backordered order: reserve what is sellable now for its short lines (oldest first
+    is the rule when stock arrives; this is the supervisor asking again for one order)."""
+    return await db.run(_reserve_again, order_id)
+
+
+def _reserve_again(s: Session, order_id: int) -> dict[str, Any]:
+    order = s.get(SalesOrder, order_id)
+    if order is None:
+        raise NotFound("unknown_order", "Unknown order", f"no order {order_id}")
+    if order.status != OrderStatus.BACKORDERED:
+        raise Conflict("not_backordered", "Not backordered", f"order is {order.status}")
+    got_total, touched = 0, []
+    lines = s.execute(select(OrderLine).where(OrderLine.order_id == order_id)).scalars()
+    for line in lines:
+        need = line.qty - line.reserved - line.picked
+        if need > 0:
+            got = availability.reserve_sync(s, line.product_id, need)
+            line.reserved += got
+            got_total += got
+            if got:
+                touched.append(line.product_id)
+    s.flush()
+    availability.refresh_open_status_sync(s, order_id)
+    availability.push_sellable_sync(s, touched)  # what is left to sell went down
+    return {"id": order_id, "status": order.status, "reserved": got_total}

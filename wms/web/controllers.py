@@ -27,6 +27,7 @@ from wms.errors import Unauthorized, WmsError
 from wms.models.common import utcnow
 from wms.reports import exceptions, floor, orders
 from wms.services import auth, packing, picking, supervision, waves
+from wms.services import orders as orders_service
 from wms.services.auth import Principal
 from wms.web import session as sess
 from wms.web.adapters import preview_routes, wave_rules_from_form
@@ -299,6 +300,21 @@ async def reassign_batch(request: Request, batch_id: FromPath[int]) -> Template:
     return await _exceptions_page(request, f"Batch {batch_id} given to {who}")
 
 
+@post("/exceptions/orders/{order_id:int}/reserve")
+async def reserve_again(request: Request, order_id: FromPath[int]) -> Template:
+    done = await supervision.reserve_again(_db(request), order_id)
+    return await _exceptions_page(
+        request, f"Order {order_id}: {done['reserved']} units reserved, now {done['status']}"
+    )
+
+
+@post("/exceptions/orders/{order_id:int}/cancel")
+async def cancel_order(request: Request, order_id: FromPath[int]) -> Template:
+    """Cancel a backordered or held order: its reserved units are sellable again."""
+    await orders_service.cancel(_db(request), order_id)
+    return await _exceptions_page(request, f"Order {order_id} cancelled")
+
+
 @post("/exceptions/shorts/{exception_id:int}/resolve")
 async def resolve_short(request: Request, exception_id: FromPath[int]) -> Template:
     await picking.resolve_exception(_db(request), exception_id)
@@ -401,7 +417,7 @@ CONSOLE = Router(
     path="/ui",
     route_handlers=[
         login_page, login, logout, board, events, throughput, exception_list, reprint,
-        resolve_short, print_elsewhere, release_batch, reassign_batch,
+        resolve_short, print_elsewhere, release_batch, reassign_batch, reserve_again, cancel_order,
         order_search, order_page, product_page, wave_page, wave_preview,
         wave_release, wave_cancel, batch_route,
     ],
