@@ -101,6 +101,11 @@ async def test_the_board_moves_while_a_picker_scans(
         await expect(row.locator(".stops")).to_have_text(f"{done}/{total}", timeout=1000)
     await expect(card.locator(".pct-picked")).to_have_text("100%", timeout=1000)
     assert await violations(database_url) == []  # the picks went through the ledger
+    # Throughput counts those lines for the picker, with its chart.
+    await page.click("header >> text=Throughput")
+    who = page.locator("table").first.locator("tr", has_text=me["name"] or me["username"])
+    await expect(who.locator("td").nth(1)).to_have_text(str(total))
+    assert await page.locator(".chart rect.bar").count() == 24
 
 
 async def test_a_wave_is_planned_previewed_and_released_in_the_console(
