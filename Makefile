@@ -26,14 +26,14 @@ run: $(STAMP)
 	$(VENV)/bin/wms demo --port $(WMS_PORT)
 
 # Test oracles and real peers the project did not write: a ZPL renderer (npm), pdftoppm
-# (poppler) and a CUPS server with lpr, for the cups:// printer path.
+# (poppler), a CUPS server with lpr for the cups:// printer path, and Chromium for the console.
 $(ORACLE)/node_modules/.installed: $(ORACLE)/package.json
 	cd $(ORACLE) && npm install --no-audit --no-fund --silent
 	touch $@
 
-DEBS := poppler-utils cups cups-bsd
+DEBS := poppler-utils cups cups-bsd chromium
 oracles: $(ORACLE)/node_modules/.installed
-	@if ! command -v pdftoppm >/dev/null || ! command -v cupsd >/dev/null || ! command -v lpr >/dev/null; then \
+	@if ! command -v pdftoppm >/dev/null || ! command -v cupsd >/dev/null || ! command -v lpr >/dev/null || ! command -v chromium >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS)) >/dev/null; \
 	  else echo "missing test tools: sudo apt-get install $(DEBS)"; exit 1; fi; fi

@@ -37,6 +37,7 @@ from wms.db import Database
 from wms.errors import WmsError
 from wms.services.outbox import OutboxWorker
 from wms.services.shipping import OUTBOX_HANDLERS
+from wms.web import plugins as console_plugins
 
 
 @get("/health", include_in_schema=False)
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *returns.ROUTES,
         ],
         lifespan=[lifespan],
+        plugins=console_plugins(settings.database_url),
         before_send=[add_server_timing, add_security_headers],
         guards=[role_table],
         dependencies={
@@ -112,7 +114,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             ServerTimingMiddleware(),
             RequestLimitsMiddleware(settings.max_body_bytes),
-            DefineMiddleware(BearerAuth, exclude=[f"^{p}" for p in PUBLIC_PATHS]),
+            # The console (/ui) signs people in with its own session cookie (wms.web).
+            DefineMiddleware(BearerAuth, exclude=[f"^{p}" for p in (*PUBLIC_PATHS, "/ui")]),
             IdempotencyMiddleware(),
         ],
         exception_handlers=handlers,

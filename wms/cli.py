@@ -18,6 +18,7 @@ BENCHES = {
     "planner": "wms.bench.planner",
     "intake": "wms.bench.intake",
     "floor": "wms.bench.floor",
+    "board": "wms.bench.board",
 }
 
 
@@ -157,6 +158,7 @@ def _demo(settings: Settings, printer_port: int, sandbox_port: int) -> None:
         f"""
 WMS is running at {url}
   API docs        {url}/schema  (OpenAPI: {url}/schema/openapi.json)
+  console         {url}/ui/  (supervisor: badge B3001, PIN 4321)
   database        {settings.database_url}
   {loaded}
   label printer   {printer}

@@ -17,6 +17,7 @@ from wms.models import Barcode, CartonType, Location, OrderLine, Product, SalesO
 from wms.models.common import utcnow
 from wms.models.picking import Tote
 from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Shipment
+from wms.services import events
 from wms.services import shipping as parcels
 from wms.services.orders import lines_of_sync
 from wms.services.printing import job_view
@@ -180,6 +181,7 @@ def close_parcel(
     if carton is None:
         raise NotFound("unknown_carton", "Unknown carton", f"no carton {carton_code!r}")
     parcel = parcels.close(s, order, lines, contents, carton, weight_g, session.station, user_id)
+    events.note(s, "pack", order=order_id)
     if all(line.packed >= line.qty for line in lines):
         session.status, session.closed_at = "done", utcnow()
         _finish(s, order)
@@ -233,6 +235,7 @@ def scan_and_ship(
     )
     session.status, session.closed_at = "done", utcnow()
     _finish(s, order)
+    events.note(s, "pack", order=order.id)
     return {
         "order_id": order.id,
         "reference": order.reference,

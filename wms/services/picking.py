@@ -30,7 +30,7 @@ from wms.models.picking import (
     Tote,
     Wave,
 )
-from wms.services import availability, backorders, stock, waves
+from wms.services import availability, backorders, events, stock, waves
 
 ACTIVE = ("assigned", "picking", "paused")
 OPEN_TASK = ("open", "skipped")
@@ -80,6 +80,7 @@ def _claim(s: Session, picker: Picker) -> int:
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
             _follow_up_totes(s, candidate)
+            events.note(s, "batch", batch=candidate)
             return candidate
 
 
@@ -566,6 +567,7 @@ def _confirm(
     _pick(s, stop, qty, _check_tote(stop, tote), picker)
     if stop.batch_status != "picking":
         s.execute(update(PB).where(PB.c.id == stop.batch_id).values(status="picking"))
+    events.note(s, "pick", batch=stop.batch_id)
     return stop.batch_id  # type: ignore[no-any-return]
 
 
@@ -753,6 +755,7 @@ def _short(
     for batch_id, start in touched.items():
         _route_order(s, geo, batch_id, start)
     conn.execute(update(PB).where(PB.c.id == stop.batch_id).values(status="picking"))
+    events.note(s, "pick", batch=stop.batch_id, short=remaining - found)
     return stop.batch_id  # type: ignore[no-any-return]
 
 
@@ -1101,6 +1104,7 @@ def _finish(s: Session, batch_id: int, drop: str, picker: Picker) -> int:
     _close_orders(s, batch_id)
     _close_wave(s, batch.wave_id)
     s.flush()
+    events.note(s, "batch", batch=batch_id)
     return batch_id
 
 

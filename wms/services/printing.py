@@ -35,6 +35,7 @@ from wms.errors import NotFound
 from wms.models import Outbox
 from wms.models.common import utcnow
 from wms.models.shipping import Printer, PrintJob
+from wms.services import events
 from wms.services.sql import dialect_name, upsert_on
 
 if TYPE_CHECKING:
@@ -352,6 +353,7 @@ def _finish_job(
     if printer is not None:
         _record_printer_sync(s, *printer)
     s.execute(update(PrintJob).where(PrintJob.id == job_id).values(**values))
+    events.note(s, "print", job=job_id, status=values["status"])
     if values["status"] == "queued":
         # Retried by a new outbox row on our own short backoff, written with the job's
         # state; the outbox's channel backoff (up to minutes) is too slow for a bench.

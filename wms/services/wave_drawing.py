@@ -17,7 +17,7 @@ SVG_SCALE = 8.0  # pixels per metre
 async def batch_svg(db: Database, layout: Layout, batch_id: int) -> str:
     """The warehouse from the layout, with the batch's walk from the depot and back."""
     batch, stops, drop = await db.read_run(_batch_places, batch_id)
-    return _svg(layout, batch, stops, drop)
+    return draw(layout, batch, stops, drop)
 
 
 def _batch_places(s: Session, batch_id: int) -> tuple[PickBatch, list[Location], Location | None]:
@@ -34,7 +34,7 @@ def _batch_places(s: Session, batch_id: int) -> tuple[PickBatch, list[Location],
     return batch, [loc for _, loc in rows if loc.aisle is not None], drop
 
 
-def _svg(layout: Layout, batch: PickBatch, stops: list[Location], drop: Location | None) -> str:
+def draw(layout: Layout, batch: PickBatch, stops: list[Location], drop: Location | None) -> str:
     geo = layout.geometry
     areas = [loc for loc in layout.locations() if loc.aisle is None]
     xs = [*geo.aisle_x, geo.depot.x, *(a.x for a in areas)]

@@ -64,7 +64,7 @@ from wms.models import Channel, Location, OrderLine, SalesOrder, Stock
 from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS, LocationKind
 from wms.models.picking import PickBatch, PickSlot, PickTask, PickTaskLine, Tote, Wave
-from wms.services import availability, planner_pool
+from wms.services import availability, events, planner_pool
 
 __all__ = ["DEFAULT_RULES", "WaveRules", "choose", "give_back", "preview", "release"]
 
@@ -523,6 +523,7 @@ def _write(s: Session, made: Made, user_id: int | None) -> int:
         .values(status=OrderStatus.IN_WAVE, updated_at=now),
         [{"b_id": o} for o in sorted(made.plan.orders)],
     )
+    events.note(s, "wave", wave=int(wave_id))
     return int(wave_id)
 
 
@@ -609,6 +610,7 @@ def _cancel(s: Session, wave_id: int) -> dict[str, Any]:
     wave.status = "cancelled"
     wave.cancelled_at = utcnow()
     s.flush()
+    events.note(s, "wave", wave=wave.id)
     return {"id": wave.id, "status": wave.status, "orders": len(order_ids)}
 
 

@@ -1,0 +1,258 @@
+"""`wms bench board`: the floor bench with supervisors holding the live board open.
+
+Runs the floor bench's pickers and packers (wms.bench.floor, same pace of people) twice on
+fresh copies of one warehouse: once with no board open, once with `--boards` supervisors each
+holding the board's event stream (/ui/events) open. For every confirmed pick it records when
+the answer came back, and for every open board when a `board` fragment first showed that
+batch with that many stops done: `board_p50_ms`/`board_p99_ms` are those delays over every
+(scan, board) pair. `floor_p99_ms` is the floor's call p99 in each run.
+
+Then, on a third copy, it takes in `--open-orders` orders, releases a wave of
+`--wave-orders`, and times the board page (`page_p99_ms`); and while pickers scan that wave,
+it plans and releases another wave of `--release-orders`, recording the scans' p99 during the
+release (`scan_p99_during_release_ms`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from printers.simulator import SimulatorThread
+from wms.bench import floor
+from wms.bench.common import drain_outbox, pct, start_sink
+from wms.loopback import ProcessServer, free_port
+
+_BATCH_ROW = re.compile(r'<tr id="batch-(\d+)".*?<span class="stops">(\d+)/(\d+)</span>', re.DOTALL)
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+DONE = ("done", "short", "cancelled")
+
+
+class ScanRecorder(floor.Recorder):
+    """The floor's recorder, also noting when each pick's answer came back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered: list[tuple[int, int, float]] = []  # (batch, stops done, at)
+
+    async def call(
+        self, client: httpx.AsyncClient, method: str, url: str, **kw: Any
+    ) -> httpx.Response:
+        r = await super().call(client, method, url, **kw)
+        if url.endswith("/confirm") and r.status_code == 200:
+            batch = r.json()
+            done = sum(1 for s in batch["stops"] if s["status"] in DONE)
+            self.answered.append((batch["id"], done, time.perf_counter()))
+        return r
+
+
+async def _signed_in(url: str) -> httpx.AsyncClient:
+    c = httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(60, read=None))
+    page = (await c.get("/ui/login")).text
+    csrf = _CSRF.search(page).group(1)  # type: ignore[union-attr]
+    r = await c.post("/ui/login", data={"badge": "B3001", "pin": "4321", "csrf": csrf})
+    if r.status_code != 302:
+        raise RuntimeError(f"console sign-in failed: {r.status_code} {r.text[:200]}")
+    return c
+
+
+async def _board(url: str, seen: dict[tuple[int, int], float], ready: asyncio.Event) -> None:
+    """One supervisor's board: read the event stream, note when each (batch, done) shows."""
+    c = await _signed_in(url)
+    try:
+        async with c.stream("GET", "/ui/events") as r:
+            event, data = "", []
+            ready.set()
+            async for line in r.aiter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:"):
+                    data.append(line[5:].removeprefix(" "))
+                elif line == "":
+                    if event == "board":
+                        at = time.perf_counter()
+                        for b, done, _total in _BATCH_ROW.findall("\n".join(data)):
+                            for k in range(1, int(done) + 1):
+                                seen.setdefault((int(b), k), at)
+                    event, data = "", []
+    finally:
+        await c.aclose()
+
+
+async def _floor_run(
+    url: str, db_path: Path, skus: list[str], args: argparse.Namespace, boards: int
+) -> dict[str, Any]:
+    seen: list[dict[tuple[int, int], float]] = [{} for _ in range(boards)]
+    readies = [asyncio.Event() for _ in range(boards)]
+    tasks = [asyncio.create_task(_board(url, seen[i], readies[i])) for i in range(boards)]
+    for ready in readies:
+        await asyncio.wait_for(ready.wait(), 60)
+    original = floor.Recorder
+    floor.Recorder = ScanRecorder  # type: ignore[misc]  # _work builds its recorder by name
+    try:
+        rec, _picking_s = await floor._work(url, db_path, skus, args)
+    finally:
+        floor.Recorder = original  # type: ignore[misc]
+    await asyncio.sleep(1.5)  # the last scans' fragments are still on their way to the boards
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    delays = [
+        (board[(b, done)] - at) * 1000
+        for board in seen
+        for b, done, at in rec.answered  # type: ignore[attr-defined]
+        if (b, done) in board
+    ]
+    expected = boards * len(rec.answered)  # type: ignore[attr-defined]
+    return {
+        "floor_p99_ms": pct(rec.latencies, 99),
+        "calls": len(rec.latencies),
+        "errors": len(rec.errors),
+        "board_p50_ms": pct(delays, 50) if delays else None,
+        "board_p99_ms": pct(delays, 99) if delays else None,
+        "board_updates_missed": expected - len(delays),
+    }
+
+
+async def _intake(c: httpx.AsyncClient, skus: list[str], n: int, prefix: str) -> list[int]:
+    sem = asyncio.Semaphore(8)
+
+    async def one(i: int) -> int:
+        async with sem:
+            r = await c.post(
+                "/api/v1/orders/",
+                params={"channel": "own-main"},
+                json={"order_id": f"{prefix}-{i}", "currency": "USD", "ship_to": floor.SHIP_TO,
+                      "lines": [{"sku": skus[i % len(skus)], "qty": 1, "unit_price": "9.90"}]},
+            )  # fmt: skip
+            r.raise_for_status()
+            return int(r.json()["id"])
+
+    return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+async def _release(c: httpx.AsyncClient, ids: list[int]) -> httpx.Response:
+    return await c.post(
+        "/api/v1/waves/",
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        json={"order_ids": ids, "max_orders": len(ids), "max_units": 100_000,
+              "max_batches": 1000, "iterations": 0, "time_budget_s": 30},
+        timeout=600,
+    )  # fmt: skip
+
+
+async def _page_run(url: str, skus: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=url, timeout=120) as c:
+        c.headers["Authorization"] = "Bearer demo-integration-token"
+        ids = await _intake(c, skus, args.open_orders, "OPEN")
+        more = await _intake(c, skus, args.release_orders, "MORE")
+        r = await c.post("/api/v1/auth/login", json={"badge": "B3001", "pin": "4321"})
+        c.headers["Authorization"] = f"Bearer {r.json()['token']}"
+        (await _release(c, ids[: args.wave_orders])).raise_for_status()
+    console = await _signed_in(url)
+    page_ms = []
+    try:
+        for _ in range(args.pages):
+            started = time.perf_counter()
+            r = await console.get("/ui/")
+            page_ms.append((time.perf_counter() - started) * 1000)
+            r.raise_for_status()
+    finally:
+        await console.aclose()
+    # Pickers scan the released wave while another wave is planned and released.
+    rec = floor.Recorder()
+    totes: asyncio.Queue[str | None] = asyncio.Queue()
+    pace = floor._pace(args)
+    pickers = [
+        asyncio.create_task(floor._picker(url, n, rec, totes, pace)) for n in range(args.pickers)
+    ]
+    await asyncio.sleep(3)  # the pickers are on their batches
+    async with httpx.AsyncClient(base_url=url, timeout=600) as c:
+        r = await c.post("/api/v1/auth/login", json={"badge": "B3001", "pin": "4321"})
+        c.headers["Authorization"] = f"Bearer {r.json()['token']}"
+        start = time.perf_counter()
+        released = await _release(c, more)
+        end = time.perf_counter()
+    for t in pickers:
+        t.cancel()
+    await asyncio.gather(*pickers, return_exceptions=True)
+    during = [ms for (t, ms, _sv, _n) in rec.trace if start <= t <= end]
+    return {
+        "page_p50_ms": pct(page_ms, 50),
+        "page_p99_ms": pct(page_ms, 99),
+        "release_s": round(end - start, 2),
+        "release_status": released.status_code,
+        "scans_during_release": len(during),
+        "scan_p99_during_release_ms": pct(during, 99) if during else None,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="wms bench board")
+    parser.add_argument("--pickers", type=int, default=40)
+    parser.add_argument("--packers", type=int, default=10)
+    parser.add_argument("--orders", type=int, default=320)
+    parser.add_argument("--boards", type=int, default=5)
+    parser.add_argument("--open-orders", type=int, default=10_000)
+    parser.add_argument("--wave-orders", type=int, default=2_000)
+    parser.add_argument("--release-orders", type=int, default=1_000)
+    parser.add_argument("--pages", type=int, default=200)
+    people = floor.Pace()
+    parser.add_argument("--stop-s", type=float, default=people.stop_s)
+    parser.add_argument("--bind-s", type=float, default=people.bind_s)
+    parser.add_argument("--scan-s", type=float, default=people.scan_s)
+    parser.add_argument("--close-s", type=float, default=people.close_s)
+    parser.add_argument("--speed", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="wms-bench-board-"))
+    sink_port = free_port()
+    sink = start_sink(sink_port)
+    printer = SimulatorThread(port=0).start()
+    result: dict[str, Any] = {"db": "sqlite", "boards": args.boards}
+    try:
+        base = work / "base.sqlite"
+        skus = asyncio.run(
+            floor._setup(base, f"http://127.0.0.1:{sink_port}",
+                         f"tcp://127.0.0.1:{printer.port}", args.pickers, args.packers)
+        )  # fmt: skip
+        for name, boards in (("without_boards", 0), ("with_boards", args.boards)):
+            path = work / f"{name}.sqlite"
+            shutil.copyfile(base, path)
+            with ProcessServer(f"sqlite+aiosqlite:///{path}") as server:
+                result[name] = asyncio.run(_floor_run(server.url, path, skus, args, boards))
+                asyncio.run(drain_outbox(path))
+        path = work / "pages.sqlite"
+        shutil.copyfile(base, path)
+        with ProcessServer(f"sqlite+aiosqlite:///{path}") as server:
+            result["page"] = asyncio.run(_page_run(server.url, skus, args))
+    finally:
+        printer.stop()
+        sink.terminate()
+    with_b, without = result["with_boards"], result["without_boards"]
+    result |= {
+        "board_p50_ms": with_b["board_p50_ms"],
+        "board_p99_ms": with_b["board_p99_ms"],
+        "page_p99_ms": result["page"]["page_p99_ms"],
+        "floor_p99_ms_without_boards": without["floor_p99_ms"],
+        "floor_p99_ms_with_boards": with_b["floor_p99_ms"],
+        "scan_p99_during_release_ms": result["page"]["scan_p99_during_release_ms"],
+    }
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+    errors = with_b["errors"] + without["errors"]
+    return 0 if not errors and with_b["board_updates_missed"] == 0 else 1
