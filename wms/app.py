@@ -21,6 +21,7 @@ from wms.api.security import PUBLIC_PATHS, BearerAuth
 from wms.api.stock import StockController
 from wms.api.timing import ServerTimingMiddleware, add_server_timing
 from wms.api.webhooks import WebhookController
+from wms.carriers import registry as carriers
 from wms.channels.errors import ChannelError
 from wms.config import Settings
 from wms.db import Database
@@ -55,6 +56,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The site's carrier accounts and sender (WMS_CARRIERS or the site's carriers.json).
+        carriers.configure(carriers.load(carriers.config_path(settings.fixtures_dir)))
         db = Database(settings.database_url)
         app.state.db = db
         idempotency.register(db)

@@ -26,8 +26,9 @@ from tests.floor.shipping_fixtures import (  # noqa: E402, F401  (fixtures)
     wait_job,
 )
 from tests.support.api import idem, problem  # noqa: E402
-from wms.carriers.base import LabelRequest, register, unregister  # noqa: E402
+from wms.carriers.base import LabelRequest  # noqa: E402
 from wms.carriers.karrio_adapter import CarrierError, KarrioCarrier  # noqa: E402
+from wms.carriers.registry import register, unregister  # noqa: E402
 
 UPS_LABEL = b"^XA^FO40,40^A0N,40,40^FDUPS TEST LABEL^FS^XZ"
 TRACKING = "1Z5R89390357567127"

@@ -38,6 +38,7 @@ class CarrierAdapter(Protocol):
     """What the packing and shipping services need from a carrier."""
 
     code: str
+    name: str  # as printed and told to channels when they take a free-text carrier
 
     def create_label(self, request: LabelRequest) -> LabelResult:
         """Book the parcel with the carrier; its label and tracking number.
@@ -50,22 +51,3 @@ class CarrierAdapter(Protocol):
     def channel_carrier(self, channel_kind: str) -> str:
         """How a channel names this carrier in a tracking push (TikTok wants its own id)."""
         ...
-
-
-_ADAPTERS: dict[str, CarrierAdapter] = {}
-
-
-def register(adapter: CarrierAdapter) -> None:
-    """Route orders whose carrier is ``adapter.code`` to it (at start-up, from settings)."""
-    _ADAPTERS[adapter.code] = adapter
-
-
-def unregister(code: str) -> None:
-    _ADAPTERS.pop(code, None)
-
-
-def adapter_for(carrier: str) -> CarrierAdapter:
-    """The adapter for an order's carrier; the generic carrier for anything not configured."""
-    from wms.carriers.generic import GENERIC
-
-    return _ADAPTERS.get(carrier.lower(), GENERIC) if carrier else GENERIC

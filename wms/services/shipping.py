@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from printers import Address
 from printers.pdf import PackingSlipData, SlipLine, packing_slip_pdf
-from wms.carriers import LabelRequest, adapter_for
+from wms.carriers import LabelRequest, adapter_for, registry
 from wms.channels.pushes import build_tracking_push
 from wms.channels.shopify_fulfillment import (
     build_fulfillment_orders_request,
@@ -30,9 +30,6 @@ from wms.services.stations import station_in_sync
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
-
-# The sender printed on labels and slips (one site per server; see ARCHITECTURE §8).
-SENDER = Address("Demo Warehouse", ("1 Dock Road",), "10001", "New York", "US", "+1 555 0100")
 
 
 # -- stock ------------------------------------------------------------------------------------
@@ -55,7 +52,7 @@ def recipient(order: SalesOrder) -> Address:
     lines = tuple(x for x in (order.ship_line1, order.ship_line2) if x)
     return Address(
         order.ship_name, lines, order.ship_postal_code, order.ship_city, order.ship_country,
-        order.ship_phone,
+        order.ship_phone, region=order.ship_region,
     )  # fmt: skip
 
 
@@ -106,7 +103,7 @@ def close(
             LabelRequest(
                 parcel_id=parcel.id,  # type: ignore[arg-type]
                 order_ref=order.reference,
-                sender=SENDER,
+                sender=registry.sender(),
                 recipient=recipient(order),
                 service=order.service,
                 weight_g=weight_g,
@@ -152,11 +149,12 @@ def slip_data(s: Session, parcel_id: int) -> PackingSlipData:
     return PackingSlipData(
         order_ref=order.reference,
         ship_to=recipient(order),
-        sender=SENDER,
+        sender=registry.sender(),
         lines=[
             SlipLine(by_id[int(i)].sku, by_id[int(i)].name, n) for i, n in parcel.contents.items()
         ],
-        order_date=order.placed_at.date().isoformat() if order.placed_at else "",
+        # An order without a channel date (a CSV import, a manual order) has its own.
+        order_date=(order.placed_at or order.created_at).date().isoformat(),
         tracking_number=parcel.tracking or "",
     )
 
@@ -308,12 +306,16 @@ async def _ship(s: AsyncSession, order: SalesOrder) -> None:
                 "tracking": first.tracking,
                 "carrier": adapter.channel_carrier(channel.kind),
                 "line_refs": refs,
-                "tracking_url": getattr(adapter, "tracking_url_format", "").format(
-                    tracking=first.tracking
-                ),
+                "tracking_url": _tracking_url(adapter, first.tracking or ""),
             },
         )
     )
+
+
+def _tracking_url(adapter: object, tracking: str) -> str:
+    """The generic carrier's link; a karrio carrier's link is in its label answer only."""
+    url = getattr(adapter, "tracking_url", None)
+    return url(tracking) if callable(url) else ""
 
 
 async def close_manifest(s: AsyncSession, manifest_id: int) -> Manifest:
