@@ -13,6 +13,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 from wms.api import idempotency, packing, picking, problems, returns, scan, shipping, waves
+from wms.api import tracking as tracking_api
 from wms.api.auth import AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
@@ -28,6 +29,7 @@ from wms.db import Database
 from wms.errors import WmsError
 from wms.services.outbox import OutboxWorker
 from wms.services.shipping import OUTBOX_HANDLERS
+from wms.services.tracking import Poller
 
 
 @get("/health", include_in_schema=False)
@@ -66,10 +68,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.outbox = worker
         db.after_outbox_commit.append(worker.wake)
         task = asyncio.create_task(worker.run()) if settings.run_workers else None
+        poller = Poller(db, carriers.current().poll_seconds)  # parcels after the handover
+        polling = asyncio.create_task(poller.run()) if settings.run_workers else None
         try:
             yield
         finally:
             worker.stop()
+            poller.stop()
+            if polling:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(polling, 5)
             if task:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, 5)
@@ -92,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *packing.ROUTES,
             *shipping.ROUTES,
             *returns.ROUTES,
+            *tracking_api.ROUTES,
         ],
         lifespan=[lifespan],
         before_send=[add_server_timing],

@@ -14,6 +14,7 @@ from wms.services import auth
 from wms.services.auth import Principal
 
 PUBLIC_PATHS = {"/schema", "/api/v1/auth/login", "/webhooks", "/health", "/static", "/favicon"}
+PUBLIC_PATHS.add("/track/")  # the buyer's tracking page: it asks for the postal code itself
 
 
 class BearerAuth(AbstractAuthenticationMiddleware):

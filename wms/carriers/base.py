@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from printers import Address
+from wms.domain.tracking import Tracker
 
 
 @dataclass(frozen=True)
@@ -50,4 +53,13 @@ class CarrierAdapter(Protocol):
 
     def channel_carrier(self, channel_kind: str) -> str:
         """How a channel names this carrier in a tracking push (TikTok wants its own id)."""
+        ...
+
+    def track(
+        self, numbers: Sequence[str], since: Mapping[str, datetime] | None = None
+    ) -> list[Tracker]:
+        """What the carrier knows of these parcels (``since``: their handover times).
+
+        Blocking, a network call: run in a thread, outside any transaction.
+        """
         ...

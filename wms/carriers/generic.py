@@ -10,11 +10,23 @@ are unique and their check digits right by construction. Its name is the site's
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from printers import CarrierLabelData, render_carrier_label
-from printers.identifiers import own_tracking, sscc
+from printers.identifiers import is_valid_own_tracking, own_tracking, sscc
 from wms.carriers.base import LabelRequest, LabelResult
+from wms.domain.tracking import Tracker, TrackingEventIn, TrackingStatus
+from wms.models.common import utcnow
+
+# The demo's parcel story: one step every ``simulate_minutes`` after the handover.
+_STORY = (
+    (TrackingStatus.PICKED_UP, "Collected at the warehouse", "Warehouse dock"),
+    (TrackingStatus.IN_TRANSIT, "Sorted, on its way", "Sort centre"),
+    (TrackingStatus.OUT_FOR_DELIVERY, "Out for delivery", "Delivery depot"),
+    (TrackingStatus.DELIVERED, "Delivered", ""),
+)
 
 # The service digit of a tracking number, by the order's service name.
 SERVICE_DIGITS = {"": 1, "ground": 1, "standard": 1, "economy": 2, "express": 3, "next_day": 4}
@@ -30,6 +42,9 @@ class GenericCarrier:
     tracking_url_format: str = "https://track.example.com/{tracking}"
     # Per channel kind, the carrier id a tracking push names (TikTok: shipping_provider_id).
     channel_ids: dict[str, str] = field(default_factory=lambda: {"tiktok": "6617675021119438849"})
+    # A simulated tracker for the demo: None, no tracking after the handover (a courier
+    # without one); n, the parcel moves one state every n minutes (0: all at once).
+    simulate_minutes: float | None = None
 
     def __post_init__(self) -> None:
         own_tracking(self.prefix, 1, 0)  # a bad prefix fails at configuration, not at packing
@@ -48,6 +63,12 @@ class GenericCarrier:
     def tracking_url(self, tracking: str) -> str:
         url = self.tracking_url_format
         return url.format(tracking=tracking) if url else ""
+
+    def track(
+        self, numbers: Sequence[str], since: Mapping[str, datetime] | None = None
+    ) -> list[Tracker]:
+        """The simulated tracker (``since``: each number's handover time)."""
+        return simulate(self, numbers, since or {}, utcnow())
 
     def create_label(self, request: LabelRequest) -> LabelResult:
         tracking = self.tracking_number(request.parcel_id, request.service)
@@ -71,3 +92,24 @@ class GenericCarrier:
 
 
 GENERIC = GenericCarrier()
+
+
+def simulate(
+    carrier: GenericCarrier, numbers: Sequence[str], since: Mapping[str, datetime], now: datetime
+) -> list[Tracker]:
+    """The simulated tracker's answer at ``now``: the steps due since each handover."""
+    if carrier.simulate_minutes is None:
+        return []
+    step = timedelta(minutes=carrier.simulate_minutes)
+    out = []
+    for number in numbers:
+        start = since.get(number)
+        if start is None or not is_valid_own_tracking(number, carrier.prefix):
+            continue  # not one of ours: a carrier knows nothing of others' numbers
+        events = tuple(
+            TrackingEventIn(f"sim-{i}", start + step * i, status, text, place, f"S{i}")
+            for i, (status, text, place) in enumerate(_STORY)
+            if start + step * i <= now
+        )
+        out.append(Tracker(number, events, start + step * (len(_STORY) - 1)))
+    return out

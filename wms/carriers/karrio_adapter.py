@@ -8,12 +8,16 @@ not number our logistic units. karrio is synchronous: the call runs in a thread.
 from __future__ import annotations
 
 import base64
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from printers import Address
 from wms.carriers import registry
 from wms.carriers.base import LabelRequest, LabelResult
+from wms.domain.tracking import Tracker, TrackingEventIn, status_of
 from wms.errors import WmsError
 
 
@@ -111,3 +115,49 @@ class KarrioCarrier:
             label_zpl=base64.b64decode(shipment.docs.label),
             tracking_url=(shipment.meta or {}).get("carrier_tracking_link", ""),
         )
+
+    def track(
+        self, numbers: Sequence[str], since: Mapping[str, datetime] | None = None
+    ) -> list[Tracker]:
+        """karrio's trackers for these numbers (one call per carrier batch)."""
+        import karrio.sdk as karrio
+        from karrio.core.models import TrackingRequest
+
+        try:
+            details, messages = (
+                karrio.Tracking.fetch(TrackingRequest(tracking_numbers=list(numbers)))
+                .from_(self.gateway)
+                .parse()
+            )
+        except Exception as exc:  # karrio wraps HTTP and parse failures in many types
+            raise CarrierError("carrier_error", "Carrier unreachable", f"{exc!r}") from exc
+        if not details and messages:
+            said = "; ".join(f"{m.code}: {m.message}" for m in messages)
+            raise CarrierError("carrier_error", "Tracking failed", said)
+        return [_tracker(d) for d in details or []]
+
+
+def _tracker(d: Any) -> Tracker:
+    events = tuple(_event(e) for e in d.events or [])
+    eta = d.estimated_delivery
+    return Tracker(
+        str(d.tracking_number).upper(),
+        tuple(sorted(events, key=lambda e: e.occurred_at)),
+        datetime.fromisoformat(eta).replace(tzinfo=UTC) if eta else None,
+    )
+
+
+def _event(e: Any) -> TrackingEventIn:
+    if e.timestamp:
+        at = datetime.fromisoformat(e.timestamp.replace("Z", "+00:00")).astimezone(UTC)
+    else:
+        at = datetime.fromisoformat(e.date).replace(tzinfo=UTC)
+    said = f"{e.timestamp or e.date}|{e.code}|{e.status}|{e.description}"
+    return TrackingEventIn(
+        key=hashlib.sha256(said.encode()).hexdigest()[:40],
+        occurred_at=at,
+        status=status_of(e.status or "unknown"),
+        description=e.description or "",
+        location=e.location or "",
+        code=e.code or "",
+    )

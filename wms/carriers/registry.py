@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,13 @@ class SiteCarriers:
     adapters: dict[str, CarrierAdapter] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # lower-case name -> code
     skipped: dict[str, str] = field(default_factory=dict)  # code -> why not configured
+    webhook_secrets: dict[str, str] = field(default_factory=dict)  # code -> tracking webhook
+    poll_every: dict[str, timedelta] = field(default_factory=dict)  # code -> tracking poll
+    poll_seconds: float = 60.0  # how often the server's poller looks for parcels due
+
+    def tracker_for(self, code: str) -> CarrierAdapter | None:
+        """The adapter that tracks parcels booked under ``code``; None if it is gone."""
+        return self.generic if code == self.generic.code else self.adapters.get(code)
 
 
 _SITE = SiteCarriers()
@@ -127,6 +135,10 @@ def parse(raw: Any, env: Mapping[str, str], where: str = "carriers") -> SiteCarr
     if "sender" in raw:
         site.sender = _sender(raw["sender"], f"{where}: sender")
     site.generic = _generic(raw.get("generic", {}), site.sender.name, f"{where}: generic")
+    seconds = raw.get("tracking_poll_seconds", site.poll_seconds)
+    if not isinstance(seconds, int | float) or seconds <= 0:
+        raise CarrierConfigError(f"{where}: tracking_poll_seconds must be a positive number")
+    site.poll_seconds = float(seconds)
     for n, entry in enumerate(raw.get("carriers", [])):
         here = f"{where}: carriers[{n}]"
         if not isinstance(entry, dict) or not entry.get("code"):
@@ -142,9 +154,27 @@ def parse(raw: Any, env: Mapping[str, str], where: str = "carriers") -> SiteCarr
             site.adapters[code] = adapter
             for alias in entry.get("aliases", []):
                 site.aliases[str(alias).lower()] = code
+            _tracking(site, code, entry, env, here)
     for alias in raw.get("generic", {}).get("aliases", []) if "generic" in raw else []:
         site.aliases[str(alias).lower()] = site.generic.code
+    _tracking(site, site.generic.code, raw.get("generic", {}), env, f"{where}: generic")
     return site
+
+
+def _tracking(
+    site: SiteCarriers, code: str, entry: dict[str, Any], env: Mapping[str, str], where: str
+) -> None:
+    """The account's tracking webhook secret (from the environment) and poll interval."""
+    name = entry.get("webhook_secret_env")
+    if name and env.get(str(name)):
+        site.webhook_secrets[code] = env[str(name)]
+    elif name:
+        log.warning("%s: %s unset, no tracking webhook for %s", where, name, code)
+    if "poll_minutes" in entry:
+        minutes = entry["poll_minutes"]
+        if not isinstance(minutes, int | float) or minutes <= 0:
+            raise CarrierConfigError(f"{where}: poll_minutes must be a positive number")
+        site.poll_every[code] = timedelta(minutes=minutes)
 
 
 def _sender(raw: Any, where: str) -> Address:
@@ -170,6 +200,11 @@ def _generic(raw: Any, site_name: str, where: str) -> GenericCarrier:
             values[attr] = str(raw[key])
     if "channel_ids" in raw:
         values["channel_ids"] = {str(k): str(v) for k, v in raw["channel_ids"].items()}
+    if raw.get("simulate_minutes") is not None:
+        minutes = raw["simulate_minutes"]
+        if not isinstance(minutes, int | float) or minutes < 0:
+            raise CarrierConfigError(f"{where}: simulate_minutes must be a number >= 0")
+        values["simulate_minutes"] = float(minutes)
     try:
         return GenericCarrier(**values)
     except ValueError as exc:

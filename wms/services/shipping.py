@@ -25,7 +25,7 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import CartonType, Channel, Location, OrderLine, Outbox, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
-from wms.services import channels, printing
+from wms.services import channels, printing, tracking
 from wms.services.stations import station_in_sync
 
 if TYPE_CHECKING:
@@ -269,6 +269,7 @@ async def hand_over(
     if order.status != OrderStatus.PACKED:
         raise Conflict("order_not_packed", "Order not packed yet", f"{order.reference} packing")
     parcel.status, parcel.manifest_id, parcel.shipped_at = "shipped", manifest.id, utcnow()
+    tracking.start(s, parcel, parcel.shipped_at)
     await s.flush()
     left = (
         await s.execute(
