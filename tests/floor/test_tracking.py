@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -26,12 +27,15 @@ from tests.support import api
 from tests.support.api import idem, problem
 from tests.support.databases import point_channels_at
 from wms.carriers import registry
+from wms.carriers.generic import GenericCarrier
 from wms.config import ROOT
 from wms.db import Database
 from wms.domain.orders import ChannelKind
+from wms.domain.tracking import Tracker
 from wms.loopback import ThreadServer
+from wms.models.common import utcnow
 from wms.models.tracking import ParcelTracking, TrackingEvent
-from wms.services.tracking import sign
+from wms.services.tracking import POLL_EVERY, sign
 
 SKU3 = "2800000000035"
 SECRET = "tracking-secret-for-tests"
@@ -66,13 +70,24 @@ def supervisor(floor: ThreadServer) -> Iterator[httpx.Client]:
         yield c
 
 
-async def shipped(packer: httpx.Client, db: Database, parcels: int = 1) -> tuple[int, list[dict]]:
+class DownCarrier(GenericCarrier):
+    """A carrier whose tracking API is down (the outside API, faked)."""
+
+    def track(
+        self, numbers: Sequence[str], since: Mapping[str, datetime] | None = None
+    ) -> list[Tracker]:
+        raise ConnectionError("carrier tracking API unreachable")
+
+
+async def shipped(
+    packer: httpx.Client, db: Database, parcels: int = 1, carrier: str = "generic"
+) -> tuple[int, list[dict]]:
     """An order packed in ``parcels`` parcels and handed over: (order id, parcels)."""
-    order_id = await picked_order(db, [("SKU-0003", parcels)])
+    order_id = await picked_order(db, [("SKU-0003", parcels)], carrier=carrier)
     got = [pack(packer, order_id, [SKU3])["parcel"]]
     for _ in range(parcels - 1):
         got.append(pack(packer, order_id, [SKU3], start=False)["parcel"])
-    m = packer.post("/api/v1/manifests", json={"carrier": "generic"}, headers=idem()).json()
+    m = packer.post("/api/v1/manifests", json={"carrier": carrier}, headers=idem()).json()
     for parcel in got:
         r = packer.post(f"/api/v1/manifests/{m['id']}/scan", json={"scan": parcel["tracking"]},
                         headers=idem())  # fmt: skip
@@ -214,3 +229,22 @@ async def test_the_buyers_page_asks_for_the_postal_code_and_shows_no_personal_da
     for private in ("Ada Buyer", "5 Main St", "Springfield", "62701"):
         assert private not in shown.text
     assert "2026-12-01 09:00 UTC" in shown.text
+
+
+async def test_a_carrier_that_fails_is_asked_again_later_and_later(packer, supervisor, db):
+    registry.register(DownCarrier(code="down", name="Down Post", prefix="DP"))
+    try:
+        _, [parcel] = await shipped(packer, db, carrier="down")
+        assert parcel["carrier"] == "down"
+        counts = supervisor.post("/api/v1/tracking/poll").json()
+        assert counts["failed"] == 1
+        async with db.read() as s:
+            row = await s.get(ParcelTracking, parcel["id"])
+        assert row is not None and row.poll_failures == 1 and row.next_poll_at is not None
+        wait = row.next_poll_at - utcnow()
+        assert 2 * POLL_EVERY - timedelta(minutes=1) < wait <= 2 * POLL_EVERY  # backed off
+        assert supervisor.post("/api/v1/tracking/poll").json()["failed"] == 0  # not due yet
+        assert tracking_of(packer, parcel)["status"] == "pending"
+    finally:
+        registry.unregister("down")
+    await no_violations(db)
