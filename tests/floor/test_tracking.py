@@ -33,6 +33,7 @@ from wms.db import Database
 from wms.domain.orders import ChannelKind
 from wms.domain.tracking import Tracker
 from wms.loopback import ThreadServer
+from wms.models import Outbox
 from wms.models.common import utcnow
 from wms.models.tracking import ParcelTracking, TrackingEvent
 from wms.services.tracking import POLL_EVERY, sign
@@ -80,10 +81,11 @@ class DownCarrier(GenericCarrier):
 
 
 async def shipped(
-    packer: httpx.Client, db: Database, parcels: int = 1, carrier: str = "generic"
-) -> tuple[int, list[dict]]:
+    packer: httpx.Client, db: Database, parcels: int = 1, carrier: str = "generic",
+    channel: str = "own-main",
+) -> tuple[int, list[dict]]:  # fmt: skip
     """An order packed in ``parcels`` parcels and handed over: (order id, parcels)."""
-    order_id = await picked_order(db, [("SKU-0003", parcels)], carrier=carrier)
+    order_id = await picked_order(db, [("SKU-0003", parcels)], carrier=carrier, channel=channel)
     got = [pack(packer, order_id, [SKU3])["parcel"]]
     for _ in range(parcels - 1):
         got.append(pack(packer, order_id, [SKU3], start=False)["parcel"])
@@ -121,6 +123,30 @@ def tracking_of(client: httpx.Client, parcel: dict) -> dict:
 
 def order_status(client: httpx.Client, order_id: int) -> str:
     return client.get(f"/api/v1/orders/{order_id}").json()["status"]
+
+
+def told(fake: FakeChannelApis, kind: str, ref: str, n: int, timeout: float = 15.0) -> list:
+    """The channel's first ``n`` tracking events about ``ref``; fails loudly when they lag."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [p for p in fake.pushes_for(kind, "tracking_event") if p.ref == ref]
+        if len(found) >= n:
+            return found
+        assert time.monotonic() < deadline, f"{kind} told {len(found)} of {n} tracking events"
+        time.sleep(0.05)
+
+
+async def outbox_settled(db: Database, kind: str, timeout: float = 15.0) -> None:
+    """Every outbox row of ``kind`` sent; fails loudly with what is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        async with db.read() as s:
+            rows = (await s.execute(select(Outbox.status).where(Outbox.kind == kind))).all()
+        left = [r.status for r in rows if r.status != "sent"]
+        if rows and not left:
+            return
+        assert time.monotonic() < deadline, f"{kind} rows not sent: {left}"
+        time.sleep(0.05)
 
 
 async def events_written(db: Database) -> int:
@@ -248,3 +274,45 @@ async def test_a_carrier_that_fails_is_asked_again_later_and_later(packer, super
     finally:
         registry.unregister("down")
     await no_violations(db)
+
+
+@pytest.mark.parametrize(
+    ("channel", "kind"),
+    [("shopify-main", "shopify"), ("woo-main", "woocommerce"), ("own-main", "own")],
+)
+async def test_each_change_is_told_to_the_orders_channel_once_in_order(
+    packer, db, fake_channels, channel, kind
+):
+    order_id, [parcel] = await shipped(packer, db, channel=channel)
+    number = parcel["tracking"]
+    steps = [("picked_up", "07:00"), ("in_transit", "09:00"), ("delivered", "16:30")]
+    for status, clock in steps:
+        assert webhook(packer, number, [event(status, "2026-12-01", clock)]).status_code == 200
+    webhook(packer, number, [event("in_transit", "2026-12-01", "09:00")])  # a repeat: no news
+    external = packer.get(f"/api/v1/orders/{order_id}").json()["external_id"]
+    pushes = told(fake_channels, kind, external, 3)
+    assert len(pushes) == 3 and not any(p.duplicate for p in pushes)
+    if kind == "shopify":
+        said = [p.body["event"]["status"] for p in pushes]
+        assert said == ["confirmed", "in_transit", "delivered"]
+        assert all("/fulfillments/255858046/events.json" in p.path for p in pushes)
+    elif kind == "woocommerce":
+        assert [number in p.body["note"] for p in pushes] == [True] * 3
+        notes = [p.body["note"] for p in pushes]
+        steps_said = zip(("picked_up", "in_transit", "delivered"), notes, strict=True)
+        assert all(word in note for word, note in steps_said)
+        assert [p.body["customer_note"] for p in pushes] == [False, False, True]
+    else:
+        assert [p.body["status"] for p in pushes] == ["picked_up", "in_transit", "delivered"]
+        assert pushes[0].body["tracking"] == number
+    assert order_status(packer, order_id) == "delivered"
+    await no_violations(db)
+
+
+async def test_tiktok_follows_the_provider_itself_and_gets_no_event_call(packer, db, fake_channels):
+    order_id, [parcel] = await shipped(packer, db, channel="tiktok-main")
+    webhook(packer, parcel["tracking"], [event("in_transit", "2026-12-01", "09:00")])
+    await outbox_settled(db, "tracking_event")
+    external = packer.get(f"/api/v1/orders/{order_id}").json()["external_id"]
+    assert [p for p in fake_channels.pushes_for("tiktok", "tracking_event")] == []
+    assert [p.ref for p in fake_channels.pushes_for("tiktok", "tracking")].count(external) == 1

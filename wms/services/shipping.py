@@ -369,7 +369,11 @@ async def deliver_tracking_push(
     await send_request(worker.http, request)
 
 
-OUTBOX_HANDLERS = {"tracking_push": deliver_tracking_push, "print": printing.deliver_print}
+OUTBOX_HANDLERS = {
+    "tracking_push": deliver_tracking_push,
+    "tracking_event": tracking.deliver_tracking_event,
+    "print": printing.deliver_print,
+}
 
 
 # -- transactions (what the API calls) ---------------------------------------------------------

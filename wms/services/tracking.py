@@ -30,6 +30,7 @@ import hmac
 import json
 import logging
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -52,7 +53,7 @@ from wms.domain.tracking import (
     status_of,
 )
 from wms.errors import NotFound, WmsError
-from wms.models import SalesOrder
+from wms.models import Channel, Outbox, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Parcel
 from wms.models.tracking import ParcelTracking, TrackingEvent
@@ -102,6 +103,7 @@ def record(s: Session, tracking: str, tracker: Tracker, source: str) -> dict[str
     )
     now = utcnow()
     new = applied = 0
+    told: list[TrackingEventIn] = []
     for event in sorted(tracker.events, key=lambda e: e.occurred_at):
         if event.key in seen:
             continue  # the same event polled again, or a webhook delivered twice
@@ -117,6 +119,8 @@ def record(s: Session, tracking: str, tracker: Tracker, source: str) -> dict[str
         new += 1
         if moved:
             applied += 1
+            if event.status != row.status:
+                told.append(event)
             row.status, row.last_event_at = str(event.status), event.occurred_at
             if event.status == TrackingStatus.DELIVERED:
                 row.delivered_at = event.occurred_at
@@ -125,6 +129,8 @@ def record(s: Session, tracking: str, tracker: Tracker, source: str) -> dict[str
     row.updated_at = now
     if row.status in FINAL:
         row.next_poll_at = None
+    if told:
+        _tell_channel(s, row, told)
     s.flush()
     delivered = _deliver_order(s, row.order_id) if row.status in FINAL else False
     return {
@@ -134,6 +140,36 @@ def record(s: Session, tracking: str, tracker: Tracker, source: str) -> dict[str
         "applied": applied,
         "order_delivered": delivered,
     }
+
+
+def _tell_channel(s: Session, row: ParcelTracking, changes: list[TrackingEventIn]) -> None:
+    """One outbox row per change of state, in the same transaction (delivered in order)."""
+    order = s.get(SalesOrder, row.order_id)
+    channel = s.get(Channel, order.channel_id) if order is not None else None
+    if order is None or channel is None:
+        return
+    for event in changes:
+        s.add(
+            Outbox(
+                event_id=uuid.uuid4().hex,
+                kind="tracking_event",
+                channel_id=channel.id,
+                # Its own key (never coalesced): every change is told, once.
+                dedupe_key=f"tracking_event:{row.parcel_id}:{event.key}"[:120],
+                payload={
+                    "channel": channel.code,
+                    "order_external_id": order.external_id,
+                    "parcel_id": row.parcel_id,
+                    "event": {
+                        "tracking": row.tracking,
+                        "status": str(event.status),
+                        "at": event.occurred_at.isoformat(),
+                        "description": event.description,
+                        "location": event.location,
+                    },
+                },
+            )
+        )
 
 
 def _deliver_order(s: Session, order_id: int) -> bool:
@@ -377,3 +413,52 @@ def _postal(code: str) -> str:
 async def start_tracking(s: AsyncSession, parcel: Parcel) -> None:
     """At the handover (shipping.hand_over, an async session)."""
     start(s, parcel, utcnow())
+
+
+# -- the channel told ------------------------------------------------------------------------
+
+
+def _earlier_untold(s: Session, parcel_id: int, event_id: str) -> bool:
+    """Whether an older change of this parcel still waits to be told (they go in order)."""
+    mine = s.scalar(select(Outbox.id).where(Outbox.event_id == event_id))
+    older = s.scalar(
+        select(Outbox.id)
+        .where(
+            Outbox.kind == "tracking_event",
+            Outbox.dedupe_key.startswith(f"tracking_event:{parcel_id}:"),
+            Outbox.status.not_in(("sent", "dead")),
+            Outbox.id < (mine or 0),
+        )
+        .limit(1)
+    )
+    return older is not None
+
+
+async def deliver_tracking_event(worker: Any, payload: dict[str, Any], event_id: str) -> None:
+    """Outbox handler for ``tracking_event`` rows, in the channel's own format."""
+    from wms.channels.pushes import (
+        build_tracking_event,
+        shopify_fulfillment_for,
+        shopify_fulfillments_request,
+    )
+    from wms.domain.orders import ChannelKind
+    from wms.services import channels
+    from wms.services.outbox import DeliveryError, send_request
+
+    if await worker.db.read_run(_earlier_untold, int(payload["parcel_id"]), event_id):
+        raise DeliveryError("an earlier tracking change of this parcel is not told yet")
+    _, config = await channels.config_for(worker.db, payload["channel"])
+    event, fulfillment = payload["event"], None
+    if config.kind == ChannelKind.SHOPIFY:
+        ask = shopify_fulfillments_request(config, payload["order_external_id"])
+        answer = await worker.http.request(ask.method, ask.url, headers=ask.headers)
+        if answer.status_code >= 300:
+            raise DeliveryError(f"fulfillments: HTTP {answer.status_code}")
+        fulfillment = shopify_fulfillment_for(answer.json(), event["tracking"])
+        if fulfillment is None:  # the shipping push has not reached Shopify yet
+            raise DeliveryError(f"no fulfillment carries {event['tracking']} yet")
+    request = build_tracking_event(
+        config, payload["order_external_id"], event, event_id, fulfillment_id=fulfillment
+    )
+    if request is not None:
+        await send_request(worker.http, request)
