@@ -35,6 +35,7 @@ from wms.domain.tracking import Tracker
 from wms.loopback import ThreadServer
 from wms.models import Outbox
 from wms.models.common import utcnow
+from wms.models.shipping import Return, ReturnLine
 from wms.models.tracking import ParcelTracking, TrackingEvent
 from wms.services.tracking import POLL_EVERY, sign
 
@@ -316,3 +317,47 @@ async def test_tiktok_follows_the_provider_itself_and_gets_no_event_call(packer,
     external = packer.get(f"/api/v1/orders/{order_id}").json()["external_id"]
     assert [p for p in fake_channels.pushes_for("tiktok", "tracking_event")] == []
     assert [p.ref for p in fake_channels.pushes_for("tiktok", "tracking")].count(external) == 1
+
+
+async def test_a_parcel_without_news_for_too_long_is_raised_as_an_exception_once(
+    packer, supervisor, db
+):
+    registry.register(DownCarrier(code="down", name="Down Post", prefix="DP"))
+    try:
+        order_id, [parcel] = await shipped(packer, db, carrier="down")
+        async with db.write() as s:  # handed over three days ago, never heard of since
+            row = await s.get(ParcelTracking, parcel["id"])
+            assert row is not None
+            row.handed_over_at = utcnow() - timedelta(days=3)
+        assert supervisor.post("/api/v1/tracking/poll").json()["late"] == 1
+        supervisor.post("/api/v1/tracking/poll")
+    finally:
+        registry.unregister("down")
+    raised = [e for e in supervisor.get("/api/v1/exceptions").json() if e["order_id"] == order_id]
+    assert [e["kind"] for e in raised] == ["parcel_late"]
+    assert (
+        parcel["tracking"] in raised[0]["message"] and "contact the carrier" in raised[0]["message"]
+    )
+
+
+async def test_a_parcel_returned_to_sender_opens_a_return_and_an_exception(packer, supervisor, db):
+    order_id, [parcel] = await shipped(packer, db)
+    for clock in ("09:00", "11:00"):  # told twice: one return, one exception
+        r = webhook(packer, parcel["tracking"], [event("return_to_sender", "2026-12-02", clock)])
+        assert r.status_code == 200, r.text
+    raised = [e for e in supervisor.get("/api/v1/exceptions").json() if e["order_id"] == order_id]
+    assert [e["kind"] for e in raised] == ["parcel_returning"]
+    async with db.read() as s:
+        returns = (
+            (await s.execute(select(Return).where(Return.order_id == order_id))).scalars().all()
+        )
+        assert [(r.source, r.status) for r in returns] == [("carrier", "open")]
+        lines = (
+            (await s.execute(select(ReturnLine).where(ReturnLine.return_id == returns[0].id)))
+            .scalars()
+            .all()
+        )
+    assert [(line.sku, line.qty) for line in lines] == [("SKU-0003", 1)]
+    got = supervisor.get(f"/api/v1/returns/{returns[0].id}")
+    assert got.status_code == 200, got.text
+    await no_violations(db)

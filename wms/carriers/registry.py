@@ -53,6 +53,8 @@ class SiteCarriers:
     webhook_secrets: dict[str, str] = field(default_factory=dict)  # code -> tracking webhook
     poll_every: dict[str, timedelta] = field(default_factory=dict)  # code -> tracking poll
     poll_seconds: float = 60.0  # how often the server's poller looks for parcels due
+    # A parcel without news this long after its last event (or handover) is late.
+    silence: timedelta = timedelta(hours=48)
 
     def tracker_for(self, code: str) -> CarrierAdapter | None:
         """The adapter that tracks parcels booked under ``code``; None if it is gone."""
@@ -139,6 +141,10 @@ def parse(raw: Any, env: Mapping[str, str], where: str = "carriers") -> SiteCarr
     if not isinstance(seconds, int | float) or seconds <= 0:
         raise CarrierConfigError(f"{where}: tracking_poll_seconds must be a positive number")
     site.poll_seconds = float(seconds)
+    hours = raw.get("tracking_silence_hours", 48)
+    if not isinstance(hours, int | float) or hours <= 0:
+        raise CarrierConfigError(f"{where}: tracking_silence_hours must be a positive number")
+    site.silence = timedelta(hours=hours)
     for n, entry in enumerate(raw.get("carriers", [])):
         here = f"{where}: carriers[{n}]"
         if not isinstance(entry, dict) or not entry.get("code"):

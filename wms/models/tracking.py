@@ -26,6 +26,8 @@ class ParcelTracking(SQLModel, table=True):
     # The poller's schedule: None once it stops asking (final state, or too old).
     next_poll_at: datetime | None = timestamp_field()
     poll_failures: int = 0
+    # The trouble already raised as an exception (late, delivery_failed, ...): raised once.
+    troubled: str = Field(default="", max_length=20)
     handed_over_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

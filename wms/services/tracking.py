@@ -53,9 +53,10 @@ from wms.domain.tracking import (
     status_of,
 )
 from wms.errors import NotFound, WmsError
-from wms.models import Channel, Outbox, SalesOrder
+from wms.models import Channel, OrderLine, Outbox, SalesOrder
 from wms.models.common import utcnow
-from wms.models.shipping import Parcel
+from wms.models.picking import FloorException
+from wms.models.shipping import Parcel, Return, ReturnLine
 from wms.models.tracking import ParcelTracking, TrackingEvent
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,12 @@ POLL_EVERY = timedelta(minutes=30)  # a parcel in transit is asked about this of
 MAX_BACKOFF = timedelta(hours=6)
 MAX_AGE = timedelta(days=30)  # after this long the poller stops asking
 SIGNATURE_TOLERANCE_S = 300
+# Trouble raised as a floor exception, with what customer service should do about it.
+TROUBLE = {
+    "late": ("parcel_late", "no news from the carrier in time: contact the carrier, reship"),
+    "delivery_failed": ("parcel_failed", "delivery failed: contact the carrier or the buyer"),
+    "return_to_sender": ("parcel_returning", "coming back: a return is open, receive it"),
+}
 
 
 class WebhookRefused(WmsError):
@@ -131,6 +138,8 @@ def record(s: Session, tracking: str, tracker: Tracker, source: str) -> dict[str
         row.next_poll_at = None
     if told:
         _tell_channel(s, row, told)
+    if row.status in TROUBLE and row.troubled != row.status:
+        _raise_trouble(s, row, row.status)
     s.flush()
     delivered = _deliver_order(s, row.order_id) if row.status in FINAL else False
     return {
@@ -140,6 +149,49 @@ def record(s: Session, tracking: str, tracker: Tracker, source: str) -> dict[str
         "applied": applied,
         "order_delivered": delivered,
     }
+
+
+def _raise_trouble(s: Session, row: ParcelTracking, trouble: str) -> None:
+    """A troubled parcel becomes an exception (once per trouble); a returning one, a return."""
+    kind, action = TROUBLE[trouble]
+    row.troubled = trouble
+    message = f"parcel {row.tracking}: {action}"
+    s.add(FloorException(kind=kind, order_id=row.order_id, message=message[:300]))
+    if trouble == "return_to_sender":
+        _open_return(s, row)
+
+
+def _open_return(s: Session, row: ParcelTracking) -> None:
+    """The parcel's contents, expected back: the return desk receives it like any other."""
+    order, parcel = s.get(SalesOrder, row.order_id), s.get(Parcel, row.parcel_id)
+    if order is None or parcel is None:
+        return
+    if order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        return
+    reason = f"returned to sender: {row.tracking}"
+    ret = Return(order_id=order.id, source="carrier", reason=reason)  # type: ignore[arg-type]
+    s.add(ret)
+    s.flush()
+    for line_id, qty in parcel.contents.items():
+        line = s.get(OrderLine, int(line_id))
+        if line is not None and qty > 0:
+            s.add(ReturnLine(return_id=ret.id, order_line_id=line.id, product_id=line.product_id,  # type: ignore[arg-type]
+                             sku=line.sku, qty=qty))  # fmt: skip
+
+
+def _flag_late(s: Session, now: datetime, silence: timedelta) -> int:
+    """Parcels with no event for ``silence`` after the last, or past their estimate."""
+    quiet = func.coalesce(ParcelTracking.last_event_at, ParcelTracking.handed_over_at)
+    rows = s.scalars(
+        select(ParcelTracking).where(
+            ParcelTracking.status.not_in([str(x) for x in FINAL]),
+            ParcelTracking.troubled == "",
+            (quiet < now - silence) | (ParcelTracking.estimated_delivery < now),
+        )
+    ).all()
+    for row in rows:
+        _raise_trouble(s, row, "late")
+    return len(rows)
 
 
 def _tell_channel(s: Session, row: ParcelTracking, changes: list[TrackingEventIn]) -> None:
@@ -299,11 +351,12 @@ def _reschedule(
 async def poll_pass(db: Database, limit: int = 10_000) -> dict[str, int]:
     """Ask each carrier about its due parcels, in batches, outside any transaction."""
     now = utcnow()
+    late = await db.run(_flag_late, now, registry.current().silence)
     due = await db.read_run(_due, now, limit)
     by_carrier: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for carrier, tracking, since in due:
         by_carrier[carrier].append((tracking, since))
-    counts = {"asked": 0, "failed": 0, "new_events": 0, "delivered_orders": 0}
+    counts = {"asked": 0, "failed": 0, "new_events": 0, "delivered_orders": 0, "late": late}
     for carrier, parcels in by_carrier.items():
         adapter = registry.current().tracker_for(carrier)
         every = registry.current().poll_every.get(carrier, POLL_EVERY)

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("delivered_at", stamp(), nullable=True),
         sa.Column("next_poll_at", stamp(), nullable=True),
         sa.Column("poll_failures", sa.Integer(), nullable=False),
+        sa.Column("troubled", _text(20), nullable=False),
         sa.Column("handed_over_at", stamp(), nullable=False),
         sa.Column("updated_at", stamp(), nullable=False),
         sa.ForeignKeyConstraint(["order_id"], ["sales_order.id"]),
