@@ -329,7 +329,7 @@ async def test_a_parcel_without_news_for_too_long_is_raised_as_an_exception_once
             row = await s.get(ParcelTracking, parcel["id"])
             assert row is not None
             row.handed_over_at = utcnow() - timedelta(days=3)
-        assert supervisor.post("/api/v1/tracking/poll").json()["late"] == 1
+        assert supervisor.post("/api/v1/tracking/poll").json()["late"] >= 1
         supervisor.post("/api/v1/tracking/poll")
     finally:
         registry.unregister("down")
@@ -361,3 +361,17 @@ async def test_a_parcel_returned_to_sender_opens_a_return_and_an_exception(packe
     got = supervisor.get(f"/api/v1/returns/{returns[0].id}")
     assert got.status_code == 200, got.text
     await no_violations(db)
+
+
+async def test_a_parcel_past_its_estimated_delivery_is_raised_as_late(packer, supervisor, db):
+    order_id, [parcel] = await shipped(packer, db)
+    # Heard of today (not silent): late only because its estimate has passed.
+    today = event("in_transit", utcnow().date().isoformat(), "00:00")
+    body = json.dumps({"id": "evt-eta", "type": "tracker_updated", "data": {
+        "tracking_number": parcel["tracking"], "estimated_delivery": "2026-01-02",
+        "events": [today]}}).encode()  # fmt: skip
+    assert webhook(packer, parcel["tracking"], [], body=body).status_code == 200
+    assert tracking_of(packer, parcel)["estimated_delivery"].startswith("2026-01-02")
+    assert supervisor.post("/api/v1/tracking/poll").json()["late"] >= 1
+    raised = [e for e in supervisor.get("/api/v1/exceptions").json() if e["order_id"] == order_id]
+    assert [e["kind"] for e in raised] == ["parcel_late"]
