@@ -37,7 +37,7 @@ from wms.models import Outbox
 from wms.models.common import utcnow
 from wms.models.shipping import Return, ReturnLine
 from wms.models.tracking import ParcelTracking, TrackingEvent
-from wms.services.tracking import POLL_EVERY, sign
+from wms.services.tracking import MAX_AGE, POLL_EVERY, sign
 
 SKU3 = "2800000000035"
 SECRET = "tracking-secret-for-tests"
@@ -375,3 +375,19 @@ async def test_a_parcel_past_its_estimated_delivery_is_raised_as_late(packer, su
     assert supervisor.post("/api/v1/tracking/poll").json()["late"] >= 1
     raised = [e for e in supervisor.get("/api/v1/exceptions").json() if e["order_id"] == order_id]
     assert [e["kind"] for e in raised] == ["parcel_late"]
+
+
+async def test_the_poller_stops_asking_about_a_parcel_after_its_age(packer, supervisor, db):
+    registry.register(DownCarrier(code="down", name="Down Post", prefix="DP"))
+    try:
+        _, [parcel] = await shipped(packer, db, carrier="down")
+        async with db.write() as s:
+            row = await s.get(ParcelTracking, parcel["id"])
+            assert row is not None
+            row.handed_over_at = utcnow() - MAX_AGE - timedelta(days=1)
+        supervisor.post("/api/v1/tracking/poll")
+    finally:
+        registry.unregister("down")
+    async with db.read() as s:
+        row = await s.get(ParcelTracking, parcel["id"])
+    assert row is not None and row.next_poll_at is None and row.troubled == "late"
