@@ -26,6 +26,7 @@ from tests.floor.shipping_fixtures import (  # noqa: E402, F401  (fixtures)
     printer,
     wait_job,
 )
+from tests.floor.test_shipping import hand_over, manifest, tracking_pushes  # noqa: E402
 from tests.floor.test_shipping_karrio import SHIP_ANSWER, TRACKING, UPS_LABEL, recorded  # noqa: E402
 from tests.support.databases import point_channels_at  # noqa: E402
 from wms.carriers import registry  # noqa: E402
@@ -72,7 +73,9 @@ def server(
     registry.configure(registry.load(registry.config_path(ROOT / "fixtures" / "demo")))
 
 
-async def test_an_order_for_the_sites_ups_account_books_through_karrio(packer, db, printer):
+async def test_an_order_for_the_sites_ups_account_books_through_karrio(
+    packer, db, printer, fake_channels
+):
     order_id = await picked_order(db, [("SKU-0003", 1)], carrier="UPS Ground", service="Express")
     printed, calls = len(printer.labels), []
     with patch("karrio.mappers.ups.proxy.lib.request", side_effect=recorded(SHIP_ANSWER, calls)):
@@ -84,6 +87,13 @@ async def test_an_order_for_the_sites_ups_account_books_through_karrio(packer, d
     assert sent["Service"]["Code"] == "01"  # ups_next_day_air: the site maps "express" to it
     assert sent["Shipper"]["Address"]["StateProvinceCode"] == "ON"
     assert sent["ShipTo"]["Address"]["StateProvinceCode"] == "IL"
+    # Handed over on the UPS manifest: the channel gets the link from the carrier's answer.
+    m = manifest(packer, "ups")
+    assert m["carrier"] == "ups"
+    assert hand_over(packer, m["id"], parcel["tracking"]).status_code == 200
+    external = packer.get(f"/api/v1/orders/{order_id}").json()["external_id"]
+    [push] = tracking_pushes(fake_channels, "own", external)
+    assert push.body["tracking_number"] == TRACKING and TRACKING in push.body["tracking_url"]
     await no_violations(db)
 
 

@@ -118,6 +118,7 @@ def close(
     except (KeyError, ValueError) as exc:
         raise WmsError("bad_address", "Address incomplete", f"cannot label: {exc}") from exc
     parcel.tracking, parcel.sscc = label.tracking, label.sscc
+    parcel.tracking_url = label.tracking_url[:300]
     by_id = {line.id: line for line in lines}
     ref = f"order {order.reference} parcel {parcel.number}"
     for line_id, n in contents.items():
@@ -307,16 +308,10 @@ async def _ship(s: AsyncSession, order: SalesOrder) -> None:
                 "tracking": first.tracking,
                 "carrier": adapter.channel_carrier(channel.kind),
                 "line_refs": refs,
-                "tracking_url": _tracking_url(adapter, first.tracking or ""),
+                "tracking_url": first.tracking_url,  # from the carrier's answer
             },
         )
     )
-
-
-def _tracking_url(adapter: object, tracking: str) -> str:
-    """The generic carrier's link; a karrio carrier's link is in its label answer only."""
-    url = getattr(adapter, "tracking_url", None)
-    return url(tracking) if callable(url) else ""
 
 
 async def close_manifest(s: AsyncSession, manifest_id: int) -> Manifest:

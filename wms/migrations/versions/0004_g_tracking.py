@@ -1,4 +1,5 @@
-"""tracking: each handed-over parcel's tracking state, and its carrier events (append-only)
+"""tracking: each handed-over parcel's tracking state, its carrier events (append-only),
+and the tracking link the carrier gave with the label
 
 Revision ID: 0004g
 Revises: 0003
@@ -67,7 +68,14 @@ def upgrade() -> None:
     with op.batch_alter_table("tracking_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tracking_event_parcel_id"), ["parcel_id"])
 
+    with op.batch_alter_table("parcel", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("tracking_url", _text(300), nullable=False, server_default="")
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("parcel", schema=None) as batch_op:
+        batch_op.drop_column("tracking_url")
     op.drop_table("tracking_event")
     op.drop_table("parcel_tracking")
