@@ -1,4 +1,4 @@
-"""Check digits of shipping identifiers: GS1 mod 10, UPS 1Z, Colissimo, UPU S10."""
+"""Check digits of shipping identifiers: GS1 mod 10, UPS 1Z, Colissimo, UPU S10, our own."""
 
 from __future__ import annotations
 
@@ -113,3 +113,24 @@ def is_valid_s10(code: str) -> bool:
     """True for a well-formed UPU S10 identifier with its right check digit."""
     m = re.fullmatch(r"[A-Z]{2}(\d{8})(\d)[A-Z]{2}", code.upper())
     return bool(m) and s10_check_digit(m.group(1)) == m.group(2)
+
+
+def own_tracking(prefix: str, service_digit: int, serial: int) -> str:
+    """A carrier-neutral tracking number: 2 letters + service digit + 10-digit serial + key.
+
+    The key is GS1 mod 10 over the 11 digits, so a mistyped digit is caught like a GTIN's.
+    """
+    if not re.fullmatch(r"[A-Z]{2}", prefix) or prefix == "1Z":
+        raise ValueError(f"tracking prefix must be 2 capital letters: {prefix!r}")
+    if not 0 <= service_digit <= 9 or not 0 <= serial < 10**10:
+        raise ValueError(f"service digit or serial out of range: {service_digit}, {serial}")
+    digits = f"{service_digit}{serial:010d}"
+    return prefix + digits + gs1_check_digit(digits)
+
+
+def is_valid_own_tracking(code: str, prefix: str | None = None) -> bool:
+    """True for a number :func:`own_tracking` makes (with ``prefix``, when given)."""
+    m = re.fullmatch(r"([A-Z]{2})(\d{11})(\d)", code)
+    if not m or (prefix is not None and m.group(1) != prefix):
+        return False
+    return gs1_check_digit(m.group(2)) == m.group(3)

@@ -40,6 +40,20 @@ class Address:
     city: str
     country: str  # ISO 3166-1 alpha-2
     phone: str = ""
+    region: str = ""  # state, province, prefecture: printed where the country uses one
+
+
+# Countries whose addresses carry a region (state, province, territory) that carriers sort
+# on; there the locality line reads "CITY REGION POSTCODE", as their posts write it.
+REGION_COUNTRIES = frozenset({"AU", "BR", "CA", "CN", "IN", "JP", "MX", "MY", "US"})
+
+
+def locality_line(a: Address) -> str:
+    """The city line: "10115 Berlin" in most countries, "New York NY 10001" where a region
+    is part of the address (US, CA, AU, ...)."""
+    if a.region and a.country.upper() in REGION_COUNTRIES:
+        return " ".join(x for x in (a.city, a.region, a.postal_code) if x)
+    return f"{a.postal_code} {a.city}".strip()
 
 
 @dataclass(frozen=True)
@@ -153,7 +167,7 @@ def _address_block(
         y += step
         out.append(Text(x, y, line, size, width=width))
     y += step
-    out.append(Text(x, y, f"{a.postal_code} {a.city}".strip(), size, width=width))
+    out.append(Text(x, y, locality_line(a), size, width=width))
     y += step
     out.append(Text(x, y, a.country.upper() + (f"  {a.phone}" if a.phone else ""), size))
     return tuple(out)
@@ -169,8 +183,11 @@ _SSCC_CAPTION = Text(16, 906, "SSCC", 20)
 @lru_cache(maxsize=256)
 def _carrier_texts(carrier: str, service: str) -> tuple[Text, Text, Text]:
     """Carrier name, service and tracking caption: few distinct values, many labels."""
+    # A site names its own carrier: a long name gets a smaller font, not a second line
+    # over the service (font 0 capitals are about 0.6 of their height wide).
+    size = 44 if len(carrier) * 0.6 * 44 <= 290 else max(20, int(290 / (0.6 * len(carrier))))
     return (
-        Text(510, 20, carrier.upper(), 44, width=290, align="center"),
+        Text(510, 20 + (44 - size) // 2, carrier.upper(), size, width=290, align="center"),
         Text(510, 80, service, 30, width=290, align="center", max_lines=2),
         Text(16, 620, f"{carrier.upper()} TRACKING #", 20),
     )

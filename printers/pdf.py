@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm as MM
 from reportlab.pdfgen.canvas import Canvas
 
-from printers.labels import Address, LocationLabelData, location_label
+from printers.labels import Address, LocationLabelData, locality_line, location_label
 from printers.model import Label
 from printers.pdfdraw import PT_PER_DOT, draw_code128, draw_label, fonts
 
@@ -119,7 +119,7 @@ def _address(doc: _Doc, x: float, title: str, a: Address) -> None:
     y0 = doc.y
     doc.text(x, title, 8, bold=True)
     doc.y -= 12
-    for line in (a.name, *a.lines, f"{a.postal_code} {a.city}", a.country):
+    for line in (a.name, *a.lines, locality_line(a), a.country):
         doc.text(x, line, 10)
         doc.y -= 13
     doc.y = y0

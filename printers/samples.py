@@ -52,6 +52,22 @@ CARRIER_DOMESTIC = CarrierLabelData(
     parcel_index=2,
     parcel_count=2,
 )
+# A destination whose country uses a region: the state is printed on the city line.
+REGIONAL = Address(
+    "Ada Lovelace", ("350 Fifth Avenue", "Suite 3300"), "10118", "New York", "US",
+    "+1 212 555 0100", region="NY",
+)  # fmt: skip
+CARRIER_REGIONAL = CarrierLabelData(
+    sender=SENDER,
+    recipient=REGIONAL,
+    carrier="Entrepôt Démo SAS",  # the site's own carrier, under the site's name
+    service="Express",
+    routing_code="101 US",
+    tracking_number="ED300000004252",
+    sscc=sscc(0, "3012345", 425),
+    weight_g=1200,
+    order_ref="#1002",
+)
 TOTE = ToteLabelData("T-00042", zone="Cart 3 slot 2")
 LOCATION = LocationLabelData("A-01-03-B", "47", "Pick face")
 PRODUCT = ProductLabelData(
@@ -77,6 +93,7 @@ def sample_labels() -> dict[str, Label]:
     return {
         "carrier_international": carrier_label(CARRIER),
         "carrier_domestic": carrier_label(CARRIER_DOMESTIC),
+        "carrier_regional": carrier_label(CARRIER_REGIONAL),
         "tote": tote_label(TOTE),
         "location": location_label(LOCATION),
         "product": product_label(PRODUCT),

@@ -5,7 +5,7 @@ A printer is a URL; ``transport_for_url`` picks the transport:
     tcp://host:9100             raw socket (the Zebra default port is 9100)
     cups://queue                a CUPS queue, raw, through the ``zebra`` package
     serial:///dev/ttyUSB0?baudrate=9600, or any pyserial URL (loop://, socket://, ...)
-    file:///dir                 each job becomes dir/000001.zpl, dir/000002.zpl, ...
+    file:///dir                 each job becomes dir/000001.zpl, dir/000002.pdf, ...
     memory://name               in-process, for byte-exact tests
 """
 
@@ -326,8 +326,13 @@ class _CheckedZebra(_zebra_class()):  # type: ignore[misc]
         self.stderr = err.decode("utf-8", "replace")
 
 
+def _extension(data: bytes) -> str:
+    """A document by what it is: a PDF (packing slip) as .pdf, anything else as .zpl."""
+    return ".pdf" if data.startswith(b"%PDF-") else ".zpl"
+
+
 class FileTransport(Transport):
-    """Each job written to the next numbered ``.zpl`` file in a directory."""
+    """Each job written to the next numbered file in a directory: ``.zpl``, or ``.pdf``."""
 
     def __init__(self, directory: str | Path, url: str | None = None) -> None:
         self.directory = Path(directory)
@@ -336,12 +341,16 @@ class FileTransport(Transport):
     def write(self, data: bytes) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            numbers = [int(p.stem) for p in self.directory.glob("*.zpl") if p.stem.isdigit()]
+            numbers = [int(p.stem) for p in self.jobs()]
             number = max(numbers, default=0) + 1
+            suffix = _extension(data)
             while True:
-                path = self.directory / f"{number:06d}.zpl"
+                path = self.directory / f"{number:06d}{suffix}"
                 try:
-                    # 'x' mode: two writers never take the same number.
+                    # 'x' mode: two writers never take the same file; a number taken under
+                    # the other extension is skipped, so the numbers stay one sequence.
+                    if any(self.directory.glob(f"{number:06d}.*")):
+                        raise FileExistsError(path)
                     with open(path, "xb") as f:
                         f.write(data)
                     return
@@ -352,7 +361,8 @@ class FileTransport(Transport):
 
     def jobs(self) -> list[Path]:
         """The job files written so far, in order."""
-        return sorted(self.directory.glob("*.zpl"))
+        found = [*self.directory.glob("*.zpl"), *self.directory.glob("*.pdf")]
+        return sorted((p for p in found if p.stem.isdigit()), key=lambda p: p.name)
 
 
 _PYSERIAL_SCHEMES = {"loop", "socket", "rfc2217", "spy", "hwgrep", "alt"}

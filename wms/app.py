@@ -22,6 +22,7 @@ from wms.api import (
     shipping,
     waves,
 )
+from wms.api import tracking as tracking_api
 from wms.api.auth import AuditController, AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
@@ -31,12 +32,14 @@ from wms.api.security import PUBLIC_PATHS, BearerAuth, add_security_headers, rol
 from wms.api.stock import StockController
 from wms.api.timing import ServerTimingMiddleware, add_server_timing
 from wms.api.webhooks import WebhookController
+from wms.carriers import registry as carriers
 from wms.channels.errors import ChannelError
 from wms.config import Settings
 from wms.db import Database
 from wms.errors import WmsError
 from wms.services.outbox import OutboxWorker
 from wms.services.shipping import OUTBOX_HANDLERS
+from wms.services.tracking import Poller
 from wms.web import plugins as console_plugins
 
 
@@ -66,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The site's carrier accounts and sender (WMS_CARRIERS or the site's carriers.json).
+        carriers.configure(carriers.load(carriers.config_path(settings.fixtures_dir)))
         db = Database(settings.database_url)
         app.state.db = db
         idempotency.register(db)
@@ -74,10 +79,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.outbox = worker
         db.after_outbox_commit.append(worker.wake)
         task = asyncio.create_task(worker.run()) if settings.run_workers else None
+        poller = Poller(db, carriers.current().poll_seconds)  # parcels after the handover
+        polling = asyncio.create_task(poller.run()) if settings.run_workers else None
         try:
             yield
         finally:
             worker.stop()
+            poller.stop()
+            if polling:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(polling, 5)
             if task:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(task, 5)
@@ -101,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *packing.ROUTES,
             *shipping.ROUTES,
             *returns.ROUTES,
+            *tracking_api.ROUTES,
         ],
         lifespan=[lifespan],
         plugins=console_plugins(settings.database_url),

@@ -55,7 +55,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 @dataclass(frozen=True)
 class RecordedPush:
     kind: ChannelKind
-    action: str  # "stock" | "tracking"
+    action: str  # "stock" | "tracking" | "tracking_event"
     method: str
     path: str  # path on the channel, without the /{kind} prefix
     event_id: str  # X-WMS-Event-Id ("" if the sender left it out)
@@ -95,6 +95,7 @@ class FakeChannelApis:
         self.stock: dict[tuple[ChannelKind, str], int] = {}  # last pushed quantity per listing
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) of every request
         self.refused: set[tuple[ChannelKind, str]] = set()  # listing refs answered as errors
+        self.fulfillments: dict[str, list[dict[str, Any]]] = {}  # Shopify order id -> made
         self._failures: deque[int] = deque()
         self._delays: deque[float] = deque()
         self._lock = threading.Lock()
@@ -337,7 +338,17 @@ class FakeChannelApis:
                 "request_status": "unsubmitted",
             }
             return _Reply(200, {"fulfillment_orders": [fo]})
+        m = re.fullmatch(r"/admin/api/[\d-]+/orders/(\d+)/fulfillments\.json", path)
+        if method == "GET" and m:
+            return _Reply(200, {"fulfillments": self.fulfillments.get(m.group(1), [])})
         data = _json(body)
+        m = re.fullmatch(r"/admin/api/[\d-]+/orders/(\d+)/fulfillments/(\d+)/events\.json", path)
+        if method == "POST" and m and data is not None:
+            made = [f["id"] for f in self.fulfillments.get(m.group(1), [])]
+            if int(m.group(2)) not in made or "status" not in (data.get("event") or {}):
+                return _Reply(404, {"errors": "Not Found"})
+            self._record(ChannelKind.SHOPIFY, "tracking_event", method, path, h, data, m.group(1))
+            return _Reply(201, {"fulfillment_event": {"id": len(self.pushes), **data["event"]}})
         if data is None:
             return _Reply(400, {"errors": {"base": ["body is not JSON"]}})
         if method == "POST" and re.fullmatch(r"/admin/api/[\d-]+/graphql\.json", path):
@@ -348,7 +359,12 @@ class FakeChannelApis:
                 return _Reply(422, {"errors": ["line_items_by_fulfillment_order is required"]})
             ref = str(f["line_items_by_fulfillment_order"][0]["fulfillment_order_id"])
             self._record(ChannelKind.SHOPIFY, "tracking", method, path, h, data, ref)
-            return _Reply(201, {"fulfillment": {"id": 255858046, "status": "success", **f}})
+            number = f["tracking_info"].get("number", "")
+            made = {"id": 255858046, "status": "success", **f, "tracking_number": number,
+                    "tracking_numbers": [number]}  # fmt: skip
+            # Fulfillment order ids are order id * 10 + 1 here (see above).
+            self.fulfillments.setdefault(str(int(ref) // 10), []).append(made)
+            return _Reply(201, {"fulfillment": made})
         return _Reply(404, {"errors": "Not Found"})
 
     def _shopify_graphql(
@@ -452,6 +468,11 @@ class FakeChannelApis:
         m = re.fullmatch(r"/wp-json/wc/v3/products(?:/(\d+)/variations)?/batch", path)
         if method in ("PUT", "POST", "PATCH") and m:
             return self._woo_batch(method, path, h, data, m.group(1))
+        m = re.fullmatch(r"/wp-json/wc/v3/orders/(\d+)/notes", path)
+        if method == "POST" and m and isinstance(data.get("note"), str):
+            kind = ChannelKind.WOOCOMMERCE
+            self._record(kind, "tracking_event", method, path, h, data, m.group(1))
+            return _Reply(201, {"id": len(self.pushes), **data})
         m = re.fullmatch(r"/wp-json/wc/v3/orders/(\d+)", path)
         if method in ("PUT", "POST") and m:
             self._record(ChannelKind.WOOCOMMERCE, "tracking", method, path, h, data, m.group(1))
@@ -521,6 +542,9 @@ class FakeChannelApis:
                 return _Reply(400, {"code": "bad_payload", "message": "items must not be empty"})
             self._record(ChannelKind.OWN, "stock", method, path, h, data, items[0][0], items)
             return _Reply(200, {"ok": True, "accepted": len(items)})
+        if method == "POST" and path == "/tracking/events":
+            self._record(ChannelKind.OWN, "tracking_event", method, path, h, data, data["order_id"])
+            return _Reply(200, {"ok": True})
         if method == "POST" and path == "/tracking":
             self._record(ChannelKind.OWN, "tracking", method, path, h, data, data["order_id"])
             return _Reply(200, {"ok": True})

@@ -84,6 +84,8 @@ async def picked_order(
     country: str = "US",
     line_refs: tuple[str, ...] = (),
     carrier: str = "",
+    service: str = "",
+    region: str = "IL",
 ) -> int:
     """An order taken in, allocated and picked through the ledger the way picking does it.
 
@@ -98,13 +100,14 @@ async def picked_order(
         status=OrderStatus.READY,
         currency="USD",
         carrier=carrier,
+        service=service,
         lines=tuple(
             OrderLineIn(sku=sku, qty=qty, unit_price=Decimal("9.99"), external_line_ids=line_refs)
             for sku, qty in lines
         ),
         ship_to=Address(
             name="Ada Buyer", line1="5 Main St", city="Springfield", postal_code="62701",
-            country=country,
+            country=country, region=region if country == "US" else "",
         ),
     )  # fmt: skip
     result = await orders.intake(db, channel, order)

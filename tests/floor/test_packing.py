@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from printers.identifiers import is_valid_sscc, is_valid_ups
+from printers.identifiers import is_valid_own_tracking, is_valid_sscc
 from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     db,
     docs_dir,
@@ -53,7 +53,7 @@ async def test_a_picked_order_is_packed_and_its_label_and_slip_print(packer, db,
     r = close(packer, order_id, view["suggested_carton"], 1900)
     assert r.status_code == 201, r.text
     parcel, view = r.json()["parcel"], r.json()["view"]
-    assert is_valid_ups(parcel["tracking"]) and is_valid_sscc(parcel["sscc"])
+    assert is_valid_own_tracking(parcel["tracking"], "DW") and is_valid_sscc(parcel["sscc"])
     assert parcel["weight_g"] == 1900 and parcel["number"] == 1
     assert view["complete"] and view["status"] == "done"
     labels = printer.wait_for_labels(printed + 1)

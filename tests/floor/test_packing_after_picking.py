@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from printers.identifiers import is_valid_sscc, is_valid_ups
+from printers.identifiers import is_valid_own_tracking, is_valid_sscc
 from tests.floor.conftest import pick_all
 from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     db,
@@ -46,7 +46,7 @@ async def test_an_order_picked_into_a_tote_is_packed_from_it_and_shipped(
     assert r.status_code == 201, r.text
     parcel = r.json()["parcel"]
     assert r.json()["view"]["complete"]
-    assert is_valid_ups(parcel["tracking"]) and is_valid_sscc(parcel["sscc"])
+    assert is_valid_own_tracking(parcel["tracking"], "DW") and is_valid_sscc(parcel["sscc"])
     assert wait_job(packer, parcel["label_job"]["id"], "done")["status"] == "done"
     freed = packer.get(f"/api/v1/totes/{tote}").json()
     assert freed["order_id"] is None  # the tote goes back into circulation

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from printers.identifiers import is_valid_sscc, is_valid_ups
+from printers.identifiers import is_valid_own_tracking, is_valid_sscc
 from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     db,
     docs_dir,
@@ -43,7 +43,7 @@ async def test_each_scanned_unit_goes_to_the_oldest_waiting_order_and_its_label_
     body = r.json()
     assert body["order_id"] == oldest and body["reference"]
     parcel = body["parcel"]
-    assert is_valid_ups(parcel["tracking"]) and is_valid_sscc(parcel["sscc"])
+    assert is_valid_own_tracking(parcel["tracking"], "DW") and is_valid_sscc(parcel["sscc"])
     assert parcel["carton"] and parcel["weight_g"] > 0
     assert wait_job(packer, parcel["label_job"]["id"], "done")["status"] == "done"
     assert len(printer.wait_for_labels(printed + 1)) == printed + 1

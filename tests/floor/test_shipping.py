@@ -21,7 +21,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
 )
 from tests.support.api import idem, problem
 from wms.carriers import GenericCarrier
-from wms.carriers.base import register, unregister
+from wms.carriers.registry import register, unregister
 
 SKU2, SKU3 = "2800000000028", "2800000000035"
 
@@ -118,7 +118,7 @@ async def test_a_parcel_of_an_order_still_packing_is_not_handed_over(packer, db)
 async def test_bad_scans_closed_manifests_and_other_carriers_are_refused(packer, db):
     order_id = await picked_order(db, [("SKU-0003", 1)])
     parcel = pack(packer, order_id, [SKU3])["parcel"]
-    register(GenericCarrier(code="otherpost", name="Other Post", shipper="9X9999"))
+    register(GenericCarrier(code="otherpost", name="Other Post", prefix="OP"))
     other = manifest(packer, "otherpost")
     before = await snapshot(db)
     body = problem(hand_over(packer, other["id"], parcel["tracking"]), 409, "wrong_carrier")

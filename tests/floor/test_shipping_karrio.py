@@ -26,8 +26,9 @@ from tests.floor.shipping_fixtures import (  # noqa: E402, F401  (fixtures)
     wait_job,
 )
 from tests.support.api import idem, problem  # noqa: E402
-from wms.carriers.base import LabelRequest, register, unregister  # noqa: E402
+from wms.carriers.base import LabelRequest  # noqa: E402
 from wms.carriers.karrio_adapter import CarrierError, KarrioCarrier  # noqa: E402
+from wms.carriers.registry import register, unregister  # noqa: E402
 
 UPS_LABEL = b"^XA^FO40,40^A0N,40,40^FDUPS TEST LABEL^FS^XZ"
 TRACKING = "1Z5R89390357567127"
@@ -147,3 +148,60 @@ async def test_a_refused_booking_changes_nothing(packer, db, ups_registered):
     problem(r, 502, "carrier_refused")
     assert packer.get(f"/api/v1/orders/{order_id}").json()["status"] == "picked"
     await no_violations(db)
+
+
+# A recorded answer of UPS's Track API (newest activity first, as UPS sends it).
+TRACK_ANSWER = {
+    "trackResponse": {
+        "shipment": [
+            {
+                "inquiryNumber": TRACKING,
+                "package": [
+                    {
+                        "trackingNumber": TRACKING,
+                        "deliveryDate": [{"type": "DEL", "date": "20261203"}],
+                        "activity": [
+                            {
+                                "location": {"address": {"city": "Springfield",
+                                             "stateProvince": "IL", "country": "US"}},
+                                "status": {"type": "D", "description": "DELIVERED",
+                                           "code": "KB", "statusCode": "011"},
+                                "date": "20261203", "time": "101500",
+                            },
+                            {
+                                "location": {"address": {"city": "Chicago",
+                                             "stateProvince": "IL", "country": "US"}},
+                                "status": {"type": "I", "description": "Departed from Facility",
+                                           "code": "DP", "statusCode": "005"},
+                                "date": "20261202", "time": "230000",
+                            },
+                        ],
+                    }
+                ],
+            }
+        ]
+    }
+}  # fmt: skip
+
+
+def test_ups_tracking_comes_back_in_karrios_vocabulary_oldest_event_first():
+    calls: list = []
+    with patch("karrio.mappers.ups.proxy.lib.request", side_effect=recorded(TRACK_ANSWER, calls)):
+        [tracker] = ups().track([TRACKING])
+    assert any(f"/api/track/v1/details/{TRACKING}" in c["url"] for c in calls)
+    assert tracker.tracking == TRACKING
+    assert [(e.status, e.description) for e in tracker.events] == [
+        ("in_transit", "Departed from Facility"), ("delivered", "DELIVERED"),
+    ]  # fmt: skip
+    assert tracker.events[-1].occurred_at.isoformat() == "2026-12-03T10:15:00+00:00"
+    assert "Springfield" in tracker.events[-1].location
+    assert tracker.estimated_delivery is not None and tracker.estimated_delivery.day == 3
+    assert len({e.key for e in tracker.events}) == 2
+
+
+def test_a_tracking_call_that_fails_is_a_carrier_error():
+    with (
+        patch("karrio.mappers.ups.proxy.lib.request", side_effect=OSError("no route")),
+        pytest.raises(CarrierError),
+    ):
+        ups().track([TRACKING])

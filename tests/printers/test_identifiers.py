@@ -10,9 +10,11 @@ from printers.identifiers import (
     gtin14,
     is_valid_colissimo,
     is_valid_gtin,
+    is_valid_own_tracking,
     is_valid_s10,
     is_valid_sscc,
     is_valid_ups,
+    own_tracking,
     s10,
     s10_check_digit,
     sscc,
@@ -88,3 +90,13 @@ def test_upu_s10_check_digit_matches_the_published_example():
 def test_s10_maps_remainders_0_and_1_to_5_and_0(serial, check):
     # r = 0 gives 11 - 0 = 11 -> 5; a remainder of 1 gives 10 -> 0.
     assert s10_check_digit(serial) == check
+
+
+def test_our_own_tracking_numbers_carry_a_gs1_key_over_their_digits():
+    assert own_tracking("ED", 3, 425) == "ED300000004252"
+    assert is_valid_own_tracking("ED300000004252", "ED")
+    assert not is_valid_own_tracking("ED300000004252", "DW")  # another site's prefix
+    assert not is_valid_own_tracking("ED300000004253")
+    assert not is_valid_own_tracking("1Z5R89390357567127")
+    with pytest.raises(ValueError):
+        own_tracking("1Z", 1, 1)

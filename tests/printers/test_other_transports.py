@@ -89,6 +89,15 @@ def test_file_printer_writes_each_job_to_the_next_numbered_file(tmp_path):
     assert (tmp_path / "out" / "000001.zpl").read_bytes() == LABEL
 
 
+def test_a_pdf_document_is_stored_as_pdf_in_the_same_numbering(tmp_path):
+    transport = FileTransport(tmp_path / "docs")
+    transport.write(LABEL)
+    transport.write(b"%PDF-1.3\n% a packing slip")
+    transport.write(LABEL)
+    assert [p.name for p in transport.jobs()] == ["000001.zpl", "000002.pdf", "000003.zpl"]
+    assert (tmp_path / "docs" / "000002.pdf").read_bytes().startswith(b"%PDF-")
+
+
 def test_an_unwritable_file_printer_is_unreachable(tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")

@@ -17,7 +17,10 @@ from wms.errors import Forbidden, Unauthorized
 from wms.services import auth
 from wms.services.auth import Principal
 
-PUBLIC_PATHS = {"/schema", "/api/v1/auth/login", "/webhooks", "/health", "/static", "/favicon"}
+# "/track/": the buyer's tracking page asks for the destination postal code itself.
+PUBLIC_PATHS = {
+    "/schema", "/api/v1/auth/login", "/webhooks", "/health", "/static", "/favicon", "/track/"
+}
 log = logging.getLogger("wms.security")
 
 

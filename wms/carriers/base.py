@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from printers import Address
+from wms.domain.tracking import Tracker
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class CarrierAdapter(Protocol):
     """What the packing and shipping services need from a carrier."""
 
     code: str
+    name: str  # as printed and told to channels when they take a free-text carrier
 
     def create_label(self, request: LabelRequest) -> LabelResult:
         """Book the parcel with the carrier; its label and tracking number.
@@ -51,21 +55,11 @@ class CarrierAdapter(Protocol):
         """How a channel names this carrier in a tracking push (TikTok wants its own id)."""
         ...
 
+    def track(
+        self, numbers: Sequence[str], since: Mapping[str, datetime] | None = None
+    ) -> list[Tracker]:
+        """What the carrier knows of these parcels (``since``: their handover times).
 
-_ADAPTERS: dict[str, CarrierAdapter] = {}
-
-
-def register(adapter: CarrierAdapter) -> None:
-    """Route orders whose carrier is ``adapter.code`` to it (at start-up, from settings)."""
-    _ADAPTERS[adapter.code] = adapter
-
-
-def unregister(code: str) -> None:
-    _ADAPTERS.pop(code, None)
-
-
-def adapter_for(carrier: str) -> CarrierAdapter:
-    """The adapter for an order's carrier; the generic carrier for anything not configured."""
-    from wms.carriers.generic import GENERIC
-
-    return _ADAPTERS.get(carrier.lower(), GENERIC) if carrier else GENERIC
+        Blocking, a network call: run in a thread, outside any transaction.
+        """
+        ...

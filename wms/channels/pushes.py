@@ -477,3 +477,83 @@ def _int_id(value: str, what: str) -> int:
     if not value or not value.isdigit():
         raise ConfigError(f"{what} must be a numeric Shopify id, got {value!r}")
     return int(value)
+
+
+# A parcel's tracking state (karrio's vocabulary) as a Shopify fulfillment event status;
+# pending, delivery_delayed, on_hold and unknown have none and are not told.
+SHOPIFY_EVENT_STATUS = {
+    "picked_up": "confirmed",
+    "in_transit": "in_transit",
+    "out_for_delivery": "out_for_delivery",
+    "ready_for_pickup": "ready_for_pickup",
+    "delivered": "delivered",
+    "delivery_failed": "attempted_delivery",
+    "return_to_sender": "failure",
+    "cancelled": "failure",
+}
+
+
+def shopify_fulfillments_request(config: ChannelConfig, order_external_id: str) -> OutboundRequest:
+    """The order's fulfillments, to find the one that carries a tracking number."""
+    headers = {**_common_headers(""), "X-Shopify-Access-Token": config.access_token}
+    url = (
+        f"{api_base(config)}/admin/api/{SHOPIFY_API_VERSION}/orders/"
+        f"{_int_id(order_external_id, 'order id')}/fulfillments.json"
+    )
+    return OutboundRequest("GET", url, headers, b"")
+
+
+def shopify_fulfillment_for(answer: Any, tracking_number: str) -> int | None:
+    for f in (answer or {}).get("fulfillments", []):
+        if tracking_number in (f.get("tracking_numbers") or [f.get("tracking_number")]):
+            return int(f["id"])
+    return None
+
+
+def build_tracking_event(
+    config: ChannelConfig,
+    order_external_id: str,
+    event: dict[str, Any],
+    event_id: str,
+    *,
+    fulfillment_id: int | None = None,
+) -> OutboundRequest | None:
+    """Tell the channel a parcel's tracking state changed; None where it takes no such call.
+
+    ``event``: tracking, status (karrio's), at (ISO), description, location. Shopify — a
+    fulfillment event on the fulfillment carrying the number; WooCommerce — an order note
+    (core Woo has no tracking events); own shop — POST /tracking/events; TikTok Shop — none:
+    for seller-shipped orders TikTok follows the shipping provider itself.
+    """
+    status = str(event["status"])
+    words = event.get("description") or status.replace("_", " ")
+    match config.kind:
+        case ChannelKind.SHOPIFY:
+            if status not in SHOPIFY_EVENT_STATUS or fulfillment_id is None:
+                return None
+            payload: dict[str, Any] = {
+                "event": {
+                    "status": SHOPIFY_EVENT_STATUS[status],
+                    "happened_at": event["at"],
+                    "message": words,
+                }
+            }
+            headers = {**_common_headers(event_id), "X-Shopify-Access-Token": config.access_token}
+            order = _int_id(order_external_id, "order id")
+            url = (
+                f"{api_base(config)}/admin/api/{SHOPIFY_API_VERSION}/orders/{order}"
+                f"/fulfillments/{fulfillment_id}/events.json"
+            )
+            return OutboundRequest("POST", url, headers, _dumps(payload))
+        case ChannelKind.WOOCOMMERCE:
+            place = f" ({event['location']})" if event.get("location") else ""
+            note = f"Parcel {event['tracking']}: {words}{place}, {event['at'][:16]} UTC"
+            payload = {"note": note, "customer_note": status == "delivered"}
+            url = f"{api_base(config)}/wp-json/wc/v3/orders/{order_external_id}/notes"
+            return OutboundRequest("POST", url, _woo_headers(config, event_id), _dumps(payload))
+        case ChannelKind.OWN:
+            payload = {"order_id": order_external_id, **event, "event_id": event_id}
+            return _own_request(config, "/tracking/events", payload, event_id)
+        case ChannelKind.TIKTOK:
+            return None
+    raise ConfigError(f"no tracking event for {config.kind}")

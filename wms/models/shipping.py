@@ -94,6 +94,7 @@ class Parcel(SQLModel, table=True):
     # Set right after the row has its id (the carrier numbers parcels by it); unique.
     tracking: str | None = Field(default=None, max_length=40, unique=True)
     sscc: str | None = Field(default=None, max_length=18, unique=True)
+    tracking_url: str = Field(default="", max_length=300)  # as the carrier's answer gave it
     contents: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     label_job_id: int | None = None
     slip_job_id: int | None = None

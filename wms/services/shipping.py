@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from printers import Address
 from printers.pdf import PackingSlipData, SlipLine, packing_slip_pdf
-from wms.carriers import LabelRequest, adapter_for
+from wms.carriers import LabelRequest, adapter_for, registry
 from wms.channels.pushes import build_tracking_push
 from wms.channels.shopify_fulfillment import (
     build_fulfillment_orders_request,
@@ -25,14 +25,11 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import CartonType, Channel, Location, OrderLine, Outbox, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
-from wms.services import backorders, channels, events, printing
+from wms.services import backorders, channels, events, printing, tracking
 from wms.services.stations import station_in_sync
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
-
-# The sender printed on labels and slips (one site per server; see ARCHITECTURE §8).
-SENDER = Address("Demo Warehouse", ("1 Dock Road",), "10001", "New York", "US", "+1 555 0100")
 
 
 # -- stock ------------------------------------------------------------------------------------
@@ -55,7 +52,7 @@ def recipient(order: SalesOrder) -> Address:
     lines = tuple(x for x in (order.ship_line1, order.ship_line2) if x)
     return Address(
         order.ship_name, lines, order.ship_postal_code, order.ship_city, order.ship_country,
-        order.ship_phone,
+        order.ship_phone, region=order.ship_region,
     )  # fmt: skip
 
 
@@ -106,7 +103,7 @@ def close(
             LabelRequest(
                 parcel_id=parcel.id,  # type: ignore[arg-type]
                 order_ref=order.reference,
-                sender=SENDER,
+                sender=registry.sender(),
                 recipient=recipient(order),
                 service=order.service,
                 weight_g=weight_g,
@@ -121,6 +118,7 @@ def close(
     except (KeyError, ValueError) as exc:
         raise WmsError("bad_address", "Address incomplete", f"cannot label: {exc}") from exc
     parcel.tracking, parcel.sscc = label.tracking, label.sscc
+    parcel.tracking_url = label.tracking_url[:300]
     by_id = {line.id: line for line in lines}
     ref = f"order {order.reference} parcel {parcel.number}"
     for line_id, n in contents.items():
@@ -152,11 +150,12 @@ def slip_data(s: Session, parcel_id: int) -> PackingSlipData:
     return PackingSlipData(
         order_ref=order.reference,
         ship_to=recipient(order),
-        sender=SENDER,
+        sender=registry.sender(),
         lines=[
             SlipLine(by_id[int(i)].sku, by_id[int(i)].name, n) for i, n in parcel.contents.items()
         ],
-        order_date=order.placed_at.date().isoformat() if order.placed_at else "",
+        # An order without a channel date (a CSV import, a manual order) has its own.
+        order_date=(order.placed_at or order.created_at).date().isoformat(),
         tracking_number=parcel.tracking or "",
     )
 
@@ -272,6 +271,7 @@ async def hand_over(
         raise Conflict("order_not_packed", "Order not packed yet", f"{order.reference} packing")
     parcel.status, parcel.manifest_id, parcel.shipped_at = "shipped", manifest.id, utcnow()
     events.note(s, "ship", order=order.id)
+    tracking.start(s, parcel, parcel.shipped_at)
     await s.flush()
     left = (
         await s.execute(
@@ -310,9 +310,7 @@ async def _ship(s: AsyncSession, order: SalesOrder) -> None:
                 "tracking": first.tracking,
                 "carrier": adapter.channel_carrier(channel.kind),
                 "line_refs": refs,
-                "tracking_url": getattr(adapter, "tracking_url_format", "").format(
-                    tracking=first.tracking
-                ),
+                "tracking_url": first.tracking_url,  # from the carrier's answer
             },
         )
     )
@@ -368,7 +366,11 @@ async def deliver_tracking_push(
     await send_request(worker.http, request)
 
 
-OUTBOX_HANDLERS = {"tracking_push": deliver_tracking_push, "print": printing.deliver_print}
+OUTBOX_HANDLERS = {
+    "tracking_push": deliver_tracking_push,
+    "tracking_event": tracking.deliver_tracking_event,
+    "print": printing.deliver_print,
+}
 
 
 # -- transactions (what the API calls) ---------------------------------------------------------
