@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,7 @@ from tests.support import api
 from wms.api import roles
 from wms.app import create_app
 from wms.config import Settings
+from wms.web import session as sess
 
 NO_TOKEN = "no token"
 
@@ -74,11 +76,48 @@ def _concrete(path: str, params: dict[str, Any]) -> str:
 
 
 def _call(client: httpx.Client, token: str | None, method: str, path: str) -> httpx.Response:
+    if path.startswith(roles.CONSOLE_PREFIX):
+        return _call_console(client, token, method, path)
     headers = {"Idempotency-Key": uuid.uuid4().hex}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = {} if method in ("POST", "PUT", "PATCH") else None
     return client.request(method, path, headers=headers, json=body)
+
+
+def _call_console(
+    client: httpx.Client, token: str | None, method: str, path: str
+) -> httpx.Response:
+    """The console signs people in with a session cookie: the role's token rides in one,
+    with its CSRF token, as a browser's would after signing in."""
+    cookies, headers = {}, {}
+    if token:
+        session = sess.Session(token=token, seen=time.time())
+        cookies = {sess.COOKIE: sess.encode(session)}
+        headers = {"X-CSRF-Token": session.csrf}
+    client.cookies.clear()
+    request = client.build_request(method, path, headers=headers, cookies=cookies)
+    r = client.send(request, stream=True)
+    if "text/event-stream" in r.headers.get("content-type", ""):
+        r.close()  # the board's event stream never ends: its status is the answer
+    else:
+        r.read()
+        r.close()
+    return r
+
+
+def _console_ok(
+    path: str, entry: frozenset[str], role: str, r: httpx.Response, code: str | None
+) -> bool:
+    to_login = r.status_code in (302, 303) and r.headers.get("location") == "/ui/login"
+    if entry == roles.PUBLIC:  # (a wrong badge at /ui/login is its own 401 page)
+        # A form posted without the page's CSRF token is refused, even the sign-in form.
+        return code not in ("forbidden", "unauthorized") and (code != "csrf" or role == NO_TOKEN)
+    if role == NO_TOKEN:  # sent to sign in; a form without a session is refused as expired
+        return to_login or r.status_code == 401 or (r.status_code == 403 and code == "csrf")
+    if role in entry:  # signing out ends at the sign-in page, as it should
+        return (not to_login or path == "/ui/logout") and r.status_code not in (401, 403)
+    return r.status_code == 403 and code == "forbidden"
 
 
 def assert_security_headers(r: httpx.Response) -> None:
@@ -88,6 +127,21 @@ def assert_security_headers(r: httpx.Response) -> None:
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
     if "html" not in r.headers.get("content-type", ""):
         assert "default-src 'none'" in r.headers["content-security-policy"]
+
+
+def assert_console_headers(r: httpx.Response) -> None:
+    assert r.headers["x-content-type-options"] == "nosniff", r.headers
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def _json(r: httpx.Response) -> Any:
+    if "json" not in r.headers.get("content-type", ""):
+        return None
+    try:
+        return r.json()
+    except (httpx.ResponseNotRead, ValueError):  # a HEAD answer has no body
+        return None
 
 
 @pytest.mark.parametrize(
@@ -102,14 +156,19 @@ def test_each_role_may_call_the_route_exactly_as_the_table_says(
     with httpx.Client(base_url=server.url, timeout=30) as client:
         answers = {}
         for role, token in tokens.items():
-            if path == "/api/v1/auth/logout":
+            if path in ("/api/v1/auth/logout", "/ui/logout"):
                 token = _spare_token(server.url, role)
             answers[role] = _call(client, token, method, _concrete(path, params))
     for role, r in answers.items():
-        assert r.status_code < 500, (role, r.status_code, r.text)
-        assert_security_headers(r)
-        body = r.json() if "json" in r.headers.get("content-type", "") else None
+        assert r.status_code < 500, (role, r.status_code)
+        body = _json(r)
         code = body.get("code") if isinstance(body, dict) else None
+        if path.startswith(roles.CONSOLE_PREFIX):
+            assert_console_headers(r)
+            if not _console_ok(path, entry, role, r, code):
+                wrong.append((role, r.status_code, code))
+            continue
+        assert_security_headers(r)
         if entry == roles.PUBLIC:
             ok = r.status_code != 401 and code != "forbidden"
         elif role == NO_TOKEN:

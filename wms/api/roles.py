@@ -103,7 +103,43 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/returns/{return_id}/grade"): PACKERS,
     ("GET", "/api/v1/returns/{return_id}"): PACKERS,
     ("POST", "/api/v1/returns/channel"): SHOP,
+    ("POST", "/api/v1/waves/previews/{preview_id}/release"): OFFICE,
+    # tracking after the handover
+    ("GET", "/api/v1/parcels/{parcel_id}/tracking"): PACKERS,
+    ("POST", "/api/v1/tracking/poll"): OFFICE,
+    ("POST", "/webhooks/tracking/{carrier}"): PUBLIC,  # the carrier account's own signature
+    ("GET", "/track/{number}"): PUBLIC,  # the buyer's page: it asks for the postal code first
+    # reports (the console's figures as JSON)
+    ("GET", "/api/v1/reports/floor"): OFFICE,
+    ("GET", "/api/v1/reports/throughput"): OFFICE,
+    ("GET", "/api/v1/reports/exceptions"): OFFICE,
+    # the console: people sign in with a session cookie, and wms.web's gate reads these
+    ("GET", "/ui/login"): PUBLIC,
+    ("POST", "/ui/login"): PUBLIC,  # still CSRF-checked
+    ("GET", "/ui/static/{file_path}"): PUBLIC,
+    ("HEAD", "/ui/static/{file_path}"): PUBLIC,
+    ("POST", "/ui/logout"): OFFICE,
+    ("GET", "/ui"): OFFICE,
+    ("GET", "/ui/events"): OFFICE,
+    ("GET", "/ui/throughput"): OFFICE,
+    ("GET", "/ui/exceptions"): OFFICE,
+    ("POST", "/ui/exceptions/batches/{batch_id}/reassign"): OFFICE,
+    ("POST", "/ui/exceptions/batches/{batch_id}/release"): OFFICE,
+    ("POST", "/ui/exceptions/orders/{order_id}/cancel"): OFFICE,
+    ("POST", "/ui/exceptions/orders/{order_id}/reserve"): OFFICE,
+    ("POST", "/ui/exceptions/prints/{job_id}/elsewhere"): OFFICE,
+    ("POST", "/ui/exceptions/prints/{job_id}/reprint"): OFFICE,
+    ("POST", "/ui/exceptions/shorts/{exception_id}/resolve"): OFFICE,
+    ("GET", "/ui/orders"): OFFICE,
+    ("GET", "/ui/orders/{order_id}"): OFFICE,
+    ("GET", "/ui/products/{sku}"): OFFICE,
+    ("GET", "/ui/waves"): OFFICE,
+    ("POST", "/ui/waves/preview"): OFFICE,
+    ("POST", "/ui/waves/release"): OFFICE,
+    ("POST", "/ui/waves/{wave_id}/cancel"): OFFICE,
+    ("GET", "/ui/batches/{batch_id}/route.svg"): OFFICE,
 }
+CONSOLE_PREFIX = "/ui"  # session-cookie routes: their gate is wms.web's, reading this table
 
 
 def allowed(method: str, path_template: str) -> frozenset[str] | None:

@@ -23,7 +23,7 @@ from litestar.response.sse import ServerSentEventMessage
 from litestar.static_files import create_static_files_router
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from wms.api import problems
+from wms.api import problems, roles
 from wms.config import Settings
 from wms.domain.waves import DEFAULT_RULES
 from wms.errors import Unauthorized, WmsError
@@ -36,7 +36,6 @@ from wms.web import session as sess
 from wms.web.adapters import preview_routes, wave_rules_from_form
 
 HERE = Path(__file__).parent
-PUBLIC = ("/ui/login",)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -59,7 +58,8 @@ async def _gate(request: Request) -> Response[Any] | None:
             return _problem(
                 403, "csrf", "Form expired", "the form's CSRF token is missing or wrong"
             )
-    if request.url.path in PUBLIC:
+    entry = roles.allowed(request.method, str(request.scope.get("path_template") or ""))
+    if entry == roles.PUBLIC:
         return None
     principal = None
     if session.token:
@@ -73,7 +73,7 @@ async def _gate(request: Request) -> Response[Any] | None:
         resp = _problem(401, "unauthorized", "Please sign in", "sign in to the console")
         resp.headers["HX-Redirect"] = "/ui/login"
         return resp
-    if principal.role not in sess.CONSOLE_ROLES:
+    if entry is None or principal.role not in entry:
         return _problem(403, "forbidden", "Not allowed", "the console is for supervisors")
     request.scope["user"] = principal
     return None
@@ -402,7 +402,8 @@ async def wave_cancel(request: Request, wave_id: FromPath[int]) -> Template:
     )  # fmt: skip
 
 
-@get("/batches/{batch_id:int}/route.svg", media_type="image/svg+xml")
+# No media_type on the route: the gate's redirect to sign-in must be able to answer too.
+@get("/batches/{batch_id:int}/route.svg")
 async def batch_route(request: Request, batch_id: FromPath[int]) -> Response[str]:
     layout = waves.site_layout(str(_settings(request.app.state).fixtures_dir / "layout.json"))
     return Response(
