@@ -57,10 +57,9 @@ class PackingController(Controller):
     async def close_parcel(
         self, order_id: FromPath[int], data: JSONBody[CloseParcel], db: DbDep, user: UserDep
     ) -> dict[str, Any]:
-        parcel, view = await packing.close_parcel_weighed(
+        return await packing.close_parcel_weighed(
             db, order_id, data.carton, data.weight_g, user.user_id
         )
-        return {"parcel": parcel, "view": view}
 
     @post("/parcels/{parcel_id:int}/reprint", status_code=201, opt=IDEMPOTENT)
     async def reprint(self, parcel_id: FromPath[int], db: DbDep) -> Response[dict[str, Any]]:
