@@ -16,14 +16,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, update
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from terminal.client import FloorClient
 from terminal.journal import Journal
 from tests.support import api
 from tests.support.databases import point_channels_at
+from tests.support.peek import Peek
 from wms.api.idempotency import STALE_CLAIM
-from wms.db import Database, sync_url
+from wms.db import Database
 from wms.domain.orders import ChannelKind
 from wms.loopback import ProcessServer
 from wms.models import Idempotency
@@ -110,19 +112,18 @@ def test_a_claimed_batch_whose_answer_died_with_the_server_is_answered_after_the
     assert _clean(database_url) == []
 
 
+def _backdate(s: Session, key: str) -> int:
+    return s.execute(
+        update(Idempotency)
+        .where(Idempotency.key == key, Idempotency.status_code == 0)
+        .values(created_at=utcnow() - STALE_CLAIM - timedelta(seconds=1))
+    ).rowcount
+
+
 def _backdate_claim(database_url: str, key: str) -> None:
     """Make the dead request's claim older than the bound, as if the retry came later."""
-    engine = create_engine(sync_url(database_url))
-    try:
-        with engine.begin() as conn:
-            done = conn.execute(
-                update(Idempotency)
-                .where(Idempotency.key == key, Idempotency.status_code == 0)
-                .values(created_at=utcnow() - STALE_CLAIM - timedelta(seconds=1))
-            )
-            assert done.rowcount == 1
-    finally:
-        engine.dispose()
+    with Peek(database_url) as peek:
+        assert peek.write(_backdate, key) == 1
 
 
 def test_a_lost_answer_that_could_not_be_kept_ends_as_outcome_unknown_not_busy_for_ever(

@@ -251,7 +251,10 @@ class LeaseOwner:
 
     async def release(self) -> None:
         if self._conn is not None:
+            # Closed for good, not handed back to the pool: the lock is the session's, and a
+            # pooled session would keep it (and this owner alive) after we stop.
             with contextlib.suppress(Exception):  # a dropped connection has let go already
+                await self._conn.invalidate()
                 await self._conn.close()
             self._conn = None
         if self._fd is not None:
