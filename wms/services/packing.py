@@ -19,7 +19,7 @@ from wms.models.picking import Tote
 from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Shipment
 from wms.services import shipping as parcels
 from wms.services.orders import lines_of_sync
-from wms.services.printing import job_view
+from wms.services.printing import UNKNOWN, job_view
 from wms.services.stations import get_station, read_scale, station_in_sync
 
 PACKABLE = (OrderStatus.PICKED, OrderStatus.IN_WAVE)
@@ -202,8 +202,12 @@ def _oldest_waiting(s: Session, product: Product) -> tuple[SalesOrder, OrderLine
     )  # fmt: skip
 
 
-def reprint(s: Session, parcel_id: int) -> tuple[PrintJob, bool]:
-    """A new label job for the parcel, or the one still waiting (so it never prints twice)."""
+def reprint(s: Session, parcel_id: int, label_missing: bool = False) -> tuple[PrintJob, bool]:
+    """A new label job for the parcel, or the one still waiting (so it never prints twice).
+
+    A label whose printing was cut short (`unknown`) may be on the printer already: it is
+    printed again only once someone there says it did not come out (`label_missing`).
+    """
     parcel = s.get(Parcel, parcel_id)
     if parcel is None:
         raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {parcel_id}")
@@ -212,6 +216,16 @@ def reprint(s: Session, parcel_id: int) -> tuple[PrintJob, bool]:
         raise Conflict("no_label", "Parcel has no label", f"parcel {parcel_id} was not labelled")
     if current.status in ("queued", "printing"):
         return current, False
+    if current.status == UNKNOWN:
+        if not label_missing:
+            raise Conflict(
+                "label_may_have_printed",
+                "Label out? Check",
+                f"the last label of parcel {parcel_id} may have printed: look at the printer; "
+                "reprint with label_missing=true only if it did not come out",
+                job=current.id,
+            )
+        current.status, current.error = "failed", "did not come out (checked at the printer)"
     job = parcels.queue_label_again(s, parcel, current)
     return job, True
 
@@ -450,6 +464,8 @@ async def scan_and_ship_item(
     return await db.run_answer(scan_and_ship, station, scan, weight, user_id)
 
 
-async def reprint_label(db: Database, parcel_id: int) -> tuple[dict[str, Any], bool]:
-    job, created = await db.run(reprint, parcel_id)
+async def reprint_label(
+    db: Database, parcel_id: int, label_missing: bool = False
+) -> tuple[dict[str, Any], bool]:
+    job, created = await db.run(reprint, parcel_id, label_missing)
     return job_view(job), created
