@@ -68,6 +68,7 @@ class PrinterSimulator:
         self.pending: list[bytes] = []  # received while faulted: printed on clear()
         self.status_queries = 0
         self.connections = 0
+        self.received = 0  # labels taken in, printed or not yet (a slow one is coming out)
         self._server: asyncio.AbstractServer | None = None
         self._control: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -269,6 +270,7 @@ class PrinterSimulator:
             return buffer[xa:]
 
     async def _receive(self, label: bytes) -> None:
+        self.received += 1
         if self.state.faults:
             self.pending.append(label)
             return
