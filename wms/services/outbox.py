@@ -228,7 +228,8 @@ class LeaseOwner:
         self._held = False
         self._fd: int | None = None
         self._conn: AsyncConnection | None = None
-        path = make_url(db.url).database if db.is_sqlite else None
+        url = getattr(db, "url", "")  # (unit tests hand the worker no database)
+        path = make_url(url).database if url.startswith("sqlite") else None
         self._folder = path if path and path != ":memory:" else None
 
     def _file(self, owner: int) -> str:
