@@ -44,6 +44,8 @@ class SimulatorState:
     slow: float = 0.0  # seconds spent printing each label
     drop: int = 0  # connections still to drop (-1: all)
     drop_after_bytes: int = 0  # read this much of a dropped connection first
+    cut_after_label: int = 0  # labels still to end by dropping the connection (-1: all)
+    fault_after_label: str = ""  # a fault that comes on as the next label comes out
 
 
 class PrinterSimulator:
@@ -66,6 +68,7 @@ class PrinterSimulator:
         self.pending: list[bytes] = []  # received while faulted: printed on clear()
         self.status_queries = 0
         self.connections = 0
+        self.received = 0  # labels taken in, printed or not yet (a slow one is coming out)
         self._server: asyncio.AbstractServer | None = None
         self._control: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -100,6 +103,17 @@ class PrinterSimulator:
     def set_dropping(self, count: int = -1, after_bytes: int = 0) -> None:
         """Drop the next ``count`` connections (-1: all), optionally after some bytes."""
         self.state.drop, self.state.drop_after_bytes = count, after_bytes
+
+    def set_cutting(self, count: int = 1) -> None:
+        """Print each of the next ``count`` labels (-1: all), then drop the connection at
+        once, before any answer: the sender cannot tell whether its label came out."""
+        self.state.cut_after_label = count
+
+    def set_running_out(self, fault: str = "paper_out") -> None:
+        """The next label is the roll's last: it prints, then ``fault`` is on."""
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; one of {FAULTS}")
+        self.state.fault_after_label = fault
 
     def disconnect_all(self) -> None:
         """Close every open connection, as a printer does after its idle timeout."""
@@ -244,6 +258,11 @@ class PrinterSimulator:
             if xa >= 0 and xz >= 0:
                 label, buffer = buffer[xa : xz + len(_XZ)], buffer[xz + len(_XZ) :]
                 await self._receive(label)
+                if self.state.cut_after_label:
+                    if self.state.cut_after_label > 0:
+                        self.state.cut_after_label -= 1
+                    writer.transport.abort()  # a cable pulled, a switch port flapping
+                    raise ConnectionResetError("cut after a label")
                 continue
             if xa < 0:
                 # Nothing that starts a format: keep only a possible partial command.
@@ -251,12 +270,16 @@ class PrinterSimulator:
             return buffer[xa:]
 
     async def _receive(self, label: bytes) -> None:
+        self.received += 1
         if self.state.faults:
             self.pending.append(label)
             return
         if self.state.slow:
             await asyncio.sleep(self.state.slow)
         self._print(label)
+        if self.state.fault_after_label:
+            self.state.faults.add(self.state.fault_after_label)
+            self.state.fault_after_label = ""
 
     async def _answer_status(self, writer: asyncio.StreamWriter) -> None:
         self.status_queries += 1
@@ -303,6 +326,8 @@ class PrinterSimulator:
                 self.set_slow(float(query.get("seconds", "0")))
             elif path == ["drop"]:
                 self.set_dropping(int(query.get("count", "-1")), int(query.get("after", "0")))
+            elif path == ["cut"]:
+                self.set_cutting(int(query.get("count", "1")))
             else:
                 return 400, {"error": f"unknown control {parts.path}"}
         elif not (method == "GET" and path == ["status"]):

@@ -29,6 +29,9 @@ class Transport(ABC):
 
     url: str
     can_read = False  # whether answers (~HS) come back on this transport
+    # Connections opened so far: an answer read on another connection than the one a job
+    # went out on says nothing about that job (the transports reconnect on their own).
+    connects = 0
 
     @abstractmethod
     def write(self, data: bytes) -> None:
@@ -108,6 +111,7 @@ class TcpTransport(Transport):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(self.send_timeout)
         self._sock = sock
+        self.connects += 1
         return sock
 
     def _stale(self, sock: socket.socket) -> bool:

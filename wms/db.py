@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import os
 import sqlite3
 import threading
@@ -200,6 +201,9 @@ class Database:
         # the request being served is claimed in the same transaction as its first write.
         self.write_preludes: list[Callable[[Session], None]] = []
         self.after_write_commit: list[Callable[[], None]] = []
+        # Run before the commit of a `run_answer` transaction, with its result: how a
+        # request's answer is kept in the same transaction as the change it answers for.
+        self.answer_hooks: list[Callable[[Session, Any], None]] = []
         self._outbox_writes = 0
         for engine in (self.engine.sync_engine, self.thread_engine):
             if engine is not None:
@@ -212,6 +216,11 @@ class Database:
     def _prelude(self, session: Session) -> None:
         for prelude in self.write_preludes:
             prelude(session)
+
+    def answered(self, session: Session, result: Any) -> None:
+        """Hand a transaction's result, the request's answer, to the answer hooks (pre-commit)."""
+        for hook in self.answer_hooks:
+            hook(session, result)
 
     def _committed(self, outbox_writes_before: int) -> None:
         for hook in self.after_write_commit:
@@ -258,14 +267,29 @@ class Database:
         """
         return await self._run(fn, args, kwargs, inline=True)
 
+    async def run_answer(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`run` for a request's last write whose result the handler returns as it is.
+
+        The result goes to the answer hooks before the commit, so a request's answer is kept
+        in the transaction that made its change: a crash between the two cannot leave a
+        change made and its answer lost.
+        """
+        return await self._run(fn, args, kwargs, inline=True, answer=True)
+
     async def run_long(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """`run`, but always in a worker thread on SQLite: the event loop goes on serving."""
         return await self._run(fn, args, kwargs, inline=False)
 
-    async def _run(self, fn: Callable[..., T], args: Any, kwargs: Any, *, inline: bool) -> T:
+    async def _run(
+        self, fn: Callable[..., T], args: Any, kwargs: Any, *, inline: bool, answer: bool = False
+    ) -> T:
         before = self._outbox_writes
+        if answer:
+            fn = functools.partial(self._answering, fn)
         if self.thread_engine is None:
             async with self._write_sessions() as session, session.begin():
                 await session.run_sync(self._prelude)
@@ -293,6 +317,11 @@ class Database:
             async with self._read_sessions() as session, session.begin():
                 return await session.run_sync(lambda s: fn(s, *args, **kwargs))
         return self._read_in_thread(fn, *args, **kwargs)
+
+    def _answering(self, fn: Callable[..., T], session: Session, *args: Any, **kwargs: Any) -> T:
+        result = fn(session, *args, **kwargs)
+        self.answered(session, result)
+        return result
 
     def _run_in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if self.turn is not None:

@@ -136,11 +136,27 @@ class ProcessServer:
     database_url: str
     port: int = 0
     run_workers: bool = True
+    module: str = "wms.cli"  # what `python -m` runs with `serve` (the crash tests' own)
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, nothing flushed; `start` brings it back on the same port."""
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+
+    def exited(self, timeout_s: float) -> int | None:
+        """The exit code once the process has ended (within `timeout_s`), else None."""
+        if self._proc is None:
+            return None
+        try:
+            return self._proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
 
     def start(self) -> ProcessServer:
         with listening_socket(self.port) as sock:
@@ -153,7 +169,7 @@ class ProcessServer:
                 WMS_LISTEN_FD=str(sock.fileno()),
             )
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "wms.cli", "serve"], env=env, pass_fds=(sock.fileno(),)
+                [sys.executable, "-m", self.module, "serve"], env=env, pass_fds=(sock.fileno(),)
             )
         wait_until_up(self.url, proc=self._proc)
         return self

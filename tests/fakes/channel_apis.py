@@ -158,6 +158,11 @@ class FakeChannelApis:
         with self._lock:
             self._delays.extend([seconds] * n)
 
+    def fast_again(self) -> None:
+        """Forget the delays `slow_next` queued (requests already waiting still wait)."""
+        with self._lock:
+            self._delays.clear()
+
     def refuse(self, kind: ChannelKind | str, ref: str) -> None:
         """Answer items about this listing ref (as ``fake.stock`` keys it) as refused."""
         with self._lock:

@@ -190,12 +190,15 @@ async def test_a_job_that_keeps_failing_ends_failed_and_is_not_delivered_again(
         assert (await s.get(PrintJob, job_id)).attempts == 1
 
 
-async def test_a_job_interrupted_while_sending_is_failed_not_sent_again(db, floor):
+async def test_a_job_interrupted_while_sending_is_unknown_not_sent_again(db, floor):
     job_id = await bare_job(db, "memory://x", status="printing")
     await printing.deliver_print(_Worker(db), {"job_id": job_id}, "e2")  # type: ignore[arg-type]
     async with db.read() as s:
         row = await s.get(PrintJob, job_id)
-    assert row.status == "failed" and "reprint" in row.error
+    assert row.status == "unknown" and "check the printer" in row.error
+    await printing.deliver_print(_Worker(db), {"job_id": job_id}, "e2")  # type: ignore[arg-type]
+    async with db.read() as s:
+        assert (await s.get(PrintJob, job_id)).status == "unknown"  # never sent on its own
 
 
 @pytest.mark.parametrize(

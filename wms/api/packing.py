@@ -57,14 +57,16 @@ class PackingController(Controller):
     async def close_parcel(
         self, order_id: FromPath[int], data: JSONBody[CloseParcel], db: DbDep, user: UserDep
     ) -> dict[str, Any]:
-        parcel, view = await packing.close_parcel_weighed(
+        return await packing.close_parcel_weighed(
             db, order_id, data.carton, data.weight_g, user.user_id
         )
-        return {"parcel": parcel, "view": view}
 
     @post("/parcels/{parcel_id:int}/reprint", status_code=201, opt=IDEMPOTENT)
-    async def reprint(self, parcel_id: FromPath[int], db: DbDep) -> Response[dict[str, Any]]:
-        job, created = await packing.reprint_label(db, parcel_id)
+    async def reprint(
+        self, parcel_id: FromPath[int], db: DbDep, label_missing: FromQuery[bool] = False
+    ) -> Response[dict[str, Any]]:
+        """A label whose printing was cut short (`unknown`) needs ``?label_missing=true``."""
+        job, created = await packing.reprint_label(db, parcel_id, label_missing)
         # 200 when the label is still waiting to print: it was not queued a second time.
         return Response({"job": job, "created": created}, status_code=201 if created else 200)
 

@@ -37,6 +37,9 @@ class Outbox(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = created_at_field()
     sent_at: datetime | None = timestamp_field()
+    # The worker holding a `sending` row's lease (a random id per worker start): a restart
+    # releases the leases of workers that are gone instead of waiting them out.
+    lease_owner: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 PENDING = text("status = 'pending'")

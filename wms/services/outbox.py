@@ -1,8 +1,14 @@
 """Delivers outbox rows at least once, with backoff, in order per key; never drops one.
 
 Rows are claimed by flipping `pending` to `sending` with a lease (next_attempt_at in the
-future): a worker that dies leaves a lease that expires, and the row is tried again. On
-PostgreSQL the claim uses FOR UPDATE SKIP LOCKED, so any number of workers may run.
+future) marked with the worker's owner id. A worker holds a lock for its whole life (a
+PostgreSQL advisory lock on a connection of its own; on SQLite a flock on a file beside
+the database), which the operating system or PostgreSQL drops the moment its process dies.
+At start, and every ORPHAN_CHECK_S after, a worker releases the leases of owners whose
+lock is free: after a kill -9 the rows caught mid-send go again within a second or two of
+the restart, not after the lease. A live worker's leases are never touched; the lease's
+expiry stays as the last resort (a worker hung but alive). On PostgreSQL the claim uses
+FOR UPDATE SKIP LOCKED, so any number of workers may run.
 
 Stock pushes go out in bulk: a pass takes up to ``batch`` rows and hands each channel's
 levels to ``pushes.plan_stock_pushes``, which packs them into as few calls as the channel's
@@ -15,7 +21,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
+import random
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -25,7 +34,9 @@ from typing import Any
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import bindparam, exists, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session, aliased
 
 from wms.channels import delivery, tiktok_api
@@ -47,6 +58,9 @@ from wms.services import channels, orders
 log = logging.getLogger("wms.outbox")
 _in_worker: ContextVar[bool] = ContextVar("in_outbox_worker", default=False)
 LEASE = timedelta(seconds=60)
+ORPHAN_CHECK_S = 1.0  # how often a running worker looks for leases of workers that died
+# PostgreSQL advisory locks are (class, object) pairs: the class names ours ("WMS").
+LOCK_CLASS = 0x574D53
 ROW_BATCH = 64  # rows of kinds delivered one by one, per pass
 KEEPALIVE_S = 4.0
 # A pass claims no sooner than this after the one before: under load, changes wait that
@@ -205,6 +219,75 @@ async def deliver_order_fetch(worker: OutboxWorker, payload: dict[str, Any], eve
         )
 
 
+class LeaseOwner:
+    """A worker's owner id and the lock that says it is alive while its process lives."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.id = random.randint(1, 2**31 - 1)
+        self._held = False
+        self._fd: int | None = None
+        self._conn: AsyncConnection | None = None
+        url = getattr(db, "url", "")  # (unit tests hand the worker no database)
+        path = make_url(url).database if url.startswith("sqlite") else None
+        self._folder = path if path and path != ":memory:" else None
+
+    def _file(self, owner: int) -> str:
+        return f"{self._folder}-lease-{owner}"
+
+    async def hold(self) -> None:
+        """Take the owner lock (once): from now on our leases count as a live worker's."""
+        if self._held:
+            return
+        if not self.db.is_sqlite:
+            self._conn = await self.db.engine.connect()
+            await self._conn.execute(
+                text("SELECT pg_advisory_lock(:c, :o)"), {"c": LOCK_CLASS, "o": self.id}
+            )
+            await self._conn.commit()  # the lock is the session's: it outlives the transaction
+        elif self._folder is not None:
+            self._fd = os.open(self._file(self.id), os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._held = True
+
+    async def release(self) -> None:
+        if self._conn is not None:
+            # Closed for good, not handed back to the pool: the lock is the session's, and a
+            # pooled session would keep it (and this owner alive) after we stop.
+            with contextlib.suppress(Exception):  # a dropped connection has let go already
+                await self._conn.invalidate()
+                await self._conn.close()
+            self._conn = None
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._file(self.id))
+            os.close(self._fd)
+            self._fd = None
+        self._held = False
+
+    def dead_on_sqlite(self, owners: set[int]) -> set[int]:
+        """The owners among `owners` whose lock file nobody holds (their process is gone)."""
+        if self._folder is None:  # a database in memory lives in this process alone
+            return owners
+        dead = set()
+        for owner in owners:
+            try:
+                fd = os.open(self._file(owner), os.O_RDWR)
+            except FileNotFoundError:
+                dead.add(owner)
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # held: that worker is alive
+            finally:
+                os.close(fd)  # also lets go of the lock, if we took it
+            dead.add(owner)
+            with contextlib.suppress(OSError):
+                os.unlink(self._file(owner))
+        return dead
+
+
 class OutboxWorker:
     """Claims due rows, delivers them, records the outcome; ``run`` loops until ``stop``.
 
@@ -256,6 +339,8 @@ class OutboxWorker:
         }
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
+        self.owner = LeaseOwner(db)
+        self._orphans_checked = 0.0  # monotonic time of the last look for dead owners
 
     def wake(self) -> None:
         # The worker's own commits (claims, settles, fetched orders) must not wake it:
@@ -266,14 +351,36 @@ class OutboxWorker:
     async def run(self) -> None:
         _in_worker.set(True)
         try:
+            await self.owner.hold()
+            await self.release_orphans()  # rows a killed worker had out go again now
             await self._loop()
         finally:
             await self._close_channel_clients()
+            await self.owner.release()
+
+    async def release_orphans(self) -> int:
+        """Make due again the rows leased by workers that are gone; returns how many."""
+        self._orphans_checked = time.monotonic()
+        owners = await self.db.read_run(_lease_owners, self.owner.id)
+        if not owners:
+            return 0
+        if self.db.is_sqlite:
+            dead = self.owner.dead_on_sqlite(owners)
+            if not dead:
+                return 0
+            released = await self.db.run_long(_release_leases, dead)
+        else:
+            released = await self.db.run_long(_release_dead_on_postgres, owners)
+        if released:
+            log.warning("released %d outbox rows leased by workers that are gone", released)
+        return released
 
     async def _loop(self) -> None:
         next_claim = 0.0  # the monotonic time the next pass may claim at
         while not self._stopped.is_set():
             try:
+                if time.monotonic() - self._orphans_checked >= ORPHAN_CHECK_S:
+                    await self.release_orphans()
                 if await self._anything_due():
                     await self._gather(next_claim)
                     next_claim = time.monotonic() + self.gather_s
@@ -308,6 +415,7 @@ class OutboxWorker:
         """Close the HTTP clients (``run`` closes the per-channel ones when it ends)."""
         await self._close_channel_clients()
         await self.http.aclose()
+        await self.owner.release()
 
     async def _close_channel_clients(self) -> None:
         clients = {id(c): c for c, _ in self._channel_http.values() if c is not self.http}
@@ -327,8 +435,13 @@ class OutboxWorker:
         return await self.db.read_run(_anything_due)
 
     async def _claim(self) -> list[Outbox]:
+        await self.owner.hold()
         return await self.db.run_long(
-            _claim, self.batch, not self.db.is_sqlite, frozenset(self.bulk_handlers)
+            _claim,
+            self.batch,
+            not self.db.is_sqlite,
+            frozenset(self.bulk_handlers),
+            owner=self.owner.id,
         )
 
     async def _deliver_all(self, rows: list[Outbox]) -> list[tuple[Outbox, str]]:
@@ -437,6 +550,7 @@ def _claim(
     skip_locked: bool,
     bulk_kinds: frozenset[str] = frozenset(),
     row_batch: int = ROW_BATCH,
+    owner: int = 0,
 ) -> list[Outbox]:
     if batch <= 0:
         return []
@@ -461,10 +575,58 @@ def _claim(
         s.execute(
             update(Outbox)
             .where(Outbox.id.in_([row.id for row in claimed]))
-            .values(status="sending", next_attempt_at=now + LEASE)
+            .values(status="sending", next_attempt_at=now + LEASE, lease_owner=owner)
         )
     s.expunge_all()
     return claimed
+
+
+# Built once: a running worker asks every ORPHAN_CHECK_S.
+_LEASED = (
+    select(Outbox.lease_owner)
+    .where(
+        Outbox.status == "sending",
+        Outbox.next_attempt_at > bindparam("now"),
+        Outbox.lease_owner != bindparam("me"),
+    )
+    .distinct()
+)
+
+
+def _lease_owners(s: Session, me: int) -> set[int]:
+    """Owners, other than us, of leases still running."""
+    return set(s.connection().execute(_LEASED, {"now": utcnow(), "me": me}).scalars())
+
+
+def _release_leases(s: Session, owners: set[int]) -> int:
+    now = utcnow()
+    result = s.execute(
+        update(Outbox)
+        .where(
+            Outbox.status == "sending",
+            Outbox.next_attempt_at > now,
+            Outbox.lease_owner.in_(sorted(owners)),
+        )
+        .values(next_attempt_at=now)
+    )
+    return result.rowcount
+
+
+def _release_dead_on_postgres(s: Session, owners: set[int]) -> int:
+    """Release the leases of owners whose advisory lock is free: their session is gone.
+
+    The transaction-scoped try-lock is let go at our commit, so a worker starting with a
+    recycled id could not be mistaken for dead for longer than this transaction.
+    """
+    conn = s.connection()
+    dead = {
+        owner
+        for owner in sorted(owners)
+        if conn.execute(
+            text("SELECT pg_try_advisory_xact_lock(:c, :o)"), {"c": LOCK_CLASS, "o": owner}
+        ).scalar()
+    }
+    return _release_leases(s, dead) if dead else 0
 
 
 def _settle(s: Session, results: list[tuple[Outbox, str]]) -> None:

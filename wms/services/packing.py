@@ -20,7 +20,7 @@ from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Ship
 from wms.services import events
 from wms.services import shipping as parcels
 from wms.services.orders import lines_of_sync
-from wms.services.printing import job_view
+from wms.services.printing import UNKNOWN, job_view
 from wms.services.stations import get_station, read_scale, station_in_sync
 
 PACKABLE = (OrderStatus.PICKED, OrderStatus.IN_WAVE)
@@ -271,8 +271,12 @@ def _oldest_waiting(s: Session, product: Product) -> tuple[SalesOrder, OrderLine
     )  # fmt: skip
 
 
-def reprint(s: Session, parcel_id: int) -> tuple[PrintJob, bool]:
-    """A new label job for the parcel, or the one still waiting (so it never prints twice)."""
+def reprint(s: Session, parcel_id: int, label_missing: bool = False) -> tuple[PrintJob, bool]:
+    """A new label job for the parcel, or the one still waiting (so it never prints twice).
+
+    A label whose printing was cut short (`unknown`) may be on the printer already: it is
+    printed again only once someone there says it did not come out (`label_missing`).
+    """
     parcel = s.get(Parcel, parcel_id)
     if parcel is None:
         raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {parcel_id}")
@@ -281,6 +285,16 @@ def reprint(s: Session, parcel_id: int) -> tuple[PrintJob, bool]:
         raise Conflict("no_label", "Parcel has no label", f"parcel {parcel_id} was not labelled")
     if current.status in ("queued", "printing"):
         return current, False
+    if current.status == UNKNOWN:
+        if not label_missing:
+            raise Conflict(
+                "label_may_have_printed",
+                "Label out? Check",
+                f"the last label of parcel {parcel_id} may have printed: look at the printer; "
+                "reprint with label_missing=true only if it did not come out",
+                job=current.id,
+            )
+        current.status, current.error = "failed", "did not come out (checked at the printer)"
     job = parcels.queue_label_again(s, parcel, current)
     return job, True
 
@@ -457,23 +471,34 @@ def choose_carton(options: list[CartonType], items: Sequence[tuple[Sized, int]])
 
 
 # -- transactions (what the API calls) ---------------------------------------------------
-# Each write is one `Database.run` (one worker-thread hop on SQLite); the screen the
-# packer sees is read after the commit, so the write lock covers the change alone.
+# Each write is one `Database.run_answer`: the screen the packer sees is read in the same
+# transaction and kept there as the request's answer, so a crash after the commit cannot
+# leave the change made and its answer lost (a retry gets it).
+
+
+def _started(s: Session, station: str, scan: str, user_id: int | None) -> dict[str, Any]:
+    order_id = start(s, station, scan, user_id)
+    s.flush()  # the view reads with Core statements
+    return view_of(s, order_id)
+
+
+def _verified(s: Session, order_id: int, scan: str) -> dict[str, Any]:
+    verify(s, order_id, scan)
+    s.flush()
+    return view_of(s, order_id)
 
 
 async def start_order(db: Database, station: str, scan: str, user_id: int | None) -> dict[str, Any]:
-    order_id = await db.run(start, station, scan, user_id)
-    return await db.read_run(view_of, order_id)
+    return await db.run_answer(_started, station, scan, user_id)
 
 
 async def verify_item(db: Database, order_id: int, scan: str) -> dict[str, Any]:
-    await db.run(verify, order_id, scan)
-    return await db.read_run(view_of, order_id)
+    return await db.run_answer(_verified, order_id, scan)
 
 
 async def close_parcel_weighed(
     db: Database, order_id: int, carton: str, weight_g: int | None, user_id: int | None
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> dict[str, Any]:
     """Close a parcel; no weight means the station's scale (read before the transaction).
 
     The label is made in the transaction (parcel and label stand or fall together); the
@@ -482,8 +507,16 @@ async def close_parcel_weighed(
     if weight_g is None:
         station = await db.read_run(_station_packing, order_id)
         weight_g = await read_scale(station)
-    parcel_id = await db.run(close_parcel, order_id, carton, weight_g, user_id)
-    return await db.read_run(_parcel_and_view, order_id, parcel_id)
+    return await db.run_answer(_closed, order_id, carton, weight_g, user_id)
+
+
+def _closed(
+    s: Session, order_id: int, carton: str, weight_g: int, user_id: int | None
+) -> dict[str, Any]:
+    parcel_id = close_parcel(s, order_id, carton, weight_g, user_id)
+    s.flush()
+    parcel, view = _parcel_and_view(s, order_id, parcel_id)
+    return {"parcel": parcel, "view": view}
 
 
 def _station_packing(s: Session, order_id: int) -> PackStation:
@@ -504,9 +537,11 @@ async def scan_and_ship_item(
 ) -> dict[str, Any]:
     bench = await get_station(db, station)
     weight = await read_scale(bench) if bench.scale_url else None
-    return await db.run(scan_and_ship, station, scan, weight, user_id)
+    return await db.run_answer(scan_and_ship, station, scan, weight, user_id)
 
 
-async def reprint_label(db: Database, parcel_id: int) -> tuple[dict[str, Any], bool]:
-    job, created = await db.run(reprint, parcel_id)
+async def reprint_label(
+    db: Database, parcel_id: int, label_missing: bool = False
+) -> tuple[dict[str, Any], bool]:
+    job, created = await db.run(reprint, parcel_id, label_missing)
     return job_view(job), created

@@ -8,6 +8,7 @@ so `wms check` holds after every call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,7 @@ def _wrong(code: str, title: str, expected: Any, detail: str = "", **extra: Any)
 
 async def next_batch(db: Database, picker: Picker) -> dict[str, Any]:
     """The caller's current batch, or the oldest released one, claimed for them alone."""
-    return await get_batch(db, await db.run(_claim, picker))
+    return await db.run_answer(_viewed, _claim, picker)
 
 
 def _claim(s: Session, picker: Picker) -> int:
@@ -200,6 +201,17 @@ _LOTS_HERE = (
     )
     .order_by(Stock.expiry, Stock.lot)
 )
+
+
+def _viewed(s: Session, write: Callable[..., int], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Run a write that names a batch, then read the screen in the same transaction.
+
+    The screen is the request's answer: read here, it is kept with the change it shows
+    (`Database.run_answer`), and a crash between commit and answer cannot lose it.
+    """
+    batch_id = write(s, *args, **kwargs)
+    s.flush()  # the view reads with Core statements: the ORM's changes must be there
+    return batch_view(s, batch_id)
 
 
 def batch_view(s: Session, batch_id: int) -> dict[str, Any]:
@@ -452,7 +464,7 @@ def _check_tote(stop: Any, raw: str | None) -> str:
 async def bind_tote(
     db: Database, batch_id: int, slot_no: int, raw: str, picker: Picker
 ) -> dict[str, Any]:
-    return await get_batch(db, await db.run(_bind_tote, batch_id, slot_no, raw, picker))
+    return await db.run_answer(_viewed, _bind_tote, batch_id, slot_no, raw, picker)
 
 
 def _bind_tote(s: Session, batch_id: int, slot_no: int, raw: str, picker: Picker) -> int:
@@ -537,11 +549,17 @@ async def confirm(
     picker: Picker,
     lot: str | None = None,
 ) -> dict[str, Any]:
-    batch_id = await db.run(
-        _confirm, task_id, location=location, item=item, qty=qty, tote=tote, picker=picker, lot=lot
+    return await db.run_answer(
+        _viewed,
+        _confirm,
+        task_id,
+        location=location,
+        item=item,
+        qty=qty,
+        tote=tote,
+        picker=picker,
+        lot=lot,
     )
-    # The answer is read after the commit: the write lock is held for the pick alone.
-    return await get_batch(db, batch_id)
 
 
 def _confirm(
@@ -682,8 +700,8 @@ async def short(
     picker: Picker,
 ) -> dict[str, Any]:
     """Fewer units than planned: pick what is there, write off the rest, find it elsewhere."""
-    return await get_batch(
-        db, await db.run(_short, geo, task_id, found=found, item=item, tote=tote, picker=picker)
+    return await db.run_answer(
+        _viewed, _short, geo, task_id, found=found, item=item, tote=tote, picker=picker
     )
 
 
@@ -1004,7 +1022,7 @@ def _route_order(s: Session, geo: Geometry, batch_id: int, start_location: int |
 
 
 async def skip(db: Database, task_id: int, picker: Picker) -> dict[str, Any]:
-    return await get_batch(db, await db.run(_skip, task_id, picker))
+    return await db.run_answer(_viewed, _skip, task_id, picker)
 
 
 def _skip(s: Session, task_id: int, picker: Picker) -> int:
@@ -1022,7 +1040,7 @@ def _skip(s: Session, task_id: int, picker: Picker) -> int:
 
 
 async def pause(db: Database, batch_id: int, picker: Picker) -> dict[str, Any]:
-    return await get_batch(db, await db.run(_pause, batch_id, picker))
+    return await db.run_answer(_viewed, _pause, batch_id, picker)
 
 
 def _pause(s: Session, batch_id: int, picker: Picker) -> int:
@@ -1033,7 +1051,7 @@ def _pause(s: Session, batch_id: int, picker: Picker) -> int:
 
 
 async def resume(db: Database, batch_id: int, picker: Picker) -> dict[str, Any]:
-    return await get_batch(db, await db.run(_resume, batch_id, picker))
+    return await db.run_answer(_viewed, _resume, batch_id, picker)
 
 
 def _resume(s: Session, batch_id: int, picker: Picker) -> int:
@@ -1046,7 +1064,7 @@ def _resume(s: Session, batch_id: int, picker: Picker) -> int:
 
 async def handover(db: Database, batch_id: int, badge: str, picker: Picker) -> dict[str, Any]:
     """Another picker takes the cart over (end of shift): the batch becomes theirs, paused."""
-    return await get_batch(db, await db.run(_handover, batch_id, badge, picker))
+    return await db.run_answer(_viewed, _handover, batch_id, badge, picker)
 
 
 def _handover(s: Session, batch_id: int, badge: str, picker: Picker) -> int:
@@ -1071,7 +1089,7 @@ def _handover(s: Session, batch_id: int, badge: str, picker: Picker) -> int:
 
 
 async def finish(db: Database, batch_id: int, drop: str, picker: Picker) -> dict[str, Any]:
-    return await get_batch(db, await db.run(_finish, batch_id, drop, picker))
+    return await db.run_answer(_viewed, _finish, batch_id, drop, picker)
 
 
 def _finish(s: Session, batch_id: int, drop: str, picker: Picker) -> int:

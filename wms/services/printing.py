@@ -5,8 +5,13 @@ pointing at it, written together. The dispatcher asks the printer's status (~HS)
 sending: a faulty printer would keep the job and print it after the packer's reprint — a
 double label. Faults go back to `queued` with the reason (the packer sees it) and are
 retried on a short backoff (a new outbox row, capped at MAX_RETRY_S); after MAX_ATTEMPTS
-the job is `failed`, never dropped silently. A job found `printing` when a delivery starts
-was interrupted mid-send and may have printed: it is failed with that message, not resent.
+the job is `failed`, never dropped silently.
+
+A job that may or may not have printed is `unknown` ("check the printer"), never `done` nor
+sent again: one found `printing` when a delivery starts (the server died mid-send), one
+whose connection broke while or after its bytes went out, one the printer reported a fault
+for right after (out of paper: it may be half out, or print when the roll is changed). Its
+reprint is refused until someone at the printer confirms the label did not come out.
 """
 
 from __future__ import annotations
@@ -62,6 +67,8 @@ MESSAGES = {
     "bad_url": "Printer set up wrong",
     "unknown": "",
 }
+UNKNOWN = "unknown"  # a job's status when nobody can tell whether it printed
+CHECK_PRINTER = "check the printer: did the label come out?"
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +166,7 @@ async def printers_overview(db: Database) -> list[dict[str, Any]]:
         counts = (
             await s.execute(
                 select(PrintJob.printer_url, PrintJob.status, func.count())
-                .where(PrintJob.status.in_(("queued", "printing", "failed")))
+                .where(PrintJob.status.in_(("queued", "printing", "failed", UNKNOWN)))
                 .group_by(PrintJob.printer_url, PrintJob.status)
             )
         ).all()
@@ -174,6 +181,7 @@ async def printers_overview(db: Database) -> list[dict[str, Any]]:
             "checked_at": p.checked_at.isoformat() if p.checked_at else None,
             "queued": jobs.get(p.url, {}).get("queued", 0) + jobs.get(p.url, {}).get("printing", 0),
             "failed": jobs.get(p.url, {}).get("failed", 0),
+            "unknown": jobs.get(p.url, {}).get(UNKNOWN, 0),
         }
         for p in printers
     ]
@@ -270,18 +278,30 @@ def _printer_seen(dialect: str) -> Any:
 
 
 def _send(url: str, data: bytes) -> tuple[bool, str]:
-    """Check, send, check again. Returns (sent, status after); raises only before sending."""
+    """Check, send, check again. Returns (surely printed, status after).
+
+    Raises only before a byte of the job went out (the job may be sent again). Once the
+    bytes are on their way, nothing is resent: a broken connection, a printer that no longer
+    answers or that reports a fault after them leaves the label's fate unknown (False).
+    """
     with open_printer(url, timeout=SEND_TIMEOUT_S, status_timeout=STATUS_TIMEOUT_S) as printer:
         if printer.can_report_status:
             printer.check()  # raises on paper out, head open... before a byte of the job
-        printer.send(data)
+        try:
+            printer.send(data)
+        except PrinterError as exc:
+            return False, status_of(exc)  # part of it may be in the printer
         if not printer.can_report_status:
             return True, "unknown"
+        sent_on = printer.transport.connects
         try:
-            return True, status_of(None, printer.status())
+            after = status_of(None, printer.status())
         except PrinterError as exc:
-            # The job is in the printer; it prints once the fault is cleared. Not resent.
-            return True, status_of(exc)
+            return False, status_of(exc)
+        if printer.transport.connects != sent_on:
+            # The job's connection broke after it; a fresh one's "ready" says nothing of it.
+            return False, "no_answer"
+        return after == "ready", after
 
 
 @dataclass(frozen=True)
@@ -315,13 +335,15 @@ async def deliver_print(worker: OutboxWorker, payload: dict[str, Any], event_id:
             return
     async with printer_lock(job.url):
         try:
-            _, after = await asyncio.to_thread(_send, job.url, data)
+            printed, after = await asyncio.to_thread(_send, job.url, data)
             error = None
         except PrinterError as exc:
-            error, after = exc, status_of(exc)
-    if error is None:
-        held = "" if after in ("ready", "unknown") else f"printer: {after.replace('_', ' ')}"
-        values |= {"status": "done", "error": held, "printed_at": utcnow()}
+            printed, error, after = False, exc, status_of(exc)
+    if error is None and printed:
+        values |= {"status": "done", "error": "", "printed_at": utcnow()}
+    elif error is None:
+        said = message_for(after) or after.replace("_", " ")
+        values |= {"status": UNKNOWN, "error": f"{CHECK_PRINTER} ({said})"[:300]}
     elif isinstance(error, BadPrinterUrl) or job.attempts >= MAX_ATTEMPTS:
         values |= {"status": "failed", "error": f"{message_for(after)} ({error.message})"[:300]}
     else:
@@ -332,10 +354,11 @@ async def deliver_print(worker: OutboxWorker, payload: dict[str, Any], event_id:
 def _start_job(s: Session, job_id: int) -> _Job | None:
     """Mark the job printing; None when it must not be sent (again)."""
     job = s.get(PrintJob, job_id)
-    if job is None or job.status in ("done", "failed"):
+    if job is None or job.status in ("done", "failed", UNKNOWN):
         return None  # delivered before (an outbox redelivery): never print twice
     if job.status == "printing":
-        job.status, job.error = "failed", "interrupted while sending: check, then reprint"
+        # The server stopped while sending it: it may have printed. Someone must look.
+        job.status, job.error = UNKNOWN, f"{CHECK_PRINTER} (interrupted while sending)"
         return None
     job.status, job.attempts = "printing", job.attempts + 1
     drawn = not job.payload and job.kind == "document" and job.parcel_id is not None
