@@ -30,7 +30,8 @@ def _status(client: httpx.Client, order: dict[str, Any]) -> str:
 
 
 def _empty(client: httpx.Client, location: str) -> None:
-    r = client.post("/api/v1/stock/count", json={"location": location, "lines": []}, headers=idem())
+    body = {"location": location, "lines": [], "confirm_empty": True}
+    r = client.post("/api/v1/stock/count", json=body, headers=idem())
     assert r.status_code == 201, r.text
 
 

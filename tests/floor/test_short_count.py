@@ -187,7 +187,9 @@ def test_a_short_pick_of_every_unit_the_place_holds_is_backordered_and_filled_by
     assert (avail["on_hand_pickable"], avail["reserved"]) == (5, 3)
     # A count of the place answers its count task.
     r = supervisor.post(
-        "/api/v1/stock/count", json={"location": "A01-03-1", "lines": []}, headers=idem()
+        "/api/v1/stock/count",
+        json={"location": "A01-03-1", "lines": [], "confirm_empty": True},
+        headers=idem(),
     )
     assert r.status_code == 201, r.text
     [task] = _exceptions(supervisor, kind="count_task", location="A01-03-1")
