@@ -114,7 +114,7 @@ def verify(s: Session, order_id: int, scan: str) -> None:
         tote = s.get(Tote, text)
         if tote is None or tote.order_id != order.id:
             raise WmsError(
-                "wrong_tote", "Not this order's tote", f"tote {text} is not {order.reference}'s",
+                "wrong_tote", "Tote not this order", f"tote {text} is not {order.reference}'s",
                 expected=missing_totes(totes_of(s, order_id, session.totes)),
             )  # fmt: skip
         _tote_arrived(session, text)

@@ -446,7 +446,7 @@ async def decide_count(
         if row is None:
             raise NotFound("unknown_count", "Unknown count", f"no pending count {count_id}")
         if row.status != "pending":
-            raise Conflict("count_decided", "Count already decided", f"count is {row.status}")
+            raise Conflict("count_decided", "Count decided", f"count is {row.status}")
         loc = await s.get(Location, row.location_id)
         assert loc is not None
         if approve:
@@ -467,7 +467,7 @@ async def decide_count(
                     if now is None or now.on_hand + delta < now.allocated:
                         raise Conflict(
                             "count_below_allocated",
-                            "Count below picks due",
+                            "Below picks due",
                             f"{product.sku}: stock moved since the count; count again",
                         )
                 await _apply_count(
