@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
-from wms.api import idempotency, packing, picking, problems, returns, scan, shipping, waves
+from wms.api import idempotency, packing, picking, problems, reports, returns, scan, shipping, waves
 from wms.api.auth import AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *packing.ROUTES,
             *shipping.ROUTES,
             *returns.ROUTES,
+            *reports.ROUTES,
         ],
         lifespan=[lifespan],
         before_send=[add_server_timing],

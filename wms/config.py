@@ -30,6 +30,7 @@ class Settings:
     outbox_poll_s: float = 0.05
     run_workers: bool = True  # outbox and print dispatchers inside the server process
     fixtures_dir: Path = ROOT / "fixtures" / "demo"
+    reporting_currency: str = "USD"  # the merchant's books: unit costs, margin reports
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -43,6 +44,8 @@ class Settings:
             values["port"] = int(env["WMS_PORT"])
         if "WMS_RUN_WORKERS" in env:
             values["run_workers"] = env["WMS_RUN_WORKERS"] not in ("0", "false", "no")
+        if "WMS_REPORTING_CURRENCY" in env:
+            values["reporting_currency"] = env["WMS_REPORTING_CURRENCY"].upper()
         if "WMS_MAX_BODY_BYTES" in env:
             values["max_body_bytes"] = int(env["WMS_MAX_BODY_BYTES"])
         values.update(overrides)

@@ -18,7 +18,7 @@ from wms.domain.orders import OPEN_STATUSES, OrderIn, OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, InboundEvent, OrderLine, Product, SalesOrder
 from wms.models.common import utcnow
-from wms.services import availability
+from wms.services import availability, money_facts
 from wms.services.channels import to_config
 
 MAX_LINES = 500
@@ -203,6 +203,7 @@ def _intake(
         for n, (line, got) in enumerate(zip(order.lines, reserved, strict=True), start=1)
     ]
     conn.execute(_INSERT_LINES, lines)
+    money_facts.record_intake(conn, values["id"], order, values["channel_fee"])
     if event_id:
         _record_event(s, seen, channel.id, event_id, topic, order.external_id, values["id"])
     availability.push_sellable_sync(s, [p.id for p in products.values()])

@@ -1,0 +1,55 @@
+"""Report endpoints: the margin report as JSON, or as a CSV download."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Response, get
+from litestar.params import Parameter
+
+from wms.api.deps import DbDep, SettingsDep
+from wms.api.security import OFFICE, requires
+from wms.errors import WmsError
+from wms.reports import margin
+
+Query = Annotated[str | None, Parameter(max_length=40)]
+
+
+class ReportController(Controller):
+    path = "/api/v1/reports"
+    guards = [requires(*OFFICE)]  # supervisors and admins: money is not floor information
+    tags = ["reports"]
+
+    @get("/margin")
+    async def margin(
+        self,
+        db: DbDep,
+        settings: SettingsDep,
+        group: Query = "channel",
+        start: Annotated[str | None, Parameter(query="from", max_length=10)] = None,
+        end: Annotated[str | None, Parameter(query="to", max_length=10)] = None,
+        channel: Query = None,
+        currency: Annotated[str | None, Parameter(max_length=3)] = None,
+        format: Query = "json",  # noqa: A002 (the query parameter's public name)
+    ) -> Response[Any]:
+        """Contribution margin by channel, product, creator, content, day, week or order."""
+        first, last = margin.parse_range(start, end)
+        reporting = (currency or settings.reporting_currency).upper()
+        if len(reporting) != 3 or not reporting.isalpha():
+            raise WmsError("bad_currency", "Bad currency", f"{reporting!r} is not ISO 4217")
+        if format not in ("json", "csv"):
+            raise WmsError("bad_format", "Unknown format", "format is json or csv")
+        report = await db.read_run(
+            margin.margin_report, group or "channel", first, last, reporting, channel
+        )
+        if format == "csv":
+            name = f"margin-{report['group']}-{first}-{last}.csv"
+            return Response(
+                margin.as_csv(report),
+                media_type="text/csv; charset=utf-8",
+                headers={"content-disposition": f'attachment; filename="{name}"'},
+            )
+        return Response(report, media_type=MediaType.JSON)
+
+
+ROUTES = [ReportController]
