@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from wms.api.deps import DbDep, SettingsDep
 from wms.api.security import OFFICE, requires
 from wms.errors import WmsError
 from wms.reports import margin
 
-Query = Annotated[str | None, Parameter(max_length=40)]
+Query = Annotated[str | None, QueryParameter(max_length=40)]
 
 
 class ReportController(Controller):
@@ -26,10 +26,10 @@ class ReportController(Controller):
         db: DbDep,
         settings: SettingsDep,
         group: Query = "channel",
-        start: Annotated[str | None, Parameter(query="from", max_length=10)] = None,
-        end: Annotated[str | None, Parameter(query="to", max_length=10)] = None,
+        start: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+        end: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
         channel: Query = None,
-        currency: Annotated[str | None, Parameter(max_length=3)] = None,
+        currency: Annotated[str | None, QueryParameter(max_length=3)] = None,
         format: Query = "json",  # noqa: A002 (the query parameter's public name)
     ) -> Response[Any]:
         """Contribution margin by channel, product, creator, content, day, week or order."""

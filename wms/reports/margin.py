@@ -147,7 +147,7 @@ def margin_report(
         _base(
             select(
                 key.label("k"),
-                label.label("l"),
+                func.max(label).label("l"),
                 day.label("d"),
                 _MF.c.currency,
                 _MF.c.kind,
@@ -159,13 +159,13 @@ def margin_report(
             with_lines=True,
         )
         .where(in_range, counted, _MF.c.current, _MF.c.kind.in_(FIGURES))
-        .group_by(key, label, day, _MF.c.currency, _MF.c.kind)
+        .group_by(key, day, _MF.c.currency, _MF.c.kind)
     )
     volume = (
         _base(
             select(
                 key.label("k"),
-                label.label("l"),
+                func.max(label).label("l"),
                 func.sum(_OL.c.qty).label("units"),
                 func.count(func.distinct(_SO.c.id)).label("orders"),
             )  # fmt: skip
@@ -174,7 +174,7 @@ def margin_report(
             with_lines=True,
         )
         .where(in_range, counted)
-        .group_by(key, label)
+        .group_by(key)
     )
     returned = (
         _base(
