@@ -18,7 +18,7 @@ from wms.domain.orders import OPEN_STATUSES, OrderIn, OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, InboundEvent, OrderLine, Product, SalesOrder
 from wms.models.common import utcnow
-from wms.services import availability, money_facts
+from wms.services import availability, money_facts, statements
 from wms.services.channels import to_config
 
 MAX_LINES = 500
@@ -287,6 +287,7 @@ def _apply_channel_status(s: Session, row: SalesOrder, order: OrderIn) -> None:
     """A later delivery of a known order: follow payment, holds and cancellation."""
     if order.channel_status:
         row.channel_status = order.channel_status
+    statements.on_channel_status(s, row, order)
     if order.status == OrderStatus.CANCELLED:
         _cancel(s, row)
     elif row.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD) and order.status in (

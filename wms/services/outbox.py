@@ -205,6 +205,12 @@ async def deliver_order_fetch(worker: OutboxWorker, payload: dict[str, Any], eve
         )
 
 
+async def deliver_statement_fetch(worker: OutboxWorker, payload: dict[str, Any], _: str) -> None:
+    from wms.services import statements  # it imports this module's errors
+
+    await statements.deliver(worker, payload)
+
+
 class OutboxWorker:
     """Claims due rows, delivers them, records the outcome; ``run`` loops until ``stop``.
 
@@ -243,6 +249,7 @@ class OutboxWorker:
         self._channel_http: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
         self.handlers: dict[str, Deliver] = {
             "order_fetch": deliver_order_fetch,
+            "statement_fetch": deliver_statement_fetch,
             **(handlers or {}),
         }
         # A kind given a per-row handler is delivered row by row, even stock pushes.
