@@ -18,6 +18,7 @@ BENCHES = {
     "planner": "wms.bench.planner",
     "intake": "wms.bench.intake",
     "floor": "wms.bench.floor",
+    "reports": "wms.bench.reports",
 }
 
 
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     rates = sub.add_parser("rates", help="currency rates: wms rates load FILE (ECB CSV)")
     rates.add_argument("action", choices=["load"])
     rates.add_argument("file", type=Path)
-    sub.add_parser("bench", help="benchmarks: wms bench {planner,intake,floor}")
+    sub.add_parser("bench", help="benchmarks: wms bench {planner,intake,floor,reports}")
     args = parser.parse_args(argv)
 
     overrides: dict[str, object] = {}
