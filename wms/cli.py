@@ -19,6 +19,7 @@ BENCHES = {
     "intake": "wms.bench.intake",
     "floor": "wms.bench.floor",
     "board": "wms.bench.board",
+    "reports": "wms.bench.reports",
 }
 
 
@@ -64,6 +65,22 @@ async def _check(settings: Settings) -> int:
         print(f"VIOLATION {line}")
     print(f"wms check: {len(found)} violation(s)")
     return 1 if found else 0
+
+
+async def _rates(settings: Settings, path: Path) -> int:
+    from wms.db import Database
+    from wms.errors import WmsError
+    from wms.services import rates
+
+    db = Database(settings.database_url)
+    try:
+        print(f"loaded {await rates.load(db, path)} rate(s) from {path.name}")
+    except WmsError as exc:
+        print(f"wms rates: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    return 0
 
 
 def _serve(settings: Settings) -> None:
@@ -249,7 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--if-empty", action="store_true")
     sub.add_parser("check", help="verify the invariants; exit 1 naming each violation")
     sub.add_parser("worker", help="run the outbox worker (serve with WMS_RUN_WORKERS=0)")
-    sub.add_parser("bench", help="benchmarks: wms bench {planner,intake,floor}")
+    rates = sub.add_parser("rates", help="currency rates: wms rates load FILE (ECB CSV)")
+    rates.add_argument("action", choices=["load"])
+    rates.add_argument("file", type=Path)
+    sub.add_parser("bench", help="benchmarks: wms bench {planner,intake,floor,reports}")
     args = parser.parse_args(argv)
 
     overrides: dict[str, object] = {}
@@ -273,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"loaded: {counts}" if counts else "not empty: nothing loaded")
         case "check":
             return asyncio.run(_check(settings))
+        case "rates":
+            return asyncio.run(_rates(settings, args.file))
         case "worker":
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(_worker(settings))

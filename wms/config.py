@@ -35,6 +35,7 @@ class Settings:
     # supervisor receives or approves.
     floor_receive_max_qty: int = 500
     floor_count_max_variance: int = 25
+    reporting_currency: str = "USD"  # the merchant's books: unit costs, margin reports
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -48,6 +49,8 @@ class Settings:
             values["port"] = int(env["WMS_PORT"])
         if "WMS_RUN_WORKERS" in env:
             values["run_workers"] = env["WMS_RUN_WORKERS"] not in ("0", "false", "no")
+        if "WMS_REPORTING_CURRENCY" in env:
+            values["reporting_currency"] = env["WMS_REPORTING_CURRENCY"].upper()
         if "WMS_MAX_BODY_BYTES" in env:
             values["max_body_bytes"] = int(env["WMS_MAX_BODY_BYTES"])
         if "WMS_FLOOR_RECEIVE_MAX_QTY" in env:

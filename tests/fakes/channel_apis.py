@@ -78,6 +78,7 @@ class FakeTikTok:
     def __init__(self) -> None:
         self.orders: dict[str, dict[str, Any]] = {}
         self.detail_calls: list[list[str]] = []
+        self.statements: dict[str, dict[str, Any]] = {}  # order id -> statement ``data``
 
     def add_order(self, detail: dict[str, Any]) -> None:
         self.orders[str(detail["id"])] = detail
@@ -295,6 +296,13 @@ class FakeChannelApis:
                 self.tiktok.detail_calls.append(ids)
                 orders = [self.tiktok.orders[i] for i in ids if i in self.tiktok.orders]
             return _Reply(200, {**ok, "data": {"orders": orders}})
+        m = re.fullmatch(r"/finance/202309/orders/(\d+)/statement_transactions", path)
+        if method == "GET" and m:
+            with self._lock:
+                statement = self.tiktok.statements.get(m.group(1))
+            if statement is None:  # not settled yet: TikTok answers with no transactions
+                statement = {"order_id": m.group(1), "statement_transactions": []}
+            return _Reply(200, {**ok, "data": statement})
 
         data = _json(body)
         if data is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -47,6 +48,7 @@ class Receive(msgspec.Struct, forbid_unknown_fields=True):
     lot: Lot = ""
     expiry: date | None = None
     ref: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    unit_cost: Decimal | None = None  # the receipt's cost per unit: moves the average cost
 
 
 class Move(msgspec.Struct, forbid_unknown_fields=True):
@@ -107,6 +109,7 @@ class StockController(Controller):
             expiry=data.expiry or expiry,
             user_id=user.user_id,
             ref=data.ref,
+            unit_cost=data.unit_cost,
         )
         return {"ok": True, "sku": sku, "location": data.location, "qty": qty}
 

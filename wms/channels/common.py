@@ -145,6 +145,8 @@ def merge_lines(lines: Iterable[OrderLineIn]) -> tuple[OrderLineIn, ...]:
                 channel_product_ref=first.channel_product_ref,
                 name=first.name,
                 discount=sum((p.discount for p in parts), Decimal("0")),
+                platform_discount=sum((p.platform_discount for p in parts), Decimal("0")),
+                gift=first.gift,
             )
         )
     return tuple(out)

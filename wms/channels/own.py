@@ -69,6 +69,7 @@ class OwnLine(msgspec.Struct, forbid_unknown_fields=True):
     name: Text = ""
     line_id: Text = ""
     discount: Money = Decimal("0")
+    gift: bool = False  # given away with the order: no revenue, full cost
 
     def __post_init__(self) -> None:
         _non_negative(unit_price=self.unit_price, discount=self.discount)
@@ -118,6 +119,7 @@ class OwnOrderPayload(msgspec.Struct, forbid_unknown_fields=True):
     total: Money | None = None  # computed from the lines when absent
     attribution: OwnAttribution | None = None
     note: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    sample: bool = False  # a sample sent to a creator: no revenue, full cost
 
     def __post_init__(self) -> None:
         _non_negative(shipping=self.shipping, discount=self.discount, tax=self.tax)
@@ -137,6 +139,7 @@ class OwnOrderPayload(msgspec.Struct, forbid_unknown_fields=True):
                 channel_product_ref=line.sku,
                 name=line.name,
                 discount=line.discount,
+                gift=line.gift,
             )
             for line in self.lines
         )
@@ -177,6 +180,7 @@ class OwnOrderPayload(msgspec.Struct, forbid_unknown_fields=True):
             attribution=Attribution(a.creator, a.content_type, a.content_id, a.commission),
             channel_status=self.status,
             note=self.note,
+            sample=self.sample,
         )
 
 

@@ -175,9 +175,16 @@ def _lines(order: dict[str, Any], currency: str) -> tuple[OrderLineIn, ...]:
                 channel_product_ref=as_str(item.get("sku_id")),
                 name=as_str(item.get("product_name")),
                 discount=original - sale,
+                platform_discount=_platform_discount(item, original - sale),
             )
         )
     return merge_lines(units)
+
+
+def _platform_discount(item: dict[str, Any], discount: Decimal) -> Decimal:
+    """The part of a line's discount TikTok funds (not the seller's cost), within it."""
+    funded = to_decimal(item.get("platform_discount"), "platform_discount", Decimal("0"))
+    return min(max(funded, Decimal("0")), discount)
 
 
 def _bundle_units(
@@ -206,6 +213,9 @@ def _bundle_units(
                 channel_product_ref=as_str(part.get("sku_id")),
                 name=as_str(item.get("product_name")),
                 discount=original - sale if n == 0 else Decimal("0"),
+                platform_discount=_platform_discount(item, original - sale)
+                if n == 0
+                else Decimal("0"),
             )
         )
     return out
@@ -267,6 +277,7 @@ def map_order(order: dict[str, Any], attribution: Attribution | None = None) -> 
         attribution=attribution or Attribution(),
         channel_status=status,
         note="; ".join(n for n in notes if n),
+        sample=bool(order.get("is_sample_order")),
     )
 
 

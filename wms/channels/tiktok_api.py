@@ -84,3 +84,15 @@ async def get_order_details(
             raise BadPayload("TikTok Get Order Detail without data.orders")
         orders.extend(tiktok.map_order(o) for o in raw)
     return orders
+
+
+STATEMENT_PATH = "/finance/202309/orders/{order_id}/statement_transactions"
+
+
+async def get_statement(
+    config: ChannelConfig, order_id: str, client: httpx.AsyncClient, *, timestamp: int | None = None
+) -> dict[str, Any]:
+    """An order's statement transactions (``data``), ``{}``-like until TikTok settles it."""
+    path = STATEMENT_PATH.format(order_id=str(order_id).strip())
+    request = tiktok_request(config, "GET", path, timestamp=timestamp)
+    return await send(request, client)

@@ -64,7 +64,9 @@ class OrderLineIn:
     external_line_ids: tuple[str, ...] = ()  # channel line ids (TikTok: one per unit)
     channel_product_ref: str = ""  # channel's product / variant / sku id, for pushes
     name: str = ""
-    discount: Decimal = Decimal("0")
+    discount: Decimal = Decimal("0")  # all discounts on the line, whoever funds them
+    platform_discount: Decimal = Decimal("0")  # the part of `discount` the platform pays back
+    gift: bool = False  # given away: no revenue, full cost
 
 
 @dataclass(frozen=True)
@@ -101,3 +103,4 @@ class OrderIn:
     attribution: Attribution = field(default_factory=Attribution)
     channel_status: str = ""  # the channel's own word, kept for support
     note: str = ""
+    sample: bool = False  # a sample sent to a creator: no revenue, full cost

@@ -19,7 +19,7 @@ from wms.domain.orders import OPEN_STATUSES, OrderIn, OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, InboundEvent, OrderLine, Product, SalesOrder
 from wms.models.common import utcnow
-from wms.services import availability, backorders
+from wms.services import availability, backorders, money_facts, statements
 from wms.services.channels import to_config
 
 MAX_LINES = 500
@@ -209,6 +209,7 @@ def _intake(
         for n, (line, got) in enumerate(zip(order.lines, reserved, strict=True), start=1)
     ]
     conn.execute(_INSERT_LINES, lines)
+    money_facts.record_intake(conn, values["id"], order, values["channel_fee"])
     if event_id:
         _record_event(s, seen, channel.id, event_id, topic, order.external_id, values["id"])
     availability.push_sellable_sync(s, [p.id for p in products.values()])
@@ -292,6 +293,7 @@ def _apply_channel_status(s: Session, row: SalesOrder, order: OrderIn) -> None:
     """A later delivery of a known order: follow payment, holds and cancellation."""
     if order.channel_status:
         row.channel_status = order.channel_status
+    statements.on_channel_status(s, row, order)
     if order.status == OrderStatus.CANCELLED:
         _cancel(s, row)
     elif row.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD) and order.status in (

@@ -286,6 +286,10 @@ class LeaseOwner:
             with contextlib.suppress(OSError):
                 os.unlink(self._file(owner))
         return dead
+async def deliver_statement_fetch(worker: OutboxWorker, payload: dict[str, Any], _: str) -> None:
+    from wms.services import statements  # it imports this module's errors
+
+    await statements.deliver(worker, payload)
 
 
 class OutboxWorker:
@@ -326,6 +330,7 @@ class OutboxWorker:
         self._channel_http: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
         self.handlers: dict[str, Deliver] = {
             "order_fetch": deliver_order_fetch,
+            "statement_fetch": deliver_statement_fetch,
             **(handlers or {}),
         }
         # A kind given a per-row handler is delivered row by row, even stock pushes.

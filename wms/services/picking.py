@@ -31,7 +31,7 @@ from wms.models.picking import (
     Tote,
     Wave,
 )
-from wms.services import availability, backorders, events, stock, waves
+from wms.services import availability, backorders, events, money_facts, stock, waves
 
 ACTIVE = ("assigned", "picking", "paused")
 OPEN_TASK = ("open", "skipped")
@@ -644,15 +644,18 @@ def _pick(s: Session, stop: Any, qty: int, tote: str, picker: Picker) -> None:
     conn = s.connection()
     left = qty
     touched: set[int] = set()
+    picks: list[tuple[int, int, int]] = []  # (order, line, units): their goods cost
     for link in conn.execute(_LINKS, {"task_id": stop.id}).all():
         k = min(left, link.qty - link.picked)
         if k <= 0:
             continue
         conn.execute(_LINK_PICKED, {"link_id": link.id, "k": k})
         conn.execute(_LINE_PICKED, {"line_id": link.line_id, "k": k})
+        picks.append((link.order_id, link.line_id, k))
         left -= k
         touched.add(link.order_id)
     assert left == 0, "task lines do not add up to the task"
+    money_facts.record_picked(conn, stop.product_id, picks)
     # Release before the move: the move lowers sellable stock, and the reservation it
     # leaves behind must already be gone or other orders would lose theirs. Released
     # here, sellable stock is what it was: the channels have nothing to hear.

@@ -20,6 +20,7 @@ from wms.models import Channel, Location, OrderLine, Product, SalesOrder, Stock
 from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS, LocationKind
 from wms.models.shipping import Return, ReturnLine
+from wms.services import money_facts
 from wms.services.orders import lines_of
 from wms.services.packing import order_for_scan, product_for_scan
 from wms.services.shipping import location_named, parcel_for_scan
@@ -211,6 +212,7 @@ async def grade(
                          user_id=user_id, ref=ref)  # fmt: skip
         line.scrapped += units
     await s.flush()
+    await s.run_sync(money_facts.record_graded, ret.order_id, line.order_line_id, units, grade_as)
     if all(x.graded >= x.qty for x in await _lines(s, return_id)):
         ret.status, ret.closed_at = "done", utcnow()
         await _maybe_returned(s, ret.order_id)

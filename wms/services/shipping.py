@@ -25,7 +25,7 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import CartonType, Channel, Location, OrderLine, Outbox, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
-from wms.services import backorders, channels, events, printing, tracking
+from wms.services import backorders, channels, events, money_facts, printing, tracking
 from wms.services.stations import station_in_sync
 
 if TYPE_CHECKING:
@@ -123,6 +123,7 @@ def close(
     ref = f"order {order.reference} parcel {parcel.number}"
     for line_id, n in contents.items():
         by_id[line_id].packed += n
+    money_facts.record_parcel(s, order.id, contents, carton.cost)  # type: ignore[arg-type]
     parcel.label_job_id = printing.enqueue(
         s, printer_url=station.label_printer_url, kind="label", payload=label.label_zpl,
         content_type="application/zpl", ref=f"{ref} label", station=station.code,

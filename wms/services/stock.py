@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -15,7 +16,7 @@ from wms.errors import Conflict, Forbidden, NotFound, WmsError
 from wms.models import Location, Product, Stock, StockCount, StockMove
 from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS
-from wms.services import audit, availability, backorders
+from wms.services import audit, availability, backorders, money_facts
 from wms.services.sql import upsert
 
 MAX_QTY = 1_000_000
@@ -211,11 +212,13 @@ async def receive(
     expiry: date | None = None,
     user_id: int | None = None,
     ref: str = "",
+    unit_cost: Decimal | None = None,
 ) -> None:
     check_qty(qty)
     async with db.write() as s:
         product = await product_by_sku(s, sku)
         _check_lot(product, lot, expiry, receiving=True)
+        await s.run_sync(money_facts.on_receipt, product, qty, unit_cost)
         target = await location_by_code(s, location)
         await apply_move(
             s,

@@ -16,14 +16,13 @@ HERE = Path(__file__).parent
 
 
 class ConsolePlugin(InitPluginProtocol):
-    """Adds the console's routes (and /api/v1/reports), its templates and the live hub."""
+    """Adds the console's routes, its templates and the live hub (the JSON reports the
+    same queries give are the API's own: wms/api/reports.py)."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        from wms.api import reports
         from wms.web.controllers import ROUTES
 
-        # The console's pages, and the JSON reports computed by the same queries.
-        app_config.route_handlers.extend([*ROUTES, *reports.ROUTES])
+        app_config.route_handlers.extend(ROUTES)
         app_config.template_config = TemplateConfig(
             directory=HERE / "templates", engine=JinjaTemplateEngine
         )

@@ -1,0 +1,1 @@
+"""Reports: queries over the facts the warehouse records."""
