@@ -10,7 +10,7 @@ from wms.models.stock import ProductAvailability, Stock, StockMove
 from wms.models.users import ApiToken, Idempotency, User
 
 # Floor tables register themselves on import.
-from wms.models import picking, shipping  # noqa: E402, F401  isort: skip
+from wms.models import picking, shipping, site  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "ApiToken",

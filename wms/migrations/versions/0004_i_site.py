@@ -1,0 +1,31 @@
+"""site: the loaded site's documents (its layout) in the database
+
+Revision ID: 0004i
+Revises: 0003
+Create Date: 2026-12-01 22:30:00
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import wms.models.common
+
+revision = "0004i"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "site_document",
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("updated_at", wms.models.common.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("site_document")
