@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     db = sub.add_parser("db", help="schema migrations")
     db.add_argument("action", choices=["upgrade"])
     load = sub.add_parser("load", help="load a site folder (again after edits), in one go")
-    load.add_argument("folder", nargs="?", type=Path)
+    load.add_argument("folder", type=Path)
     load.add_argument("--if-empty", action="store_true")
     site = sub.add_parser("site", help="site folders: init DIR writes a starter, check DIR")
     site.add_argument("action", choices=["init", "check"])
@@ -245,9 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             from wms.services.site_files import SiteInvalid
 
             try:
-                counts = asyncio.run(
-                    _load(settings, args.folder or settings.fixtures_dir, args.if_empty)
-                )
+                counts = asyncio.run(_load(settings, args.folder, args.if_empty))
             except SiteInvalid as exc:
                 for problem in exc.problems:
                     print(problem)

@@ -9,11 +9,11 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from wms.api.deps import DbDep, SettingsDep, UserDep
+from wms.api.deps import DbDep, UserDep
 from wms.api.security import FLOOR, OFFICE, requires
-from wms.config import Settings
+from wms.db import Database
 from wms.domain.layout import Geometry
-from wms.services import picking, waves
+from wms.services import picking, site, waves
 
 Cap = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 
@@ -49,9 +49,9 @@ class Rules(msgspec.Struct, forbid_unknown_fields=True):
         )
 
 
-def geometry(settings: Settings) -> Geometry:
-    """The site's walking geometry, from the layout file the warehouse was loaded from."""
-    return waves.site_layout(str(settings.fixtures_dir / "layout.json")).geometry
+async def geometry(db: Database) -> Geometry:
+    """The loaded site's walking geometry (its layout is kept in the database)."""
+    return (await site.current_layout(db)).geometry
 
 
 class WaveController(Controller):
@@ -60,15 +60,13 @@ class WaveController(Controller):
     tags = ["waves"]
 
     @post("/plan", status_code=200)
-    async def plan(self, data: JSONBody[Rules], db: DbDep, settings: SettingsDep) -> dict[str, Any]:
+    async def plan(self, data: JSONBody[Rules], db: DbDep) -> dict[str, Any]:
         """A preview of the wave these rules would release now; changes nothing."""
-        return await waves.plan(db, geometry(settings), data.to_rules())
+        return await waves.plan(db, await geometry(db), data.to_rules())
 
     @post("/", status_code=201, opt={"idempotent": True})
-    async def release(
-        self, data: JSONBody[Rules], db: DbDep, settings: SettingsDep, user: UserDep
-    ) -> dict[str, Any]:
-        return await waves.release(db, geometry(settings), data.to_rules(), user.user_id)
+    async def release(self, data: JSONBody[Rules], db: DbDep, user: UserDep) -> dict[str, Any]:
+        return await waves.release(db, await geometry(db), data.to_rules(), user.user_id)
 
     @post("/{wave_id:int}/cancel", status_code=200, opt={"idempotent": True})
     async def cancel(self, db: DbDep, wave_id: FromPath[int]) -> dict[str, Any]:
@@ -95,10 +93,8 @@ class BatchController(Controller):
         return await picking.get_batch(db, batch_id)
 
     @get("/{batch_id:int}/route.svg", media_type="image/svg+xml")
-    async def route_svg(
-        self, db: DbDep, settings: SettingsDep, batch_id: FromPath[int]
-    ) -> Response[str]:
-        layout = waves.site_layout(str(settings.fixtures_dir / "layout.json"))
+    async def route_svg(self, db: DbDep, batch_id: FromPath[int]) -> Response[str]:
+        layout = await site.current_layout(db)
         svg = await waves.batch_svg(db, layout, batch_id)
         return Response(svg, media_type="image/svg+xml")
 

@@ -8,11 +8,9 @@ because picking re-allocates short picks with them.
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -38,12 +36,6 @@ SECONDS_PER_STOP = 12.0  # find the face, scan location, scan item, scan tote
 SECONDS_PER_UNIT = 3.0
 _LATEST = date.max
 _FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
-
-
-@functools.lru_cache(maxsize=8)
-def site_layout(path: str) -> Layout:
-    """The layout file of the site (geometry for routes and drawings), read once."""
-    return Layout.from_file(Path(path))
 
 
 # -- rules --------------------------------------------------------------------------------
