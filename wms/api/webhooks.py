@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from wms.api.deps import DbDep
 from wms.channels.errors import ChannelError
 from wms.channels.events import EventKind
-from wms.channels.webhooks import parse_webhook
+from wms.channels.webhooks import parse_webhook, shop_key
 from wms.services import channels, intake
 
 
@@ -23,7 +23,9 @@ class WebhookController(Controller):
         self, request: Request, db: DbDep, channel_code: FromPath[str]
     ) -> dict[str, Any]:
         body = await request.body()
-        channel_id, config = await channels.config_for(db, channel_code)
+        _, app = await channels.config_for(db, channel_code)
+        shop = shop_key(app.kind, request.headers, body)
+        channel_id, config = await channels.config_for_webhook(db, channel_code, shop)
         try:
             event = parse_webhook(config, dict(request.headers), body)
         except ChannelError as exc:
@@ -32,4 +34,4 @@ class WebhookController(Controller):
             raise
         if event.kind in (EventKind.PING, EventKind.IGNORED):
             return {"status": "ignored", "topic": event.topic}
-        return await intake.handle_event(db, channel_code, channel_id, event)
+        return await intake.handle_event(db, config.code, channel_id, event)
