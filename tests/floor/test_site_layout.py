@@ -35,8 +35,8 @@ def _load(url: str, folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def site_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("own") / "site"
+def site_folder(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp(f"own-{backend}") / "site"
     init_site(folder)
     users = json.loads((folder / "users.json").read_text())
     users += [
