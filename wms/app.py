@@ -13,6 +13,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 from wms.api import idempotency, packing, picking, problems, returns, scan, shipping, waves
+from wms.api.admin import AdminChannelController
 from wms.api.auth import AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StockController,
             OrderController,
             WebhookController,
+            AdminChannelController,
             *waves.ROUTES,
             *picking.ROUTES,
             *scan.ROUTES,
