@@ -301,3 +301,38 @@ def test_site_init_then_check_passes(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_the_demo_folder_copied_is_checked_the_same(tmp_path: Path) -> None:
     shutil.copytree(DEMO, tmp_path / "demo")
     assert problems(tmp_path / "demo") == []
+
+
+def test_channel_secrets_come_from_the_environment_or_a_file_never_the_site(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replace(
+        site,
+        "channels.json",
+        '"secret": "replace-with-a-long-random-secret"',
+        '"secret": "env:OWN_SHOP_SECRET", "access_token": "file:secrets/own-token"',
+    )
+    monkeypatch.setenv("OWN_SHOP_SECRET", "from-the-environment-9f2")
+    (site / "secrets").mkdir()
+    (site / "secrets" / "own-token").write_text("token-from-a-file-77\n")
+    loaded, found = read_site(site)
+    assert found == []
+    assert loaded.channels[0].secret == "from-the-environment-9f2"
+    assert loaded.channels[0].access_token == "token-from-a-file-77"
+
+
+def test_a_missing_secret_is_named_where_the_site_asks_for_it(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replace(
+        site,
+        "channels.json",
+        '"secret": "replace-with-a-long-random-secret"',
+        '"secret": "env:NOT_SET_ANYWHERE", "access_token": "file:nope.txt"',
+    )
+    monkeypatch.delenv("NOT_SET_ANYWHERE", raising=False)
+    found = [p for p in problems(site) if p.file == "channels.json"]  # (its listings follow)
+    line = line_of(site, "channels.json", "NOT_SET_ANYWHERE")
+    assert [(p.file, p.line) for p in found] == [("channels.json", line)] * 2
+    assert "environment variable NOT_SET_ANYWHERE is not set" in found[0].message
+    assert "cannot read" in found[1].message and "nope.txt" in found[1].message

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -39,6 +40,7 @@ STOCK_COLUMNS = ("sku", "location", "qty")
 LISTING_COLUMNS = ("channel", "sku", "product_ref")
 # Symbologies whose value is a GTIN and so carries a GS1 check digit, by length.
 GTIN_SYMBOLOGIES = {"EAN8": 8, "UPCA": 12, "EAN13": 13, "ITF14": 14, "GTIN": 0}
+SECRET_KEYS = ("secret", "access_token", "app_key", "shop_cipher")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
 
@@ -835,12 +837,43 @@ def _stations(r: _Report, site: Site) -> None:
         site.stations.append(station)
 
 
+def _resolve_secrets(
+    r: _Report, doc: _Json, folder: Path, path: tuple[Any, ...], item: dict[str, Any]
+) -> dict[str, Any] | None:
+    """``"env:NAME"`` reads an environment variable, ``"file:PATH"`` a file (relative to the
+    site folder): secrets stay out of the site's files and out of the repository."""
+    out = dict(item)
+    ok = True
+    for key in SECRET_KEYS:
+        value = item.get(key)
+        if not isinstance(value, str):
+            continue
+        if value.startswith("env:"):
+            name = value[4:]
+            if name not in os.environ:
+                r.add(*doc.at((*path, key)), f"{key}: environment variable {name} is not set")
+                ok = False
+            else:
+                out[key] = os.environ[name]
+        elif value.startswith("file:"):
+            secret_path = folder / value[5:]
+            try:
+                out[key] = secret_path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                r.add(*doc.at((*path, key)), f"{key}: cannot read {secret_path}: {exc.strerror}")
+                ok = False
+    return out if ok else None
+
+
 def _channels(r: _Report, site: Site) -> None:
     doc = _json(r, site, "channels.json")
     if doc is None:
         return
     seen: set[str] = set()
     for path, item in _items(r, doc, "channels"):
+        item = _resolve_secrets(r, doc, site.folder, path, item)
+        if item is None:
+            continue
         try:
             config = ChannelConfig.from_dict(item)
         except ConfigError as exc:
