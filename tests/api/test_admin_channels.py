@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Iterator
@@ -127,18 +128,33 @@ def test_a_new_listing_is_pushed_under_its_new_reference_and_a_removed_one_stops
     )
 
 
-def test_a_rotated_webhook_secret_takes_effect(
+def _woo(anonymous: httpx.Client, config: Any, number: int) -> httpx.Response:
+    headers, body = signed_webhook(config, make_woo_order(number, {"SKU-0162": 1}))
+    return anonymous.post("/webhooks/woo-main", content=body, headers=headers)
+
+
+def test_a_rotated_secret_works_at_once_and_the_old_one_only_for_its_grace_period(
     admin: httpx.Client, anonymous: httpx.Client, fake_channels: FakeChannelApis
 ) -> None:
     old = fake_channels.config("woo-main")
-    r = admin.patch("/api/v1/admin/channels/woo-main", json={"secret": "rotated-woo-secret-2"})
-    assert r.status_code == 200 and "rotated-woo-secret-2" not in r.text
+    new = dataclasses.replace(old, secret="rotated-woo-secret-2")
+    newer = dataclasses.replace(old, secret="rotated-woo-secret-3")
+    r = admin.patch("/api/v1/admin/channels/woo-main", json={"secret": new.secret})
+    assert r.status_code == 200 and new.secret not in r.text and old.secret not in r.text
     number = 8800 + uuid.uuid4().int % 1000
-    headers, body = signed_webhook(old, make_woo_order(number, {"SKU-0162": 1}))
-    problem(
-        anonymous.post("/webhooks/woo-main", content=body, headers=headers), 401, "bad_signature"
+    # Both secrets verify during the grace period (24 h unless told otherwise).
+    assert _woo(anonymous, new, number).json()["status"] == "created"
+    assert _woo(anonymous, old, number + 1).json()["status"] == "created"
+    # A rotation without a grace period: only the newest secret verifies.
+    r = admin.patch(
+        "/api/v1/admin/channels/woo-main", json={"secret": newer.secret, "keep_old_secret_s": 0}
     )
-    new = type(old)(**{**old.__dict__, "secret": "rotated-woo-secret-2"})
-    headers, body = signed_webhook(new, make_woo_order(number, {"SKU-0162": 1}))
-    r = anonymous.post("/webhooks/woo-main", content=body, headers=headers)
-    assert r.status_code == 200 and r.json()["status"] == "created", r.text
+    assert r.status_code == 200, r.text
+    problem(_woo(anonymous, new, number + 2), 401, "bad_signature")
+    problem(_woo(anonymous, old, number + 3), 401, "bad_signature")
+    assert _woo(anonymous, newer, number + 4).json()["status"] == "created"
+    problem(
+        admin.patch("/api/v1/admin/channels/woo-main", json={"keep_old_secret_s": -1}),
+        422,
+        "bad_channel",
+    )

@@ -293,3 +293,20 @@ def test_load_of_a_bad_site_prints_its_problems_and_fails(
     captured = capsys.readouterr()
     assert "stock.csv:7:2: unknown location 'Z09-01-1' (not in layout.json)" in captured.out
     assert "nothing loaded" in captured.err
+
+
+def test_a_secret_changed_by_a_reload_keeps_the_old_one_for_a_grace_period(
+    empty_url: str, site: Path
+) -> None:
+    load(empty_url, site)
+    edit(site, "channels.json", "replace-with-a-long-random-secret", "a-new-secret-after-a-leak")
+    load(empty_url, site)
+    assert scalar(empty_url, "SELECT secret FROM channel") == "a-new-secret-after-a-leak"
+    assert scalar(empty_url, "SELECT previous_secret FROM channel") == (
+        "replace-with-a-long-random-secret"
+    )
+    assert scalar(empty_url, "SELECT previous_secret_until FROM channel") is not None
+    load(empty_url, site)  # unchanged: the grace period is neither renewed nor lost
+    assert scalar(empty_url, "SELECT previous_secret FROM channel") == (
+        "replace-with-a-long-random-secret"
+    )

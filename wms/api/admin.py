@@ -69,6 +69,7 @@ class ChannelPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
     fee_fixed: str | msgspec.UnsetType = msgspec.UNSET
     currency: str | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
+    keep_old_secret_s: int | msgspec.UnsetType = msgspec.UNSET  # old secret still valid (24 h)
 
 
 class ListingIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,10 +21,13 @@ from wms.channels.errors import ConfigError
 from wms.db import Database
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, ChannelListing, Product
+from wms.models.common import utcnow
 from wms.services import availability, channels
 from wms.services.channels import to_config
 
 log = logging.getLogger("wms.audit")
+DEFAULT_KEEP_OLD_SECRET_S = 24 * 3600
+MAX_KEEP_OLD_SECRET_S = 30 * 24 * 3600
 SECRET_FIELDS = ("secret", "access_token")
 EDITABLE = frozenset(
     {"name", "secret", "app_key", "api_base_url", "access_token", "shop_id", "shop_cipher",
@@ -116,7 +120,7 @@ def _create_channel(s: Session, actor: str, config: ChannelConfig) -> dict[str, 
 async def update_channel(
     db: Database, actor: str, code: str, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    unknown = set(changes) - EDITABLE
+    unknown = set(changes) - EDITABLE - {"keep_old_secret_s"}
     if unknown:
         raise WmsError("bad_channel", "Bad channel", f"cannot change {sorted(unknown)}")
     view = await db.run(_update_channel, actor, code, changes)
@@ -126,6 +130,10 @@ async def update_channel(
 
 def _update_channel(s: Session, actor: str, code: str, changes: dict[str, Any]) -> dict[str, Any]:
     row = _row(s, code)
+    keep_s = int(changes.pop("keep_old_secret_s", DEFAULT_KEEP_OLD_SECRET_S))
+    if not 0 <= keep_s <= MAX_KEEP_OLD_SECRET_S:
+        raise WmsError("bad_channel", "Bad channel", "keep_old_secret_s: 0 to 30 days")
+    old_secret = row.secret
     active = bool(changes.pop("active", row.active))
     new = _config_values(_checked({**_config_values(to_config(row)), **changes}))
     changed = sorted(k for k, v in new.items() if getattr(row, k) != v)
@@ -134,6 +142,11 @@ def _update_channel(s: Session, actor: str, code: str, changes: dict[str, Any]) 
     if active != row.active:
         row.active = active
         changed.append("active")
+    if "secret" in changed:
+        # The shop may still sign with the old secret until it has the new one; without a
+        # grace period (a leaked secret) no earlier secret verifies any more.
+        row.previous_secret = old_secret if keep_s else ""
+        row.previous_secret_until = utcnow() + timedelta(seconds=keep_s) if keep_s else None
     s.flush()
     if {"buffer", "active"} & set(changed):
         # What this channel may sell changed: its shops hear the new quantities now.

@@ -12,6 +12,7 @@ from wms.channels.webhooks import normal_shop
 from wms.db import Database
 from wms.errors import NotFound
 from wms.models import Channel
+from wms.models.common import utcnow
 
 _TTL_S = 5.0
 _cache: dict[tuple[str, str], tuple[float, int, ChannelConfig]] = {}
@@ -92,6 +93,21 @@ async def _shop_channel(
     if not _shop_of(config) and not any(_shop_of(to_config(r)) for r in siblings):
         return channel_id, config
     raise NotFound("unknown_shop", "Unknown shop", f"no {config.kind} shop {shop!r} here")
+
+
+async def previous_secret(db: Database, channel_id: int) -> str:
+    """The secret a rotation replaced, while its grace period lasts; "" otherwise."""
+    async with db.read() as s:
+        row = (
+            await s.execute(
+                select(Channel.previous_secret, Channel.previous_secret_until).where(
+                    Channel.id == channel_id
+                )
+            )
+        ).first()
+    if row is None or not row.previous_secret or row.previous_secret_until is None:
+        return ""
+    return row.previous_secret if row.previous_secret_until > utcnow() else ""
 
 
 def _shop_of(config: ChannelConfig) -> str:

@@ -11,6 +11,7 @@ rewrites counted quantities behind its back.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ from wms.models.site import SiteDocument
 from wms.services.auth import hash_pin, token_hash
 from wms.services.site_files import Problem, Site, SiteInvalid, load_site
 from wms.services.sql import upsert
+
+SECRET_GRACE_S = 24 * 3600
 
 
 async def is_empty(db: Database) -> bool:
@@ -226,6 +229,23 @@ def _channels(s: Session, site: Site) -> int:
         }
         for c in site.channels
     ]
+    # A secret changed by a reload keeps verifying webhooks for a day, as a rotation does.
+    before = {
+        r.code: r
+        for r in s.execute(
+            select(
+                Channel.code, Channel.secret, Channel.previous_secret, Channel.previous_secret_until
+            )
+        )
+    }
+    for row in rows:
+        old = before.get(row["code"])
+        if old is not None and old.secret and old.secret != row["secret"]:
+            row["previous_secret"] = old.secret
+            row["previous_secret_until"] = utcnow() + timedelta(seconds=SECRET_GRACE_S)
+        else:
+            row["previous_secret"] = old.previous_secret if old is not None else ""
+            row["previous_secret_until"] = old.previous_secret_until if old is not None else None
     return _upsert(s, Channel, "code", rows)
 
 

@@ -1,4 +1,4 @@
-"""site: the loaded site's documents (its layout) in the database
+"""site: the loaded site's documents (its layout); a rotated channel secret's grace period
 
 Revision ID: 0004i
 Revises: 0003
@@ -25,7 +25,26 @@ def upgrade() -> None:
         sa.Column("updated_at", wms.models.common.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name"),
     )
+    with op.batch_alter_table("channel") as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "previous_secret",
+                sqlmodel.sql.sqltypes.AutoString(length=200),
+                nullable=False,
+                server_default="",
+            )
+        )
+        batch_op.add_column(
+            sa.Column(
+                "previous_secret_until",
+                wms.models.common.UtcDateTime(timezone=True),
+                nullable=True,
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("channel") as batch_op:
+        batch_op.drop_column("previous_secret_until")
+        batch_op.drop_column("previous_secret")
     op.drop_table("site_document")
