@@ -256,7 +256,7 @@ def test_the_demo_reloads_onto_itself_without_a_change_of_stock(empty_url: str) 
 # -- the command on a database that is not ready --------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["load", "check"])
+@pytest.mark.parametrize("command", ["load", "check", "serve", "worker"])
 def test_a_command_on_a_missing_database_says_to_upgrade_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Path, command: str
 ) -> None:
@@ -309,4 +309,19 @@ def test_a_secret_changed_by_a_reload_keeps_the_old_one_for_a_grace_period(
     load(empty_url, site)  # unchanged: the grace period is neither renewed nor lost
     assert scalar(empty_url, "SELECT previous_secret FROM channel") == (
         "replace-with-a-long-random-secret"
+    )
+
+
+def test_load_into_a_database_of_an_older_schema_says_to_upgrade_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Path
+) -> None:
+    from wms import migrate
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite'}"
+    migrate.upgrade(url, "0001")
+    monkeypatch.setenv("WMS_DATABASE_URL", url)
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["load", str(site)])
+    assert str(caught.value) == (
+        "The database schema is older than this version of wms: run `wms db upgrade` first."
     )
