@@ -24,6 +24,7 @@ from wms.api import (
     waves,
 )
 from wms.api import tracking as tracking_api
+from wms.api.admin import AdminChannelController
 from wms.api.auth import AuditController, AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StockController,
             OrderController,
             WebhookController,
+            AdminChannelController,
             *waves.ROUTES,
             *picking.ROUTES,
             *scan.ROUTES,

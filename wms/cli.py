@@ -45,11 +45,45 @@ async def _load(settings: Settings, folder: Path, only_if_empty: bool) -> dict[s
     try:
         if only_if_empty and not await loader.is_empty(db):
             return None
-        if not await loader.is_empty(db):
-            raise SystemExit("the database already holds a warehouse; load into an empty one")
         return await loader.load_warehouse(db, folder)
     finally:
         await db.dispose()
+
+
+def _site(action: str, folder: Path) -> int:
+    """`wms site init DIR` writes a starter site; `wms site check DIR` lists its problems."""
+    if action == "init":
+        from wms.services.site_starter import init_site
+
+        try:
+            written = init_site(folder)
+        except FileExistsError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"wrote a starter site to {folder}: {', '.join(p.name for p in written)}")
+        print(f"edit it, then: wms site check {folder} && wms load {folder}")
+        return 0
+    from wms.services.site_files import read_site
+
+    site, problems = read_site(folder)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"wms site check: {len(problems)} problem(s) in {folder}", file=sys.stderr)
+        return 1
+    print(
+        f"wms site check: {folder} is fine ({len(site.locations)} locations, "
+        f"{len(site.products)} products, {len(site.stock)} stock lines)"
+    )
+    return 0
+
+
+def _refuse_unmigrated(settings: Settings) -> None:
+    from wms import migrate
+
+    reason = asyncio.run(migrate.unmigrated(settings.database_url))
+    if reason:
+        raise SystemExit(reason)
 
 
 async def _check(settings: Settings) -> int:
@@ -261,9 +295,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     db = sub.add_parser("db", help="schema migrations")
     db.add_argument("action", choices=["upgrade"])
-    load = sub.add_parser("load", help="load a warehouse from fixture files")
-    load.add_argument("folder", nargs="?", type=Path)
+    load = sub.add_parser("load", help="load a site folder (again after edits), in one go")
+    load.add_argument("folder", type=Path)
     load.add_argument("--if-empty", action="store_true")
+    site = sub.add_parser("site", help="site folders: init DIR writes a starter, check DIR")
+    site.add_argument("action", choices=["init", "check"])
+    site.add_argument("folder", type=Path)
     sub.add_parser("check", help="verify the invariants; exit 1 naming each violation")
     sub.add_parser("worker", help="run the outbox worker (serve with WMS_RUN_WORKERS=0)")
     rates = sub.add_parser("rates", help="currency rates: wms rates load FILE (ECB CSV)")
@@ -279,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides["host"] = args.host
     settings = Settings.from_env(**overrides)
 
+    if args.command in ("serve", "load", "check", "worker"):
+        _refuse_unmigrated(settings)
     match args.command:
         case "serve":
             _serve(settings)
@@ -286,10 +325,18 @@ def main(argv: list[str] | None = None) -> int:
             _demo(settings, args.printer_port, args.sandbox_port)
         case "db":
             _upgrade(settings)
+        case "site":
+            return _site(args.action, args.folder)
         case "load":
-            counts = asyncio.run(
-                _load(settings, args.folder or settings.fixtures_dir, args.if_empty)
-            )
+            from wms.services.site_files import SiteInvalid
+
+            try:
+                counts = asyncio.run(_load(settings, args.folder, args.if_empty))
+            except SiteInvalid as exc:
+                for problem in exc.problems:
+                    print(problem)
+                print(f"wms load: {len(exc.problems)} problem(s): nothing loaded", file=sys.stderr)
+                return 1
             print(f"loaded: {counts}" if counts else "not empty: nothing loaded")
         case "check":
             return asyncio.run(_check(settings))

@@ -108,3 +108,15 @@ async def _point_channels(url: str, base_urls: dict[str, str]) -> None:
 def point_channels_at(url: str, base_urls: dict[str, str]) -> None:
     """Send this database's channel pushes and fetches to the given (fake) channel APIs."""
     asyncio.run(_point_channels(url, base_urls))
+
+
+def new_empty_database(backend: str, folder: Path) -> str:
+    """A migrated database holding no warehouse yet (for loading sites into)."""
+    name = f"wms_e_{WORKER}_{uuid.uuid4().hex[:8]}"
+    if backend == "postgres":
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        url = _pg(name)
+    else:
+        url = f"sqlite+aiosqlite:///{folder / name}.sqlite"
+    migrate.upgrade(url)
+    return url

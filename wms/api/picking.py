@@ -98,7 +98,7 @@ class PickingController(Controller):
     ) -> dict[str, Any]:
         return await picking.short(
             db,
-            geometry(settings),
+            await geometry(db),
             task_id,
             found=data.found,
             item=data.item,

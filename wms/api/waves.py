@@ -9,13 +9,13 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from wms.api.deps import DbDep, SettingsDep, UserDep
+from wms.api.deps import DbDep, UserDep
 from wms.api.security import FLOOR, OFFICE, requires
-from wms.config import Settings
+from wms.db import Database
 from wms.domain.bounds import Id
 from wms.domain.layout import Geometry
 from wms.domain.waves import DEFAULT_RULES, WaveRules
-from wms.services import picking, wave_drawing, waves
+from wms.services import picking, site, wave_drawing, waves
 
 Cap = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 D = DEFAULT_RULES  # the planner's defaults, the only ones
@@ -52,9 +52,9 @@ class Rules(msgspec.Struct, forbid_unknown_fields=True):
         )
 
 
-def geometry(settings: Settings) -> Geometry:
-    """The site's walking geometry, from the layout file the warehouse was loaded from."""
-    return waves.site_layout(str(settings.fixtures_dir / "layout.json")).geometry
+async def geometry(db: Database) -> Geometry:
+    """The loaded site's walking geometry (its layout is kept in the database)."""
+    return (await site.current_layout(db)).geometry
 
 
 class WaveController(Controller):
@@ -63,25 +63,25 @@ class WaveController(Controller):
     tags = ["waves"]
 
     @post("/plan", status_code=200)
-    async def plan(self, data: JSONBody[Rules], db: DbDep, settings: SettingsDep) -> waves.Preview:
+    async def plan(self, data: JSONBody[Rules], db: DbDep) -> waves.Preview:
         """A preview of the wave these rules would release now, with every open order it
         leaves out and why; changes nothing. Release it by its `preview_id`."""
-        return await waves.preview(db, data.to_rules(), geometry(settings))
+        return await waves.preview(db, data.to_rules(), await geometry(db))
 
     @post("/", status_code=201, opt={"idempotent": True})
     async def release(
-        self, data: JSONBody[Rules], db: DbDep, settings: SettingsDep, user: UserDep
+        self, data: JSONBody[Rules], db: DbDep, user: UserDep
     ) -> waves.Release:
         """Plan and release a wave; `409 plan_stale` if its orders or stock changed meanwhile."""
-        return await waves.release(db, data.to_rules(), geometry(settings), user.user_id)
+        return await waves.release(db, data.to_rules(), await geometry(db), user.user_id)
 
     @post("/previews/{preview_id:str}/release", status_code=201, opt={"idempotent": True})
     async def release_preview(
-        self, db: DbDep, settings: SettingsDep, user: UserDep, preview_id: FromPath[str]
+        self, db: DbDep, user: UserDep, preview_id: FromPath[str]
     ) -> waves.Release:
         """Release a wave exactly as previewed; `409 plan_stale` if anything it relied on
         changed since, `404 unknown_preview` once it is released, expired or not ours."""
-        return await waves.release(db, preview_id, geometry(settings), user.user_id)
+        return await waves.release(db, preview_id, await geometry(db), user.user_id)
 
     @post("/{wave_id:int}/cancel", status_code=200, opt={"idempotent": True})
     async def cancel(self, db: DbDep, wave_id: FromPath[int]) -> dict[str, Any]:
@@ -108,10 +108,8 @@ class BatchController(Controller):
         return await picking.get_batch(db, batch_id)
 
     @get("/{batch_id:int}/route.svg", media_type="image/svg+xml")
-    async def route_svg(
-        self, db: DbDep, settings: SettingsDep, batch_id: FromPath[int]
-    ) -> Response[str]:
-        layout = waves.site_layout(str(settings.fixtures_dir / "layout.json"))
+    async def route_svg(self, db: DbDep, batch_id: FromPath[int]) -> Response[str]:
+        layout = await site.current_layout(db)
         svg = await wave_drawing.batch_svg(db, layout, batch_id)
         return Response(svg, media_type="image/svg+xml")
 

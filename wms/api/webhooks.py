@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -9,9 +10,11 @@ from litestar import Controller, Request, post
 from litestar.params import FromPath
 
 from wms.api.deps import DbDep
-from wms.channels.errors import ChannelError
-from wms.channels.events import EventKind
-from wms.channels.webhooks import parse_webhook
+from wms.channels.config import ChannelConfig
+from wms.channels.errors import BadSignature, ChannelError, MissingSignature
+from wms.channels.events import EventKind, WebhookEvent
+from wms.channels.webhooks import parse_webhook, shop_key
+from wms.db import Database
 from wms.services import channels, intake
 
 log = logging.getLogger("wms.security")
@@ -26,9 +29,11 @@ class WebhookController(Controller):
         self, request: Request, db: DbDep, channel_code: FromPath[str]
     ) -> dict[str, Any]:
         body = await request.body()
-        channel_id, config = await channels.config_for(db, channel_code)
+        _, app = await channels.config_for(db, channel_code)
+        shop = shop_key(app.kind, request.headers, body)
+        channel_id, config = await channels.config_for_webhook(db, channel_code, shop)
         try:
-            event = parse_webhook(config, dict(request.headers), body)
+            event = await _verified(db, channel_id, config, dict(request.headers), body)
         except ChannelError as exc:
             if exc.http_status == 200:  # a topic we do not handle: say thanks, do nothing
                 return {"status": "ignored", "reason": exc.message}
@@ -37,4 +42,19 @@ class WebhookController(Controller):
             raise
         if event.kind in (EventKind.PING, EventKind.IGNORED):
             return {"status": "ignored", "topic": event.topic}
-        return await intake.handle_event(db, channel_code, channel_id, event)
+        return await intake.handle_event(db, config.code, channel_id, event)
+
+
+async def _verified(
+    db: Database, channel_id: int, config: ChannelConfig, headers: dict[str, str], body: bytes
+) -> WebhookEvent:
+    """Parse with the channel's secret, or with the one it replaced while that is still valid."""
+    try:
+        return parse_webhook(config, headers, body)
+    except MissingSignature:
+        raise
+    except BadSignature:
+        old = await channels.previous_secret(db, channel_id)
+        if not old:
+            raise
+        return parse_webhook(dataclasses.replace(config, secret=old), headers, body)

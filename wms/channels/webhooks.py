@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from wms.channels import own, shopify, tiktok, woocommerce
@@ -29,3 +30,29 @@ def parse_webhook(
         case ChannelKind.OWN:
             return own.parse_webhook(config, headers, body, now=now)
     raise ConfigError(f"no webhook parser for {config.kind}")
+
+
+def shop_key(kind: ChannelKind, headers: Mapping[str, str], body: bytes) -> str:
+    """Which shop of an app a delivery is for ("" when it does not say), before verifying.
+
+    One TikTok Shop app serves many shops (the envelope's ``shop_id``), one Shopify app
+    many stores (``X-Shopify-Shop-Domain``), one WMS many WooCommerce sites
+    (``X-WC-Webhook-Source``). The shop chosen by it supplies the secret that verifies.
+    """
+    h = {k.lower(): v for k, v in headers.items()}
+    if kind is ChannelKind.TIKTOK:
+        try:
+            envelope = json.loads(body)
+        except ValueError:
+            return ""  # the parser refuses it with the right problem
+        return normal_shop(str(envelope.get("shop_id") or "")) if isinstance(envelope, dict) else ""
+    if kind is ChannelKind.SHOPIFY:
+        return normal_shop(h.get("x-shopify-shop-domain", ""))
+    if kind is ChannelKind.WOOCOMMERCE:
+        return normal_shop(h.get("x-wc-webhook-source", ""))
+    return ""
+
+
+def normal_shop(value: str) -> str:
+    """Shop ids, domains and site URLs compared the way the channels write them."""
+    return value.strip().lower().rstrip("/")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from wms.models.common import created_at_field, money_field
+from wms.models.common import created_at_field, money_field, timestamp_field
 
 
 class Channel(SQLModel, table=True):
@@ -29,6 +29,9 @@ class Channel(SQLModel, table=True):
     fee_fixed: Decimal = money_field()
     currency: str = Field(default="USD", max_length=3)
     active: bool = True
+    # After a rotation the old secret still verifies webhooks until then: no downtime.
+    previous_secret: str = Field(default="", max_length=200)
+    previous_secret_until: datetime | None = timestamp_field()
 
 
 class ChannelListing(SQLModel, table=True):

@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy import Row, select
 
 from wms.channels.config import ChannelConfig
+from wms.channels.webhooks import normal_shop
 from wms.db import Database
 from wms.errors import NotFound
 from wms.models import Channel
+from wms.models.common import utcnow
 
 _TTL_S = 5.0
 _cache: dict[tuple[str, str], tuple[float, int, ChannelConfig]] = {}
@@ -51,6 +53,65 @@ async def config_for(db: Database, code: str) -> tuple[int, ChannelConfig]:
     config = to_config(row)
     _cache[key] = (time.monotonic() + _TTL_S, row.id, config)  # type: ignore[assignment]
     return row.id, config  # type: ignore[return-value]
+
+
+async def config_for_webhook(db: Database, code: str, shop: str) -> tuple[int, ChannelConfig]:
+    """The channel a webhook sent to /webhooks/{code} is for: the shop it names.
+
+    ``shop`` (from `shop_key`) chooses among the active channels of the same kind: each
+    shop of an app is a channel of its own (its cipher, currency, warehouse, buffer and
+    listings). A shop that none of them is refused with `unknown_shop`. A channel that
+    does not declare its shop (no ``shop_id``) takes every delivery only while no other
+    channel of its kind declares one.
+    """
+    channel_id, config = await config_for(db, code)
+    if not shop or _shop_of(config) == shop:
+        return channel_id, config
+    key = (db.url, f"{code}\n{shop}")
+    hit = _cache.get(key)
+    if hit and hit[0] > time.monotonic():
+        return hit[1], hit[2]
+    found = await _shop_channel(db, channel_id, config, shop)
+    _cache[key] = (time.monotonic() + _TTL_S, *found)
+    return found
+
+
+async def _shop_channel(
+    db: Database, channel_id: int, config: ChannelConfig, shop: str
+) -> tuple[int, ChannelConfig]:
+    async with db.read() as s:
+        rows = (
+            await s.execute(
+                select(Channel).where(Channel.kind == str(config.kind), Channel.active.is_(True))
+            )
+        ).scalars()
+        siblings = list(rows)
+    for row in siblings:
+        other = to_config(row)
+        if _shop_of(other) == shop:
+            return row.id, other  # type: ignore[return-value]
+    if not _shop_of(config) and not any(_shop_of(to_config(r)) for r in siblings):
+        return channel_id, config
+    raise NotFound("unknown_shop", "Unknown shop", f"no {config.kind} shop {shop!r} here")
+
+
+async def previous_secret(db: Database, channel_id: int) -> str:
+    """The secret a rotation replaced, while its grace period lasts; "" otherwise."""
+    async with db.read() as s:
+        row = (
+            await s.execute(
+                select(Channel.previous_secret, Channel.previous_secret_until).where(
+                    Channel.id == channel_id
+                )
+            )
+        ).first()
+    if row is None or not row.previous_secret or row.previous_secret_until is None:
+        return ""
+    return row.previous_secret if row.previous_secret_until > utcnow() else ""
+
+
+def _shop_of(config: ChannelConfig) -> str:
+    return normal_shop(config.shop_id)
 
 
 def forget() -> None:

@@ -164,6 +164,7 @@ def _intake(
     if existing_id is not None:
         existing = s.get(SalesOrder, existing_id)
         assert existing is not None
+        _follow_later_version(existing, channel, order)
         _apply_channel_status(s, existing, order)
         if event_id:
             _record_event(s, seen, channel.id, event_id, topic, order.external_id, existing_id)
@@ -287,6 +288,35 @@ def _record_event(
             "received_at": utcnow(),
         },
     )
+
+
+# Set at intake and never followed later: who the order is and what it is doing.
+_FIXED = frozenset({"channel_id", "external_id", "status", "channel_status", "created_at"})
+
+
+def _follow_later_version(row: SalesOrder, channel: Row[Any], order: OrderIn) -> None:
+    """A later version of an order not yet on the floor: its fields replace ours.
+
+    TikTok withholds the address until an order is paid: the paid version brings it, and
+    whatever else changed meanwhile (ship-by, carrier, money). A version without an
+    address (a late unpaid delivery, a status-only update) leaves the stored one alone;
+    an older, unpaid version never overwrites a paid one. Lines are not changed here:
+    their reservations stand.
+    """
+    if row.status not in OPEN_STATUSES or order.status == OrderStatus.CANCELLED:
+        return
+    if order.status == OrderStatus.AWAITING_PAYMENT and row.status != OrderStatus.AWAITING_PAYMENT:
+        return
+    has_address = any(
+        (order.ship_to.line1, order.ship_to.city, order.ship_to.postal_code, order.ship_to.country)
+    )
+    for key, value in _order_values(channel, order).items():
+        if key in _FIXED or (key.startswith("ship_") and key != "ship_by" and not has_address):
+            continue
+        if value is None and getattr(row, key) is not None:
+            continue  # a version that does not say (placed_at, ship_by) keeps what we know
+        if getattr(row, key) != value:
+            setattr(row, key, value)
 
 
 def _apply_channel_status(s: Session, row: SalesOrder, order: OrderIn) -> None:

@@ -29,14 +29,12 @@ writes must be read side by side, or the re-check drifts from what the plan reli
 from __future__ import annotations
 
 import asyncio
-import functools
 import time as clock
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
@@ -45,7 +43,7 @@ from sqlalchemy.orm import Session
 
 from wms.db import Database
 from wms.domain.batching import BatchOrder, Cart, plan_batches
-from wms.domain.layout import Geometry, Layout, Point
+from wms.domain.layout import Geometry, Point
 from wms.domain.orders import OPEN_STATUSES, OrderStatus
 from wms.domain.waves import (
     DEFAULT_RULES,
@@ -85,12 +83,6 @@ T = TypeVar("T")
 stage_hooks: list[Callable[[str], None]] = []
 """Called in the planning thread with "planned" once a plan is made, before it is
 written (progress for the console; the stale-plan test changes an order there)."""
-
-
-@functools.lru_cache(maxsize=8)
-def site_layout(path: str) -> Layout:
-    """The layout file of the site (geometry for routes and drawings), read once."""
-    return Layout.from_file(Path(path))
 
 
 # -- answers ------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from wms.domain.waves import DEFAULT_RULES
 from wms.errors import Unauthorized, WmsError
 from wms.models.common import utcnow
 from wms.reports import exceptions, floor, orders
-from wms.services import auth, packing, picking, supervision, wave_drawing, waves
+from wms.services import auth, packing, picking, site, supervision, wave_drawing, waves
 from wms.services import orders as orders_service
 from wms.services.auth import Principal
 from wms.web import session as sess
@@ -351,10 +351,8 @@ async def product_page(request: Request, sku: FromPath[str]) -> Template:
 # -- waves --------------------------------------------------------------------------------
 
 
-def _geometry(request: Request) -> Any:
-    from wms.api.waves import geometry
-
-    return geometry(_settings(request.app.state))
+async def _geometry(request: Request) -> Any:
+    return (await site.current_layout(_db(request))).geometry
 
 
 @get("/waves")
@@ -367,11 +365,11 @@ async def wave_page(request: Request) -> Template:
 async def wave_preview(request: Request) -> Template:
     form = dict((await request.form()).items())
     rules = wave_rules_from_form(form)
-    planned = await waves.preview(_db(request), rules, _geometry(request))
+    planned = await waves.preview(_db(request), rules, await _geometry(request))
     preview = msgspec.to_builtins(planned)
     reasons = Counter(x["reason"] for x in preview["left_out"])
     preview["left_out_reasons"] = sorted(reasons.items(), key=lambda kv: -kv[1])
-    layout = waves.site_layout(str(_settings(request.app.state).fixtures_dir / "layout.json"))
+    layout = await site.current_layout(_db(request))
     preview["drawings"] = await _db(request).read_run(preview_routes, layout, preview)
     recent = await waves.list_waves(_db(request), 20)
     return _page(request, "waves.html", recent=recent, preview=preview, form=form, message="")
@@ -384,7 +382,7 @@ async def wave_release(request: Request) -> Template:
     # The preview the supervisor saw is what is released (refused whole if it went stale);
     # without one, the rules are planned afresh.
     what: waves.WaveRules | str = form.get("preview_id") or wave_rules_from_form(form)
-    done = await waves.release(_db(request), what, _geometry(request), user.user_id)
+    done = await waves.release(_db(request), what, await _geometry(request), user.user_id)
     recent = await waves.list_waves(_db(request), 20)
     return _page(
         request, "waves.html", recent=recent, preview=None, form={},
@@ -405,7 +403,7 @@ async def wave_cancel(request: Request, wave_id: FromPath[int]) -> Template:
 # No media_type on the route: the gate's redirect to sign-in must be able to answer too.
 @get("/batches/{batch_id:int}/route.svg")
 async def batch_route(request: Request, batch_id: FromPath[int]) -> Response[str]:
-    layout = waves.site_layout(str(_settings(request.app.state).fixtures_dir / "layout.json"))
+    layout = await site.current_layout(_db(request))
     return Response(
         await wave_drawing.batch_svg(_db(request), layout, batch_id), media_type="image/svg+xml"
     )
