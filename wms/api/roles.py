@@ -113,6 +113,13 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/reports/floor"): OFFICE,
     ("GET", "/api/v1/reports/throughput"): OFFICE,
     ("GET", "/api/v1/reports/exceptions"): OFFICE,
+    ("GET", "/api/v1/reports/margin"): OFFICE,
+    # the site's channels and listings, changed while the warehouse runs
+    ("GET", "/api/v1/admin/channels"): ADMINS,
+    ("POST", "/api/v1/admin/channels"): ADMINS,
+    ("PATCH", "/api/v1/admin/channels/{code}"): ADMINS,
+    ("PUT", "/api/v1/admin/channels/{code}/listings/{sku}"): ADMINS,
+    ("DELETE", "/api/v1/admin/channels/{code}/listings/{sku}"): ADMINS,
     # the console: people sign in with a session cookie, and wms.web's gate reads these
     ("GET", "/ui/login"): PUBLIC,
     ("POST", "/ui/login"): PUBLIC,  # still CSRF-checked
