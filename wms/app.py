@@ -39,6 +39,7 @@ from wms.channels.errors import ChannelError
 from wms.config import Settings
 from wms.db import Database
 from wms.errors import WmsError
+from wms.services import site
 from wms.services.outbox import OutboxWorker
 from wms.services.shipping import OUTBOX_HANDLERS
 from wms.services.tracking import Poller
@@ -71,9 +72,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        # The site's carrier accounts and sender (WMS_CARRIERS or the site's carriers.json).
-        carriers.configure(carriers.load(carriers.config_path(settings.fixtures_dir)))
         db = Database(settings.database_url)
+        await site.configure_carriers(db)  # the site's carrier accounts and sender
         app.state.db = db
         idempotency.register(db)
         app.state.settings = settings

@@ -325,3 +325,40 @@ def test_load_into_a_database_of_an_older_schema_says_to_upgrade_first(
     assert str(caught.value) == (
         "The database schema is older than this version of wms: run `wms db upgrade` first."
     )
+
+
+# -- carriers and sender are the site's -------------------------------------------------------
+
+
+async def _configured_from(url: str) -> tuple[str, str]:
+    from wms.carriers import registry
+    from wms.services import site as site_service
+
+    db = Database(url)
+    try:
+        await site_service.configure_carriers(db)
+        return registry.sender().name, registry.generic().name
+    finally:
+        await db.dispose()
+        registry.configure(registry.SiteCarriers())
+
+
+def test_the_server_takes_the_sender_and_carriers_the_site_was_loaded_with(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wms.config import ROOT
+
+    monkeypatch.delenv("WMS_CARRIERS", raising=False)
+    counts = load(empty_url, ROOT / "tests" / "sites" / "three_blocks")
+    assert "carriers" in counts
+    assert asyncio.run(_configured_from(empty_url)) == ("Drei Blöcke Versand", "Drei Blöcke Post")
+
+
+def test_a_bad_carriers_file_is_a_problem_of_the_site_and_loads_nothing(
+    empty_url: str, site: Path
+) -> None:
+    (site / "carriers.json").write_text('{"sender": {"name": "No address"}}')
+    with pytest.raises(SiteInvalid) as refused:
+        load(empty_url, site)
+    assert any(p.file == "carriers.json" for p in refused.value.problems), refused.value
+    assert snapshot(empty_url)["product"] == []

@@ -70,6 +70,15 @@ def apply_site(s: Session, site: Site) -> dict[str, int]:
         counts["channels"] = _channels(s, site)
     if "listings.csv" in site.files:
         counts["listings"] = _listings(s, site, skus)
+    if "carriers.json" in site.files:
+        # Read by the server at its start (wms.services.site.site_carriers).
+        _upsert(
+            s,
+            SiteDocument,
+            "name",
+            [{"name": "carriers", "body": site.carriers, "updated_at": utcnow()}],
+        )
+        counts["carriers"] = len(site.carriers.get("carriers", []))
     counts["stock_lines"] = _stock(s, site, skus)
     return counts
 

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from wms.carriers import registry
 from wms.channels.config import ChannelConfig
 from wms.channels.errors import ConfigError
 from wms.domain.checkdigits import is_valid_gtin
@@ -32,6 +33,7 @@ OPTIONAL_FILES = (
     "stations.json",
     "channels.json",
     "listings.csv",
+    "carriers.json",
 )
 PRODUCT_COLUMNS = ("sku", "name")
 SHOPIFY_COLUMNS = ("Handle", "Variant SKU")
@@ -81,6 +83,7 @@ class Site:
     stations: list[dict[str, Any]] = field(default_factory=list)
     channels: list[ChannelConfig] = field(default_factory=list)
     listings: list[dict[str, str]] = field(default_factory=list)
+    carriers: dict[str, Any] = field(default_factory=dict)  # sender, generic carrier, accounts
     files: set[str] = field(default_factory=set)  # the files present
 
 
@@ -121,6 +124,8 @@ def read_site(folder: Path) -> tuple[Site, list[Problem]]:
         _listings(r, site)
     if "stock.csv" in site.files:
         _stock(r, site)
+    if "carriers.json" in site.files:
+        _carriers(r, site)
     _unique_barcodes(r, site)
     return site, r.problems
 
@@ -822,6 +827,21 @@ def _channel_list(f: _Fields, item: dict[str, Any]) -> list[str]:
         f._bad("channels", "channels is a list of channel codes")
         return []
     return list(raw)
+
+
+def _carriers(r: _Report, site: Site) -> None:
+    """The sender and carrier accounts, checked as the server will read them (credentials
+    are names of environment variables: an unset one is the server's warning, not a problem
+    of the file)."""
+    doc = _json(r, site, "carriers.json")
+    if doc is None:
+        return
+    try:
+        registry.parse(doc.data, {}, "carriers.json")
+    except registry.CarrierConfigError as exc:
+        r.add("carriers.json", 0, 0, str(exc).removeprefix("carriers.json: "))
+        return
+    site.carriers = doc.data
 
 
 def _stations(r: _Report, site: Site) -> None:
