@@ -40,7 +40,7 @@ oracles: $(ORACLE)/node_modules/.installed
 
 test: $(STAMP) $(BENCH_STAMP) oracles
 	$(VENV)/bin/ruff check wms terminal printers tests
-	$(PY) -m pytest -q -n 2 --dist loadfile
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=15
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check wms terminal printers tests
