@@ -41,7 +41,7 @@ def site_folder(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     users = json.loads((folder / "users.json").read_text())
     users += [
         {"username": "boss", "role": "supervisor", "badge": "B3001", "pin": "4321"},
-        {"username": "shop", "role": "integration", "token": TOKEN},
+        {"username": "shop", "role": "integration", "token": TOKEN, "channels": ["own-shop"]},
     ]
     (folder / "users.json").write_text(json.dumps(users))
     return folder

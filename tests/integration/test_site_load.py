@@ -115,7 +115,7 @@ def test_a_starter_site_loads_into_an_empty_database_and_keeps_the_invariants(
     assert check(empty_url) == []
     rows = snapshot(empty_url)
     assert len(rows["stock_move"]) == 4
-    assert len(rows["site_document"]) == 1  # the layout, for planning and routes
+    assert len(rows["site_document"]) == 2  # the layout (planning, routes) and the carriers
 
 
 def test_an_edited_site_reloads_updating_what_changed_and_adding_what_is_new(

@@ -32,6 +32,9 @@ with _ is a comment.
 - cartons.json, users.json, stations.json, channels.json, listings.csv: carton types,
   people (role, badge, PIN), pack stations and their printers, sales channels and which
   of their products are ours.
+- carriers.json: the sender printed on labels and slips, the site's own generic carrier
+  (its name and tracking-number prefix), and carrier accounts (karrio) whose credentials
+  are named environment variables, never written here. The server reads it at its start.
 """
 
 LAYOUT = """\
@@ -134,6 +137,16 @@ own-shop,TEE-BLK-M,TEE-BLK-M,
 own-shop,MUG-WHT,MUG-WHT,
 """
 
+CARRIERS = """\
+{
+  "_comment": "The sender on every label and slip, and how parcels ship. Orders for a carrier with no configured account ship with the generic carrier under this site's own name and numbers. A karrio account names its credentials by environment variable (credentials_env), never by value: see docs/carriers-and-tracking.md.",
+  "sender": {"name": "Your Warehouse", "lines": ["1 Your Street"], "postal_code": "10115",
+             "city": "Berlin", "country": "DE", "phone": ""},
+  "generic": {"name": "Your Warehouse", "prefix": "YW"},
+  "carriers": []
+}
+"""
+
 FILES = {
     "README.md": README,
     "layout.json": LAYOUT,
@@ -145,6 +158,7 @@ FILES = {
     "stations.json": STATIONS,
     "channels.json": CHANNELS,
     "listings.csv": LISTINGS,
+    "carriers.json": CARRIERS,
 }
 
 
