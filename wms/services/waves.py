@@ -405,7 +405,8 @@ async def release(
             "no order matches the rules",
             left_out=msgspec.to_builtins(made.preview.left_out),
         )
-    wave_id = await db.run(_write, made, user_id)
+    # A big wave writes thousands of rows: on a thread (run_long), so scans go on meanwhile.
+    wave_id = await db.run_long(_write, made, user_id)
     return Release(**msgspec.structs.asdict(made.preview), id=wave_id, status="released")
 
 
