@@ -106,14 +106,19 @@ class PickScreen(FlowScreen):
             return
         await self.begin(batch)
 
-    async def begin(self, batch: dict[str, Any]) -> None:
+    def keep_fetched(self, batch: dict[str, Any]) -> dict[str, Any]:
+        """A tote fetched onto the cart stays fetched when the server's view is taken: the
+        server says `fetch_from` until the first unit goes into it."""
         old = self.batch if self.batch and self.batch.get("id") == batch.get("id") else None
-        if old is not None:  # a tote fetched here stays fetched when the server's view is taken
+        if old is not None:
             fetched = {s["slot"]: s.get("tote") for s in old["slots"] if not s.get("fetch_from")}
             for slot in batch["slots"]:
                 if slot.get("tote") and fetched.get(slot["slot"]) == slot["tote"]:
                     slot["fetch_from"] = None
-        self.batch = batch
+        return batch
+
+    async def begin(self, batch: dict[str, Any]) -> None:
+        self.batch = self.keep_fetched(batch)
         if batch.get("status") == "paused":
             batch["status"] = "picking"
             await self.terminal.submit(f"/picking/batches/{batch['id']}/resume", {}, "Resume")
@@ -639,7 +644,7 @@ class PickScreen(FlowScreen):
     # -- answers from the server -------------------------------------------------------
     def adopt(self, view: dict[str, Any]) -> None:
         # Synchronous on purpose: no scan can slip in between the check and the change.
-        self.batch = view
+        self.batch = self.keep_fetched(view)
         self.run_worker(self.save(), group="save")
         # When the app is closing, its screens' widgets are gone: nothing is left to show.
         with contextlib.suppress(NoMatches):

@@ -287,6 +287,8 @@ class FakeFloor:
             raise Problem(422, "bad_slot", "No such slot")
         if any(s["tote"] == body["tote"] for s in self.batch["slots"]):
             raise Problem(409, "tote_in_use", "Tote in use")
+        if slot.get("fetch_from") and body["tote"] != slot["tote"]:
+            slot["fetch_from"] = None  # as the server: a new tote waits nowhere
         slot["tote"] = body["tote"]
         for stop in self.batch["stops"]:
             if stop["slot"] == slot["slot"]:
