@@ -19,6 +19,8 @@ from terminal.screens.error import ErrorScreen, NoticeScreen
 from terminal.widgets.panels import StatusLine
 
 FLUSH_EVERY_S = 2.0
+# Refusals by a floor bound, not by a wrong scan: their screen also gives the server's reason.
+SAY_WHY = ("over_floor_limit", "ref_required", "empty_count_unconfirmed")
 
 
 class TerminalApp(App[None]):
@@ -133,10 +135,13 @@ class TerminalApp(App[None]):
         self.waiting = await self.journal.waiting()
         self.refresh_status()
         for step in done.rejected:
+            # A bound of the floor's (a receipt's reference or size) is said in the server's
+            # words: the picker must know it is a rule, not a wrong scan.
+            why = f"{step['detail']}\n" if step.get("code") in SAY_WHY and step["detail"] else ""
             self.show_problem(
                 str(step["title"]),
                 str(step.get("expected") or ""),
-                f"Not done: {step['label']}",
+                f"{why}Not done: {step['label']}",
                 step_id=int(step["id"]),
             )
         answers = [s["answer"] for s in done.sent]

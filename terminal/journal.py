@@ -161,7 +161,13 @@ class Journal:
                         .run()
                     )
                     done.rejected.append(
-                        {**step, "code": err.code, "title": err.title, "expected": err.expected}
+                        {
+                            **step,
+                            "code": err.code,
+                            "title": err.title,
+                            "expected": err.expected,
+                            "detail": err.detail,
+                        }
                     )
                     continue
                 await (

@@ -1,9 +1,14 @@
-"""Count a location: scan it, scan (or scan then type) what is there, Enter alone to finish."""
+"""Count a location: scan it, scan (or scan then type) what is there, Enter alone to finish.
+
+A count off by more than the floor's variance is kept by the server for a supervisor (202
+`{"pending": true, "count_id"}`): the screen says "Sent for approval", not done, not an error.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from terminal.screens.error import NoticeScreen
 from terminal.screens.pick import is_qty, short
 from terminal.screens.stockflow import StockFlowScreen
 
@@ -62,6 +67,18 @@ class CountScreen(StockFlowScreen):
         self.confirming_empty = False
         await self.terminal.submit("/stock/count", body, f"Count {self.location}")
         self.step = "location"
+
+    def journal_flushed(self, answers: list[Any], rejected: bool) -> None:
+        for answer in answers:
+            if isinstance(answer, dict) and answer.get("pending") and "count_id" in answer:
+                self.app.push_screen(
+                    NoticeScreen(
+                        "Sent for approval",
+                        "",
+                        f"Count {answer['count_id']}: a big difference waits for a supervisor;"
+                        " stock unchanged until then",
+                    )
+                )
 
     def action_back(self) -> None:
         if self.step == "items":

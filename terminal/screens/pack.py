@@ -31,29 +31,22 @@ from terminal.widgets.panels import Banner, Hint
 
 POLL_S, POLLS = 0.2, 25
 WIDE = 80  # columns from which the packer's screen is a desk's, not a handheld's
-MISSING = ("missing", "picking", "on_floor", "open")
 
 
-def totes_of(view: dict[str, Any]) -> list[tuple[str, bool]]:
-    """(tote, at the bench?) for every tote the order is in; [] from a server without `totes`.
+def totes_of(view: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """(tote, scanned at this bench?, where it is) for every tote the order is in.
 
-    Read loosely: a tote is a code or an object with `tote`/`code`; it is missing when the
-    view lists it in `missing_totes`, or the object says so (`missing`, `here`, `status`).
+    The server's Pack view lists `totes` as `{"tote","location","on_cart","scanned"}` and the
+    ones still to come in `totes_missing`; [] from a server without `totes`.
     """
-    missing = {str(x).upper() for x in view.get("missing_totes") or []}
-    found: list[tuple[str, bool]] = []
+    missing = {str(x).upper() for x in view.get("totes_missing") or []}
+    found: list[tuple[str, bool, str]] = []
     for item in view.get("totes") or []:
-        if isinstance(item, dict):
-            code = str(item.get("tote") or item.get("code") or "").upper()
-            away = (
-                bool(item.get("missing"))
-                or item.get("here") is False
-                or item.get("status") in MISSING
-            )
-        else:
-            code, away = str(item).upper(), False
-        if code:
-            found.append((code, not away and code not in missing))
+        code = str(item.get("tote") or "").upper()
+        if not code:
+            continue
+        where = "on a cart" if item.get("on_cart") else str(item.get("location") or "")
+        found.append((code, bool(item.get("scanned")) and code not in missing, where))
     return found
 
 
@@ -78,7 +71,7 @@ class PackScreen(FlowScreen):
         self.station_scale = False
         self.ship_retry = ("", "")
         self.start_scan = ""
-        self.totes_seen: set[str] = set()
+        self.back_to = "packed"  # where the "Label out?" question returns to
 
     def body(self) -> ComposeResult:
         yield Hint("", id="step")
@@ -156,21 +149,16 @@ class PackScreen(FlowScreen):
         elif self.step == "totes":
             assert self.view is not None
             totes = totes_of(self.view)
-            away = [code for code, here in totes if not here]
-            todo = [code for code, here in totes if here and code not in self.totes_seen]
+            todo = [code for code, scanned, _ in totes if not scanned]
+            # Every tote, and where each one still to come waits: the packer fetches them all.
             listed = "\n".join(
-                f"{code} {'ok' if code in self.totes_seen else 'scan' if here else 'not here'}"
-                for code, here in totes
+                f"{code} {'ok' if scanned else where or 'scan'}" for code, scanned, where in totes
             )
-            if todo:
-                banner = f"SCAN TOTE {todo[0]}"
-            else:
-                banner = f"WAIT FOR {away[0]}" if away else "ALL TOTES HERE"
             self.show(
                 f"{self.view['reference']} in {len(totes)} totes",
-                banner,
-                str(len(todo) + len(away)),
-                listed + ("\nEnter: ask again" if away else ""),
+                f"SCAN TOTE {todo[0]}" if todo else "ALL TOTES HERE",
+                str(len(todo)),
+                listed + "\nEnter: ask again",
             )
         elif self.step == "verify":
             assert self.view is not None
@@ -197,6 +185,8 @@ class PackScreen(FlowScreen):
                 str(self.weight or ""),
                 "Enter to close" if not typed else "then Enter",
             )
+        elif self.step == "label_out":
+            self.show("Check printer", "LABEL OUT?", "", "1 yes / 2 no")
         elif self.step == "printing":
             self.show("Closing parcel", "PRINTING…", "", "")
         elif self.step == "packed":
@@ -221,12 +211,14 @@ class PackScreen(FlowScreen):
             self.choose_carton(code)
         elif self.step == "weight":
             self.take_weight(code)
+        elif self.step == "label_out":
+            self.label_out(code)
         elif self.step == "packed":
             if self.view is not None and self.view.get("status") != "done" and self.lines_left():
                 self.step = "verify"  # the next parcel of the same order
             else:
                 self.view, self.parcel, self.step = None, None, "start"
-                self.start_scan, self.totes_seen = "", set()
+                self.start_scan = ""
             self.render_step()
 
     # -- order -------------------------------------------------------------------------
@@ -243,10 +235,7 @@ class PackScreen(FlowScreen):
             self.api_problem(err)
             return
         self.station_scale = bool(station.get("scale"))
-        if self.start_scan != code:
-            self.start_scan, self.totes_seen = code, set()
-        if code.upper() in {tote for tote, _ in totes_of(self.view)}:
-            self.totes_seen.add(code.upper())
+        self.start_scan = self.start_scan if self.step == "totes" else code
         self.carton = self.view.get("suggested_carton") or ""
         self.after_totes()
         printer = station.get("label_printer") or {}
@@ -259,11 +248,10 @@ class PackScreen(FlowScreen):
             )
 
     def after_totes(self) -> None:
-        """Packing starts once every tote the order is in is at the bench and scanned."""
+        """Packing starts once every tote the order is in has been scanned at the bench."""
         assert self.view is not None
         totes = totes_of(self.view)
-        several = len(totes) > 1 or any(not here for _, here in totes)
-        if several and any(not here or code not in self.totes_seen for code, here in totes):
+        if len(totes) > 1 and any(not scanned for _, scanned, _ in totes):
             self.step = "totes"
             self.render_step()
             return
@@ -275,15 +263,16 @@ class PackScreen(FlowScreen):
         if not code:
             self.start(self.start_scan)  # Enter: ask the server again (a tote has arrived?)
             return
-        totes = {tote: here for tote, here in totes_of(self.view)}
+        totes = {tote: scanned for tote, scanned, _ in totes_of(self.view)}
         if code.upper() not in totes:
-            self.problem("Not this order's", " ".join(totes), f"Scanned: {code}")
+            todo = [tote for tote, scanned in totes.items() if not scanned]
+            self.problem("Not this order's", " ".join(todo), f"Scanned: {code}")
             return
-        if not totes[code.upper()]:
-            self.problem("Not here yet", code.upper(), "Enter re-asks when it arrives")
+        if totes[code.upper()]:
+            self.after_totes()  # scanned already
             return
-        self.totes_seen.add(code.upper())
-        self.after_totes()
+        # The server marks the tote scanned at this bench (start with another tote adds it).
+        self.start(code)
 
     async def verify(self, code: str) -> None:
         assert self.view is not None
@@ -381,12 +370,16 @@ class PackScreen(FlowScreen):
                 job = await self.terminal.client.print_job(job_id)
             except (Offline, ApiError):
                 break
-            if job["status"] in ("done", "failed"):
+            if job["status"] in ("done", "failed", "unknown"):
                 break
             await asyncio.sleep(POLL_S)
         self.step = "packed"
         self.render_step()
         if job["status"] == "done":
+            return
+        if job["status"] == "unknown":
+            # It may have printed: look before reprinting, so a label never comes out twice.
+            self.problem("Check printer", "", "Did the label come out?\nF7 asks before a reprint")
             return
         try:
             printer = (await self.terminal.client.station(self.station)).get("label_printer") or {}
@@ -406,15 +399,37 @@ class PackScreen(FlowScreen):
             self.reprint(int(self.parcel["id"]))
 
     @work(exclusive=True, group="pack")
-    async def reprint(self, parcel_id: int) -> None:
+    async def reprint(self, parcel_id: int, label_missing: bool = False) -> None:
+        query = "?label_missing=true" if label_missing else ""
         try:
-            answer = await self.terminal.client.post(f"/packing/parcels/{parcel_id}/reprint")
-        except (Offline, ApiError) as err:
-            self.problem(getattr(err, "title", "Server unreachable"))
+            answer = await self.terminal.client.post(f"/packing/parcels/{parcel_id}/reprint{query}")
+        except ApiError as err:
+            if err.code == "label_may_have_printed":
+                self.back_to, self.step = self.step, "label_out"  # ask the packer first
+                self.render_step()
+                return
+            self.problem(err.title)
+            return
+        except Offline:
+            self.problem("Server unreachable")
             return
         self.step = "printing"
         self.render_step()
         await self.follow_label(answer["job"].get("id"))
+
+    def label_out(self, code: str) -> None:
+        """The packer looked at the printer: 1 the label is out (nothing printed, nothing
+        marked), 2 it is not (the server marks the first job failed and prints once more)."""
+        assert self.parcel is not None
+        if code == "1":
+            self.step = self.back_to
+            self.render_step()
+            self.say("Label is out", "PUT LABEL ON", str(self.parcel.get("tracking") or ""))
+        elif code == "2":
+            self.step = self.back_to
+            self.reprint(int(self.parcel["id"]), label_missing=True)
+        else:
+            self.problem("Type 1 or 2", "1 yes / 2 no", "Label out?")
 
     # -- scan and ship ----------------------------------------------------------------
     def action_ship_mode(self) -> None:

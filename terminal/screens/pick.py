@@ -106,8 +106,19 @@ class PickScreen(FlowScreen):
             return
         await self.begin(batch)
 
+    def keep_fetched(self, batch: dict[str, Any]) -> dict[str, Any]:
+        """A tote fetched onto the cart stays fetched when the server's view is taken: the
+        server says `fetch_from` until the first unit goes into it."""
+        old = self.batch if self.batch and self.batch.get("id") == batch.get("id") else None
+        if old is not None:
+            fetched = {s["slot"]: s.get("tote") for s in old["slots"] if not s.get("fetch_from")}
+            for slot in batch["slots"]:
+                if slot.get("tote") and fetched.get(slot["slot"]) == slot["tote"]:
+                    slot["fetch_from"] = None
+        return batch
+
     async def begin(self, batch: dict[str, Any]) -> None:
-        self.batch = batch
+        self.batch = self.keep_fetched(batch)
         if batch.get("status") == "paused":
             batch["status"] = "picking"
             await self.terminal.submit(f"/picking/batches/{batch['id']}/resume", {}, "Resume")
@@ -135,6 +146,11 @@ class PickScreen(FlowScreen):
             return
         used = {self.slot_of(s) for s in self.batch["stops"]} - {None}
         for slot in self.batch["slots"]:
+            if slot.get("tote") and slot.get("fetch_from") and slot["slot"] in used:
+                # One order, one tote: the order's tote from an earlier batch waits at a drop.
+                self.step, self.slot = "fetch", slot
+                self.render_step()
+                return
             if slot.get("tote") is None and slot["slot"] in used:
                 self.step, self.slot = "bind", slot
                 self.render_step()
@@ -189,6 +205,15 @@ class PickScreen(FlowScreen):
                 "SCAN TOTE",
                 str(self.slot["slot"]),
                 "for this cart slot",
+            )
+        elif step == "fetch":
+            assert self.slot is not None
+            self.say_big(
+                f"Slot {self.slot['slot']} {self.slot.get('order_ref') or ''}",
+                f"FETCH {self.slot['tote']}",
+                str(self.slot["slot"]),
+                f"Fetch {self.slot['tote']} at {self.slot['fetch_from']}\n"
+                "scan it · Enter: new tote",
             )
         elif step == "handover":
             self.say_big("Hand over cart", "SCAN NEW BADGE", "", "F4: cancel")
@@ -304,15 +329,35 @@ class PickScreen(FlowScreen):
         self.step = "idle"
         self.fetch_next()
 
+    async def scan_fetch(self, code: str) -> None:
+        """The order's own tote, fetched onto the cart; Enter takes a new tote instead."""
+        assert self.batch is not None and self.slot is not None
+        if not code:
+            self.step = "bind"  # the server keeps the first tote the order's; the packer is told
+            self.render_step()
+            return
+        if code.upper() != str(self.slot["tote"]).upper():
+            self.problem(
+                "Not order's tote", str(self.slot["tote"]), f"at {self.slot['fetch_from']}"
+            )
+            return
+        self.slot["fetch_from"] = None  # on the cart: the server needs no call, it is bound
+        await self.save()
+        self.next_action()
+
     async def scan_bind(self, code: str) -> None:
         assert self.batch is not None and self.slot is not None
         if not code:
             return
-        taken = [s for s in self.batch["slots"] if (s.get("tote") or "").upper() == code.upper()]
+        taken = [
+            s
+            for s in self.batch["slots"]
+            if s is not self.slot and (s.get("tote") or "").upper() == code.upper()
+        ]
         if taken:
             self.problem("Tote in use", "", f"already on slot {taken[0]['slot']}")
             return
-        self.slot["tote"] = code
+        self.slot["tote"], self.slot["fetch_from"] = code, None
         for stop in self.batch["stops"]:
             if self.slot_of(stop) == self.slot["slot"]:
                 stop["tote"] = code
@@ -599,7 +644,7 @@ class PickScreen(FlowScreen):
     # -- answers from the server -------------------------------------------------------
     def adopt(self, view: dict[str, Any]) -> None:
         # Synchronous on purpose: no scan can slip in between the check and the change.
-        self.batch = view
+        self.batch = self.keep_fetched(view)
         self.run_worker(self.save(), group="save")
         # When the app is closing, its screens' widgets are gone: nothing is left to show.
         with contextlib.suppress(NoMatches):

@@ -1,4 +1,8 @@
-"""Receive into a staging location, then put away to the suggested location.
+"""Receive against a purchase order or delivery note into staging, then put away.
+
+The PO or delivery note (scanned or typed) comes first and is sent as every receipt's `ref`:
+the server refuses a floor receipt without one (`ref_required`) and over the floor's limit
+(`over_floor_limit`, a supervisor receives it); a refused receipt is not put away.
 
 A lot-tracked product asks for its lot (a GS1 code carries it, else its lot label) and, when
 its expiry is tracked, the expiry (the GS1 code's, or typed as YYMMDD on the keypad).
@@ -18,9 +22,12 @@ from terminal.client import ApiError, Offline
 from terminal.screens.pick import is_qty, short
 from terminal.screens.stockflow import StockFlowScreen
 
+REF_MAX = 120  # the server's bound on a receipt's reference
+
 
 class ReceiveScreen(StockFlowScreen):
-    """staging → item → [lot → expiry] → qty → (journaled receive) → putaway (journaled move)."""
+    """ref → staging → item → [lot → expiry] → qty → (journaled receive) → putaway (journaled
+    move)."""
 
     SHOWS_DIGITS = True
 
@@ -29,7 +36,8 @@ class ReceiveScreen(StockFlowScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.step = "staging"
+        self.step = "ref"
+        self.ref = ""  # the purchase order or delivery note every receipt here is against
         self.staging = ""
         self.item: dict[str, Any] = {}
         self.qty = 0
@@ -41,8 +49,10 @@ class ReceiveScreen(StockFlowScreen):
         digits = self.query_one("#digits", Digits)
         shown = {"putaway": self.target_check, "qty": str(self.counted or "")}
         digits.update(shown.get(self.step, ""))
-        if self.step == "staging":
-            self.say("Receive", "SCAN STAGING LOC", "where goods arrive")
+        if self.step == "ref":
+            self.say("Receive", "SCAN PO / NOTE", "purchase order or\ndelivery note")
+        elif self.step == "staging":
+            self.say(f"Receive {short(self.ref, 12)}", "SCAN STAGING LOC", "where goods arrive")
         elif self.step == "item":
             self.say(f"Into {self.staging}", "SCAN ITEM", "")
         elif self.step == "lot":
@@ -76,7 +86,12 @@ class ReceiveScreen(StockFlowScreen):
             return
         if not code:
             return
-        if self.step == "staging":
+        if self.step == "ref":
+            if len(code) > REF_MAX:
+                self.problem("Reference too long", f"at most {REF_MAX} characters")
+                return
+            self.ref, self.step = code.strip(), "staging"
+        elif self.step == "staging":
             location = await self.resolve_location(code)
             if location:
                 self.staging, self.step = location, "item"
@@ -128,7 +143,7 @@ class ReceiveScreen(StockFlowScreen):
                 "target": self.target,
                 "qty": self.qty,
                 "lot": self.item["lot"],
-                "ref": "terminal putaway",
+                "ref": f"putaway {self.ref}"[:REF_MAX],
             }
             await self.terminal.submit("/stock/move", body, f"Put away {self.item['sku']}")
             self.step = "item"
@@ -141,7 +156,7 @@ class ReceiveScreen(StockFlowScreen):
             "location": self.staging,
             "qty": qty,
             "lot": self.item["lot"],
-            "ref": "terminal receive",
+            "ref": self.ref,
         }
         if self.item.get("expiry"):
             body["expiry"] = self.item["expiry"]
@@ -160,11 +175,19 @@ class ReceiveScreen(StockFlowScreen):
             self.render_step()
             self.problem("No putaway hint", "", "Left in staging")
             return
-        self.step = "putaway"
+        if self.step == "qty":  # still waiting for this receipt (not refused meanwhile)
+            self.step = "putaway"
         self.render_step()
+
+    def journal_flushed(self, answers: list[Any], rejected: bool) -> None:
+        """A refused receipt (no reference, over the floor's limit) is not there to put away."""
+        if rejected and self.step in ("qty", "putaway"):
+            self.step = "item"
+            self.render_step()
 
     def action_back(self) -> None:
         back = {
+            "staging": "ref",
             "item": "staging",
             "lot": "item",
             "expiry": "item",

@@ -171,6 +171,8 @@ class FakeFloor:
         self.pack = _pack_order()
         self.parcels: list[Json] = []
         self.printer_status = "ready"
+        self.label_unknown = False  # the last label may have printed: reprint asks first
+        self.count_pending = False  # counts wait for a supervisor (beyond the floor's variance)
         self.idem: dict[str, tuple[str, int, bytes]] = {}
         self.applied: list[tuple[str, Json]] = []  # every mutating step that changed state
         self.stock_calls: list[tuple[str, Json]] = []
@@ -285,6 +287,8 @@ class FakeFloor:
             raise Problem(422, "bad_slot", "No such slot")
         if any(s["tote"] == body["tote"] for s in self.batch["slots"]):
             raise Problem(409, "tote_in_use", "Tote in use")
+        if slot.get("fetch_from") and body["tote"] != slot["tote"]:
+            slot["fetch_from"] = None  # as the server: a new tote waits nowhere
         slot["tote"] = body["tote"]
         for stop in self.batch["stops"]:
             if stop["slot"] == slot["slot"]:
@@ -378,10 +382,15 @@ class FakeFloor:
 
     # -- packing ------------------------------------------------------------------
     def pack_start(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
-        if body.get("scan") not in ("T0070", "#2001", "70"):
+        totes = self.pack.get("totes") or []
+        if body.get("scan") not in ("T0070", "#2001", "70", *[t["tote"] for t in totes]):
             raise Problem(404, "unknown_scan", "Unknown code")
         if self.pack["status"] == "packed":
             raise Problem(409, "already_packed", "Already packed")
+        for tote in totes:  # as the server: a tote scanned at start is at the bench
+            tote["scanned"] = tote["scanned"] or tote["tote"] == body["scan"]
+        missing = [t["tote"] for t in totes if not t["scanned"]]
+        self.pack["totes_missing"] = missing if len(totes) > 1 else []
         return self.pack
 
     def verify(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
@@ -418,6 +427,8 @@ class FakeFloor:
         return {"parcel": parcel, "view": self.pack}
 
     def reprint(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
+        if self.label_unknown and q.get("label_missing") != "true":
+            raise Problem(409, "label_may_have_printed", "Check the printer")
         return {"job": {"id": 990, "status": "queued", "printer": "label", "error": None}}
 
     def scan_and_ship(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
@@ -440,9 +451,10 @@ class FakeFloor:
 
     def print_job(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
         failed = self.printer_status != "ready"
+        unknown = self.label_unknown and int(m[1]) != 990  # 990: the reprint's job
         return {
             "id": int(m[1]),
-            "status": "failed" if failed else "done",
+            "status": "unknown" if unknown else "failed" if failed else "done",
             "printer": "label",
             "error": "Load labels" if failed else None,
         }
@@ -450,6 +462,8 @@ class FakeFloor:
     # -- stock --------------------------------------------------------------------------
     def stock_write(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:
         self.stock_calls.append((m[1], body))
+        if m[1] == "count" and self.count_pending:
+            return {"differences": [], "pending": True, "count_id": 7}
         return {"ok": True}
 
     def putaway(self, m: re.Match[str], body: Json, user: str | None, q: Json) -> Json:

@@ -88,25 +88,24 @@ async def test_scan_and_ship_prints_a_label_for_the_next_waiting_order(fake, set
 
 
 async def test_an_order_in_two_totes_is_packed_only_when_both_are_at_the_bench(fake, settings):
-    fake.floor.pack["totes"] = [{"tote": "T0070"}, {"tote": "T0071", "missing": True}]
+    fake.floor.pack["totes"] = [
+        {"tote": "T0070", "location": "STAGE-01", "on_cart": False, "scanned": False},
+        {"tote": "T0071", "location": "STAGE-02", "on_cart": False, "scanned": False},
+    ]
     app = TerminalApp(settings)
     async with app.run_test(size=(20, 16)) as pilot:
         await open_pack(pilot)
         await scan(pilot, "T0070")
         await wait_for(pilot, lambda: step(app) == "totes")
-        assert "WAIT FOR T0071" in screen_text(app)  # told before packing starts
-        await scan(pilot, "T0071")
-        assert isinstance(app.screen, ErrorScreen)  # still on the floor
-        await pilot.press("enter")
-        fake.floor.pack["totes"][1]["missing"] = False  # it arrives at the bench
-        await scan(pilot, "")  # Enter asks the server again
-        await wait_for(pilot, lambda: "SCAN TOTE T0071" in screen_text(app))
-        assert step(app) == "totes"
+        text = screen_text(app)
+        assert "SCAN TOTE T0071" in text and "T0071 STAGE-02" in text  # told where it waits
         await scan(pilot, "T0099")
         assert isinstance(app.screen, ErrorScreen)  # not this order's tote
         await pilot.press("enter")
+        assert step(app) == "totes"
         await scan(pilot, "T0071")
-        assert step(app) == "verify"
+        await wait_for(pilot, lambda: step(app) == "verify")
+        assert fake.floor.pack["totes_missing"] == []
 
 
 async def test_an_inner_pack_verifies_its_units_and_one_too_big_is_refused(fake, settings):

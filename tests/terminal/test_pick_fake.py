@@ -164,3 +164,40 @@ async def test_a_bulk_batch_binds_one_tote_and_every_stop_goes_into_it(fake, set
         await scan(pilot, "T9")
         await wait_for(pilot, lambda: step(app) == "drop" and app.waiting == 0)
     assert fake.floor.batch["stops"][0]["status"] == "done"
+
+
+async def test_the_order_s_tote_is_fetched_once_and_a_new_one_can_be_taken_instead(fake, settings):
+    fake.floor.batch["slots"][0].update(tote="T0042", fetch_from="STAGE-01")
+    app = TerminalApp(settings)
+    async with app.run_test(size=(20, 16)) as pilot:
+        await log_in(pilot)
+        await scan(pilot, "1")
+        await wait_for(pilot, lambda: step(app) == "fetch")
+        assert "FETCH T0042" in screen_text(app)
+        await scan(pilot, "T0042")
+        assert step(app) == "bind"  # slot 2 takes a new tote
+        await scan(pilot, "T2")
+        # The server's answer still says fetch_from (nothing picked yet): not asked again.
+        await wait_for(pilot, lambda: app.waiting == 0 and step(app) == "location")
+        await settle(pilot)
+        assert step(app) == "location" and app.screen.tote_of(app.screen.stop) == "T0042"
+        assert [p for p, _ in fake.floor.applied] == ["/api/v1/picking/batches/12/totes"]
+
+
+async def test_enter_at_the_tote_to_fetch_takes_a_new_tote_instead(fake, settings):
+    fake.floor.batch["slots"][0].update(tote="T0042", fetch_from="STAGE-01")
+    app = TerminalApp(settings)
+    async with app.run_test(size=(20, 16)) as pilot:
+        await log_in(pilot)
+        await scan(pilot, "1")
+        await wait_for(pilot, lambda: step(app) == "fetch")
+        await scan(pilot, "T0041")  # not the order's tote
+        assert isinstance(app.screen, ErrorScreen) and "T0042" in screen_text(app)
+        await pilot.press("enter")
+        await scan(pilot, "")  # the tote is not to be found: a new one
+        assert step(app) == "bind" and "SCAN TOTE" in screen_text(app)
+        await scan(pilot, "T1")
+        await scan(pilot, "T2")
+        await wait_for(pilot, lambda: app.waiting == 0 and step(app) == "location")
+    binds = [b for p, b in fake.floor.applied if p.endswith("/totes")]
+    assert binds == [{"slot": 1, "tote": "T1"}, {"slot": 2, "tote": "T2"}]

@@ -1,7 +1,8 @@
-"""An empty count from the terminal: asked twice, then waiting for a supervisor's approval."""
+"""An empty count from the terminal: asked twice, then "Sent for approval" to a supervisor."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from terminal.app import TerminalApp
 from terminal.config import Settings
+from terminal.screens.error import NoticeScreen
 from tests.support import api
 from tests.terminal.conftest import log_in, scan, screen_text, wait_for
 from tests.terminal.real import quiet_server, step
@@ -41,9 +43,14 @@ async def test_enter_on_no_items_asks_again_and_the_empty_count_waits_for_approv
         await wait_for(pilot, lambda: "EMPTY? ENTER" in screen_text(app))
         assert app.journal is not None and await app.journal.steps() == []
         await scan(pilot, "")
-        await wait_for(pilot, lambda: step(app) == "location" and app.waiting == 0)
+        # 202 pending: neither done nor an error, the picker is told it waits for approval.
+        await wait_for(pilot, lambda: "Sent for approval" in screen_text(app) and not app.waiting)
+        assert type(app.screen) is NoticeScreen  # calm, not the error screen (no bell)
+        count_id = re.search(r"Count (\d+)", screen_text(app))[1]  # type: ignore[index]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: step(app) == "location")
         assert [s["status"] for s in await app.journal.steps()] == ["sent"]
     assert _on_hand(server.url, "SKU-0005", "A01-05-1") == before  # 301 off: a supervisor's
     with api.client(server.url, api.login(server.url, "supervisor")) as supervisor:
         pending = supervisor.get("/api/v1/stock/counts").json()
-    assert [c["location"] for c in pending] == ["A01-05-1"]
+    assert [(c["location"], str(c["id"])) for c in pending] == [("A01-05-1", count_id)]

@@ -175,6 +175,7 @@ async def test_a_lot_tracked_receipt_asks_lot_and_expiry_and_a_case_counts_six(
     async with app.run_test(size=(20, 16)) as pilot:
         await log_in(pilot, "B1001")
         await scan(pilot, "3")
+        await scan(pilot, "PO-LOTS-1")  # the purchase order the goods come with
         await scan(pilot, "STAGE-03")
         await wait_for(pilot, lambda: step(app) == "item")
         await scan(pilot, "2400000000013")  # SKU-0001, tracked by lot and expiry

@@ -86,6 +86,8 @@ async def test_receive_move_count_and_look_up_fit_the_screen(fake, settings, siz
     async with app.run_test(size=size) as pilot:
         await log_in(pilot)
         await scan(pilot, "3")
+        check("receive-ref", app)
+        await scan(pilot, "PO-4711")
         await scan(pilot, "STAGE-01")
         await scan(pilot, "2000000000031")
         await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "qty")
@@ -93,7 +95,7 @@ async def test_receive_move_count_and_look_up_fit_the_screen(fake, settings, siz
         await scan(pilot, "12")
         await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "putaway")
         check("receive-putaway", app)
-        await pilot.press("f4", "f4", "f4")
+        await pilot.press("f4", "f4", "f4", "f4")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
         await scan(pilot, "5")
         await scan(pilot, "A01-03-1")
@@ -117,7 +119,10 @@ async def test_lots_totes_returns_and_handover_fit_the_screen(fake, settings, si
         {"lot": "L66838", "expiry": "2027-01-03", "on_hand": 9},
         {"lot": "L99999", "expiry": "2029-01-01", "on_hand": 4},
     ]
-    fake.floor.pack["totes"] = [{"tote": "T0070"}, {"tote": "T0071", "missing": True}]
+    fake.floor.pack["totes"] = [
+        {"tote": "T0070", "location": "STAGE-01", "on_cart": False, "scanned": False},
+        {"tote": "T0071", "location": None, "on_cart": True, "scanned": False},
+    ]
     app = TerminalApp(settings)
     async with app.run_test(size=size) as pilot:
         await log_in(pilot)
@@ -153,3 +158,47 @@ async def test_lots_totes_returns_and_handover_fit_the_screen(fake, settings, si
         await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "parcels")
         await wait_for(pilot, lambda: "shipped" in screen_text(app))
         check("handover-parcels", app)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_tote_to_fetch_a_label_to_check_and_a_count_for_approval_fit_the_screen(
+    fake, settings, size
+):
+    # A follow-up pick: slot 1's order is already in T0042, waiting at STAGE-01.
+    fake.floor.batch["slots"][0].update(tote="T0042", fetch_from="STAGE-01")
+    fake.floor.label_unknown = True
+    fake.floor.count_pending = True
+    app = TerminalApp(settings)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot)
+        await scan(pilot, "1")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "fetch")
+        check("pick-fetch", app)
+        await scan(pilot, "T0042")
+        assert getattr(app.screen, "step", "") == "bind"  # slot 2 still needs a new tote
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await wait_for(pilot, lambda: app.waiting == 0)
+        await scan(pilot, "2")
+        await scan(pilot, "T0070")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "verify")
+        for code in ("2000000000031", "4006381333931", "4006381333931"):
+            await scan(pilot, code)
+        await wait_for(pilot, lambda: app.waiting == 0)
+        await scan(pilot, "")
+        await scan(pilot, "812")
+        await wait_for(pilot, lambda: "Check printer" in screen_text(app))
+        check("pack-label-unknown", app)
+        await pilot.press("enter")
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "label_out")
+        check("pack-label-out", app)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")
+        await scan(pilot, "5")
+        await scan(pilot, "A01-03-1")
+        await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "items")
+        await scan(pilot, "2000000000031")
+        await scan(pilot, "")
+        await wait_for(pilot, lambda: "Sent for approval" in screen_text(app))
+        check("count-pending", app)

@@ -15,6 +15,8 @@ async def test_a_receiver_receives_into_staging_and_puts_away_to_the_suggestion(
     async with app.run_test(size=(20, 16)) as pilot:
         await log_in(pilot)
         await scan(pilot, "3")
+        assert "SCAN PO / NOTE" in screen_text(app)  # the receipt's reference comes first
+        await scan(pilot, "DN-4711")
         await scan(pilot, "STAGE-01")
         await wait_for(pilot, lambda: step(app) == "item")
         await scan(pilot, "2000000000031")
@@ -32,7 +34,7 @@ async def test_a_receiver_receives_into_staging_and_puts_away_to_the_suggestion(
                 "location": "STAGE-01",
                 "qty": 12,
                 "lot": "",
-                "ref": "terminal receive",
+                "ref": "DN-4711",
             },
         ),
         (
@@ -43,7 +45,7 @@ async def test_a_receiver_receives_into_staging_and_puts_away_to_the_suggestion(
                 "target": "A01-03-1",
                 "qty": 12,
                 "lot": "",
-                "ref": "terminal putaway",
+                "ref": "putaway DN-4711",
             },
         ),
     ]
