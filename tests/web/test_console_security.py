@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.support import api
 from tests.web.conftest import sign_in, violations
 from wms.loopback import ThreadServer
-
-
-@pytest.fixture(scope="module")
-def console(server: ThreadServer) -> Iterator[httpx.Client]:
-    """A supervisor's console session without a browser: the cookie and its CSRF header."""
-    with httpx.Client(base_url=server.url, timeout=30) as c:
-        page = c.get("/ui/login").text
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        badge, pin = api.LOGINS["supervisor"]
-        signed = c.post("/ui/login", data={"badge": badge, "pin": pin, "csrf": csrf})
-        assert signed.status_code == 302
-        board = c.get("/ui/").text
-        token = re.search(r'"X-CSRF-Token": "([^"]+)"', board).group(1)  # type: ignore[union-attr]
-        c.headers.update({"X-CSRF-Token": token, "HX-Request": "true"})
-        yield c
 
 
 def lock(server: ThreadServer, badge: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from wms.db import Database
@@ -14,17 +14,18 @@ from wms.domain.orders import OPEN_STATUSES, OrderStatus
 from wms.errors import Conflict, NotFound
 from wms.models import OrderLine, SalesOrder
 from wms.models.common import utcnow
-from wms.models.picking import FloorException, PickBatch
+from wms.models.picking import FloorException, PickBatch, PickTaskLine
 from wms.services import audit, availability, backorders, orders, picking
 
 FE = FloorException.__table__
+PTL = PickTaskLine.__table__
 
 
 def _open_short(
     s: Session, exception_id: int
 ) -> tuple[FloorException, SalesOrder, list[OrderLine]]:
-    """The open short-pick exception, its order, and the order's lines of its product that
-    still miss units (locked on PostgreSQL: two supervisors must not both act on one)."""
+    """The open short-pick exception, its order and the order's lines of its product
+    (locked on PostgreSQL: two supervisors must not both act on one)."""
     e = s.get(FloorException, exception_id, with_for_update=True)
     if e is None or e.kind != "short_pick" or e.order_id is None:
         raise NotFound("unknown_exception", "Unknown exception", f"no short pick {exception_id}")
@@ -32,16 +33,24 @@ def _open_short(
         raise Conflict("exception_closed", "Already resolved", f"exception is {e.status}")
     order = s.get(SalesOrder, e.order_id, with_for_update=True)
     assert order is not None
-    lines = [
-        line
-        for line in s.execute(
+    lines = list(
+        s.execute(
             select(OrderLine)
             .where(OrderLine.order_id == e.order_id, OrderLine.product_id == e.product_id)
             .order_by(OrderLine.line_no)
         ).scalars()
-        if line.qty > line.reserved + line.picked
-    ]
+    )
     return e, order, lines
+
+
+def _missing(line: OrderLine) -> int:
+    """Units the line holds nowhere: neither picked nor reserved."""
+    return line.qty - line.reserved - line.picked
+
+
+def _unplaced(line: OrderLine) -> int:
+    """Units held for the line that no pick task will bring (``allocated`` counts picked)."""
+    return line.reserved + line.picked - line.allocated
 
 
 def _close(s: Session, e: FloorException, resolution: str, user_id: int | None) -> None:
@@ -70,29 +79,30 @@ def _reallocate(
     )
     if not on_floor and order.status not in OPEN_STATUSES:
         raise Conflict("order_closed", "Order not open", f"order is {order.status}")
-    reserved = stops = 0
+    reserved = placed = 0
     for line in lines:
-        got = availability.reserve_sync(s, line.product_id, line.qty - line.reserved - line.picked)
-        line.reserved += got
-        reserved += got
-        if got and on_floor:
+        if _missing(line) > 0:
+            got = availability.reserve_sync(s, line.product_id, _missing(line))
+            line.reserved += got
+            reserved += got
+        if on_floor and _unplaced(line) > 0:
             s.flush()
-            placed = picking.add_stops_sync(s, geo, int(e.task_id), int(line.id), got)  # type: ignore[arg-type]
-            stops += len(placed)
-            s.refresh(line)  # new stops allocated to the line; what none could give let go
+            task_id, line_id = int(e.task_id), int(line.id)  # type: ignore[arg-type]
+            taken = picking.add_stops_sync(s, geo, task_id, line_id, _unplaced(line))
+            placed += sum(n for _, n in taken)
+            s.refresh(line)  # allocated to the new stops; what none could give let go
     s.flush()
-    held = sum(line.reserved for line in lines)
-    missing = sum(line.qty - line.reserved - line.picked for line in lines)
+    missing = sum(_missing(line) for line in lines)
     if not on_floor:
         availability.refresh_open_status_sync(s, order.id)  # type: ignore[arg-type]
-    if missing == 0:
+    if missing == 0 and (not on_floor or not any(_unplaced(line) for line in lines)):
         _close(s, e, f"re-allocated by {username}", user_id)
     availability.push_sellable_sync(s, [e.product_id])  # sellable went down by what it took
-    audit.record(s, username, "short_reallocated", f"exception:{exception_id}",
-                 f"order {order.reference}: {held} held, {missing} still missing")  # fmt: skip
+    detail = f"order {order.reference}: {reserved} reserved, {placed} placed, {missing} missing"
+    audit.record(s, username, "short_reallocated", f"exception:{exception_id}", detail)
     return {
         "exception_id": exception_id, "order_id": order.id, "status": order.status,
-        "reserved": reserved, "stops": stops, "missing": missing,
+        "reserved": reserved, "placed": placed, "missing": missing,
     }  # fmt: skip
 
 
@@ -113,26 +123,34 @@ def _cancel_line(
         raise Conflict("order_closed", "Order not open", f"order is {order.status}")
     cancelled = 0
     for line in lines:
-        free = line.reserved - line.allocated  # held for no stop: let go
+        free = _unplaced(line)  # held for no pick task: let go
         availability.release_sync(s, line.product_id, free)
         line.reserved -= free
-        keep = line.picked + line.allocated
-        cancelled += line.qty - keep
-        line.qty = keep
-    order.updated_at = utcnow()
-    s.flush()
-    _close(s, e, f"line cancelled by {username}", user_id)
-    left = s.execute(
-        select(OrderLine.id).where(OrderLine.order_id == order.id, OrderLine.qty > 0)
+        cancelled += line.qty - line.allocated  # keeps what was picked or an open stop brings
+    mine = {line.id for line in lines}
+    others = s.execute(
+        select(OrderLine.id).where(OrderLine.order_id == order.id, OrderLine.id.not_in(mine))
     ).first()
-    if left is None:
+    order.updated_at = utcnow()
+    _close(s, e, f"line cancelled by {username}", user_id)
+    if others is None and not any(line.allocated for line in lines):
+        # Nothing left to send: the order is cancelled (its lines stay as ordered).
+        s.flush()
         if order.status == OrderStatus.IN_WAVE:
-            # Nothing picked, nothing due: the order holds nothing on the floor.
-            order.status = OrderStatus.CANCELLED
+            order.status = OrderStatus.CANCELLED  # it holds nothing on the floor
             backorders.resolve_order_sync(s, order.id, "order cancelled", user_id)  # type: ignore[arg-type]
         else:
-            orders._cancel(s, order)
+            orders.cancel_sync(s, order)
     else:
+        for line in lines:
+            if line.allocated:
+                line.qty = line.allocated
+            else:
+                # A line of no units cannot be (qty > 0): it goes, with the pick task
+                # links its short left at zero.
+                s.execute(delete(PTL).where(PTL.c.order_line_id == line.id, PTL.c.qty == 0))
+                s.delete(line)
+        s.flush()
         availability.refresh_open_status_sync(s, order.id)  # type: ignore[arg-type]
     # What was released goes to whoever waits first; the channels hear what is left.
     availability.fill_backorders_sync(

@@ -343,10 +343,8 @@ async def reallocate_short(request: Request, exception_id: FromPath[int]) -> Tem
     done = await short_lines.reallocate(
         _db(request), _geometry(request), exception_id, user.user_id, user.username
     )
-    if done["missing"]:
-        what = f"{done['reserved']} units re-allocated, {done['missing']} still missing"
-    else:
-        what = f"{done['reserved']} units re-allocated, the line is whole"
+    what = f"{done['reserved']} units reserved, {done['placed']} given new stops"
+    what += f", {done['missing']} still missing" if done["missing"] else ", the line is whole"
     return await _exceptions_page(request, f"Order {done['order_id']}: {what}")
 
 
