@@ -11,8 +11,9 @@ import os
 import re
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -85,6 +86,21 @@ def new_order(integration: httpx.Client, *lines: tuple[str, int], **fields: obje
     assert r.status_code == 201, r.text
     return r.json()
 
+
+
+@pytest.fixture(scope="module")
+def console(server: Any) -> Iterator[httpx.Client]:
+    """A supervisor's console session without a browser: the cookie and its CSRF header."""
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        page = c.get("/ui/login").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        badge, pin = LOGINS["supervisor"]
+        signed = c.post("/ui/login", data={"badge": badge, "pin": pin, "csrf": csrf})
+        assert signed.status_code == 302
+        board = c.get("/ui/").text
+        token = re.search(r'"X-CSRF-Token": "([^"]+)"', board).group(1)  # type: ignore[union-attr]
+        c.headers.update({"X-CSRF-Token": token, "HX-Request": "true"})
+        yield c
 
 
 async def violations(database_url: str) -> list[str]:

@@ -171,6 +171,22 @@ async def audit_lines(db: Database, action: str, limit: int = 100) -> list[dict[
         return await audit.recent(s, (action,), limit)
 
 
+async def locked_badges(db: Database) -> list[dict[str, Any]]:
+    """Badges that may not log in until a supervisor unlocks them (too many wrong PINs)."""
+    async with db.read() as s:
+        rows = (
+            await s.execute(
+                select(User.badge, User.username, User.role, User.failed_logins)
+                .where(User.failed_logins >= MAX_FAILED_LOGINS, User.badge.is_not(None))
+                .order_by(User.badge)
+            )
+        ).all()
+    return [
+        {"badge": r.badge, "username": r.username, "role": r.role, "failed_logins": r.failed_logins}
+        for r in rows
+    ]
+
+
 async def unlock_badge(db: Database, badge: str, by: Principal) -> dict[str, Any]:
     """A supervisor lets a locked badge log in again; the audit log says who, when, which."""
     async with db.write() as s:

@@ -338,6 +338,7 @@ def _apply_channel_status(s: Session, row: SalesOrder, order: OrderIn) -> None:
 
 
 def _cancel(s: Session, row: SalesOrder) -> None:
+    """An open order cancelled: its reservations released and given to whoever waits."""
     if row.status == OrderStatus.CANCELLED:
         return
     if row.status not in OPEN_STATUSES:
@@ -360,6 +361,9 @@ def _cancel(s: Session, row: SalesOrder) -> None:
     for product_id in touched:  # freed units go to whoever waits for them first
         availability.fill_backorders_sync(s, product_id, cause)
     availability.push_sellable_sync(s, touched)
+
+
+cancel_sync = _cancel  # for services cancelling an order inside their own transaction
 
 
 async def cancel(db: Database, order_id: int) -> SalesOrder:

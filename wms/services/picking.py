@@ -1296,3 +1296,20 @@ def _tote_contents(s: Session, code: str) -> dict[str, Any]:
         "location": loc.code if loc else None,
         "items": items,
     }
+
+
+def add_stops_sync(
+    s: Session, geo: Geometry, task_id: int, line_id: int, qty: int
+) -> list[tuple[waves.Free, int]]:
+    """New stops in the batch of pick task `task_id` for `qty` reserved units of a line, from
+    free stock (in route order); units no stock can give are let go (the line waits)."""
+    query = select(_PT.c.batch_id, _PT.c.slot, _PT.c.product_id).where(_PT.c.id == task_id)
+    t = s.connection().execute(query).one()
+    line = s.get(OrderLine, line_id)
+    assert line is not None
+    free = waves.free_stock_sync(s, [t.product_id]).get(t.product_id, [])
+    need = _Need(task_id, t.batch_id, t.slot, line_id, line.order_id, line.sku, qty, False)
+    placed = _replan(s, geo, need, free)
+    if placed:
+        _route_order(s, geo, t.batch_id, None)
+    return placed

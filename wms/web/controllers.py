@@ -29,7 +29,17 @@ from wms.domain.waves import DEFAULT_RULES
 from wms.errors import Unauthorized, WmsError
 from wms.models.common import utcnow
 from wms.reports import exceptions, floor, orders
-from wms.services import auth, packing, picking, site, supervision, wave_drawing, waves
+from wms.services import (
+    auth,
+    packing,
+    picking,
+    short_lines,
+    site,
+    stock,
+    supervision,
+    wave_drawing,
+    waves,
+)
 from wms.services import orders as orders_service
 from wms.services.auth import Principal
 from wms.web import session as sess
@@ -278,9 +288,11 @@ async def _exceptions_page(request: Request, message: str) -> Template:
     found = await db.read_run(exceptions.everything, utcnow())
     printers = await supervision.known_printers(db)
     pickers = await supervision.pickers(db)
+    counts = await stock.pending_counts(db)
     return _page(
-        request, "exceptions.html", ex=found, message=message, printers=printers, pickers=pickers
-    )
+        request, "exceptions.html", ex=found, message=message, printers=printers,
+        pickers=pickers, counts=counts,
+    )  # fmt: skip
 
 
 @post("/exceptions/prints/{job_id:int}/elsewhere")
@@ -323,6 +335,75 @@ async def cancel_order(request: Request, order_id: FromPath[int]) -> Template:
 async def resolve_short(request: Request, exception_id: FromPath[int]) -> Template:
     await picking.resolve_exception(_db(request), exception_id)
     return await _exceptions_page(request, f"Exception {exception_id} closed")
+
+
+@post("/exceptions/shorts/{exception_id:int}/reallocate")
+async def reallocate_short(request: Request, exception_id: FromPath[int]) -> Template:
+    """Try again to hold the short line from stock elsewhere (new stops if still picking)."""
+    user = request.scope["user"]
+    done = await short_lines.reallocate(
+        _db(request), _geometry(request), exception_id, user.user_id, user.username
+    )
+    what = f"{done['reserved']} units reserved, {done['placed']} given new stops"
+    what += f", {done['missing']} still missing" if done["missing"] else ", the line is whole"
+    return await _exceptions_page(request, f"Order {done['order_id']}: {what}")
+
+
+@post("/exceptions/shorts/{exception_id:int}/cancel-line")
+async def cancel_short_line(request: Request, exception_id: FromPath[int]) -> Template:
+    """Cancel the short line's missing units; the channel hears the new sellable quantity."""
+    user = request.scope["user"]
+    done = await short_lines.cancel_line(_db(request), exception_id, user.user_id, user.username)
+    tail = ", order cancelled" if done["status"] == "cancelled" else ""
+    return await _exceptions_page(
+        request, f"Order {done['order_id']}: {done['cancelled']} units cancelled{tail}"
+    )
+
+
+@post("/exceptions/counts/{count_id:int}/approve")
+async def approve_count(request: Request, count_id: FromPath[int]) -> Template:
+    """A count's differences go to the ledger (the service moves the stock, not the page)."""
+    return await _decide_count(request, count_id, approve=True)
+
+
+@post("/exceptions/counts/{count_id:int}/reject")
+async def reject_count(request: Request, count_id: FromPath[int]) -> Template:
+    return await _decide_count(request, count_id, approve=False)
+
+
+async def _decide_count(request: Request, count_id: int, *, approve: bool) -> Template:
+    user = request.scope["user"]
+    done = await stock.decide_count(
+        _db(request), count_id, approve=approve, by_user_id=user.user_id, by_username=user.username
+    )
+    return await _exceptions_page(request, f"Count {count_id} {done['status']}")
+
+
+# -- security -----------------------------------------------------------------------------
+
+
+@get("/security")
+async def security_page(request: Request) -> Template:
+    return await _security_page(request, "")
+
+
+@post("/security/badges/{badge:str}/unlock")
+async def unlock_badge(request: Request, badge: FromPath[str]) -> Template:
+    """Let a locked badge log in again; the service writes the audit line (who, when)."""
+    done = await auth.unlock_badge(_db(request), badge, request.scope["user"])
+    return await _security_page(
+        request, f"Badge {badge} unlocked ({done['were']} failed logins cleared)"
+    )
+
+
+async def _security_page(request: Request, message: str) -> Template:
+    db = _db(request)
+    return _page(
+        request, "security.html", message=message,
+        locked=await auth.locked_badges(db),
+        failed=await auth.failed_logins(db, 50),
+        unlocks=await auth.audit_lines(db, "badge_unlocked", 20),
+    )  # fmt: skip
 
 
 # -- orders and products ------------------------------------------------------------------
@@ -426,6 +507,8 @@ CONSOLE = Router(
     route_handlers=[
         login_page, login, logout, board, events, throughput, exception_list, reprint,
         resolve_short, print_elsewhere, release_batch, reassign_batch, reserve_again, cancel_order,
+        approve_count, reject_count, security_page, unlock_badge, reallocate_short,
+        cancel_short_line,
         order_search, order_page, product_page, wave_page, wave_preview,
         wave_release, wave_cancel, batch_route,
     ],
