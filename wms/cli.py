@@ -19,6 +19,7 @@ BENCHES = {
     "intake": "wms.bench.intake",
     "floor": "wms.bench.floor",
     "board": "wms.bench.board",
+    "tracking": "wms.bench.tracking",
 }
 
 

@@ -348,9 +348,32 @@ def _reschedule(
             row.poll_failures, row.next_poll_at = 0, now + every
 
 
-async def poll_pass(db: Database, limit: int = 10_000) -> dict[str, int]:
-    """Ask each carrier about its due parcels, in batches, outside any transaction."""
-    now = utcnow()
+def _apply(
+    s: Session,
+    trackers: Sequence[Tracker],
+    numbers: Sequence[str],
+    now: datetime,
+    every: timedelta,
+) -> dict[str, int]:
+    """One carrier batch's answers and its reschedule in one transaction (not one a parcel)."""
+    asked, new_events, delivered = set(numbers), 0, 0
+    for tracker in trackers:
+        if tracker.tracking in asked and tracker.events:
+            done = record(s, tracker.tracking, tracker, "poll")
+            new_events += done["new_events"]
+            delivered += int(done["order_delivered"])
+    _reschedule(s, numbers, now, False, every)
+    return {"new_events": new_events, "delivered_orders": delivered}
+
+
+async def poll_pass(
+    db: Database, limit: int = 10_000, now: datetime | None = None
+) -> dict[str, int]:
+    """Ask each carrier about its due parcels, in batches, outside any transaction.
+
+    ``now``: the pass's clock (the server's own; a bench asks as if later).
+    """
+    now = now or utcnow()
     late = await db.run(_flag_late, now, registry.current().silence)
     due = await db.read_run(_due, now, limit)
     by_carrier: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
@@ -373,12 +396,9 @@ async def poll_pass(db: Database, limit: int = 10_000) -> dict[str, int]:
                 await db.run(_reschedule, numbers, now, True, every)
                 continue
             counts["asked"] += len(numbers)
-            for tracker in trackers:
-                if tracker.tracking in numbers and tracker.events:
-                    done = await db.run(record, tracker.tracking, tracker, "poll")
-                    counts["new_events"] += done["new_events"]
-                    counts["delivered_orders"] += int(done["order_delivered"])
-            await db.run(_reschedule, numbers, now, False, every)
+            done = await db.run_long(_apply, trackers, numbers, now, every)
+            counts["new_events"] += done["new_events"]
+            counts["delivered_orders"] += done["delivered_orders"]
     return counts
 
 
