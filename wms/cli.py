@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--if-empty", action="store_true")
     sub.add_parser("check", help="verify the invariants; exit 1 naming each violation")
     sub.add_parser("worker", help="run the outbox worker (serve with WMS_RUN_WORKERS=0)")
-    sub.add_parser("bench", help="benchmarks: wms bench {planner,intake,floor}")
+    sub.add_parser("bench", help="benchmarks: wms bench {planner,intake,floor,board,tracking}")
     args = parser.parse_args(argv)
 
     overrides: dict[str, object] = {}
