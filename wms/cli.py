@@ -20,6 +20,7 @@ BENCHES = {
     "floor": "wms.bench.floor",
     "board": "wms.bench.board",
     "reports": "wms.bench.reports",
+    "tracking": "wms.bench.tracking",
 }
 
 
@@ -306,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     rates = sub.add_parser("rates", help="currency rates: wms rates load FILE (ECB CSV)")
     rates.add_argument("action", choices=["load"])
     rates.add_argument("file", type=Path)
-    sub.add_parser("bench", help="benchmarks: wms bench {planner,intake,floor,reports}")
+    sub.add_parser("bench", help="benchmarks: wms bench {" + ",".join(BENCHES) + "}")
     args = parser.parse_args(argv)
 
     overrides: dict[str, object] = {}

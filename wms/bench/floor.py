@@ -238,6 +238,12 @@ async def _packer(
 async def _work(
     url: str, db_path: Path, skus: list[str], args: argparse.Namespace
 ) -> tuple[Recorder, float]:
+    await _prepare(url, db_path, skus, args)
+    return await _shift(url, args)
+
+
+async def _prepare(url: str, db_path: Path, skus: list[str], args: argparse.Namespace) -> None:
+    """The morning's orders in, one wave released, the channels told: the shift can start."""
     rng = random.Random(args.seed)
     async with httpx.AsyncClient(base_url=url, timeout=120) as c:
         c.headers["Authorization"] = "Bearer demo-integration-token"
@@ -277,6 +283,10 @@ async def _work(
     # The channels hear of the morning's orders before the shift starts: the floor is
     # measured on floor work, not on the intake's stock pushes still draining.
     await drain_outbox(db_path)
+
+
+async def _shift(url: str, args: argparse.Namespace) -> tuple[Recorder, float]:
+    """The terminals at work until the wave is picked (and the packers' orders in hand)."""
     rec = Recorder()
     totes: asyncio.Queue[str | None] = asyncio.Queue()
     pace = _pace(args)

@@ -342,7 +342,7 @@ async def reallocate_short(request: Request, exception_id: FromPath[int]) -> Tem
     """Try again to hold the short line from stock elsewhere (new stops if still picking)."""
     user = request.scope["user"]
     done = await short_lines.reallocate(
-        _db(request), _geometry(request), exception_id, user.user_id, user.username
+        _db(request), await _geometry(request), exception_id, user.user_id, user.username
     )
     what = f"{done['reserved']} units reserved, {done['placed']} given new stops"
     what += f", {done['missing']} still missing" if done["missing"] else ", the line is whole"

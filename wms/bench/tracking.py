@@ -1,0 +1,376 @@
+"""`wms bench tracking`: a poll of many open parcels and signed webhooks, beside the floor.
+
+Sets up the floor bench's warehouse (wms.bench.floor: its pickers, packers, printer simulator
+and sink), then seeds ``--parcels`` handed-over parcels straight into the database (bulk Core
+inserts of orders, shipments, parcels and their tracking rows, as the handover leaves them:
+shipped, pending, due for a poll). A fake carrier on loopback answers tracking asks in
+batches in the shape the carriers' trackers give (karrio's tracking details: a number, an
+estimate, events with date, time, code, status, description, location); the generic
+carrier's tracker is pointed at it. The floor's shift starts; after ``--quiet-s`` the
+polling pass (wms.services.tracking.poll_pass, as the server's poller runs it) goes over
+every parcel while ``--webhooks-per-min`` signed tracking webhooks reach the real server.
+Floor calls started while the tracking load ran are counted apart from the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, insert, select
+
+from printers.simulator import SimulatorThread
+from wms.bench import floor
+from wms.bench.common import pct, start_sink
+from wms.carriers import registry
+from wms.carriers.generic import GenericCarrier
+from wms.config import ROOT
+from wms.db import Database
+from wms.domain.orders import OrderStatus
+from wms.domain.tracking import Tracker
+from wms.loopback import ProcessServer, free_port
+from wms.models import Channel, SalesOrder
+from wms.models.common import utcnow
+from wms.models.shipping import Parcel, Shipment
+from wms.models.tracking import ParcelTracking
+from wms.services import tracking
+
+SECRET_ENV = "WMS_BENCH_TRACKING_SECRET"
+SECRET = "bench-tracking-secret"
+HANDED_OVER = timedelta(hours=6)  # the seeded parcels left the dock this long ago
+POSTAL = "78701"
+# The seeded parcels fall due this long after the seeding: the server's poller, which looks
+# once as it starts, leaves them to the bench's pass, which asks as if this much later.
+DUE_IN = timedelta(hours=1)
+
+
+class FakeCarrier:
+    """A carrier's tracking API on loopback: POST /track {"tracking_numbers": [...]}."""
+
+    def __init__(self, base: datetime) -> None:
+        self.base, self.asks = base, 0
+        carrier = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                numbers = json.loads(body)["tracking_numbers"]
+                carrier.asks += 1
+                answer = json.dumps({"trackers": [carrier.story(n) for n in numbers]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def story(self, number: str) -> dict[str, Any]:
+        """Collected an hour after the handover, sorted three hours later: two events."""
+        steps = (
+            (1, "PU", "picked_up", "Collected at the warehouse", "Warehouse dock"),
+            (4, "IT", "in_transit", "Sorted, on its way", "Sort centre"),
+        )
+        return {
+            "tracking_number": number,
+            "estimated_delivery": (self.base + timedelta(days=2)).strftime("%Y-%m-%d"),
+            "events": [
+                {
+                    "date": (at := self.base + timedelta(hours=h)).strftime("%Y-%m-%d"),
+                    "time": at.strftime("%H:%M"),
+                    "code": code,
+                    "status": status,
+                    "description": text,
+                    "location": place,
+                }
+                for h, code, status, text, place in steps
+            ],
+        }
+
+    def __enter__(self) -> FakeCarrier:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclasses.dataclass(frozen=True)
+class LoopbackTracker(GenericCarrier):
+    """The generic carrier with its tracker asking the fake carrier (one call a batch)."""
+
+    url: str = ""
+
+    def track(
+        self, numbers: Sequence[str], since: Mapping[str, datetime] | None = None
+    ) -> list[Tracker]:
+        r = httpx.post(f"{self.url}/track", json={"tracking_numbers": list(numbers)}, timeout=60)
+        r.raise_for_status()
+        return [
+            tracking.parse_tracker(json.dumps({"data": t}).encode()) for t in r.json()["trackers"]
+        ]
+
+
+def _carriers_file(work: Path) -> Path:
+    """The demo's carriers, with the bench's webhook secret and no poll of the server's own."""
+    raw = json.loads((ROOT / "fixtures" / "demo" / "carriers.json").read_text())
+    raw["generic"].pop("simulate_minutes", None)
+    raw["generic"]["webhook_secret_env"] = SECRET_ENV
+    # The bench's pass is the one measured: the server's poller waits a day.
+    raw["tracking_poll_seconds"] = 86_400
+    path = work / "carriers.json"
+    path.write_text(json.dumps(raw))
+    return path
+
+
+async def _seed(path: Path, parcels: int, now: datetime) -> list[str]:
+    """Handed-over parcels, one order each, in bulk; returns their tracking numbers."""
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    generic = registry.generic()
+    at = now - HANDED_OVER
+    try:
+        async with db.write() as s:
+            channel_id = (
+                await s.execute(select(Channel.id).where(Channel.code == "own-main"))
+            ).scalar_one()
+            # Orders, shipments and parcels share their ids: before the floor packs any.
+            last = [
+                (await s.execute(select(func.max(t.id)))).scalar() or 0
+                for t in (SalesOrder, Shipment, Parcel)
+            ]
+            first = max(last) + 1
+            ids = range(first, first + parcels)
+            zero = {k: 0 for k in ("subtotal", "shipping", "discount", "tax", "total")}
+            orders = [
+                {"id": i, "channel_id": channel_id, "external_id": f"TRACK-{i}",
+                 "status": OrderStatus.SHIPPED, "carrier": generic.code, "ship_name": "Bench Buyer",
+                 "ship_line1": "1 Test St", "ship_city": "Austin", "ship_region": "TX",
+                 "ship_postal_code": POSTAL, "ship_country": "US", **zero, "channel_fee": 0,
+                 "commission": 0, "created_at": at, "updated_at": at}
+                for i in ids
+            ]  # fmt: skip
+            numbers = [generic.tracking_number(i) for i in ids]
+            for lo in range(0, parcels, 5000):
+                chunk = slice(lo, lo + 5000)
+                await s.execute(insert(SalesOrder), orders[chunk])
+                await s.execute(
+                    insert(Shipment),
+                    [{"id": i, "order_id": i, "carrier": generic.code, "status": "shipped",
+                      "created_at": at, "shipped_at": at} for i in ids[chunk]],
+                )  # fmt: skip
+                await s.execute(
+                    insert(Parcel),
+                    [{"id": i, "shipment_id": i, "order_id": i, "number": 1, "carton": "BOX-M",
+                      "weight_g": 800, "carrier": generic.code, "tracking": n,
+                      "sscc": generic.sscc(i), "contents": {}, "status": "shipped",
+                      "created_at": at, "shipped_at": at}
+                     for i, n in zip(ids[chunk], numbers[chunk], strict=True)],
+                )  # fmt: skip
+                await s.execute(
+                    insert(ParcelTracking),
+                    [{"parcel_id": i, "order_id": i, "carrier": generic.code, "tracking": n,
+                      "status": "pending", "next_poll_at": now + DUE_IN, "handed_over_at": at,
+                      "updated_at": at}
+                     for i, n in zip(ids[chunk], numbers[chunk], strict=True)],
+                )  # fmt: skip
+        return numbers
+    finally:
+        await db.dispose()
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class Webhooks:
+    """Signed ``tracker_updated`` deliveries at a steady rate until told to stop."""
+
+    def __init__(self, url: str, numbers: list[str], per_min: int, base: datetime) -> None:
+        self.url, self.numbers, self.per_min, self.base = url, numbers, per_min, base
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.stop = asyncio.Event()
+
+    async def run(self) -> None:
+        interval = 60 / self.per_min
+        async with httpx.AsyncClient(base_url=self.url, timeout=60) as c:
+            started, n, pending = time.perf_counter(), 0, set()
+            while not self.stop.is_set():
+                # From the newest parcel back, so they meet the pass (oldest first) midway.
+                number = self.numbers[-1 - n % len(self.numbers)]
+                pending.add(asyncio.create_task(self._send(c, number, n)))
+                pending = {t for t in pending if not t.done()}
+                n += 1
+                delay = started + n * interval - time.perf_counter()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), max(delay, 0))
+            await asyncio.gather(*pending)
+
+    async def _send(self, c: httpx.AsyncClient, number: str, n: int) -> None:
+        at = self.base + timedelta(hours=5, seconds=n)  # later than the carrier's polled story
+        event = {"date": at.strftime("%Y-%m-%d"), "time": at.strftime("%H:%M:%S"), "code": "OD",
+                 "status": "out_for_delivery", "description": f"Out for delivery ({n})",
+                 "location": "Delivery depot"}  # fmt: skip
+        body = json.dumps(
+            {"id": f"evt_{n}", "type": "tracker_updated",
+             "data": {"tracking_number": number, "events": [event]}}
+        ).encode()  # fmt: skip
+        headers = {"X-WMS-Signature": tracking.sign(SECRET, body, int(time.time())),
+                   "Content-Type": "application/json"}  # fmt: skip
+        t0 = time.perf_counter()
+        r = await c.post(f"/webhooks/tracking/{registry.generic().code}", content=body,
+                         headers=headers)  # fmt: skip
+        self.latencies.append((time.perf_counter() - t0) * 1000)
+        if r.status_code != 200:
+            self.errors.append(f"webhook {number}: {r.status_code} {r.text[:200]}")
+
+
+async def _run(
+    url: str, db_path: Path, skus: list[str], numbers: list[str], fake: FakeCarrier,
+    args: argparse.Namespace,
+) -> dict[str, Any]:  # fmt: skip
+    await floor._prepare(url, db_path, skus, args)
+    shift = asyncio.create_task(floor._shift(url, args))
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(shift), args.quiet_s)
+    # The bench process asks as the server's poller would, through the loopback carrier.
+    site = registry.current()
+    tracker = LoopbackTracker(
+        **{f.name: getattr(site.generic, f.name) for f in dataclasses.fields(site.generic)},
+        url=fake.url,
+    )
+    registry.configure(dataclasses.replace(site, generic=tracker))
+    db = Database(f"sqlite+aiosqlite:///{db_path}")
+    hooks = Webhooks(url, numbers, args.webhooks_per_min, fake.base)
+    load_from = time.perf_counter()
+    sending = asyncio.create_task(hooks.run())
+    try:
+        counts = await tracking.poll_pass(db, limit=len(numbers), now=utcnow() + DUE_IN)
+        pass_s = time.perf_counter() - load_from
+        # Webhooks go on for at least a minute's worth of load (or the rest of the shift).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.shield(shift), max(args.min_load_s - (time.perf_counter() - load_from), 0)
+            )
+    finally:
+        hooks.stop.set()
+        await sending
+        load_to = time.perf_counter()
+        registry.configure(site)
+        await db.dispose()
+    rec, _ = await shift
+    loaded = [ms for t, ms, _, _ in rec.trace if load_from <= t <= load_to]
+    quiet = [ms for t, ms, _, _ in rec.trace if not load_from <= t <= load_to]
+    for line in (rec.errors + hooks.errors)[:5]:
+        print(line, file=sys.stderr)
+    return {
+        "db": "sqlite",
+        "parcels": len(numbers),
+        "pass_s": round(pass_s, 2),
+        "asked": counts["asked"],
+        "poll_failed": counts["failed"],
+        "new_events": counts["new_events"],
+        "carrier_calls": fake.asks,
+        "webhooks_per_min": args.webhooks_per_min,
+        "events": len(hooks.latencies),
+        "webhook_p50_ms": pct(hooks.latencies, 50),
+        "webhook_p99_ms": pct(hooks.latencies, 99),
+        "load_s": round(load_to - load_from, 2),
+        "floor_calls": len(rec.latencies),
+        "floor_calls_with_tracking": len(loaded),
+        "floor_p99_ms": pct(loaded, 99),
+        "floor_p99_ms_without_tracking": pct(quiet, 99),
+        "floor_p50_ms": pct(loaded, 50),
+        "floor_p50_ms_without_tracking": pct(quiet, 50),
+        "picks": rec.picks,
+        "errors": len(rec.errors) + len(hooks.errors) + counts["failed"],
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="wms bench tracking")
+    parser.add_argument("--parcels", type=int, default=50_000)
+    parser.add_argument("--webhooks-per-min", type=int, default=1000)
+    parser.add_argument("--quiet-s", type=float, default=60, help="floor alone before the load")
+    parser.add_argument("--min-load-s", type=float, default=60, help="webhooks at least this long")
+    # A shortened floor (wms bench floor's terminals, at the pace of people).
+    parser.add_argument("--pickers", type=int, default=10)
+    parser.add_argument("--packers", type=int, default=3)
+    parser.add_argument("--orders", type=int, default=80)
+    people = floor.Pace()
+    parser.add_argument("--stop-s", type=float, default=people.stop_s)
+    parser.add_argument("--bind-s", type=float, default=people.bind_s)
+    parser.add_argument("--scan-s", type=float, default=people.scan_s)
+    parser.add_argument("--close-s", type=float, default=people.close_s)
+    parser.add_argument("--speed", type=float, default=1.0, help="divide every pause (stress)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="wms-bench-tracking-"))
+    sink_port = free_port()
+    sink = start_sink(sink_port)
+    printer = SimulatorThread(port=0).start()
+    carriers = _carriers_file(work)
+    try:
+        with _env(WMS_CARRIERS=str(carriers), **{SECRET_ENV: SECRET}):
+            saved = registry.current()
+            registry.configure(registry.load(carriers))
+            db_path = work / "tracking.sqlite"
+            skus = asyncio.run(
+                floor._setup(
+                    db_path,
+                    f"http://127.0.0.1:{sink_port}",
+                    f"tcp://127.0.0.1:{printer.port}",
+                    args.pickers,
+                    args.packers,
+                )
+            )
+            now = utcnow()
+            numbers = asyncio.run(_seed(db_path, args.parcels, now))
+            with (
+                FakeCarrier(now - HANDED_OVER) as fake,
+                ProcessServer(f"sqlite+aiosqlite:///{db_path}") as server,
+            ):
+                result = asyncio.run(_run(server.url, db_path, skus, numbers, fake, args))
+            registry.configure(saved)
+    finally:
+        printer.stop()
+        sink.terminate()
+        sink.wait(timeout=10)
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0 if not result["errors"] else 1
