@@ -493,3 +493,13 @@ async def record_affiliate(db: Any, channel_code: str, record: dict[str, Any]) -
 
 async def record_statement(db: Any, channel_code: str, body: dict[str, Any]) -> int:
     return int(await db.run(apply_statement, channel_code, body))
+
+
+def forget_line_sync(s: Session, line_id: int) -> None:
+    """A line cancelled before anything of it was picked: its facts stop counting (kept for
+    the order's history, no longer tied to a line that is gone) and its attribution goes."""
+    s.execute(
+        update(_MF).where(_MF.c.line_id == line_id).values(line_id=None, current=False)
+    )
+    table = LineAttribution.__table__
+    s.execute(table.delete().where(table.c.line_id == line_id))

@@ -15,7 +15,7 @@ from wms.errors import Conflict, NotFound
 from wms.models import OrderLine, SalesOrder
 from wms.models.common import utcnow
 from wms.models.picking import FloorException, PickBatch, PickTaskLine
-from wms.services import audit, availability, backorders, orders, picking
+from wms.services import audit, availability, backorders, money_facts, orders, picking
 
 FE = FloorException.__table__
 PTL = PickTaskLine.__table__
@@ -149,6 +149,8 @@ def _cancel_line(
                 # A line of no units cannot be (qty > 0): it goes, with the pick task
                 # links its short left at zero.
                 s.execute(delete(PTL).where(PTL.c.order_line_id == line.id, PTL.c.qty == 0))
+                # Nothing of it is sold: its revenue, fee and attribution go with it.
+                money_facts.forget_line_sync(s, line.id)  # type: ignore[arg-type]
                 s.delete(line)
         s.flush()
         availability.refresh_open_status_sync(s, order.id)  # type: ignore[arg-type]
