@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,12 +52,18 @@ async def settle(pilot: Pilot, rounds: int = 2) -> None:
         await pilot.pause()
 
 
-async def wait_for(pilot: Pilot, predicate: object, timeout: float = 5.0) -> None:
+async def wait_for(pilot: Pilot, predicate: object, timeout: float = 15.0) -> None:
+    # Generous: the suite's other worker may be driving Chromium on the same two cores.
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():  # type: ignore[operator]
         if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
+            try:
+                what = inspect.getsource(predicate).strip()  # type: ignore[arg-type]
+            except (OSError, TypeError):
+                what = repr(predicate)
+            screen = type(pilot.app.screen).__name__
+            raise AssertionError(f"not reached in {timeout:.0f} s on {screen}: {what}")
         await pilot.pause(0.02)
     await settle(pilot)  # let a screen that just appeared lay itself out
 

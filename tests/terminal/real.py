@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import uuid
 from pathlib import Path
@@ -96,11 +97,16 @@ def order_status(url: str, order_id: int) -> str:
         return str(supervisor.get(f"/api/v1/orders/{order_id}").json()["status"])
 
 
-async def until(predicate: Any, timeout: float = 10.0) -> None:
+async def until(predicate: Any, timeout: float = 15.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
-        assert loop.time() < deadline, "condition not reached in time"
+        if loop.time() > deadline:
+            try:
+                what = inspect.getsource(predicate).strip()
+            except (OSError, TypeError):
+                what = repr(predicate)
+            raise AssertionError(f"not reached in {timeout:.0f} s: {what}")
         await asyncio.sleep(0.05)
 
 
