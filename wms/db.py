@@ -41,6 +41,29 @@ CHECKPOINT_EVERY_S = 0.5
 
 P = ParamSpec("P")
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+# How `Database.run` runs a function, declared on the function itself (see `reads`,
+# `long_running`, `answers`): the call site stays `await db.run(fn, ...)` whatever the kind.
+_KIND = "__wms_transaction__"
+
+
+def reads(fn: F) -> F:
+    """Mark `fn(session, ...)` as read-only: `db.run` gives it a snapshot, no write lock."""
+    setattr(fn, _KIND, "read")
+    return fn
+
+
+def long_running(fn: F) -> F:
+    """Mark a write that may take long: on SQLite `db.run` runs it in a worker thread."""
+    setattr(fn, _KIND, "long")
+    return fn
+
+
+def answers(fn: F) -> F:
+    """Mark a request's last write: its result is kept as the request's answer, pre-commit."""
+    setattr(fn, _KIND, "answer")
+    return fn
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
@@ -256,16 +279,22 @@ class Database:
     async def run(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """Run `fn(session, ...)`, plain synchronous code, as one short write transaction.
+        """Run `fn(session, ...)`, plain synchronous code, as one transaction.
+
+        The kind is declared on `fn`: `@reads` (a snapshot), `@long_running` (a worker
+        thread), `@answers` (the result kept as the request's answer); unmarked, a short write.
 
         On SQLite the whole transaction runs on the sqlite3 driver, right here on the event
         loop while no other process is writing: the hop to a worker thread and back cost
         more than a short transaction (flat-out intake bench: 6.3 against 5.3 ms of server
         CPU an order). When another process is writing, it waits for its turn in a worker
         thread instead. On PostgreSQL it runs on the async session's connection.
-        Transactions that may take long (an import, the outbox's passes) use `run_long`.
+        Transactions that may take long (an import, the outbox's passes) are `@long_running`.
         """
-        return await self._run(fn, args, kwargs, inline=True)
+        kind = getattr(fn, _KIND, "write")
+        if kind == "read":
+            return await self.read_run(fn, *args, **kwargs)
+        return await self._run(fn, args, kwargs, inline=kind != "long", answer=kind == "answer")
 
     async def run_answer(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
