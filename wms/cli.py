@@ -228,6 +228,7 @@ Stop with Ctrl-C.
 async def _point_demo_at(settings: Settings, printer_port: int, sandbox_port: int) -> None:
     """The demo's stations and channels use the virtual printer and sandbox on their ports."""
     from sqlalchemy import update
+    from sqlalchemy.orm import Session
 
     from wms.db import Database
     from wms.models import Channel
@@ -235,20 +236,23 @@ async def _point_demo_at(settings: Settings, printer_port: int, sandbox_port: in
 
     local = "tcp://127.0.0.1:"
     sandbox = "http://127.0.0.1:"
+
+    def point(s: Session) -> None:
+        s.execute(
+            update(PackStation)
+            .where(PackStation.label_printer_url.startswith(local))
+            .values(label_printer_url=f"{local}{printer_port}")
+        )
+        for kind in ("tiktok", "shopify", "woocommerce", "own"):
+            s.execute(
+                update(Channel)
+                .where(Channel.kind == kind, Channel.api_base_url.startswith(sandbox))
+                .values(api_base_url=f"{sandbox}{sandbox_port}/{kind}")
+            )
+
     db = Database(settings.database_url)
     try:
-        async with db.write() as s:
-            await s.execute(
-                update(PackStation)
-                .where(PackStation.label_printer_url.startswith(local))
-                .values(label_printer_url=f"{local}{printer_port}")
-            )
-            for kind in ("tiktok", "shopify", "woocommerce", "own"):
-                await s.execute(
-                    update(Channel)
-                    .where(Channel.kind == kind, Channel.api_base_url.startswith(sandbox))
-                    .values(api_base_url=f"{sandbox}{sandbox_port}/{kind}")
-                )
+        await db.run(point)
     finally:
         await db.dispose()
 

@@ -66,6 +66,16 @@ def answers(fn: F) -> F:
     return fn
 
 
+# Set in a session's `info` by `outbox_written`: `Database` wakes the outbox worker after
+# that transaction commits (and not at all if it rolls back).
+OUTBOX_WRITTEN = "wms.outbox_written"
+
+
+def outbox_written(session: Session) -> None:
+    """Mark `session`'s transaction as one that wrote outbox rows: its commit wakes the worker."""
+    session.info[OUTBOX_WRITTEN] = True
+
+
 def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
     path = make_url(url).database
     if path and path != ":memory:":
@@ -217,24 +227,16 @@ class Database:
         # SQLite has one writer at a time; queueing writers here is fair (FIFO) and
         # avoids the busy-handler's sleep-and-retry, which is what makes p99 jump.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
-        # Called after a write transaction that wrote outbox rows (the worker's wake-up).
-        # Only those: waking the worker after every terminal scan cost each scan a read.
-        self.after_outbox_commit: list[Any] = []
+        # Called after the commit of a transaction marked by `outbox_written` (the worker's
+        # wake-up). Only those: waking the worker after every terminal scan cost each scan a read.
+        self.after_outbox_commit: list[Callable[[], None]] = []
         # Run first in every write transaction, and after each commit: how the retry key of
         # the request being served is claimed in the same transaction as its first write.
         self.write_preludes: list[Callable[[Session], None]] = []
         self.after_write_commit: list[Callable[[], None]] = []
-        # Run before the commit of a `run_answer` transaction, with its result: how a
+        # Run before the commit of an `@answers` transaction, with its result: how a
         # request's answer is kept in the same transaction as the change it answers for.
         self.answer_hooks: list[Callable[[Session, Any], None]] = []
-        self._outbox_writes = 0
-        for engine in (self.engine.sync_engine, self.thread_engine):
-            if engine is not None:
-                event.listen(engine, "after_cursor_execute", self._count_outbox_write)
-
-    def _count_outbox_write(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("INSERT INTO outbox"):
-            self._outbox_writes += 1
 
     def _prelude(self, session: Session) -> None:
         for prelude in self.write_preludes:
@@ -245,36 +247,12 @@ class Database:
         for hook in self.answer_hooks:
             hook(session, result)
 
-    def _committed(self, outbox_writes_before: int) -> None:
+    def _committed(self, wrote_outbox: bool) -> None:
         for hook in self.after_write_commit:
             hook()
-        # SQLite runs one write transaction at a time, so a change in the count is this
-        # transaction's; on PostgreSQL another's may show too (a harmless early wake).
-        if self._outbox_writes != outbox_writes_before:
+        if wrote_outbox:
             for hook in self.after_outbox_commit:
                 hook()
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction: commits when the block ends, rolls back on any error."""
-        before = self._outbox_writes
-        if self._write_lock is None:
-            async with self._write_sessions() as session, session.begin():
-                await session.run_sync(self._prelude)
-                yield session
-        else:
-            async with self._write_lock:
-                if self.turn is not None:
-                    await self.turn.wait()
-                try:
-                    async with self._write_sessions() as session, session.begin():
-                        before = self._outbox_writes
-                        await session.run_sync(self._prelude)
-                        yield session
-                finally:
-                    if self.turn is not None:
-                        self.turn.give_back()
-        self._committed(before)
 
     async def run(
         self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
@@ -282,98 +260,118 @@ class Database:
         """Run `fn(session, ...)`, plain synchronous code, as one transaction.
 
         The kind is declared on `fn`: `@reads` (a snapshot), `@long_running` (a worker
-        thread), `@answers` (the result kept as the request's answer); unmarked, a short write.
-
-        On SQLite the whole transaction runs on the sqlite3 driver, right here on the event
-        loop while no other process is writing: the hop to a worker thread and back cost
-        more than a short transaction (flat-out intake bench: 6.3 against 5.3 ms of server
-        CPU an order). When another process is writing, it waits for its turn in a worker
-        thread instead. On PostgreSQL it runs on the async session's connection.
-        Transactions that may take long (an import, the outbox's passes) are `@long_running`.
+        thread on SQLite), `@answers` (the result kept as the request's answer); unmarked,
+        a short write. See the module's docstring.
         """
         kind = getattr(fn, _KIND, "write")
         if kind == "read":
-            return await self.read_run(fn, *args, **kwargs)
+            return await self._read(fn, args, kwargs)
         return await self._run(fn, args, kwargs, inline=kind != "long", answer=kind == "answer")
-
-    async def run_answer(
-        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """`run` for a request's last write whose result the handler returns as it is.
-
-        The result goes to the answer hooks before the commit, so a request's answer is kept
-        in the transaction that made its change: a crash between the two cannot leave a
-        change made and its answer lost.
-        """
-        return await self._run(fn, args, kwargs, inline=True, answer=True)
-
-    async def run_long(
-        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """`run`, but always in a worker thread on SQLite: the event loop goes on serving."""
-        return await self._run(fn, args, kwargs, inline=False)
 
     async def _run(
         self, fn: Callable[..., T], args: Any, kwargs: Any, *, inline: bool, answer: bool = False
     ) -> T:
-        before = self._outbox_writes
         if answer:
             fn = functools.partial(self._answering, fn)
         if self.thread_engine is None:
-            async with self._write_sessions() as session, session.begin():
-                await session.run_sync(self._prelude)
-                result = await session.run_sync(lambda s: fn(s, *args, **kwargs))
+            async with self._write_sessions() as session:
+                async with session.begin():
+                    await session.run_sync(self._prelude)
+                    result = await session.run_sync(lambda s: fn(s, *args, **kwargs))
+                wrote = bool(session.info.pop(OUTBOX_WRITTEN, False))
         else:
             assert self._write_lock is not None
             async with self._write_lock:
-                before = self._outbox_writes
                 if inline and (self.turn is None or self.turn.take_now()):
-                    result = self._transaction(fn, *args, **kwargs)
+                    result, wrote = self._transaction(fn, *args, **kwargs)
                 else:
-                    result = await asyncio.to_thread(self._run_in_thread, fn, *args, **kwargs)
-        self._committed(before)
+                    result, wrote = await asyncio.to_thread(
+                        self._run_in_thread, fn, *args, **kwargs
+                    )
+        self._committed(wrote)
         return result
 
-    async def read_run(
-        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Run `fn(session, ...)` on a read-only snapshot: a short read, like `run`.
-
-        On SQLite it runs right here on the event loop: a reader of a WAL database never
-        waits for a lock, and the hop to a thread cost more than the read.
-        """
+    async def _read(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+        # On SQLite right here on the event loop: a reader of a WAL database never waits
+        # for a lock, and the hop to a thread cost more than the read.
         if self.thread_read_engine is None:
             async with self._read_sessions() as session, session.begin():
                 return await session.run_sync(lambda s: fn(s, *args, **kwargs))
-        return self._read_in_thread(fn, *args, **kwargs)
+        with self._thread_read_sessions() as session, session.begin():
+            return fn(session, *args, **kwargs)
 
     def _answering(self, fn: Callable[..., T], session: Session, *args: Any, **kwargs: Any) -> T:
         result = fn(session, *args, **kwargs)
         self.answered(session, result)
         return result
 
-    def _run_in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def _run_in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, bool]:
         if self.turn is not None:
             self.turn.take()
         return self._transaction(fn, *args, **kwargs)
 
-    def _transaction(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """One write transaction on the sqlite3 driver; gives the turn (already taken) back."""
+    def _transaction(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, bool]:
+        """One write transaction on the sqlite3 driver; gives the turn (already taken) back.
+
+        Returns the result and whether the transaction wrote outbox rows.
+        """
         try:
-            with self._thread_sessions() as session, session.begin():
-                self._prelude(session)
-                return fn(session, *args, **kwargs)
+            with self._thread_sessions() as session:
+                with session.begin():
+                    self._prelude(session)
+                    result = fn(session, *args, **kwargs)
+                return result, bool(session.info.pop(OUTBOX_WRITTEN, False))
         finally:
             if self.turn is not None:
                 self.turn.give_back()
 
-    def _read_in_thread(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        with self._thread_read_sessions() as session, session.begin():
-            return fn(session, *args, **kwargs)
+    # Being removed (issue 15 point 2): the callers left are converting to `run`.
+
+    async def run_answer(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Old spelling of `run` with an `@answers` function."""
+        return await self._run(fn, args, kwargs, inline=True, answer=True)
+
+    async def run_long(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Old spelling of `run` with a `@long_running` function."""
+        return await self._run(fn, args, kwargs, inline=False)
+
+    async def read_run(
+        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Old spelling of `run` with a `@reads` function."""
+        return await self._read(fn, args, kwargs)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """Old: a write transaction on an AsyncSession; commits when the block ends."""
+        if self._write_lock is None:
+            async with self._write_sessions() as session:
+                async with session.begin():
+                    await session.run_sync(self._prelude)
+                    yield session
+                wrote = bool(session.info.pop(OUTBOX_WRITTEN, False))
+        else:
+            async with self._write_lock:
+                if self.turn is not None:
+                    await self.turn.wait()
+                try:
+                    async with self._write_sessions() as session:
+                        async with session.begin():
+                            await session.run_sync(self._prelude)
+                            yield session
+                        wrote = bool(session.info.pop(OUTBOX_WRITTEN, False))
+                finally:
+                    if self.turn is not None:
+                        self.turn.give_back()
+        self._committed(wrote)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A read-only snapshot."""
+        """Old: a read-only snapshot on an AsyncSession."""
         async with self._read_sessions() as session, session.begin():
             yield session
 

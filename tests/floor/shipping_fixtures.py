@@ -121,7 +121,7 @@ async def picked_order(
         batch = PickBatch(wave_id=wave.id, status="done")  # type: ignore[arg-type]
         s.add(batch)
         await s.flush()
-        for seq, line in enumerate(await orders.lines_of(s, result.order.id), 1):  # type: ignore[arg-type]
+        for seq, line in enumerate(await s.run_sync(orders.lines_of, result.order.id), 1):  # type: ignore[arg-type]
             product = await s.get(Product, line.product_id)
             row = (
                 await s.execute(
@@ -137,11 +137,11 @@ async def picked_order(
             ).scalar_one()
             source = await s.get(Location, row.location_id)
             row.allocated += line.qty  # the wave's pick task
-            await availability.release(s, line.product_id, line.reserved)
+            await s.run_sync(availability.release, line.product_id, line.reserved)
             line.reserved, line.allocated = 0, line.qty
             await s.flush()
-            await apply_move(
-                s, product=product, qty=line.qty, reason="pick", source=source,  # type: ignore[arg-type]
+            await s.run_sync(
+                apply_move, product=product, qty=line.qty, reason="pick", source=source,  # type: ignore[arg-type]
                 lot=row.lot, ref=f"test pick {result.order.reference}", from_allocated=True,
             )  # fmt: skip
             line.picked = line.qty

@@ -27,7 +27,7 @@ async def test_removing_stock_held_only_by_reservations_it_cannot_take_back_is_r
                 update(PA).where(PA.c.product_id == pid).values(on_hand_pickable=5, reserved=5)
             )
         with pytest.raises(Conflict) as refused:
-            await db.run(availability.change_pickable_sync, pid, -1)
+            await db.run(availability.change_pickable, pid, -1)
         assert refused.value.code == "stock_allocated"
         async with db.read() as s:
             row = (await s.execute(select(PA).where(PA.c.product_id == pid))).one()

@@ -20,7 +20,7 @@ from wms.db import Database
 from wms.domain.orders import ChannelKind
 from wms.models import Channel, ChannelListing, Outbox, Product
 from wms.models.common import utcnow
-from wms.services import channels
+from wms.services import channels, outbox_rows
 from wms.services.outbox import ROW_BATCH, OutboxWorker, _settle
 
 TIKTOK_PRODUCT_OF_3 = ["SKU-0002", "SKU-0003", "SKU-0004"]  # one TikTok product, three SKUs
@@ -73,22 +73,20 @@ async def queue(db: Database, code: str, skus: list[str], base_qty: int) -> dict
         queued = {}
         for n, r in enumerate(sorted(found, key=lambda r: r.sku)):
             queued[r.sku] = base_qty + n
-            s.add(
-                Outbox(
-                    event_id=uuid.uuid4().hex,
-                    kind="stock_push",
-                    channel_id=r.id,
-                    dedupe_key=f"stock:{r.id}:{r.product_id}",
-                    payload={
-                        "channel": code,
-                        "sku": r.sku,
-                        "product_id": r.product_id,
-                        "product_ref": r.product_ref,
-                        "variant_ref": r.variant_ref,
-                        "quantity": base_qty + n,
-                    },
-                )
-            )
+            row = {
+                "kind": "stock_push",
+                "channel_id": r.id,
+                "dedupe_key": f"stock:{r.id}:{r.product_id}",
+                "payload": {
+                    "channel": code,
+                    "sku": r.sku,
+                    "product_id": r.product_id,
+                    "product_ref": r.product_ref,
+                    "variant_ref": r.variant_ref,
+                    "quantity": base_qty + n,
+                },
+            }
+            outbox_rows.add(s, [row])
         return queued
 
     return await db.run(write)

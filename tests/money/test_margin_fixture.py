@@ -137,7 +137,7 @@ def _parcels(db: Database, ids: dict[str, int]) -> Any:
         for parcel in ORDERS["parcels"]:
             order_id = ids[parcel["order"]]
             async with db.read() as s:
-                lines = await orders.lines_of(s, order_id)
+                lines = await s.run_sync(orders.lines_of, order_id)
             contents = {line.id: line.qty for line in lines}
             await db.run(
                 money_facts.record_parcel, order_id, contents, cartons[parcel["carton"]],

@@ -278,7 +278,7 @@ class StockController(Controller):
     @get("/availability/{sku:str}")
     async def availability(self, db: DbDep, sku: FromPath[str]) -> dict[str, Any]:
         async with db.read() as s:
-            product = await stock.product_by_sku(s, sku)
+            product = await s.run_sync(stock.product_by_sku, sku)
             row = await s.get(ProductAvailability, product.id)
         on_hand = row.on_hand_pickable if row else 0
         reserved = row.reserved if row else 0

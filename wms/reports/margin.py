@@ -26,7 +26,7 @@ from wms.models import Channel, OrderLine, SalesOrder
 from wms.models.money import E4, LineAttribution, MoneyFact
 from wms.models.shipping import ReturnLine
 from wms.services.money_facts import COSTS
-from wms.services.rates import rate_table_sync
+from wms.services.rates import rate_table
 
 GROUPS = ("channel", "product", "creator", "content", "day", "week", "order")
 EXCLUDED = {OrderStatus.CANCELLED.value: "cancelled", OrderStatus.AWAITING_PAYMENT.value: "unpaid"}
@@ -195,7 +195,7 @@ def margin_report(
         .group_by(_SO.c.status)
     )
 
-    rates: RateTable = rate_table_sync(s, first, last)
+    rates: RateTable = rate_table(s, first, last)
     rows: dict[str, Row] = {}
 
     def row(k: Any, lbl: Any) -> Row:

@@ -142,7 +142,7 @@ def _update_channel(s: Session, actor: str, code: str, changes: dict[str, Any]) 
     s.flush()
     if {"buffer", "active"} & set(changed):
         # What this channel may sell changed: its shops hear the new quantities now.
-        availability.push_sellable_sync(s, _listed(s, row.id))  # type: ignore[arg-type]
+        availability.push_sellable(s, _listed(s, row.id))  # type: ignore[arg-type]
     shown = [k if k not in SECRET_FIELDS else f"{k}(rotated)" for k in changed]
     audit.record(s, actor, "channel.update", code, "changed=" + ",".join(shown))
     return channel_view(row)
@@ -178,7 +178,7 @@ def _put_listing(
         s.add(listing)
     listing.product_ref, listing.variant_ref = product_ref, variant_ref
     s.flush()
-    availability.push_sellable_sync(s, [pid])
+    availability.push_sellable(s, [pid])
     audit.record(s, actor, "listing.put", f"{code}:{sku}", f"ref={product_ref}/{variant_ref}")
     return {"channel": code, "sku": sku, "product_ref": product_ref, "variant_ref": variant_ref}
 

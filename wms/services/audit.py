@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from wms.db import reads
 from wms.models import AuditLog
 from wms.models.common import utcnow
 
@@ -29,18 +29,10 @@ def record(session: Session, actor: str, action: str, target: str, detail: str =
     session.execute(insert(AUDIT).values(**_values(actor, action, target, detail)))
 
 
-async def record_async(
-    session: AsyncSession, actor: str, action: str, target: str, detail: str = ""
-) -> None:
-    """``record`` for a transaction opened with ``db.write()``."""
-    await session.execute(insert(AUDIT).values(**_values(actor, action, target, detail)))
-
-
-async def recent(
-    session: AsyncSession, actions: tuple[str, ...], limit: int = 100
-) -> list[dict[str, Any]]:
+@reads
+def recent(session: Session, actions: tuple[str, ...], limit: int = 100) -> list[dict[str, Any]]:
     """The latest audit lines of the given actions, newest first."""
-    rows = await session.execute(
+    rows = session.execute(
         select(AUDIT).where(AUDIT.c.action.in_(actions)).order_by(AUDIT.c.id.desc()).limit(limit)
     )
     return [

@@ -13,10 +13,9 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, reads
 from wms.errors import Conflict, NotFound, Unauthorized, WmsError
 from wms.models import ApiToken, User
 from wms.models.common import utcnow
@@ -65,7 +64,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _issue(s: AsyncSession, user: User, name: str, ttl: timedelta | None) -> str:
+def _issue(s: Session, user: User, name: str, ttl: timedelta | None) -> str:
     token = secrets.token_urlsafe(32)
     s.add(
         ApiToken(
@@ -109,12 +108,15 @@ async def login(db: Database, badge: str, pin: str, ttl_s: int) -> tuple[str, Pr
     assert claimed is not None
     if not right:
         await _refuse(db, badge, f"wrong PIN ({claimed.attempt} of {MAX_FAILED_LOGINS})", None)
-    async with db.write() as s:
-        user = await s.get(User, claimed.id)
-        assert user is not None
-        user.failed_logins = 0  # success clears the count, the attempt it claimed included
-        token = await _issue(s, user, "login", timedelta(seconds=ttl_s))
+    token, user = await db.run(_logged_in, claimed.id, ttl_s)
     return token, _principal(user)
+
+
+def _logged_in(s: Session, user_id: int, ttl_s: int) -> tuple[str, User]:
+    user = s.get(User, user_id)
+    assert user is not None
+    user.failed_logins = 0  # success clears the count, the attempt it claimed included
+    return _issue(s, user, "login", timedelta(seconds=ttl_s)), user
 
 
 @dataclass(frozen=True)
@@ -126,25 +128,30 @@ class _Claim:
 
 async def _claim_attempt(db: Database, badge: str) -> _Claim | None:
     """Count one attempt for an active, unlocked badge at once; None when none may be made."""
-    async with db.write() as s:
-        row = (
-            await s.execute(
-                update(User)
-                .where(
-                    User.badge == badge,
-                    User.active.is_(True),  # type: ignore[attr-defined]
-                    User.failed_logins < MAX_FAILED_LOGINS,
-                )
-                .values(failed_logins=User.failed_logins + 1)
-                .returning(User.id, User.pin_hash, User.failed_logins)
-            )
-        ).first()
+    return await db.run(_claim, badge)
+
+
+def _claim(s: Session, badge: str) -> _Claim | None:
+    row = s.execute(
+        update(User)
+        .where(
+            User.badge == badge,
+            User.active.is_(True),  # type: ignore[attr-defined]
+            User.failed_logins < MAX_FAILED_LOGINS,
+        )
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.id, User.pin_hash, User.failed_logins)
+    ).first()
     return _Claim(row.id, row.pin_hash, row.failed_logins) if row else None
 
 
+@reads
+def _user_of_badge(s: Session, badge: str) -> User | None:
+    return s.execute(select(User).where(User.badge == badge)).scalar_one_or_none()
+
+
 async def _why_unclaimed(db: Database, badge: str) -> str:
-    async with db.read() as s:
-        user = (await s.execute(select(User).where(User.badge == badge))).scalar_one_or_none()
+    user = await db.run(_user_of_badge, badge)
     if user is None:
         return "unknown badge"
     if not user.active:
@@ -155,67 +162,78 @@ async def _why_unclaimed(db: Database, badge: str) -> str:
 async def _refuse(db: Database, badge: str, why: str, actor: str | None) -> NoReturn:
     """Log and record a refused login, then answer it like every other refusal."""
     log.warning("login refused: badge=%r %s", badge, why)
-    async with db.write() as s:
-        await audit.record_async(s, actor or "anonymous", LOGIN_FAILED, f"badge:{badge}", why)
+    await db.run(_record_refusal, actor or "anonymous", badge, why)
     raise Unauthorized(*_BAD_LOGIN)
+
+
+def _record_refusal(s: Session, actor: str, badge: str, why: str) -> None:
+    audit.record(s, actor, LOGIN_FAILED, f"badge:{badge}", why)
 
 
 async def failed_logins(db: Database, limit: int = 100) -> list[dict[str, Any]]:
     """The latest refused logins, newest first (for a supervisor)."""
-    async with db.read() as s:
-        return await audit.recent(s, (LOGIN_FAILED,), limit)
+    return await db.run(audit.recent, (LOGIN_FAILED,), limit)
 
 
 async def audit_lines(db: Database, action: str, limit: int = 100) -> list[dict[str, Any]]:
-    async with db.read() as s:
-        return await audit.recent(s, (action,), limit)
+    return await db.run(audit.recent, (action,), limit)
 
 
 async def locked_badges(db: Database) -> list[dict[str, Any]]:
     """Badges that may not log in until a supervisor unlocks them (too many wrong PINs)."""
-    async with db.read() as s:
-        rows = (
-            await s.execute(
-                select(User.badge, User.username, User.role, User.failed_logins)
-                .where(User.failed_logins >= MAX_FAILED_LOGINS, User.badge.is_not(None))
-                .order_by(User.badge)
-            )
-        ).all()
+    rows = await db.run(_locked)
     return [
         {"badge": r.badge, "username": r.username, "role": r.role, "failed_logins": r.failed_logins}
         for r in rows
     ]
 
 
+@reads
+def _locked(s: Session) -> list[Any]:
+    return list(
+        s.execute(
+            select(User.badge, User.username, User.role, User.failed_logins)
+            .where(User.failed_logins >= MAX_FAILED_LOGINS, User.badge.is_not(None))
+            .order_by(User.badge)
+        ).all()
+    )
+
+
 async def unlock_badge(db: Database, badge: str, by: Principal) -> dict[str, Any]:
     """A supervisor lets a locked badge log in again; the audit log says who, when, which."""
-    async with db.write() as s:
-        user = (await s.execute(select(User).where(User.badge == badge))).scalar_one_or_none()
-        if user is None:
-            raise NotFound("unknown_badge", "Unknown badge", f"no user has badge {badge!r}")
-        had, user.failed_logins = user.failed_logins, 0
-        await audit.record_async(
-            s, by.username, "badge_unlocked", f"badge:{badge}", f"{had} failed logins cleared"
-        )
+    username, had = await db.run(_unlock, badge, by.username)
     log.info("badge %s unlocked by %s", badge, by.username)
-    return {"badge": badge, "username": user.username, "failed_logins": 0, "were": had}
+    return {"badge": badge, "username": username, "failed_logins": 0, "were": had}
+
+
+def _unlock(s: Session, badge: str, by_username: str) -> tuple[str, int]:
+    user = s.execute(select(User).where(User.badge == badge)).scalar_one_or_none()
+    if user is None:
+        raise NotFound("unknown_badge", "Unknown badge", f"no user has badge {badge!r}")
+    had, user.failed_logins = user.failed_logins, 0
+    audit.record(s, by_username, "badge_unlocked", f"badge:{badge}", f"{had} failed logins cleared")
+    return user.username, had
 
 
 async def logout(db: Database, token: str) -> None:
-    async with db.write() as s:
-        row = (
-            await s.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
-        ).scalar_one_or_none()
-        if row is not None:
-            row.revoked = True
+    await db.run(_revoke, token_hash(token))
+
+
+def _revoke(s: Session, digest: str) -> None:
+    row = s.execute(select(ApiToken).where(ApiToken.token_hash == digest)).scalar_one_or_none()
+    if row is not None:
+        row.revoked = True
 
 
 async def create_api_token(db: Database, username: str, name: str) -> str:
-    async with db.write() as s:
-        user = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
-        if user is None:
-            raise NotFound("unknown_user", "Unknown user", f"no user {username!r}")
-        return await _issue(s, user, name or "api", None)
+    return await db.run(_create_api_token, username, name)
+
+
+def _create_api_token(s: Session, username: str, name: str) -> str:
+    user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound("unknown_user", "Unknown user", f"no user {username!r}")
+    return _issue(s, user, name or "api", None)
 
 
 # Who a token belongs to is read on every request, not remembered: a cache would keep a
@@ -240,7 +258,7 @@ _WHO = (
 
 
 async def authenticate(db: Database, token: str) -> Principal:
-    row = await db.read_run(_who, token_hash(token))
+    row = await db.run(_who, token_hash(token))
     if row is None:
         log.warning("token refused: unknown token sha256:%s", token_hash(token)[:12])
         raise Unauthorized("bad_token", "Please log in", "unknown bearer token")
@@ -258,6 +276,7 @@ def _principal(user: User, token_id: int | None = None) -> Principal:
     return Principal(user.id, user.username, user.role, user.name, token_id, channels)  # type: ignore[arg-type]
 
 
+@reads
 def _who(s: Session, digest: str) -> Any:
     return s.connection().execute(_WHO, {"digest": digest}).first()
 
@@ -276,17 +295,30 @@ async def create_user(
         raise WmsError("bad_role", "Unknown role", f"role must be one of {', '.join(ROLES)}")
     if pin and (not pin.isdigit() or not 4 <= len(pin) <= 8):
         raise WmsError("bad_pin", "PIN: 4-8 digits", "a PIN is 4 to 8 digits")
-    async with db.write() as s:
-        taken = (await s.execute(select(User).where(User.username == username))).first()
-        if taken:
-            raise Conflict("user_exists", "User exists", f"user {username!r} exists")
-        user = User(
-            username=username,
-            role=role,
-            name=name,
-            badge=badge,
-            pin_hash=hash_pin(pin) if pin else "",
-            channels=",".join(channels),  # what an integration acts on
-        )
-        s.add(user)
-        return user
+    pin_hash = hash_pin(pin) if pin else ""  # scrypt: outside the transaction
+    return await db.run(_create_user, username, role, name, badge, pin_hash, channels)
+
+
+def _create_user(
+    s: Session,
+    username: str,
+    role: str,
+    name: str,
+    badge: str | None,
+    pin_hash: str,
+    channels: tuple[str, ...],
+) -> User:
+    taken = s.execute(select(User).where(User.username == username)).first()
+    if taken:
+        raise Conflict("user_exists", "User exists", f"user {username!r} exists")
+    user = User(
+        username=username,
+        role=role,
+        name=name,
+        badge=badge,
+        pin_hash=pin_hash,
+        channels=",".join(channels),  # what an integration acts on
+    )
+    s.add(user)
+    s.flush()  # its id, for the caller (the transaction's end would also give it)
+    return user

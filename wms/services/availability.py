@@ -1,19 +1,14 @@
 """Sellable stock per product: reserve, release, and keep every channel told.
 
-The rules are written once, as synchronous functions on a `Session` (the `*_sync` names),
-so whole transactions can run in one worker thread (`Database.run`). The async names are
-thin wrappers for services written on an `AsyncSession`.
+The rules are synchronous functions on a `Session`, called inside the transaction of the
+change (`Database.run`).
 """
 
 from __future__ import annotations
 
-import functools
-import uuid
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from wms.domain.orders import OPEN_STATUSES, OrderStatus
@@ -27,15 +22,14 @@ from wms.models import (
     ProductAvailability,
     SalesOrder,
 )
-from wms.models.outbox import PENDING
-from wms.services import backorders
-from wms.services.sql import dialect_name, upsert, upsert_on
+from wms.services import backorders, outbox_rows
+from wms.services.sql import upsert
 
 PA = ProductAvailability.__table__
 OUTBOX = Outbox.__table__
 
 
-def ensure_row_sync(s: Session, product_id: int) -> None:
+def ensure_row(s: Session, product_id: int) -> None:
     stmt = upsert(s, PA).values(product_id=product_id, on_hand_pickable=0, reserved=0)
     s.execute(stmt.on_conflict_do_nothing(index_elements=["product_id"]))
 
@@ -51,7 +45,7 @@ _RESERVE = (
 _FREE = select(PA.c.on_hand_pickable - PA.c.reserved).where(PA.c.product_id == bindparam("pid"))
 
 
-def reserve_sync(s: Session, product_id: int, qty: int) -> int:
+def reserve(s: Session, product_id: int, qty: int) -> int:
     """Reserve up to `qty` units; returns how many were granted. Never oversells.
 
     Each attempt is one conditional UPDATE, so two transactions can never both
@@ -74,7 +68,7 @@ _RELEASE = (
 )
 
 
-def release_sync(s: Session, product_id: int, qty: int) -> None:
+def release(s: Session, product_id: int, qty: int) -> None:
     if qty > 0:
         s.execute(_RELEASE, {"pid": product_id, "qty": qty})
 
@@ -90,7 +84,7 @@ _REMOVE_PICKABLE = (
 )
 
 
-def change_pickable_sync(
+def change_pickable(
     s: Session, product_id: int, delta: int, cause: backorders.Cause | None = None
 ) -> None:
     """Add `delta` units of sellable stock (negative removes).
@@ -109,7 +103,7 @@ def change_pickable_sync(
             if conn.execute(_REMOVE_PICKABLE, params).rowcount == 1:
                 return
             # Not enough unreserved units: take reservations back, newest orders first.
-            ensure_row_sync(s, product_id)
+            ensure_row(s, product_id)
             row = s.execute(select(PA).where(PA.c.product_id == product_id)).one()
             if not _take_back(s, product_id, row.reserved - (row.on_hand_pickable + delta)):
                 # What is left reserved is allocated to pick tasks: it cannot be taken
@@ -119,13 +113,13 @@ def change_pickable_sync(
                     "Units are allocated",
                     f"product {product_id}: fewer units than allocated to pick tasks",
                 )
-    ensure_row_sync(s, product_id)
+    ensure_row(s, product_id)
     s.execute(
         update(PA)
         .where(PA.c.product_id == product_id)
         .values(on_hand_pickable=PA.c.on_hand_pickable + delta)
     )
-    fill_backorders_sync(s, product_id, cause)
+    fill_backorders(s, product_id, cause)
 
 
 def _take_back(s: Session, product_id: int, units: int) -> int:
@@ -147,7 +141,7 @@ def _take_back(s: Session, product_id: int, units: int) -> int:
         take = min(units - taken, line.reserved - line.allocated)
         line.reserved -= take
         taken += take
-        release_sync(s, product_id, take)
+        release(s, product_id, take)
         if order.status in (OrderStatus.READY, OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD):
             order.status = OrderStatus.BACKORDERED
     s.flush()
@@ -159,7 +153,7 @@ def _take_back(s: Session, product_id: int, units: int) -> int:
 WAITING = (OrderStatus.BACKORDERED, OrderStatus.IN_WAVE)
 
 
-def fill_backorders_sync(s: Session, product_id: int, cause: backorders.Cause | None = None) -> int:
+def fill_backorders(s: Session, product_id: int, cause: backorders.Cause | None = None) -> int:
     """Give sellable units to waiting lines: higher priority first, then the earliest
     ship-by, then the oldest order. Returns the units reserved.
 
@@ -185,7 +179,7 @@ def fill_backorders_sync(s: Session, product_id: int, cause: backorders.Cause | 
     touched: set[int] = set()
     total = 0
     for line, order in lines:
-        got = reserve_sync(s, product_id, line.qty - line.reserved - line.picked)
+        got = reserve(s, product_id, line.qty - line.reserved - line.picked)
         if got == 0:
             break
         line.reserved += got
@@ -194,12 +188,12 @@ def fill_backorders_sync(s: Session, product_id: int, cause: backorders.Cause | 
     if touched:
         s.flush()
         for order_id in touched:
-            refresh_open_status_sync(s, order_id)
-        backorders.resolve_filled_sync(s, touched, cause)
+            refresh_open_status(s, order_id)
+        backorders.resolve_filled(s, touched, cause)
     return total
 
 
-def refresh_open_status_sync(s: Session, order_id: int) -> None:
+def refresh_open_status(s: Session, order_id: int) -> None:
     """READY when every line is held, BACKORDERED otherwise (holds stay holds)."""
     order = s.get(SalesOrder, order_id)
     if order is None or order.status not in (OrderStatus.READY, OrderStatus.BACKORDERED):
@@ -232,18 +226,7 @@ _SELLABLE = (
 )
 
 
-@functools.cache
-def _outbox_upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT on the pending-row index, built once per dialect."""
-    stmt = upsert_on(dialect, OUTBOX)
-    return stmt.on_conflict_do_update(
-        index_elements=["dedupe_key"],
-        index_where=PENDING,
-        set_={"payload": stmt.excluded.payload, "event_id": stmt.excluded.event_id},
-    )
-
-
-def push_sellable_sync(s: Session, product_ids: Iterable[int]) -> int:
+def push_sellable(s: Session, product_ids: Iterable[int]) -> int:
     """Write each channel's new sellable quantity to the outbox, coalesced per product.
 
     Called inside the transaction that changed the quantity, so the push is
@@ -258,7 +241,6 @@ def push_sellable_sync(s: Session, product_ids: Iterable[int]) -> int:
         return 0
     values = [
         {
-            "event_id": uuid.uuid4().hex,
             "kind": "stock_push",
             "channel_id": r.channel_id,
             "dedupe_key": f"stock:{r.channel_id}:{r.product_id}",
@@ -270,41 +252,7 @@ def push_sellable_sync(s: Session, product_ids: Iterable[int]) -> int:
                 "variant_ref": r.variant_ref,
                 "quantity": max(0, r.on_hand_pickable - r.reserved - r.buffer),
             },
-            "status": "pending",
-            "attempts": 0,
         }
         for r in rows
     ]
-    conn.execute(_outbox_upsert(dialect_name(s)), values)
-    return len(values)
-
-
-# Async wrappers for services written on an AsyncSession.
-
-
-async def ensure_row(s: AsyncSession, product_id: int) -> None:
-    await s.run_sync(ensure_row_sync, product_id)
-
-
-async def reserve(s: AsyncSession, product_id: int, qty: int) -> int:
-    return await s.run_sync(reserve_sync, product_id, qty)
-
-
-async def release(s: AsyncSession, product_id: int, qty: int) -> None:
-    await s.run_sync(release_sync, product_id, qty)
-
-
-async def change_pickable(s: AsyncSession, product_id: int, delta: int) -> None:
-    await s.run_sync(change_pickable_sync, product_id, delta)
-
-
-async def fill_backorders(s: AsyncSession, product_id: int) -> None:
-    await s.run_sync(fill_backorders_sync, product_id)
-
-
-async def refresh_open_status(s: AsyncSession, order_id: int) -> None:
-    await s.run_sync(refresh_open_status_sync, order_id)
-
-
-async def push_sellable(s: AsyncSession, product_ids: Iterable[int]) -> int:
-    return await s.run_sync(push_sellable_sync, list(product_ids))
+    return outbox_rows.add(s, values, on_pending="replace")

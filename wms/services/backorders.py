@@ -1,7 +1,7 @@
 """Floor exceptions that close themselves: a backorder filled, an order shipped, a location counted.
 
 The fill itself (sellable units to the orders that wait, by priority, ship-by and age) is
-`availability.fill_backorders_sync`; it calls `resolve_filled_sync` here with what caused the
+`availability.fill_backorders`; it calls `resolve_filled` here with what caused the
 stock to come back, so the supervisor sees who or what resolved each exception.
 """
 
@@ -45,7 +45,7 @@ def _close(s: Session, where: list, resolution: str, user_id: int | None) -> int
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def resolve_filled_sync(s: Session, order_ids: Iterable[int], cause: Cause | None) -> None:
+def resolve_filled(s: Session, order_ids: Iterable[int], cause: Cause | None) -> None:
     """Short-pick exceptions of orders whose every line is held again are resolved."""
     cause = cause or SYSTEM
     for order_id in sorted(set(order_ids)):
@@ -64,12 +64,12 @@ def resolve_filled_sync(s: Session, order_ids: Iterable[int], cause: Cause | Non
             )
 
 
-def resolve_order_sync(s: Session, order_id: int, resolution: str, user_id: int | None) -> None:
+def resolve_order(s: Session, order_id: int, resolution: str, user_id: int | None) -> None:
     """An order that ships (or is cancelled) has nothing left to wait for."""
     _close(s, [FE.c.order_id == order_id], resolution, user_id)
 
 
-def after_count_sync(
+def after_count(
     s: Session,
     location_id: int,
     location_code: str,
@@ -95,4 +95,4 @@ def after_count_sync(
     )
     cause = Cause(f"count {location_code}", user_id)
     for product_id in ids:
-        availability.fill_backorders_sync(s, product_id, cause)
+        availability.fill_backorders(s, product_id, cause)

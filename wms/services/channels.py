@@ -6,10 +6,11 @@ import time
 from typing import Any
 
 from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
 
 from wms.channels.config import ChannelConfig
 from wms.channels.webhooks import normal_shop
-from wms.db import Database
+from wms.db import Database, reads
 from wms.errors import NotFound
 from wms.models import Channel
 from wms.models.common import utcnow
@@ -46,13 +47,17 @@ async def config_for(db: Database, code: str) -> tuple[int, ChannelConfig]:
     hit = _cache.get(key)
     if hit and hit[0] > time.monotonic():
         return hit[1], hit[2]
-    async with db.read() as s:
-        row = (await s.execute(select(Channel).where(Channel.code == code))).scalar_one_or_none()
+    row = await db.run(_channel_named, code)
     if row is None or not row.active:
         raise NotFound("unknown_channel", "Unknown channel", f"no active channel {code!r}")
     config = to_config(row)
     _cache[key] = (time.monotonic() + _TTL_S, row.id, config)  # type: ignore[assignment]
     return row.id, config  # type: ignore[return-value]
+
+
+@reads
+def _channel_named(s: Session, code: str) -> Channel | None:
+    return s.execute(select(Channel).where(Channel.code == code)).scalar_one_or_none()
 
 
 async def config_for_webhook(db: Database, code: str, shop: str) -> tuple[int, ChannelConfig]:
@@ -79,13 +84,7 @@ async def config_for_webhook(db: Database, code: str, shop: str) -> tuple[int, C
 async def _shop_channel(
     db: Database, channel_id: int, config: ChannelConfig, shop: str
 ) -> tuple[int, ChannelConfig]:
-    async with db.read() as s:
-        rows = (
-            await s.execute(
-                select(Channel).where(Channel.kind == str(config.kind), Channel.active.is_(True))
-            )
-        ).scalars()
-        siblings = list(rows)
+    siblings = await db.run(_active_of_kind, str(config.kind))
     for row in siblings:
         other = to_config(row)
         if _shop_of(other) == shop:
@@ -95,19 +94,24 @@ async def _shop_channel(
     raise NotFound("unknown_shop", "Unknown shop", f"no {config.kind} shop {shop!r} here")
 
 
+@reads
+def _active_of_kind(s: Session, kind: str) -> list[Channel]:
+    query = select(Channel).where(Channel.kind == kind, Channel.active.is_(True))
+    return list(s.execute(query).scalars())
+
+
 async def previous_secret(db: Database, channel_id: int) -> str:
     """The secret a rotation replaced, while its grace period lasts; "" otherwise."""
-    async with db.read() as s:
-        row = (
-            await s.execute(
-                select(Channel.previous_secret, Channel.previous_secret_until).where(
-                    Channel.id == channel_id
-                )
-            )
-        ).first()
+    row = await db.run(_previous_secret, channel_id)
     if row is None or not row.previous_secret or row.previous_secret_until is None:
         return ""
     return row.previous_secret if row.previous_secret_until > utcnow() else ""
+
+
+@reads
+def _previous_secret(s: Session, channel_id: int) -> Row[Any] | None:
+    query = select(Channel.previous_secret, Channel.previous_secret_until)
+    return s.execute(query.where(Channel.id == channel_id)).first()
 
 
 def _shop_of(config: ChannelConfig) -> str:

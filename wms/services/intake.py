@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wms.channels.events import EventKind, WebhookEvent
 from wms.db import Database
-from wms.models import InboundEvent, Outbox
-from wms.models.outbox import PENDING
-from wms.services import orders, returns
-from wms.services.sql import upsert
+from wms.models import InboundEvent
+from wms.services import orders, outbox_rows, returns
 
 
 async def handle_event(
@@ -49,60 +47,60 @@ async def _queue_fetch(
     The notification and the fetch are written together, so a crash loses neither; several
     notifications for one order share one pending fetch.
     """
-    async with db.write() as s:
-        seen = await _seen(s, channel_id, event.event_id)
-        if seen is not None:
-            return {"status": "duplicate", "order_id": seen.order_id}
+    return await db.run(_record_and_fetch, channel_code, channel_id, event)
+
+
+def _record_and_fetch(
+    s: Session, channel_code: str, channel_id: int, event: WebhookEvent
+) -> dict[str, Any]:
+    seen = _seen(s, channel_id, event.event_id)
+    if seen is not None:
+        return {"status": "duplicate", "order_id": seen.order_id}
+    s.add(
+        InboundEvent(
+            channel_id=channel_id,
+            event_id=event.event_id[:120],
+            topic=event.topic[:60],
+            order_external_id=event.external_order_id,
+            status="pending",
+        )
+    )
+    fetch = {
+        "kind": "order_fetch",
+        "channel_id": channel_id,
+        "dedupe_key": f"fetch:{channel_id}:{event.external_order_id}",
+        "payload": {
+            "channel": channel_code,
+            "order_id": event.external_order_id,
+            "event_id": event.event_id,
+            "topic": event.topic,
+        },
+    }
+    outbox_rows.add(s, [fetch], on_pending="keep")
+    return {"status": "accepted", "order_external_id": event.external_order_id}
+
+
+async def _record_only(db: Database, channel_id: int, event: WebhookEvent) -> dict[str, Any]:
+    return await db.run(_record, channel_id, event)
+
+
+def _record(s: Session, channel_id: int, event: WebhookEvent) -> dict[str, Any]:
+    if _seen(s, channel_id, event.event_id) is None:
         s.add(
             InboundEvent(
                 channel_id=channel_id,
                 event_id=event.event_id[:120],
                 topic=event.topic[:60],
                 order_external_id=event.external_order_id,
-                status="pending",
+                status="done",
             )
         )
-        table = Outbox.__table__
-        stmt = upsert(s, table).values(
-            event_id=uuid.uuid4().hex,
-            kind="order_fetch",
-            channel_id=channel_id,
-            dedupe_key=f"fetch:{channel_id}:{event.external_order_id}",
-            payload={
-                "channel": channel_code,
-                "order_id": event.external_order_id,
-                "event_id": event.event_id,
-                "topic": event.topic,
-            },
-            status="pending",
-            attempts=0,
-        )
-        await s.execute(
-            stmt.on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=PENDING)
-        )
-    return {"status": "accepted", "order_external_id": event.external_order_id}
-
-
-async def _record_only(db: Database, channel_id: int, event: WebhookEvent) -> dict[str, Any]:
-    async with db.write() as s:
-        if await _seen(s, channel_id, event.event_id) is None:
-            s.add(
-                InboundEvent(
-                    channel_id=channel_id,
-                    event_id=event.event_id[:120],
-                    topic=event.topic[:60],
-                    order_external_id=event.external_order_id,
-                    status="done",
-                )
-            )
     return {"status": "recorded", "kind": str(event.kind)}
 
 
-async def _seen(s: Any, channel_id: int, event_id: str) -> InboundEvent | None:
-    return (
-        await s.execute(
-            select(InboundEvent).where(
-                InboundEvent.channel_id == channel_id, InboundEvent.event_id == event_id
-            )
+def _seen(s: Session, channel_id: int, event_id: str) -> InboundEvent | None:
+    return s.execute(
+        select(InboundEvent).where(
+            InboundEvent.channel_id == channel_id, InboundEvent.event_id == event_id
         )
     ).scalar_one_or_none()

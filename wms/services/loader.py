@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, long_running, reads
 from wms.models import (
     ApiToken,
     Barcode,
@@ -44,16 +44,21 @@ SECRET_GRACE_S = 24 * 3600
 
 
 async def is_empty(db: Database) -> bool:
-    async with db.read() as s:
-        return not (await s.execute(select(func.count()).select_from(Product))).scalar()
+    return await db.run(_is_empty)
+
+
+@reads
+def _is_empty(s: Session) -> bool:
+    return not s.execute(select(func.count()).select_from(Product)).scalar()
 
 
 async def load_warehouse(db: Database, folder: Path) -> dict[str, int]:
     """Check the site folder, then apply it in one transaction (SiteInvalid: nothing done)."""
     site = load_site(folder)
-    return await db.run_long(apply_site, site)
+    return await db.run(apply_site, site)
 
 
+@long_running
 def apply_site(s: Session, site: Site) -> dict[str, int]:
     counts: dict[str, int] = {}
     counts["locations"] = _locations(s, site)

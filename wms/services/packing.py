@@ -19,7 +19,7 @@ from wms.models.picking import Tote
 from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Shipment
 from wms.services import events
 from wms.services import shipping as parcels
-from wms.services.orders import lines_of_sync
+from wms.services.orders import lines_of
 from wms.services.printing import UNKNOWN, job_view
 from wms.services.stations import get_station, read_scale, station_in_sync
 
@@ -46,7 +46,7 @@ def start(s: Session, station: str, scan: str, user_id: int | None) -> int:
     """The order (by tote or reference) starts packing at `station`; returns its id."""
     station_in_sync(s, station)
     order = order_for_scan(s, scan)
-    lines = lines_of_sync(s, order.id)  # type: ignore[arg-type]
+    lines = lines_of(s, order.id)  # type: ignore[arg-type]
     if order.status == OrderStatus.CANCELLED:
         raise Conflict("order_cancelled", "Order cancelled", f"{order.reference} was cancelled")
     if order.status in (OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.DELIVERED,
@@ -120,7 +120,7 @@ def verify(s: Session, order_id: int, scan: str) -> None:
         _tote_arrived(session, text)
         return
     product, units = product_for_scan(s, scan)
-    lines = lines_of_sync(s, order_id)
+    lines = lines_of(s, order_id)
     verified = dict(session.verified)
     mine = [line for line in lines if line.product_id == product.id]
     if not mine:
@@ -162,7 +162,7 @@ def close_parcel(
 ) -> int:
     """Close a parcel of what was verified and not yet packed; returns the parcel's id."""
     order, session = session_for(s, order_id)
-    lines = lines_of_sync(s, order_id)
+    lines = lines_of(s, order_id)
     contents = {
         line.id: session.verified.get(str(line.id), 0) - line.packed
         for line in lines
@@ -262,7 +262,7 @@ def _oldest_waiting(s: Session, product: Product) -> tuple[SalesOrder, OrderLine
         # Two packers scanning the same SKU at once must not get the same order.
         query = query.with_for_update(skip_locked=True, of=SalesOrder)
     for order, line in (s.execute(query.limit(20))).all():
-        count = len(lines_of_sync(s, order.id))
+        count = len(lines_of(s, order.id))
         if count == 1:
             return order, line
     raise NotFound(

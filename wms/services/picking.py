@@ -659,7 +659,7 @@ def _pick(s: Session, stop: Any, qty: int, tote: str, picker: Picker) -> None:
     # Release before the move: the move lowers sellable stock, and the reservation it
     # leaves behind must already be gone or other orders would lose theirs. Released
     # here, sellable stock is what it was: the channels have nothing to hear.
-    availability.release_sync(s, stop.product_id, qty)
+    availability.release(s, stop.product_id, qty)
     _off_the_shelf(s, stop, qty, "pick", f"task {stop.id} tote {tote}", picker, push=False)
     conn.execute(
         _TASK_PICKED, {"task_id": stop.id, "k": qty, "user_id": picker.user_id, "at": utcnow()}
@@ -672,7 +672,7 @@ def _off_the_shelf(
     s: Session, stop: Any, qty: int, reason: str, ref: str, picker: Picker, *, push: bool
 ) -> None:
     """`qty` of the stop's allocated units leave its location, with a ledger line."""
-    stock.apply_move_sync(
+    stock.apply_move(
         s,
         product=stock.ProductKey(stop.product_id, stop.sku),
         qty=qty,
@@ -754,7 +754,7 @@ def _short(
         touched.setdefault(need.batch_id, None)
         _raise_short(s, stop, need, found, elsewhere, placed, picker)
     variance = believed - found
-    stock.apply_move_sync(
+    stock.apply_move(
         s,
         product=stock.ProductKey(stop.product_id, stop.sku),
         qty=variance,
@@ -768,7 +768,7 @@ def _short(
     _raise_count_task(s, stop, found, believed, picker)
     # What the count let go of (reservations of lines nothing could re-allocate) goes to
     # whoever waits first, should any of it be sellable somewhere the walk does not reach.
-    availability.fill_backorders_sync(
+    availability.fill_backorders(
         s,
         stop.product_id,
         backorders.Cause(f"short count at {stop.location_code}", picker.user_id),
@@ -885,7 +885,7 @@ def _replan(
         product_id = conn.execute(
             select(_OL.c.product_id).where(_OL.c.id == need.line_id)
         ).scalar_one()
-        availability.release_sync(s, product_id, rest)
+        availability.release(s, product_id, rest)
         conn.execute(
             update(_OL).where(_OL.c.id == need.line_id).values(reserved=_OL.c.reserved - rest)
         )
@@ -1111,7 +1111,7 @@ def _finish(s: Session, batch_id: int, drop: str, picker: Picker) -> int:
     if loc is not None and scanned not in (loc.code.upper(), loc.check_code):
         raise _wrong("wrong_location", "Wrong drop", loc.code, f"drop at {loc.code}")
     if loc is None:
-        loc = stock.location_by_code_sync(s, scanned)
+        loc = stock.location_by_code(s, scanned)
     batch.status = "done"
     batch.finished_at = utcnow()
     s.execute(update(Tote).where(Tote.batch_id == batch_id).values(location_id=loc.id))
@@ -1156,7 +1156,7 @@ def _close_orders(s: Session, batch_id: int) -> None:
                 order.status = OrderStatus.BACKORDERED
                 order.updated_at = utcnow()
                 s.flush()
-                availability.refresh_open_status_sync(s, order_id)
+                availability.refresh_open_status(s, order_id)
 
 
 def _close_wave(s: Session, wave_id: int) -> None:

@@ -37,10 +37,9 @@ from printers import (
 )
 from wms.db import Database
 from wms.errors import NotFound
-from wms.models import Outbox
 from wms.models.common import utcnow
 from wms.models.shipping import Printer, PrintJob
-from wms.services import events
+from wms.services import events, outbox_rows
 from wms.services.sql import dialect_name, upsert_on
 
 if TYPE_CHECKING:
@@ -75,7 +74,6 @@ log = logging.getLogger(__name__)
 
 _JOBS = PrintJob.__table__
 _INSERT_JOB = insert(_JOBS).returning(_JOBS.c.id)
-_INSERT_OUTBOX = insert(Outbox.__table__)
 
 
 def enqueue(
@@ -114,7 +112,7 @@ def enqueue(
             "created_at": now,
         },
     ).scalar_one()
-    conn.execute(_INSERT_OUTBOX, _print_row(job_id, now))
+    outbox_rows.add(s, [_print_row(job_id, now)])
     conn.execute(_printer_known(dialect_name(s)), {"url": printer_url})
     return job_id
 
@@ -381,7 +379,7 @@ def _finish_job(
         # Retried by a new outbox row on our own short backoff, written with the job's
         # state; the outbox's channel backoff (up to minutes) is too slow for a bench.
         due = utcnow() + timedelta(seconds=retry_delay(attempts))
-        s.connection().execute(_INSERT_OUTBOX, _print_row(job_id, due))
+        outbox_rows.add(s, [_print_row(job_id, due)])
 
 
 def _print_row(job_id: int, due: datetime) -> dict[str, Any]:

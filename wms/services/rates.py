@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, long_running
 from wms.domain.money import MAX_LOOKBACK_DAYS, MoneyError, RateTable, parse_ecb_csv
 from wms.errors import WmsError
 from wms.models.common import utcnow
@@ -32,9 +32,10 @@ def read_rate_file(path: Path) -> list[tuple[date, str, Decimal]]:
 async def load(db: Database, path: Path) -> int:
     """Load (or replace, day by day) the rates of a file; a bad file writes nothing."""
     rows = read_rate_file(path)
-    return await db.run_long(_write, rows, path.name[:200])
+    return await db.run(_write, rows, path.name[:200])
 
 
+@long_running
 def _write(s: Session, rows: list[tuple[date, str, Decimal]], source: str) -> int:
     table = CurrencyRate.__table__
     now = utcnow()
@@ -52,7 +53,7 @@ def _write(s: Session, rows: list[tuple[date, str, Decimal]], source: str) -> in
     return len(values)
 
 
-def rate_table_sync(s: Session, first: date, last: date) -> RateTable:
+def rate_table(s: Session, first: date, last: date) -> RateTable:
     """The rates from a week before ``first`` (a weekend borrows Friday's) to ``last``."""
     rows = s.execute(
         select(CurrencyRate.day, CurrencyRate.currency, CurrencyRate.per_eur).where(

@@ -10,28 +10,27 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.orders import OrderStatus
 from wms.domain.scans import classify
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, Location, OrderLine, Product, SalesOrder, Stock
 from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS, LocationKind
-from wms.models.shipping import Return, ReturnLine
+from wms.models.shipping import Parcel, Return, ReturnLine
 from wms.services import money_facts
 from wms.services.orders import lines_of
 from wms.services.packing import order_for_scan, product_for_scan
-from wms.services.shipping import location_named, parcel_for_scan
-from wms.services.stock import apply_move
+from wms.services.stock import apply_move, location_by_code
 
 RETURNABLE = (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 GRADES = ("restock", "quarantine", "scrap")
 
 
-async def _returned_so_far(s: AsyncSession, order_id: int) -> dict[int, int]:
-    rows = await s.execute(
+def _returned_so_far(s: Session, order_id: int) -> dict[int, int]:
+    rows = s.execute(
         select(ReturnLine.order_line_id, func.sum(ReturnLine.qty))
         .join(Return, Return.id == ReturnLine.return_id)
         .where(Return.order_id == order_id)
@@ -40,8 +39,8 @@ async def _returned_so_far(s: AsyncSession, order_id: int) -> dict[int, int]:
     return {line_id: int(n) for line_id, n in rows.all()}
 
 
-async def open_return(
-    s: AsyncSession,
+def open_return(
+    s: Session,
     order: SalesOrder,
     wanted: list[tuple[str, int]] | None,
     *,
@@ -55,9 +54,9 @@ async def open_return(
         raise Conflict("nothing_to_return", "Nothing to return", f"{order.reference} is back")
     if order.status not in RETURNABLE:
         raise Conflict("not_shipped", "Order not shipped", f"{order.reference} is {order.status}")
-    lines = await lines_of(s, order.id)  # type: ignore[arg-type]
+    lines = lines_of(s, order.id)  # type: ignore[arg-type]
     left = {line.id: line.packed for line in lines}
-    for line_id, n in (await _returned_so_far(s, order.id)).items():  # type: ignore[arg-type]
+    for line_id, n in (_returned_so_far(s, order.id)).items():  # type: ignore[arg-type]
         left[line_id] -= n
     picked: list[tuple[OrderLine, int]] = []
     if wanted is None:
@@ -81,7 +80,7 @@ async def open_return(
         reason=reason[:200],
     )
     s.add(ret)
-    await s.flush()
+    s.flush()
     s.add_all(
         ReturnLine(
             return_id=ret.id,  # type: ignore[arg-type]
@@ -92,12 +91,12 @@ async def open_return(
         )
         for line, qty in picked
     )
-    await s.flush()
+    s.flush()
     return ret
 
 
-async def open_from_channel(
-    s: AsyncSession,
+def open_from_channel(
+    s: Session,
     channel_code: str,
     external_order_id: str,
     return_id: str,
@@ -105,20 +104,18 @@ async def open_from_channel(
     reason: str = "",
 ) -> tuple[Return, bool]:
     """The channel's return event; a replay of the same return id gives back the same return."""
-    channel = (
-        await s.execute(select(Channel).where(Channel.code == channel_code))
-    ).scalar_one_or_none()
+    channel = (s.execute(select(Channel).where(Channel.code == channel_code))).scalar_one_or_none()
     if channel is None:
         raise NotFound("unknown_channel", "Unknown channel", f"no channel {channel_code!r}")
     existing = (
-        await s.execute(
+        s.execute(
             select(Return).where(Return.channel_id == channel.id, Return.external_id == return_id)
         )
     ).scalar_one_or_none()
     if existing is not None:
         return existing, False
     order = (
-        await s.execute(
+        s.execute(
             select(SalesOrder).where(
                 SalesOrder.channel_id == channel.id, SalesOrder.external_id == external_order_id
             )
@@ -126,21 +123,37 @@ async def open_from_channel(
     ).scalar_one_or_none()
     if order is None:
         raise NotFound("unknown_order", "Unknown order", f"no order {external_order_id!r}")
-    ret = await open_return(
+    ret = open_return(
         s, order, wanted, reason=reason, source="channel", channel_id=channel.id,
         external_id=return_id,
     )  # fmt: skip
     return ret, True
 
 
-async def receive(s: AsyncSession, scan: str) -> Return:
+def _parcel_order_id(s: Session, raw: str) -> int:
+    """The order of the parcel scanned (SSCC, plain or GS1 (00), or tracking number).
+
+    The same look-up as `shipping.parcel_for_scan`, on a plain Session (that one is still
+    on an AsyncSession) and without its lock: a return only reads the parcel.
+    """
+    scan = classify(raw)
+    if scan.bad_check_digit:
+        raise WmsError("bad_check_digit", "Bad check digit", f"{scan.text!r}: rescan")
+    where = Parcel.sscc == scan.sscc if scan.sscc else Parcel.tracking == scan.text.upper()
+    order_id = s.execute(select(Parcel.order_id).where(where)).scalar()
+    if order_id is None:
+        raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {scan.text!r}")
+    return int(order_id)
+
+
+def receive(s: Session, scan: str) -> Return:
     """The parcel (tracking, SSCC) or order scanned at the returns desk."""
     try:
-        order_id = (await parcel_for_scan(s, scan)).order_id
+        order_id = _parcel_order_id(s, scan)
     except NotFound:
-        order_id = (await s.run_sync(order_for_scan, scan)).id  # type: ignore[assignment]
+        order_id = order_for_scan(s, scan).id  # type: ignore[assignment]
     ret = (
-        await s.execute(
+        s.execute(
             select(Return)
             .where(Return.order_id == order_id, Return.status == "open")
             .order_by(Return.id)
@@ -148,15 +161,15 @@ async def receive(s: AsyncSession, scan: str) -> Return:
         )
     ).scalar_one_or_none()
     if ret is None:  # nobody announced it: open one for what was shipped
-        order = await s.get(SalesOrder, order_id)
+        order = s.get(SalesOrder, order_id)
         assert order is not None
-        ret = await open_return(s, order, None, reason="received unannounced")
+        ret = open_return(s, order, None, reason="received unannounced")
     ret.status, ret.received_at = "received", utcnow()
     return ret
 
 
-async def grade(
-    s: AsyncSession,
+def grade(
+    s: Session,
     return_id: int,
     scan: str,
     grade_as: str,
@@ -164,17 +177,17 @@ async def grade(
     location: str | None,
     user_id: int | None,
 ) -> Return:
-    ret = await s.get(Return, return_id, with_for_update=True)  # one grader at a time
+    ret = s.get(Return, return_id, with_for_update=True)  # one grader at a time
     if ret is None:
         raise NotFound("unknown_return", "Unknown return", f"no return {return_id}")
     if ret.status == "open":
         raise Conflict("not_received", "Receive it first", f"return {return_id} not received")
     if ret.status == "done":
         raise Conflict("return_closed", "Return already done", f"return {return_id} is done")
-    product, pack = await s.run_sync(product_for_scan, scan)
+    product, pack = product_for_scan(s, scan)
     units = pack * qty  # an inner pack or case counts all its units
     line = next(
-        (x for x in await _lines(s, return_id) if x.product_id == product.id and x.graded < x.qty),
+        (x for x in _lines(s, return_id) if x.product_id == product.id and x.graded < x.qty),
         None,
     )
     if line is None:
@@ -193,41 +206,41 @@ async def grade(
         raise WmsError("lot_required", "Scan lot barcode", f"{product.sku} is tracked by lot")
     if not product.lot_tracked:
         lot = ""
-    desk = await _first_of_kind(s, LocationKind.RETURNS)
+    desk = _first_of_kind(s, LocationKind.RETURNS)
     ref = f"return {ret.id} order {ret.order_id}"
-    await apply_move(s, product=product, qty=units, reason="return", target=desk, lot=lot,
+    apply_move(s, product=product, qty=units, reason="return", target=desk, lot=lot,
                      user_id=user_id, ref=ref)  # fmt: skip
     if grade_as == "restock":
-        target = await _restock_place(s, product, location)
-        await apply_move(s, product=product, qty=units, reason="restock", source=desk,
+        target = _restock_place(s, product, location)
+        apply_move(s, product=product, qty=units, reason="restock", source=desk,
                          target=target, lot=lot, user_id=user_id, ref=ref)  # fmt: skip
         line.restocked += units
     elif grade_as == "quarantine":
-        quarantine = await _first_of_kind(s, LocationKind.QUARANTINE)
-        await apply_move(s, product=product, qty=units, reason="quarantine", source=desk,
+        quarantine = _first_of_kind(s, LocationKind.QUARANTINE)
+        apply_move(s, product=product, qty=units, reason="quarantine", source=desk,
                          target=quarantine, lot=lot, user_id=user_id, ref=ref)  # fmt: skip
         line.quarantined += units
     else:
-        await apply_move(s, product=product, qty=units, reason="scrap", source=desk, lot=lot,
+        apply_move(s, product=product, qty=units, reason="scrap", source=desk, lot=lot,
                          user_id=user_id, ref=ref)  # fmt: skip
         line.scrapped += units
-    await s.flush()
-    await s.run_sync(money_facts.record_graded, ret.order_id, line.order_line_id, units, grade_as)
-    if all(x.graded >= x.qty for x in await _lines(s, return_id)):
+    s.flush()
+    money_facts.record_graded(s, ret.order_id, line.order_line_id, units, grade_as)
+    if all(x.graded >= x.qty for x in _lines(s, return_id)):
         ret.status, ret.closed_at = "done", utcnow()
-        await _maybe_returned(s, ret.order_id)
+        _maybe_returned(s, ret.order_id)
     return ret
 
 
-async def _lines(s: AsyncSession, return_id: int) -> list[ReturnLine]:
+def _lines(s: Session, return_id: int) -> list[ReturnLine]:
     query = select(ReturnLine).where(ReturnLine.return_id == return_id).order_by(ReturnLine.id)
-    return list((await s.execute(query)).scalars())
+    return list((s.execute(query)).scalars())
 
 
-async def _first_of_kind(s: AsyncSession, kind: LocationKind) -> Location:
+def _first_of_kind(s: Session, kind: LocationKind) -> Location:
     loc = (
         (
-            await s.execute(
+            s.execute(
                 select(Location)
                 .where(Location.kind == kind, Location.active)
                 .order_by(Location.code)
@@ -241,16 +254,16 @@ async def _first_of_kind(s: AsyncSession, kind: LocationKind) -> Location:
     return loc
 
 
-async def _restock_place(s: AsyncSession, product: Product, code: str | None) -> Location:
+def _restock_place(s: Session, product: Product, code: str | None) -> Location:
     """The given sellable place, else where the product is picked from (most stock first)."""
     if code:
-        loc = await location_named(s, code)
+        loc = location_by_code(s, code)
         if loc.kind not in SELLABLE_KINDS:
             raise WmsError("not_sellable_location", "Not a pick place", f"{code} is {loc.kind}")
         return loc
     loc = (
         (
-            await s.execute(
+            s.execute(
                 select(Location)
                 .join(Stock, Stock.location_id == Location.id)
                 .where(Stock.product_id == product.id, Location.kind == LocationKind.PICK)
@@ -265,18 +278,18 @@ async def _restock_place(s: AsyncSession, product: Product, code: str | None) ->
     return loc
 
 
-async def _maybe_returned(s: AsyncSession, order_id: int) -> None:
+def _maybe_returned(s: Session, order_id: int) -> None:
     """RETURNED once every packed unit of the order came back (a partial return keeps SHIPPED)."""
-    order = await s.get(SalesOrder, order_id)
-    lines = await lines_of(s, order_id)
-    back = await _returned_so_far(s, order_id)
+    order = s.get(SalesOrder, order_id)
+    lines = lines_of(s, order_id)
+    back = _returned_so_far(s, order_id)
     done = all(back.get(line.id, 0) >= line.packed for line in lines)  # type: ignore[arg-type]
     if order is not None and done:
         order.status, order.updated_at = OrderStatus.RETURNED, utcnow()
 
 
-async def view(s: AsyncSession, ret: Return) -> dict[str, Any]:
-    order = await s.get(SalesOrder, ret.order_id)
+def view(s: Session, ret: Return) -> dict[str, Any]:
+    order = s.get(SalesOrder, ret.order_id)
     return {
         "id": ret.id,
         "order_id": ret.order_id,
@@ -294,7 +307,7 @@ async def view(s: AsyncSession, ret: Return) -> dict[str, Any]:
                 "scrapped": x.scrapped,
                 "left": x.qty - x.graded,
             }
-            for x in await _lines(s, ret.id)  # type: ignore[arg-type]
+            for x in _lines(s, ret.id)  # type: ignore[arg-type]
         ],
     }
 
@@ -305,9 +318,13 @@ async def view(s: AsyncSession, ret: Return) -> dict[str, Any]:
 async def open_manual(
     db: Database, scan: str, wanted: list[tuple[str, int]] | None, reason: str
 ) -> dict[str, Any]:
-    async with db.write() as s:
-        order = await s.run_sync(order_for_scan, scan)
-        return await view(s, await open_return(s, order, wanted, reason=reason))
+    return await db.run(_open_manual, scan, wanted, reason)
+
+
+def _open_manual(
+    s: Session, scan: str, wanted: list[tuple[str, int]] | None, reason: str
+) -> dict[str, Any]:
+    return view(s, open_return(s, order_for_scan(s, scan), wanted, reason=reason))
 
 
 async def open_channel(
@@ -318,16 +335,27 @@ async def open_channel(
     wanted: list[tuple[str, int]] | None,
     reason: str,
 ) -> tuple[dict[str, Any], bool]:
-    async with db.write() as s:
-        ret, created = await open_from_channel(
-            s, channel, external_order_id, return_id, wanted, reason
-        )
-        return await view(s, ret), created
+    return await db.run(_open_channel, channel, external_order_id, return_id, wanted, reason)
+
+
+def _open_channel(
+    s: Session,
+    channel: str,
+    external_order_id: str,
+    return_id: str,
+    wanted: list[tuple[str, int]] | None,
+    reason: str,
+) -> tuple[dict[str, Any], bool]:
+    ret, created = open_from_channel(s, channel, external_order_id, return_id, wanted, reason)
+    return view(s, ret), created
 
 
 async def receive_scan(db: Database, scan: str) -> dict[str, Any]:
-    async with db.write() as s:
-        return await view(s, await receive(s, scan))
+    return await db.run(_receive_scan, scan)
+
+
+def _receive_scan(s: Session, scan: str) -> dict[str, Any]:
+    return view(s, receive(s, scan))
 
 
 async def grade_item(
@@ -339,17 +367,31 @@ async def grade_item(
     location: str | None,
     user_id: int | None,
 ) -> dict[str, Any]:
-    async with db.write() as s:
-        ret = await grade(s, return_id, scan, grade_as, qty, location, user_id)
-        return await view(s, ret)
+    return await db.run(_grade_item, return_id, scan, grade_as, qty, location, user_id)
+
+
+def _grade_item(
+    s: Session,
+    return_id: int,
+    scan: str,
+    grade_as: str,
+    qty: int,
+    location: str | None,
+    user_id: int | None,
+) -> dict[str, Any]:
+    return view(s, grade(s, return_id, scan, grade_as, qty, location, user_id))
 
 
 async def get_return(db: Database, return_id: int) -> dict[str, Any]:
-    async with db.read() as s:
-        ret = await s.get(Return, return_id)
-        if ret is None:
-            raise NotFound("unknown_return", "Unknown return", f"no return {return_id}")
-        return await view(s, ret)
+    return await db.run(_get_return, return_id)
+
+
+@reads
+def _get_return(s: Session, return_id: int) -> dict[str, Any]:
+    ret = s.get(Return, return_id)
+    if ret is None:
+        raise NotFound("unknown_return", "Unknown return", f"no return {return_id}")
+    return view(s, ret)
 
 
 async def on_channel_event(
@@ -363,28 +405,29 @@ async def on_channel_event(
     unknown or unshipped order) is reported as ignored, not as an error.
     """
     try:
-        async with db.write() as s:
-            channel = (
-                await s.execute(select(Channel).where(Channel.code == channel_code))
-            ).scalar_one()
-            pending = (
-                (
-                    await s.execute(
-                        select(Return)
-                        .join(SalesOrder, SalesOrder.id == Return.order_id)
-                        .where(
-                            Return.channel_id == channel.id,
-                            SalesOrder.external_id == external_order_id,
-                            Return.status != "done",
-                        )
-                    )
-                )
-                .scalars()
-                .first()
-            )
-            if pending is not None:
-                return {"status": "duplicate", "return_id": pending.id}
-            ret, _ = await open_from_channel(s, channel_code, external_order_id, event_id[:64])
-            return {"status": "created", "return_id": ret.id}
+        return await db.run(_on_channel_event, channel_code, external_order_id, event_id)
     except (NotFound, Conflict) as exc:
         return {"status": "ignored", "reason": exc.code}
+
+
+def _on_channel_event(
+    s: Session, channel_code: str, external_order_id: str, event_id: str
+) -> dict[str, Any]:
+    channel = s.execute(select(Channel).where(Channel.code == channel_code)).scalar_one()
+    pending = (
+        s.execute(
+            select(Return)
+            .join(SalesOrder, SalesOrder.id == Return.order_id)
+            .where(
+                Return.channel_id == channel.id,
+                SalesOrder.external_id == external_order_id,
+                Return.status != "done",
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if pending is not None:
+        return {"status": "duplicate", "return_id": pending.id}
+    ret, _ = open_from_channel(s, channel_code, external_order_id, event_id[:64])
+    return {"status": "created", "return_id": ret.id}

@@ -12,10 +12,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import inspect, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain import scans
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Barcode, Location, Product, SalesOrder, User
@@ -32,8 +31,7 @@ async def resolve(db: Database, raw: str, context: str | None = None) -> dict[st
     scan = scans.classify(raw)
     if scan.kind == "empty":
         raise NotFound("unknown_scan", "Unknown scan", "the scan was empty")
-    async with db.read() as s:
-        found = await _matches(s, scan, context)
+    found = await db.run(_matches, scan, context)
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
@@ -48,35 +46,36 @@ async def resolve(db: Database, raw: str, context: str | None = None) -> dict[st
     raise NotFound("unknown_scan", "Unknown scan", f"nothing is called {scan.text!r}")
 
 
-async def _matches(s: AsyncSession, scan: scans.Scan, context: str | None) -> list[dict[str, Any]]:
+@reads
+def _matches(s: Session, scan: scans.Scan, context: str | None) -> list[dict[str, Any]]:
     if scan.kind == "check_code":
-        return await _check_code(s, scan.text, context)
+        return _check_code(s, scan.text, context)
     found: list[dict[str, Any]] = []
     if scan.kind in ("gtin", "gs1", "text"):
-        found += await _product(s, scan)
+        found += _product(s, scan)
     if scan.kind == "gs1":
         return found  # an element string names an item, nothing else
     if scan.kind == "sscc":
-        found += await _parcels(s, sscc=scan.sscc)
+        found += _parcels(s, sscc=scan.sscc)
         if scan.gs1_prefix:
             return found
         # 18 digits may also be a channel's order id (TikTok's are 18-19 digits).
-        return found + await _orders(s, scan.text)
+        return found + _orders(s, scan.text)
     text = scan.text
-    found += await _location(s, text)
-    found += await _tote(s, text)
-    found += await _badge(s, text)
-    found += await _orders(s, text)
-    found += await _parcels(s, tracking=text)
+    found += _location(s, text)
+    found += _tote(s, text)
+    found += _badge(s, text)
+    found += _orders(s, text)
+    found += _parcels(s, tracking=text)
     return found
 
 
-async def _check_code(s: AsyncSession, code: str, context: str | None) -> list[dict[str, Any]]:
+def _check_code(s: Session, code: str, context: str | None) -> list[dict[str, Any]]:
     """Two digits mean something only at the location the picker was sent to."""
     if not context:
         return []
     loc = (
-        await s.execute(select(Location).where(Location.code == context.strip().upper()))
+        s.execute(select(Location).where(Location.code == context.strip().upper()))
     ).scalar_one_or_none()
     return [_location_view(loc)] if loc is not None and loc.check_code == code else []
 
@@ -91,16 +90,14 @@ def _location_view(loc: Location) -> dict[str, Any]:
     }
 
 
-async def _location(s: AsyncSession, text: str) -> list[dict[str, Any]]:
-    loc = (
-        await s.execute(select(Location).where(Location.code == text.upper()))
-    ).scalar_one_or_none()
+def _location(s: Session, text: str) -> list[dict[str, Any]]:
+    loc = (s.execute(select(Location).where(Location.code == text.upper()))).scalar_one_or_none()
     return [_location_view(loc)] if loc is not None else []
 
 
-async def _product(s: AsyncSession, scan: scans.Scan) -> list[dict[str, Any]]:
+def _product(s: Session, scan: scans.Scan) -> list[dict[str, Any]]:
     rows = (
-        await s.execute(
+        s.execute(
             select(Barcode, Product)
             .join(Product, Product.id == Barcode.product_id)
             .where(Barcode.value.in_(scan.barcode_candidates()))
@@ -129,26 +126,26 @@ async def _product(s: AsyncSession, scan: scans.Scan) -> list[dict[str, Any]]:
     ]
 
 
-async def _tote(s: AsyncSession, text: str) -> list[dict[str, Any]]:
+def _tote(s: Session, text: str) -> list[dict[str, Any]]:
     code = text.upper()
     if not scans.looks_like_tote(code):
         return []
-    tote = await s.get(Tote, code)
+    tote = s.get(Tote, code)
     return [{"kind": "tote", "tote": code, "order_id": tote.order_id if tote else None}]
 
 
-async def _badge(s: AsyncSession, text: str) -> list[dict[str, Any]]:
+def _badge(s: Session, text: str) -> list[dict[str, Any]]:
     user = (
-        await s.execute(select(User).where(User.badge == text, User.active.is_(True)))
+        s.execute(select(User).where(User.badge == text, User.active.is_(True)))
     ).scalar_one_or_none()
     if user is None:
         return []
     return [{"kind": "badge", "badge": text, "username": user.username, "name": user.name}]
 
 
-async def _orders(s: AsyncSession, text: str) -> list[dict[str, Any]]:
+def _orders(s: Session, text: str) -> list[dict[str, Any]]:
     rows = (
-        await s.execute(
+        s.execute(
             select(SalesOrder)
             .where(or_(SalesOrder.reference == text, SalesOrder.external_id == text))
             .order_by(SalesOrder.id)
@@ -161,29 +158,28 @@ async def _orders(s: AsyncSession, text: str) -> list[dict[str, Any]]:
     ]
 
 
-async def _parcels(
-    s: AsyncSession, *, sscc: str | None = None, tracking: str | None = None
+def _parcels(
+    s: Session, *, sscc: str | None = None, tracking: str | None = None
 ) -> list[dict[str, Any]]:
     """Parcels live in the shipping tables; resolved only when that schema is installed."""
     parcel = getattr(shipping_models, "Parcel", None)
-    if parcel is None or not await _has_table(s, "parcel"):
+    if parcel is None or not _has_table(s, "parcel"):
         return []
     if sscc:
-        rows = (await s.execute(select(parcel).where(parcel.sscc == sscc))).scalars()
+        rows = (s.execute(select(parcel).where(parcel.sscc == sscc))).scalars()
         return [
             {"kind": "sscc", "sscc": p.sscc, "parcel_id": p.id, "order_id": p.order_id}
             for p in rows
         ]
-    rows = (await s.execute(select(parcel).where(parcel.tracking == tracking))).scalars()
+    rows = (s.execute(select(parcel).where(parcel.tracking == tracking))).scalars()
     return [
         {"kind": "shipment", "tracking": p.tracking, "parcel_id": p.id, "order_id": p.order_id}
         for p in rows
     ]
 
 
-async def _has_table(s: AsyncSession, name: str) -> bool:
-    conn = await s.connection()
-    return await conn.run_sync(lambda sync: inspect(sync).has_table(name))
+def _has_table(s: Session, name: str) -> bool:
+    return inspect(s.connection()).has_table(name)
 
 
 # -- an item scan as units: receiving and counting by barcode --------------------------------
@@ -199,6 +195,7 @@ class Item:
     expiry: date | None
 
 
+@reads
 def _item(s: Session, raw: str) -> Item:
     product, units = product_for_scan(s, raw)
     scan = scans.classify(raw)
@@ -208,7 +205,7 @@ def _item(s: Session, raw: str) -> Item:
 async def item(db: Database, raw: str) -> Item:
     if len(raw) > MAX_SCAN:
         raise WmsError("bad_scan", "Scan too long", f"a scan is at most {MAX_SCAN} characters")
-    return await db.read_run(_item, raw)
+    return await db.run(_item, raw)
 
 
 def units(found: Item, qty: int | None) -> int:

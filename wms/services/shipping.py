@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, select
@@ -22,10 +21,10 @@ from wms.db import Database
 from wms.domain.orders import ChannelKind, OrderStatus
 from wms.domain.scans import classify
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import CartonType, Channel, Location, OrderLine, Outbox, SalesOrder
+from wms.models import CartonType, Channel, Location, OrderLine, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
-from wms.services import backorders, channels, events, money_facts, printing, tracking
+from wms.services import backorders, channels, events, money_facts, outbox_rows, printing, tracking
 from wms.services.stations import station_in_sync
 
 if TYPE_CHECKING:
@@ -281,7 +280,7 @@ async def hand_over(
     ).scalar()
     if not left:
         await _ship(s, order)
-        await s.run_sync(backorders.resolve_order_sync, order.id, "order shipped", user_id)
+        await s.run_sync(backorders.resolve_order, order.id, "order shipped", user_id)
     return manifest, parcel
 
 
@@ -299,21 +298,23 @@ async def _ship(s: AsyncSession, order: SalesOrder) -> None:
     lines = (await s.execute(select(OrderLine).where(OrderLine.order_id == order.id))).scalars()
     refs = [ref for line in lines for ref in line.external_line_ids.split(",") if ref]
     adapter = adapter_for(shipment.carrier)
-    s.add(
-        Outbox(
-            event_id=uuid.uuid4().hex,
-            kind="tracking_push",
-            channel_id=channel.id,
-            dedupe_key=f"tracking:{order.id}",
-            payload={
-                "channel": channel.code,
-                "order_external_id": order.external_id,
-                "tracking": first.tracking,
-                "carrier": adapter.channel_carrier(channel.kind),
-                "line_refs": refs,
-                "tracking_url": first.tracking_url,  # from the carrier's answer
-            },
-        )
+    await s.run_sync(
+        outbox_rows.add,
+        [
+            {
+                "kind": "tracking_push",
+                "channel_id": channel.id,
+                "dedupe_key": f"tracking:{order.id}",
+                "payload": {
+                    "channel": channel.code,
+                    "order_external_id": order.external_id,
+                    "tracking": first.tracking,
+                    "carrier": adapter.channel_carrier(channel.kind),
+                    "line_refs": refs,
+                    "tracking_url": first.tracking_url,  # from the carrier's answer
+                },
+            }
+        ],
     )
 
 

@@ -82,7 +82,7 @@ def _reallocate(
     reserved = placed = 0
     for line in lines:
         if _missing(line) > 0:
-            got = availability.reserve_sync(s, line.product_id, _missing(line))
+            got = availability.reserve(s, line.product_id, _missing(line))
             line.reserved += got
             reserved += got
         if on_floor and _unplaced(line) > 0:
@@ -94,10 +94,10 @@ def _reallocate(
     s.flush()
     missing = sum(_missing(line) for line in lines)
     if not on_floor:
-        availability.refresh_open_status_sync(s, order.id)  # type: ignore[arg-type]
+        availability.refresh_open_status(s, order.id)  # type: ignore[arg-type]
     if missing == 0 and (not on_floor or not any(_unplaced(line) for line in lines)):
         _close(s, e, f"re-allocated by {username}", user_id)
-    availability.push_sellable_sync(s, [e.product_id])  # sellable went down by what it took
+    availability.push_sellable(s, [e.product_id])  # sellable went down by what it took
     detail = f"order {order.reference}: {reserved} reserved, {placed} placed, {missing} missing"
     audit.record(s, username, "short_reallocated", f"exception:{exception_id}", detail)
     return {
@@ -124,7 +124,7 @@ def _cancel_line(
     cancelled = 0
     for line in lines:
         free = _unplaced(line)  # held for no pick task: let go
-        availability.release_sync(s, line.product_id, free)
+        availability.release(s, line.product_id, free)
         line.reserved -= free
         cancelled += line.qty - line.allocated  # keeps what was picked or an open stop brings
     mine = {line.id for line in lines}
@@ -138,9 +138,9 @@ def _cancel_line(
         s.flush()
         if order.status == OrderStatus.IN_WAVE:
             order.status = OrderStatus.CANCELLED  # it holds nothing on the floor
-            backorders.resolve_order_sync(s, order.id, "order cancelled", user_id)  # type: ignore[arg-type]
+            backorders.resolve_order(s, order.id, "order cancelled", user_id)  # type: ignore[arg-type]
         else:
-            orders.cancel_sync(s, order)
+            orders.cancel_row(s, order)
     else:
         for line in lines:
             if line.allocated:
@@ -153,12 +153,12 @@ def _cancel_line(
                 money_facts.forget_line_sync(s, line.id)  # type: ignore[arg-type]
                 s.delete(line)
         s.flush()
-        availability.refresh_open_status_sync(s, order.id)  # type: ignore[arg-type]
+        availability.refresh_open_status(s, order.id)  # type: ignore[arg-type]
     # What was released goes to whoever waits first; the channels hear what is left.
-    availability.fill_backorders_sync(
+    availability.fill_backorders(
         s, e.product_id, backorders.Cause(f"line cancel of {order.reference}", user_id)
     )
-    availability.push_sellable_sync(s, [e.product_id])
+    availability.push_sellable(s, [e.product_id])
     audit.record(s, username, "short_line_cancelled", f"exception:{exception_id}",
                  f"order {order.reference}: {cancelled} units of the line cancelled")  # fmt: skip
     return {

@@ -7,7 +7,6 @@ outbox asks again later, with its back-off.
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -17,10 +16,8 @@ from wms.channels import tiktok_api
 from wms.channels.errors import ChannelApiError
 from wms.domain.orders import ChannelKind, OrderIn, OrderStatus
 from wms.errors import WmsError
-from wms.models import Channel, Outbox, SalesOrder
-from wms.models.outbox import PENDING
-from wms.services import channels, money_facts
-from wms.services.sql import upsert
+from wms.models import Channel, SalesOrder
+from wms.services import channels, money_facts, outbox_rows
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
@@ -37,16 +34,13 @@ def on_channel_status(s: Session, row: SalesOrder, order: OrderIn) -> None:
 def queue_fetch(s: Session, row: SalesOrder) -> None:
     """One pending statement fetch per order, however many deliveries announce it."""
     code = s.execute(select(Channel.code).where(Channel.id == row.channel_id)).scalar_one()
-    stmt = upsert(s, Outbox.__table__).values(
-        event_id=uuid.uuid4().hex,
-        kind=KIND,
-        channel_id=row.channel_id,
-        dedupe_key=f"statement:{row.channel_id}:{row.external_id}",
-        payload={"channel": code, "order_id": row.external_id},
-        status="pending",
-        attempts=0,
-    )
-    s.execute(stmt.on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=PENDING))
+    row_values = {
+        "kind": KIND,
+        "channel_id": row.channel_id,
+        "dedupe_key": f"statement:{row.channel_id}:{row.external_id}",
+        "payload": {"channel": code, "order_id": row.external_id},
+    }
+    outbox_rows.add(s, [row_values], on_pending="keep")
 
 
 async def deliver(worker: OutboxWorker, payload: dict[str, Any]) -> None:

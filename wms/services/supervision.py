@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.orders import OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import OrderLine, SalesOrder, User
@@ -88,9 +88,10 @@ def _print_elsewhere(s: Session, job_id: int, printer_url: str) -> dict[str, Any
 
 
 async def known_printers(db: Database) -> list[str]:
-    return await db.read_run(_known_printers)
+    return await db.run(_known_printers)
 
 
+@reads
 def _known_printers(s: Session) -> list[str]:
     from wms.models.shipping import Printer
 
@@ -98,15 +99,13 @@ def _known_printers(s: Session) -> list[str]:
 
 
 async def pickers(db: Database) -> list[str]:
-    return await db.read_run(
-        lambda s: list(
-            s.execute(
-                select(User.username)
-                .where(User.role == "picker", User.active.is_(True))
-                .order_by(User.username)
-            ).scalars()
-        )  # fmt: skip
-    )
+    return await db.run(_pickers)
+
+
+@reads
+def _pickers(s: Session) -> list[str]:
+    query = select(User.username).where(User.role == "picker", User.active.is_(True))
+    return list(s.execute(query.order_by(User.username)).scalars())
 
 
 async def reserve_again(db: Database, order_id: int) -> dict[str, Any]:
@@ -126,12 +125,12 @@ def _reserve_again(s: Session, order_id: int) -> dict[str, Any]:
     for line in lines:
         need = line.qty - line.reserved - line.picked
         if need > 0:
-            got = availability.reserve_sync(s, line.product_id, need)
+            got = availability.reserve(s, line.product_id, need)
             line.reserved += got
             got_total += got
             if got:
                 touched.append(line.product_id)
     s.flush()
-    availability.refresh_open_status_sync(s, order_id)
-    availability.push_sellable_sync(s, touched)  # what is left to sell went down
+    availability.refresh_open_status(s, order_id)
+    availability.push_sellable(s, touched)  # what is left to sell went down
     return {"id": order_id, "status": order.status, "reserved": got_total}

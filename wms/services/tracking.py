@@ -30,7 +30,6 @@ import hmac
 import json
 import logging
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -58,6 +57,7 @@ from wms.models.common import utcnow
 from wms.models.picking import FloorException
 from wms.models.shipping import Parcel, Return, ReturnLine
 from wms.models.tracking import ParcelTracking, TrackingEvent
+from wms.services import outbox_rows
 
 log = logging.getLogger(__name__)
 
@@ -206,26 +206,28 @@ def _tell_channel(s: Session, row: ParcelTracking, changes: list[TrackingEventIn
     if order is None or channel is None:
         return
     for event in changes:
-        s.add(
-            Outbox(
-                event_id=uuid.uuid4().hex,
-                kind="tracking_event",
-                channel_id=channel.id,
-                # Its own key (never coalesced): every change is told, once.
-                dedupe_key=f"tracking_event:{row.parcel_id}:{event.key}"[:120],
-                payload={
-                    "channel": channel.code,
-                    "order_external_id": order.external_id,
-                    "parcel_id": row.parcel_id,
-                    "event": {
-                        "tracking": row.tracking,
-                        "status": str(event.status),
-                        "at": event.occurred_at.isoformat(),
-                        "description": event.description,
-                        "location": event.location,
+        outbox_rows.add(
+            s,
+            [
+                {
+                    "kind": "tracking_event",
+                    "channel_id": channel.id,
+                    # Its own key (never coalesced): every change is told, once.
+                    "dedupe_key": f"tracking_event:{row.parcel_id}:{event.key}"[:120],
+                    "payload": {
+                        "channel": channel.code,
+                        "order_external_id": order.external_id,
+                        "parcel_id": row.parcel_id,
+                        "event": {
+                            "tracking": row.tracking,
+                            "status": str(event.status),
+                            "at": event.occurred_at.isoformat(),
+                            "description": event.description,
+                            "location": event.location,
+                        },
                     },
-                },
-            )
+                }
+            ],
         )
 
 

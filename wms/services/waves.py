@@ -609,7 +609,7 @@ def _cancel(s: Session, wave_id: int) -> dict[str, Any]:
             order.status = OrderStatus.READY
             order.updated_at = utcnow()
             s.flush()
-            availability.refresh_open_status_sync(s, order_id)
+            availability.refresh_open_status(s, order_id)
     wave.status = "cancelled"
     wave.cancelled_at = utcnow()
     s.flush()

@@ -1,0 +1,47 @@
+"""Stock: moves (receive, move, adjust; the ledger) and counts, importable as one module."""
+
+from wms.services.stock.counts import CountLine, count, count_view, decide_count, pending_counts
+from wms.services.stock.moves import (
+    MAX_QTY,
+    MOVES,
+    ST,
+    PlaceKey,
+    PlaceRef,
+    ProductKey,
+    ProductRef,
+    adjust,
+    apply_move,
+    check_floor_receive,
+    check_lot,
+    check_qty,
+    location_by_code,
+    move,
+    product_by_sku,
+    putaway_location,
+    receive,
+)
+
+__all__ = [
+    "MAX_QTY",
+    "MOVES",
+    "ST",
+    "CountLine",
+    "PlaceKey",
+    "PlaceRef",
+    "ProductKey",
+    "ProductRef",
+    "adjust",
+    "apply_move",
+    "check_floor_receive",
+    "check_lot",
+    "check_qty",
+    "count",
+    "count_view",
+    "decide_count",
+    "location_by_code",
+    "move",
+    "pending_counts",
+    "product_by_sku",
+    "putaway_location",
+    "receive",
+]
