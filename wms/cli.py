@@ -12,7 +12,11 @@ import socket
 import sys
 from pathlib import Path
 
-from wms.config import Settings
+from wms.config import ROOT, Settings
+
+# The demo: its site (`wms demo`, and what the benches run on) and a channel's example order.
+DEMO_SITE = ROOT / "fixtures" / "demo"
+DEMO_ORDER_EXAMPLE = ROOT / "fixtures" / "channels" / "shopify_orders_create.json"
 
 BENCHES = {
     "planner": "wms.bench.planner",
@@ -29,7 +33,19 @@ def _bench(argv: list[str]) -> int:
         print(f"usage: wms bench {{{','.join(BENCHES)}}} [options]", file=sys.stderr)
         return 2
     module = importlib.import_module(BENCHES[argv[0]])
-    return int(module.main(argv[1:]) or 0)
+    # The demo's files first: an option given on the command line comes later and wins.
+    return int(module.main([*_demo_inputs(argv[0]), *argv[1:]]) or 0)
+
+
+def _demo_inputs(bench: str) -> list[str]:
+    """What a bench runs on by default: the demo site, loaded as a merchant's own site is.
+
+    `fixtures/` is the demo's; only this module names it (the benches take directories).
+    """
+    inputs = ["--site", str(DEMO_SITE)]
+    if bench == "intake":
+        inputs += ["--order-example", str(DEMO_ORDER_EXAMPLE)]
+    return inputs
 
 
 def _upgrade(settings: Settings) -> None:
@@ -200,7 +216,7 @@ def _demo(settings: Settings, printer_port: int, sandbox_port: int) -> None:
         print(taken, file=sys.stderr)
         raise SystemExit(1)
     _upgrade(settings)
-    counts = asyncio.run(_load(settings, settings.fixtures_dir, only_if_empty=True))
+    counts = asyncio.run(_load(settings, DEMO_SITE, only_if_empty=True))
     loaded = f"loaded the demo warehouse: {counts}" if counts else "demo warehouse already loaded"
     asyncio.run(_point_demo_at(settings, printer_port, sandbox_port))
     printer = _start_printer(printer_port)

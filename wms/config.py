@@ -29,7 +29,6 @@ class Settings:
     max_body_bytes: int = 1_000_000
     outbox_poll_s: float = 0.05
     run_workers: bool = True  # outbox and print dispatchers inside the server process
-    fixtures_dir: Path = ROOT / "fixtures" / "demo"
     # What a picker or packer may do to stock alone: receive at most this many units a line
     # (against a reference), and count at most this many units off per line; beyond, a
     # supervisor receives or approves.

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from wms.bench import reports
+from wms.cli import DEMO_SITE as DEMO
 from wms.reports.margin import GROUPS
 
 
@@ -13,7 +14,8 @@ def test_the_reports_bench_writes_each_reports_p50_and_p99(tmp_path: Path) -> No
     out = tmp_path / "bench.json"
     url = f"sqlite+aiosqlite:///{tmp_path / 'bench.sqlite'}"
     assert (
-        reports.main(["--orders", "60", "--repeat", "1", "--database", url, "--json", str(out)])
+        reports.main(["--site", str(DEMO), "--orders", "60", "--repeat", "1", "--database", url,
+                      "--json", str(out)])  # fmt: skip
         == 0
     )
     result = json.loads(out.read_text())

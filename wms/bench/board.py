@@ -30,7 +30,7 @@ import httpx
 
 from printers.simulator import SimulatorThread
 from wms.bench import floor
-from wms.bench.common import drain_outbox, pct, start_sink
+from wms.bench.common import add_site_argument, drain_outbox, pct, start_sink
 from wms.loopback import ProcessServer, free_port
 
 _BATCH_ROW = re.compile(r'<tr id="batch-(\d+)".*?<span class="stops">(\d+)/(\d+)</span>', re.DOTALL)
@@ -199,6 +199,7 @@ async def _page_run(url: str, skus: list[str], args: argparse.Namespace) -> dict
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench board")
+    add_site_argument(parser)
     parser.add_argument("--pickers", type=int, default=40)
     parser.add_argument("--packers", type=int, default=10)
     parser.add_argument("--orders", type=int, default=320)
@@ -226,7 +227,7 @@ def main(argv: list[str]) -> int:
         base = work / "base.sqlite"
         skus = asyncio.run(
             floor._setup(base, f"http://127.0.0.1:{sink_port}",
-                         f"tcp://127.0.0.1:{printer.port}", args.pickers, args.packers)
+                         f"tcp://127.0.0.1:{printer.port}", args.pickers, args.packers, args.site)
         )  # fmt: skip
         for name, boards in (("without_boards", 0), ("with_boards", args.boards)):
             path = work / f"{name}.sqlite"

@@ -1,8 +1,13 @@
-"""What the benchmarks share: a demo warehouse pointed at a sink, percentiles, the sink and
-ceiling processes."""
+"""What the benchmarks share: a site's warehouse pointed at a sink, percentiles, the sink and
+ceiling processes.
+
+A bench is given its site as a directory (`--site`, the demo's by default from `wms bench`)
+and loads it the way a merchant's own site is loaded (`loader.load_warehouse`).
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import statistics
@@ -13,27 +18,35 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from wms import migrate
-from wms.config import ROOT
-from wms.db import Database
+from wms.db import Database, reads
 from wms.loopback import free_port, wait_until_up
-from wms.models import Channel
+from wms.models import Channel, Outbox
 from wms.services import loader
 
-FIXTURES = ROOT / "fixtures"
+
+def add_site_argument(parser: argparse.ArgumentParser) -> None:
+    """`--site DIR`: the site the bench runs on (`wms bench` passes the demo's)."""
+    parser.add_argument(
+        "--site", type=Path, required=True, help="site directory (layout, channels...)"
+    )
 
 
-async def demo_database(path: Path, sink_url: str) -> Database:
-    """Migrate and load the demo warehouse into `path`; its channels push to the sink."""
+async def site_database(path: Path, sink_url: str, site: Path) -> Database:
+    """Migrate and load the site's warehouse into `path`; its channels push to the sink."""
     url = f"sqlite+aiosqlite:///{path}"
     await asyncio.to_thread(migrate.upgrade, url)
     db = Database(url)
-    await loader.load_warehouse(db, FIXTURES / "demo")
-    async with db.write() as s:
-        await s.execute(update(Channel).values(api_base_url=sink_url))
+    await loader.load_warehouse(db, site)
+    await db.run(_point_channels_at, sink_url)
     return db
+
+
+def _point_channels_at(s: Session, url: str) -> None:
+    s.execute(update(Channel).values(api_base_url=url))
 
 
 def start_sink(port: int) -> subprocess.Popen[bytes]:
@@ -71,24 +84,19 @@ def pct(values: list[float], q: int) -> float:
 
 async def drain_outbox(path: Path, timeout_s: float = 120) -> None:
     """Wait until every outbox row of the database at `path` has been delivered."""
-    from sqlalchemy import func, select
-
-    from wms.models import Outbox
-
     db = Database(f"sqlite+aiosqlite:///{path}")
     try:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            async with db.read() as s:
-                left = (
-                    await s.execute(
-                        select(func.count())
-                        .select_from(Outbox)
-                        .where(Outbox.status.in_(["pending", "sending"]))
-                    )
-                ).scalar()
-            if not left:
+            if not await db.run(undelivered):
                 return
             await asyncio.sleep(0.1)
     finally:
         await db.dispose()
+
+
+@reads
+def undelivered(s: Session) -> int:
+    """Outbox rows not yet delivered (pending, or being sent)."""
+    query = select(func.count()).select_from(Outbox)
+    return int(s.execute(query.where(Outbox.status.in_(["pending", "sending"]))).scalar() or 0)

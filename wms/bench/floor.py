@@ -35,9 +35,17 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from printers.simulator import SimulatorThread
-from wms.bench.common import ceiling_server, demo_database, drain_outbox, pct, start_sink
+from wms.bench.common import (
+    add_site_argument,
+    ceiling_server,
+    drain_outbox,
+    pct,
+    site_database,
+    start_sink,
+)
 from wms.db import Database
 from wms.loopback import ProcessServer, free_port
 from wms.models import Product, Stock
@@ -86,10 +94,10 @@ class Recorder:
 
 
 async def _setup(
-    path: Path, sink_url: str, printer_url: str, pickers: int, packers: int
+    path: Path, sink_url: str, printer_url: str, pickers: int, packers: int, site: Path
 ) -> list[str]:
     """The warehouse, the terminals' users, stations on the simulator; returns sellable SKUs."""
-    db = await demo_database(path, sink_url)
+    db = await site_database(path, sink_url, site)
     try:
         for i in range(pickers):
             await auth.create_user(
@@ -99,27 +107,24 @@ async def _setup(
             await auth.create_user(
                 db, username=f"bench-packer-{i}", role="packer", badge=f"BK{i:03d}", pin=PIN
             )
-        async with db.write() as s:
-            await s.execute(
-                update(PackStation).values(
-                    label_printer_url=printer_url, document_printer_url=f"file:{path.parent}/docs"
-                )
-            )
-            rows = (
-                (
-                    await s.execute(
-                        select(Product.sku)
-                        .join(Stock, Stock.product_id == Product.id)
-                        .where(Product.lot_tracked.is_(False), Stock.on_hand >= 20)
-                        .distinct()
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        return sorted(rows)
+        return await db.run(_stations_and_skus, printer_url, f"file:{path.parent}/docs")
     finally:
         await db.dispose()
+
+
+def _stations_and_skus(s: Session, printer_url: str, documents_url: str) -> list[str]:
+    s.execute(
+        update(PackStation).values(
+            label_printer_url=printer_url, document_printer_url=documents_url
+        )
+    )
+    rows = s.execute(
+        select(Product.sku)
+        .join(Stock, Stock.product_id == Product.id)
+        .where(Product.lot_tracked.is_(False), Stock.on_hand >= 20)
+        .distinct()
+    ).scalars()
+    return sorted(rows)
 
 
 def _unit_barcode(codes: list[str]) -> str:
@@ -325,6 +330,7 @@ def _pace(args: argparse.Namespace) -> Pace:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench floor")
+    add_site_argument(parser)
     parser.add_argument("--pickers", type=int, default=40)
     parser.add_argument("--packers", type=int, default=10)
     parser.add_argument("--orders", type=int, default=320)
@@ -352,6 +358,7 @@ def main(argv: list[str]) -> int:
                 f"tcp://127.0.0.1:{printer.port}",
                 args.pickers,
                 args.packers,
+                args.site,
             )
         )
         shutil.copyfile(db_path, work / "ceiling.sqlite")

@@ -32,18 +32,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 
 from wms.bench.common import (
-    FIXTURES,
+    add_site_argument,
     ceiling_server,
-    demo_database,
     drain_outbox,
     pct,
+    site_database,
     start_sink,
+    undelivered,
 )
 from wms.channels.common import hmac_b64
 from wms.channels.config import load_channels
-from wms.db import Database
+from wms.db import Database, reads
 from wms.loopback import ProcessServer, free_port
 from wms.models.common import utcnow
 from wms.services.check import violations
@@ -52,26 +54,30 @@ HOT_SKU, HOT_UNITS = "SKU-0250", 37
 WARM_UP = 100  # orders
 
 
-async def _prepare_db(path: Path, sink_url: str) -> None:
-    """The demo warehouse, channels pointed at the sink, the hot SKU at exactly HOT_UNITS."""
+async def _prepare_db(path: Path, sink_url: str, site: Path) -> None:
+    """The site's warehouse, channels pointed at the sink, the hot SKU at exactly HOT_UNITS."""
     from sqlalchemy import select
 
     from wms.models import Location, Product, Stock
     from wms.models.layout import SELLABLE_KINDS
     from wms.services import stock as stock_service
 
-    db = await demo_database(path, sink_url)
+    db = await site_database(path, sink_url, site)
     try:
-        async with db.read() as s:
-            rows = (
-                await s.execute(
+
+        @reads
+        def places(s: Session) -> list[Any]:
+            return list(
+                s.execute(
                     select(Location.code, Stock.on_hand, Stock.lot)
                     .join(Stock, Stock.location_id == Location.id)
                     .join(Product, Product.id == Stock.product_id)
                     .where(Product.sku == HOT_SKU, Location.kind.in_(list(SELLABLE_KINDS)))
                     .order_by(Location.walk_seq.desc())
-                )
-            ).all()
+                ).all()
+            )
+
+        rows = await db.run(places)
         # Through the ledger, like a supervisor's adjustment, so `wms check` stays clean.
         for n, (code, on_hand, lot) in enumerate(rows):
             want = HOT_UNITS if n == 0 else 0
@@ -88,8 +94,11 @@ async def _prepare_db(path: Path, sink_url: str) -> None:
         await db.dispose()
 
 
-def _orders(n: int, seed: int, first_id: int = 700000, hot: bool = True) -> list[dict[str, Any]]:
-    template = json.loads((FIXTURES / "channels" / "shopify_orders_create.json").read_text())
+def _orders(
+    example: Path, n: int, seed: int, first_id: int = 700000, hot: bool = True
+) -> list[dict[str, Any]]:
+    """`n` Shopify orders/create bodies made from the `example` one."""
+    template = json.loads(example.read_text())
     line_template = template["line_items"][0]
     rng = random.Random(seed)
     skus = [f"SKU-{i:04d}" for i in range(2, 521) if i % 2 == 0 or i > 250]
@@ -217,7 +226,7 @@ async def _outcome(path: Path, since: datetime) -> tuple[int, float, int]:
     Push delays count the pushes the timed orders caused (queued from `since`), not the
     set-up's and warm-up's, queued before the worker ran or before the clock started.
     """
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from wms.models import Outbox
 
@@ -225,23 +234,21 @@ async def _outcome(path: Path, since: datetime) -> tuple[int, float, int]:
     try:
         found = await violations(db)
         oversold = sum(1 for v in found if v.startswith("oversell"))
-        async with db.read() as s:
-            rows = (
-                await s.execute(
+
+        @reads
+        def pushes(s: Session) -> list[Any]:
+            return list(
+                s.execute(
                     select(Outbox.created_at, Outbox.sent_at).where(
                         Outbox.kind == "stock_push",
                         Outbox.status == "sent",
                         Outbox.created_at >= since,
                     )
-                )
-            ).all()
-            pending = (
-                await s.execute(
-                    select(func.count())
-                    .select_from(Outbox)
-                    .where(Outbox.status.in_(["pending", "sending"]))
-                )
-            ).scalar()
+                ).all()
+            )
+
+        rows = await db.run(pushes)
+        pending = await db.run(undelivered)
     finally:
         await db.dispose()
     waits = [(sent - created).total_seconds() * 1000 for created, sent in rows]
@@ -266,6 +273,13 @@ def _ceiling(
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench intake")
+    add_site_argument(parser)
+    parser.add_argument(
+        "--order-example",
+        type=Path,
+        required=True,
+        help="a Shopify orders/create webhook body, the model of every order sent",
+    )
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument(
@@ -284,16 +298,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
-    secret = load_channels(FIXTURES / "demo" / "channels.json")["shopify-main"].secret
+    secret = load_channels(args.site / "channels.json")["shopify-main"].secret
     work = Path(tempfile.mkdtemp(prefix="wms-bench-intake-"))
     sink_port = free_port()
     sink = start_sink(sink_port)
     template = work / "template.sqlite"
-    asyncio.run(_prepare_db(template, f"http://127.0.0.1:{sink_port}"))
-    requests = _signed(_orders(args.orders, args.seed), secret)
+    asyncio.run(_prepare_db(template, f"http://127.0.0.1:{sink_port}", args.site))
+    requests = _signed(_orders(args.order_example, args.orders, args.seed), secret)
     # A deployed server is warm: these go first, untimed, to each server (the ceiling too),
     # and leave the hot SKU alone.
-    warm_up = _signed(_orders(WARM_UP, args.seed + 1, first_id=900000, hot=False), secret)
+    warm_up = _signed(
+        _orders(args.order_example, WARM_UP, args.seed + 1, first_id=900000, hot=False), secret
+    )
 
     def fresh(name: str) -> Path:
         target = work / f"{name}.sqlite"

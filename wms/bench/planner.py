@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wms.bench import ortools_routing
+from wms.bench.common import add_site_argument
 from wms.domain.batching import BatchOrder, Cart, fcfs, plan_batches
 from wms.domain.layout import Geometry, Layout
 from wms.domain.route_cost import RouteCost
@@ -27,7 +28,6 @@ from wms.services.planner_pool import PlannerPool
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_INSTANCES = REPO.parent / "shared" / "bench" / "obp-w5a"
-DEMO_LAYOUT = REPO / "fixtures" / "demo" / "layout.json"
 NAME = re.compile(r"^(\d+)([sl])-(\d+)-(\d+)-(\d+)\.txt$")
 POLICY = {"s": "s_shape", "l": "largest_gap"}
 
@@ -310,6 +310,7 @@ def run_scale(layout_path: Path, n: int, seed: int, budget: float) -> dict:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench planner")
+    add_site_argument(parser)  # its layout, for --scale
     parser.add_argument("--instances", type=Path, default=None)
     parser.add_argument("--generate", action="store_true", help="use generated instances")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
@@ -352,7 +353,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--scale-budget", type=float, default=7.0, help="search seconds")
     args = parser.parse_args(argv)
     if args.scale:
-        result = run_scale(DEMO_LAYOUT, args.scale, args.seed, args.scale_budget)
+        result = run_scale(args.site / "layout.json", args.scale, args.seed, args.scale_budget)
     else:
         root = args.instances or (DEFAULT_INSTANCES if DEFAULT_INSTANCES.is_dir() else None)
         if args.generate:

@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from wms import migrate
-from wms.config import ROOT
-from wms.db import Database
+from wms.bench.common import add_site_argument
+from wms.db import Database, long_running, reads
 from wms.models import Channel, OrderLine, Product, SalesOrder
 from wms.models.money import CurrencyRate, LineAttribution, MoneyFact
 from wms.reports import margin
@@ -46,47 +47,55 @@ def _template(model: Any, **required: Any) -> dict[str, Any]:
     return row
 
 
-async def _prepare(url: str, orders: int, skus: int, creators: int, seed: int) -> None:
+async def _prepare(url: str, site: Path, orders: int, skus: int, creators: int, seed: int) -> None:
     rng = random.Random(seed)
     db = Database(url)
     try:
-        await loader.load_warehouse(db, ROOT / "fixtures" / "demo")
-        async with db.write() as s:
-            channels = [(c.id, c.code) for c in (await s.execute(select(Channel))).scalars()]
-            base = _template(Product, sku="x", name="x")
-            await s.execute(
-                insert(Product.__table__),
-                [base | {"sku": f"BENCH-{n:04d}", "name": f"Bench product {n}", "weight_g":
-                         rng.randint(50, 2000), "unit_cost": Decimal(rng.randint(100, 4000)) / 100}
-                 for n in range(skus)],
-            )  # fmt: skip
-            products = [
-                (p.id, p.sku, p.unit_cost)
-                for p in (await s.execute(select(Product).where(Product.sku.like("BENCH-%"))))
-                .scalars()
-            ]  # fmt: skip
-            day, rates = FIRST_DAY - timedelta(days=7), []
-            while day <= LAST_DAY:
-                if day.weekday() < 5:
-                    for currency, per_eur in (("USD", "1.08"), ("GBP", "0.84")):
-                        rates.append(
-                            {"day": day, "currency": currency, "per_eur": Decimal(per_eur),
-                             "source": "bench"}
-                        )  # fmt: skip
-                day += timedelta(days=1)
-            now = datetime.now(UTC)
-            await s.execute(insert(CurrencyRate.__table__), [r | {"loaded_at": now} for r in rates])
+        await loader.load_warehouse(db, site)
+        channels, products = await db.run(_products_and_rates, rng, skus)
         order_t = _template(SalesOrder, channel_id=1, external_id="x", status="shipped")
         line_t = _template(OrderLine, order_id=1, line_no=1, product_id=1, sku="x", qty=1)
         done = 0
         while done < orders:
             n = min(CHUNK, orders - done)
-            await db.run_long(_chunk, rng, done, n, channels, products, creators, order_t, line_t)
+            await db.run(_chunk, rng, done, n, channels, products, creators, order_t, line_t)
             done += n
     finally:
         await db.dispose()
 
 
+def _products_and_rates(
+    s: Session, rng: random.Random, skus: int
+) -> tuple[list[tuple[int, str]], list[tuple[int, str, Decimal]]]:
+    """The bench's products and a year of rates; returns (channels, products)."""
+    channels = [(c.id, c.code) for c in (s.execute(select(Channel))).scalars()]
+    base = _template(Product, sku="x", name="x")
+    s.execute(
+        insert(Product.__table__),
+        [base | {"sku": f"BENCH-{n:04d}", "name": f"Bench product {n}", "weight_g":
+                 rng.randint(50, 2000), "unit_cost": Decimal(rng.randint(100, 4000)) / 100}
+         for n in range(skus)],
+    )  # fmt: skip
+    products = [
+        (p.id, p.sku, p.unit_cost)
+        for p in (s.execute(select(Product).where(Product.sku.like("BENCH-%"))))
+        .scalars()
+    ]  # fmt: skip
+    day, rates = FIRST_DAY - timedelta(days=7), []
+    while day <= LAST_DAY:
+        if day.weekday() < 5:
+            for currency, per_eur in (("USD", "1.08"), ("GBP", "0.84")):
+                rates.append(
+                    {"day": day, "currency": currency, "per_eur": Decimal(per_eur),
+                     "source": "bench"}
+                )  # fmt: skip
+        day += timedelta(days=1)
+    now = datetime.now(UTC)
+    s.execute(insert(CurrencyRate.__table__), [r | {"loaded_at": now} for r in rates])
+    return channels, products
+
+
+@long_running
 def _chunk(
     s: Any,
     rng: random.Random,
@@ -185,7 +194,7 @@ async def _time(url: str, repeat: int) -> dict[str, dict[str, float]]:
                 times = []
                 for _ in range(repeat):
                     start = time.perf_counter()
-                    await db.read_run(margin.margin_report, group, first, last, "USD", None)
+                    await db.run(_margin_report, group, first, last)
                     times.append((time.perf_counter() - start) * 1000)
                 times.sort()
                 out[f"{group}/{span}"] = {
@@ -197,8 +206,14 @@ async def _time(url: str, repeat: int) -> dict[str, dict[str, float]]:
     return out
 
 
+@reads
+def _margin_report(s: Session, group: str, first: date, last: date) -> Any:
+    return margin.margin_report(s, group, first, last, "USD", None)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench reports")
+    add_site_argument(parser)
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--skus", type=int, default=500)
     parser.add_argument("--creators", type=int, default=300)
@@ -212,7 +227,7 @@ def main(argv: list[str]) -> int:
     )
     migrate.upgrade(url)
     start = time.perf_counter()
-    asyncio.run(_prepare(url, args.orders, args.skus, args.creators, args.seed))
+    asyncio.run(_prepare(url, args.site, args.orders, args.skus, args.creators, args.seed))
     load_s = round(time.perf_counter() - start, 1)
     result = {
         "orders": args.orders,

@@ -33,14 +33,14 @@ from typing import Any
 
 import httpx
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from printers.simulator import SimulatorThread
 from wms.bench import floor
-from wms.bench.common import pct, start_sink
+from wms.bench.common import add_site_argument, pct, start_sink
 from wms.carriers import registry
 from wms.carriers.generic import GenericCarrier
-from wms.config import ROOT
-from wms.db import Database
+from wms.db import Database, long_running
 from wms.domain.orders import OrderStatus
 from wms.domain.tracking import Tracker
 from wms.loopback import ProcessServer, free_port
@@ -132,9 +132,9 @@ class LoopbackTracker(GenericCarrier):
         ]
 
 
-def _carriers_file(work: Path) -> Path:
-    """The demo's carriers, with the bench's webhook secret and no poll of the server's own."""
-    raw = json.loads((ROOT / "fixtures" / "demo" / "carriers.json").read_text())
+def _carriers_file(work: Path, site: Path) -> Path:
+    """The site's carriers, with the bench's webhook secret and no poll of the server's own."""
+    raw = json.loads((site / "carriers.json").read_text())
     raw["generic"].pop("simulate_minutes", None)
     raw["generic"]["webhook_secret_env"] = SECRET_ENV
     # The bench's pass is the one measured: the server's poller waits a day.
@@ -150,13 +150,15 @@ async def _seed(path: Path, parcels: int, now: datetime) -> list[str]:
     generic = registry.generic()
     at = now - HANDED_OVER
     try:
-        async with db.write() as s:
+
+        @long_running
+        def _write(s: Session) -> list[str]:
             channel_id = (
-                await s.execute(select(Channel.id).where(Channel.code == "own-main"))
+                s.execute(select(Channel.id).where(Channel.code == "own-main"))
             ).scalar_one()
             # Orders, shipments and parcels share their ids: before the floor packs any.
             last = [
-                (await s.execute(select(func.max(t.id)))).scalar() or 0
+                (s.execute(select(func.max(t.id)))).scalar() or 0
                 for t in (SalesOrder, Shipment, Parcel)
             ]
             first = max(last) + 1
@@ -173,13 +175,13 @@ async def _seed(path: Path, parcels: int, now: datetime) -> list[str]:
             numbers = [generic.tracking_number(i) for i in ids]
             for lo in range(0, parcels, 5000):
                 chunk = slice(lo, lo + 5000)
-                await s.execute(insert(SalesOrder), orders[chunk])
-                await s.execute(
+                s.execute(insert(SalesOrder), orders[chunk])
+                s.execute(
                     insert(Shipment),
                     [{"id": i, "order_id": i, "carrier": generic.code, "status": "shipped",
                       "created_at": at, "shipped_at": at} for i in ids[chunk]],
                 )  # fmt: skip
-                await s.execute(
+                s.execute(
                     insert(Parcel),
                     [{"id": i, "shipment_id": i, "order_id": i, "number": 1, "carton": "BOX-M",
                       "weight_g": 800, "carrier": generic.code, "tracking": n,
@@ -187,14 +189,17 @@ async def _seed(path: Path, parcels: int, now: datetime) -> list[str]:
                       "created_at": at, "shipped_at": at}
                      for i, n in zip(ids[chunk], numbers[chunk], strict=True)],
                 )  # fmt: skip
-                await s.execute(
+                s.execute(
                     insert(ParcelTracking),
                     [{"parcel_id": i, "order_id": i, "carrier": generic.code, "tracking": n,
                       "status": "pending", "next_poll_at": now + DUE_IN, "handed_over_at": at,
                       "updated_at": at}
                      for i, n in zip(ids[chunk], numbers[chunk], strict=True)],
                 )  # fmt: skip
-        return numbers
+            return numbers
+
+        # Tens of thousands of rows: a worker thread, as any long write.
+        return await db.run(_write)
     finally:
         await db.dispose()
 
@@ -320,6 +325,7 @@ async def _run(
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wms bench tracking")
+    add_site_argument(parser)
     parser.add_argument("--parcels", type=int, default=50_000)
     parser.add_argument("--webhooks-per-min", type=int, default=1000)
     parser.add_argument("--quiet-s", type=float, default=60, help="floor alone before the load")
@@ -342,7 +348,7 @@ def main(argv: list[str]) -> int:
     sink_port = free_port()
     sink = start_sink(sink_port)
     printer = SimulatorThread(port=0).start()
-    carriers = _carriers_file(work)
+    carriers = _carriers_file(work, args.site)
     try:
         with _env(WMS_CARRIERS=str(carriers), **{SECRET_ENV: SECRET}):
             saved = registry.current()
@@ -355,6 +361,7 @@ def main(argv: list[str]) -> int:
                     f"tcp://127.0.0.1:{printer.port}",
                     args.pickers,
                     args.packers,
+                    args.site,
                 )
             )
             now = utcnow()

@@ -69,7 +69,7 @@ class ChannelConfig:
 
 
 def load_channels(path: str | Path) -> dict[str, ChannelConfig]:
-    """Read a JSON list of channel configs (``fixtures/demo/channels.json``), keyed by code."""
+    """Read a JSON list of channel configs (a site's ``channels.json``), keyed by code."""
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
     items = raw["channels"] if isinstance(raw, dict) else raw
     configs = [ChannelConfig.from_dict(item) for item in items]

@@ -1,6 +1,6 @@
 """Warehouse layout: locations from the layout file, and walking distances on the aisle graph.
 
-Layout file (``fixtures/demo/layout.json``), metres throughout:
+Layout file (a site's ``layout.json``), metres throughout:
 
 - ``pick_area``: ``aisles`` parallel picking aisles, centre lines at
   ``first_aisle_x + i * aisle_spacing``; ``blocks`` (front to back) each with
