@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, reads
 from wms.models import Outbox
 from wms.models.common import utcnow
 from wms.services.outbox import OutboxWorker
@@ -29,6 +29,7 @@ def _queue(s: Session, n: int) -> None:
     )
 
 
+@reads
 def _due(s: Session) -> int:
     rows = s.execute(
         select(Outbox.id).where(Outbox.kind == "note", Outbox.next_attempt_at <= utcnow())
@@ -44,12 +45,12 @@ def test_a_worker_releases_the_leases_of_a_dead_owner_and_leaves_a_live_ones(dat
             await one.run(_queue, 3)
             claimed = await alive._claim()
             assert len([r for r in claimed if r.kind == "note"]) == 3
-            assert await one.read_run(_due) == 0  # out on a lease
+            assert await one.run(_due) == 0  # out on a lease
             assert await looking.release_orphans() == 0  # its owner lives: left alone
-            assert await one.read_run(_due) == 0
+            assert await one.run(_due) == 0
             await alive.owner.release()  # what the process's death does to its lock
             assert await looking.release_orphans() == 3
-            assert await one.read_run(_due) == 3
+            assert await one.run(_due) == 3
         finally:
             await alive.aclose()
             await looking.aclose()

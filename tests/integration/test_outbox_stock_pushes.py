@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.fakes import FakeChannelApis
 from tests.support.databases import point_channels_at
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.orders import ChannelKind
 from wms.models import Channel, ChannelListing, Outbox, Product
 from wms.models.common import utcnow
@@ -39,10 +39,7 @@ async def db(database_url: str, fake: FakeChannelApis) -> AsyncIterator[Database
     fake.refused.clear()
     database = Database(database_url)
     # Each test starts from an outbox with nothing left to deliver.
-    async with database.write() as s:
-        await s.execute(
-            update(Outbox).where(Outbox.status.in_(("pending", "sending"))).values(status="sent")
-        )
+    await database.run(_nothing_left)
     yield database
     await database.dispose()
 
@@ -52,6 +49,15 @@ async def worker(db: Database) -> AsyncIterator[OutboxWorker]:
     w = OutboxWorker(db)
     yield w
     await w.aclose()
+
+
+def _nothing_left(s: Session) -> None:
+    s.execute(update(Outbox).where(Outbox.status.in_(("pending", "sending"))).values(status="sent"))
+
+
+@reads
+def _outbox(s: Session, *where: Any) -> list[Outbox]:
+    return list(s.execute(select(Outbox).where(*where).order_by(Outbox.id)).scalars())
 
 
 async def queue(db: Database, code: str, skus: list[str], base_qty: int) -> dict[str, int]:
@@ -93,8 +99,7 @@ async def queue(db: Database, code: str, skus: list[str], base_qty: int) -> dict
 
 
 async def rows_of(db: Database, skus: list[str]) -> list[Outbox]:
-    async with db.read() as s:
-        rows = (await s.execute(select(Outbox).order_by(Outbox.id))).scalars().all()
+    rows = await db.run(_outbox)
     return [r for r in rows if r.payload.get("sku") in skus]
 
 
@@ -106,10 +111,11 @@ async def until_sent(db: Database, skus: list[str], timeout_s: float = 10) -> No
 
 
 async def make_due(db: Database) -> None:
-    async with db.write() as s:
-        await s.execute(
+    await db.run(
+        lambda s: s.execute(
             update(Outbox).where(Outbox.status == "pending").values(next_attempt_at=utcnow())
         )
+    )
 
 
 def stock_calls(fake: FakeChannelApis, kind: str, since: int) -> list[tuple[str, str, int]]:
@@ -270,8 +276,7 @@ async def test_rows_without_a_bulk_handler_still_go_one_by_one_in_the_same_pass(
 
     assert await worker.run_once() == 3
 
-    async with db.read() as s:
-        mystery = (await s.execute(select(Outbox).where(Outbox.kind == "mystery"))).scalar_one()
+    (mystery,) = await db.run(_outbox, Outbox.kind == "mystery")
     assert mystery.status == "pending" and mystery.last_error == "no handler for mystery"
     assert {r.status for r in await rows_of(db, wanted)} == {"sent"}
 
@@ -287,11 +292,8 @@ async def test_a_pass_takes_all_due_stock_pushes_but_only_a_few_single_rows(db, 
     await db.run(many)
 
     assert await worker.run_once() == ROW_BATCH + 3
-    async with db.read() as s:
-        untouched = (
-            await s.execute(select(Outbox).where(Outbox.kind == "mystery", Outbox.attempts == 0))
-        ).scalars()
-        assert len(list(untouched)) == 6  # still pending, for the next pass
+    untouched = await db.run(_outbox, Outbox.kind == "mystery", Outbox.attempts == 0)
+    assert len(untouched) == 6  # still pending, for the next pass
     assert {r.status for r in await rows_of(db, wanted)} == {"sent"}
 
 
@@ -344,22 +346,16 @@ async def test_a_failed_push_with_a_newer_level_waiting_is_superseded_not_retrie
 
     await db.run(add, "sending", attempts=2)
     await db.run(add, "pending")
-    async with db.read() as s:
-        old, new = (
-            await s.execute(select(Outbox).where(Outbox.dedupe_key == "stock:test:1"))
-        ).scalars()
+    old, new = await db.run(_outbox, Outbox.dedupe_key == "stock:test:1")
     before = utcnow()
     await db.run(_settle, [(old, "HTTP 503")])
-    async with db.read() as s:
-        old_after = await s.get(Outbox, old.id)
-        new_after = await s.get(Outbox, new.id)
+    old_after, new_after = await db.run(_outbox, Outbox.id.in_([old.id, new.id]))
     assert old_after.status == "superseded" and old_after.attempts == 3
     assert old_after.last_error == "HTTP 503"
     assert new_after.status == "pending"
 
     await db.run(_settle, [(new_after, "HTTP 502")])
-    async with db.read() as s:
-        retried = await s.get(Outbox, new.id)
+    (retried,) = await db.run(_outbox, Outbox.id == new.id)
     assert retried.status == "pending" and retried.attempts == 1
     assert (
         before + timedelta(seconds=0.4) < retried.next_attempt_at < utcnow() + timedelta(seconds=1)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tests.support.databases import new_empty_database
 from wms import cli
-from wms.db import Database
+from wms.db import Database, reads
 from wms.services import loader
 from wms.services.check import violations
 from wms.services.site_files import SiteInvalid
@@ -37,6 +37,7 @@ TABLES = (
 )
 
 
+@reads
 def _rows(s: Session) -> dict[str, list[tuple[Any, ...]]]:
     return {
         t: sorted(tuple(map(str, r)) for r in s.execute(text(f'SELECT * FROM "{t}"')))
@@ -55,7 +56,7 @@ async def _load(url: str, folder: Path) -> dict[str, int]:
 async def _snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
     db = Database(url)
     try:
-        return await db.read_run(_rows)
+        return await db.run(_rows)
     finally:
         await db.dispose()
 
@@ -160,8 +161,7 @@ def scalar(url: str, sql: str) -> Any:
     async def read() -> Any:
         db = Database(url)
         try:
-            async with db.read() as s:
-                return (await s.execute(text(sql))).scalar_one()
+            return await db.run(reads(lambda s: s.execute(text(sql)).scalar_one()))
         finally:
             await db.dispose()
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from wms.db import Database, WriterTurn
+from wms.db import Database, WriterTurn, long_running
 
 HOLD_S = 0.5
 
@@ -45,7 +45,7 @@ async def test_a_short_write_runs_on_the_event_loop_while_no_other_process_write
         return threading.get_ident()
 
     assert await db.run(where) == loop_thread
-    assert await db.run_long(where) != loop_thread  # an import or an outbox pass
+    assert await db.run(long_running(lambda s: where(s))) != loop_thread  # an import, a pass
 
 
 async def test_a_write_waits_in_a_thread_for_another_process_to_give_the_turn_back(db):

@@ -91,16 +91,18 @@ def new_database(backend: str, folder: Path) -> str:
 
 async def _point_channels(url: str, base_urls: dict[str, str]) -> None:
     from sqlalchemy import update
+    from sqlalchemy.orm import Session
 
     from wms.models import Channel
 
     db = Database(url)
     try:
-        async with db.write() as s:
+
+        def point(s: Session) -> None:
             for kind, base in base_urls.items():
-                await s.execute(
-                    update(Channel).where(Channel.kind == kind).values(api_base_url=base)
-                )
+                s.execute(update(Channel).where(Channel.kind == kind).values(api_base_url=base))
+
+        await db.run(point)
     finally:
         await db.dispose()
 

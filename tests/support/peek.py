@@ -6,7 +6,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from wms.db import Database
+from sqlalchemy.orm import Session
+
+from wms.db import Database, reads
 
 T = TypeVar("T")
 
@@ -19,7 +21,7 @@ class Peek:
         self.db = Database(database_url)
 
     def read(self, fn: Callable[..., T], *args: Any) -> T:
-        return self.loop.run_until_complete(self.db.read_run(fn, *args))
+        return self.loop.run_until_complete(self.db.run(_read, fn, *args))
 
     def write(self, fn: Callable[..., T], *args: Any) -> T:
         return self.loop.run_until_complete(self.db.run(fn, *args))
@@ -33,3 +35,9 @@ class Peek:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@reads
+def _read(s: Session, fn: Callable[..., T], *args: Any) -> T:
+    """`fn` on a read-only snapshot, whatever kind `fn` itself is marked."""
+    return fn(s, *args)
