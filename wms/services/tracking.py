@@ -11,6 +11,8 @@ through the outbox, in order. An order is delivered when all its parcels are.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,15 +65,74 @@ def start(s: Session | Any, parcel: Parcel, now: datetime) -> ParcelTracking:
 
 def record(s: Session, tracking: str, tracker: Tracker, source: str) -> dict[str, Any]:
     """Store a carrier's events for one parcel; move its state by the newer ones only."""
-    row = s.execute(
-        select(ParcelTracking).where(ParcelTracking.tracking == tracking).with_for_update()
-    ).scalar_one_or_none()
-    if row is None:
+    found = record_many(s, [tracker], source)
+    if not found:
         raise NotFound("unknown_tracking", "Unknown tracking", f"no parcel tracked as {tracking}")
-    seen = set(
-        s.scalars(select(TrackingEvent.event_key).where(TrackingEvent.parcel_id == row.parcel_id))
-    )
+    return found[0]
+
+
+_SEEN = select(TrackingEvent.parcel_id, TrackingEvent.event_key).where(
+    TrackingEvent.parcel_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def record_many(s: Session, trackers: Sequence[Tracker], source: str) -> list[dict[str, Any]]:
+    """``record`` for many parcels in one go: what a poll batch writes (unknown numbers skipped).
+
+    The parcels, their known events, orders and channels are read once for the batch, and
+    the events and outbox rows written in one statement each: per parcel, ORM objects and
+    lookups cost most of a polling pass (and the writer's turn the floor waits for).
+    """
+    numbers = {t.tracking for t in trackers}
+    rows = {
+        r.tracking: r
+        for r in s.scalars(
+            select(ParcelTracking).where(ParcelTracking.tracking.in_(numbers)).with_for_update()
+        )
+    }
+    if not rows:
+        return []
+    seen: dict[int, set[str]] = defaultdict(set)
+    ids = sorted(r.parcel_id for r in rows.values())
+    for parcel_id, key in s.connection().execute(_SEEN, {"ids": ids}):
+        seen[parcel_id].add(key)
+    # Loaded for _tell_channel's s.get, and held in names: the identity map keeps only
+    # what someone refers to.
+    orders = s.scalars(
+        select(SalesOrder).where(SalesOrder.id.in_({r.order_id for r in rows.values()}))
+    ).all()
+    channels = s.scalars(select(Channel)).all()
     now = utcnow()
+    events: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
+    answers = []
+    with s.no_autoflush:
+        for tracker in trackers:
+            row = rows.get(tracker.tracking)
+            if row is not None:
+                answers.append(
+                    _record_one(s, row, tracker, source, seen[row.parcel_id], now, events, outbox)
+                )
+    del orders, channels
+    # Plain Core inserts, one statement each (the ORM's bulk insert costs twice as much).
+    if events:
+        s.connection().execute(TrackingEvent.__table__.insert(), events)
+    if outbox:
+        s.connection().execute(Outbox.__table__.insert(), outbox)
+    for answer in answers:
+        if answer.pop("_final"):
+            s.flush()  # the order's other parcels are counted from the database
+            answer["order_delivered"] = _deliver_order(s, answer.pop("_order_id"))
+        else:
+            answer.pop("_order_id")
+    return answers
+
+
+def _record_one(
+    s: Session, row: ParcelTracking, tracker: Tracker, source: str, seen: set[str],
+    now: datetime, events: list[dict[str, Any]], outbox: list[dict[str, Any]],
+) -> dict[str, Any]:  # fmt: skip
+    """The one rule for one parcel: its new events (to ``events``), its state, its changes told."""
     new = applied = 0
     told: list[TrackingEventIn] = []
     for event in sorted(tracker.events, key=lambda e: e.occurred_at):
@@ -79,12 +140,12 @@ def record(s: Session, tracking: str, tracker: Tracker, source: str) -> dict[str
             continue  # the same event polled again, or a webhook delivered twice
         seen.add(event.key)
         moved = moves(row.status, row.last_event_at, event)
-        s.add(
-            TrackingEvent(
-                parcel_id=row.parcel_id, event_key=event.key[:80], occurred_at=event.occurred_at,
-                status=event.status, code=event.code[:40], description=event.description[:300],
-                location=event.location[:200], source=source, applied=moved, received_at=now,
-            )
+        events.append(
+            {"parcel_id": row.parcel_id, "event_key": event.key[:80],
+             "occurred_at": event.occurred_at, "status": str(event.status),
+             "code": event.code[:40], "description": event.description[:300],
+             "location": event.location[:200], "source": source, "applied": moved,
+             "received_at": now}
         )  # fmt: skip
         new += 1
         if moved:
@@ -100,19 +161,17 @@ def record(s: Session, tracking: str, tracker: Tracker, source: str) -> dict[str
     if row.status in FINAL:
         row.next_poll_at = None
     if told:
-        _tell_channel(s, row, told)
+        outbox += _tell_channel(s, row, told, now)
     if row.status in TROUBLE and row.troubled != row.status:
         _raise_trouble(s, row, row.status)
-    delivered = False
-    if row.status in FINAL:
-        s.flush()  # the order's other parcels are counted from the database
-        delivered = _deliver_order(s, row.order_id)
     return {
-        "tracking": tracking,
+        "tracking": row.tracking,
         "status": row.status,
         "new_events": new,
         "applied": applied,
-        "order_delivered": delivered,
+        "order_delivered": False,
+        "_final": row.status in FINAL,
+        "_order_id": row.order_id,
     }
 
 
@@ -160,25 +219,28 @@ def flag_late(s: Session, now: datetime, silence: timedelta) -> int:
     return len(rows)
 
 
-def _tell_channel(s: Session, row: ParcelTracking, changes: list[TrackingEventIn]) -> None:
+def _tell_channel(
+    s: Session, row: ParcelTracking, changes: list[TrackingEventIn], now: datetime
+) -> list[dict[str, Any]]:
     """One outbox row per change of state, in the same transaction, each following the last."""
     order = s.get(SalesOrder, row.order_id)
     channel = s.get(Channel, order.channel_id) if order is not None else None
     if order is None or channel is None:
-        return
+        return []
+    rows = []
     for event in changes:
         event_id = uuid.uuid4().hex
-        s.add(
-            Outbox(
-                event_id=event_id,
-                kind="tracking_event",
-                channel_id=channel.id,
+        rows.append(
+            {
+                "event_id": event_id,
+                "kind": "tracking_event",
+                "channel_id": channel.id,
                 # Claimed only once the change before it is told: in order, and the later
                 # change is never taken early, failed and backed off (issue 19's bench).
-                after_event=row.last_told or None,
+                "after_event": row.last_told or None,
                 # Its own key (never coalesced): every change is told, once.
-                dedupe_key=f"tracking_event:{row.parcel_id}:{event.key}"[:120],
-                payload={
+                "dedupe_key": f"tracking_event:{row.parcel_id}:{event.key}"[:120],
+                "payload": {
                     "channel": channel.code,
                     "order_external_id": order.external_id,
                     "parcel_id": row.parcel_id,
@@ -190,9 +252,16 @@ def _tell_channel(s: Session, row: ParcelTracking, changes: list[TrackingEventIn
                         "location": event.location,
                     },
                 },
-            )
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": "",
+                "created_at": now,
+                "lease_owner": 0,
+            }
         )
         row.last_told = event_id
+    return rows
 
 
 def _deliver_order(s: Session, order_id: int) -> bool:

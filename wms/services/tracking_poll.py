@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session
 from wms.carriers import registry
 from wms.db import Database, long_running, reads
 from wms.domain.tracking import FINAL, Tracker
-from wms.models import Channel, SalesOrder
 from wms.models.common import utcnow
 from wms.models.tracking import ParcelTracking
-from wms.services.tracking import flag_late, record
+from wms.services.tracking import flag_late, record_many
 
 log = logging.getLogger(__name__)
 
@@ -74,21 +73,10 @@ def _apply(
     every: timedelta,
 ) -> dict[str, int]:
     """One carrier batch's answers and its reschedule in one transaction (not one a parcel)."""
-    asked, new_events, delivered = set(numbers), 0, 0
-    # The batch's parcels, orders and channels loaded once (``record`` then finds them in the
-    # session), and its writes flushed together: a flush per lookup cost most of a pass.
-    # Held in names: the session's identity map keeps only what someone refers to.
-    rows = s.scalars(select(ParcelTracking).where(ParcelTracking.tracking.in_(numbers))).all()
-    order_ids = {r.order_id for r in rows}
-    orders = s.scalars(select(SalesOrder).where(SalesOrder.id.in_(order_ids))).all()
-    channels = s.scalars(select(Channel)).all()
-    with s.no_autoflush:
-        for tracker in trackers:
-            if tracker.tracking in asked and tracker.events:
-                done = record(s, tracker.tracking, tracker, "poll")
-                new_events += done["new_events"]
-                delivered += int(done["order_delivered"])
-    del orders, channels
+    asked = set(numbers)
+    done = record_many(s, [t for t in trackers if t.tracking in asked and t.events], "poll")
+    new_events = sum(d["new_events"] for d in done)
+    delivered = sum(int(d["order_delivered"]) for d in done)
     _reschedule(s, numbers, now, False, every)
     return {"new_events": new_events, "delivered_orders": delivered}
 
