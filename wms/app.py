@@ -42,7 +42,7 @@ from wms.errors import WmsError
 from wms.services import site
 from wms.services.outbox import OutboxWorker
 from wms.services.shipping import OUTBOX_HANDLERS
-from wms.services.tracking import Poller
+from wms.services.tracking_poll import Poller
 from wms.web import plugins as console_plugins
 
 

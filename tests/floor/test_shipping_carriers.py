@@ -11,7 +11,7 @@ from printers.identifiers import is_valid_own_tracking, is_valid_sscc, is_valid_
 from wms.carriers import GenericCarrier, LabelRequest, adapter_for
 from wms.carriers.registry import CarrierConfigError, parse
 from wms.models import CartonType, Product
-from wms.services.packing import choose_carton
+from wms.services.packing_cartons import choose_carton
 
 HOME = Address("Warehouse", ("1 Dock Road",), "10001", "New York", "US", region="NY")
 AWAY = Address("Buyer", ("Hauptstr. 5",), "10115", "Berlin", "DE")

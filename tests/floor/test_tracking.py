@@ -37,7 +37,8 @@ from wms.models import Outbox
 from wms.models.common import utcnow
 from wms.models.shipping import Return, ReturnLine
 from wms.models.tracking import ParcelTracking, TrackingEvent
-from wms.services.tracking import MAX_AGE, POLL_EVERY, sign
+from wms.services.tracking_poll import MAX_AGE, POLL_EVERY
+from wms.services.tracking_webhook import sign
 
 SKU3 = "2800000000035"
 SECRET = "tracking-secret-for-tests"
@@ -307,6 +308,38 @@ async def test_each_change_is_told_to_the_orders_channel_once_in_order(
         assert [p.body["status"] for p in pushes] == ["picked_up", "in_transit", "delivered"]
         assert pushes[0].body["tracking"] == number
     assert order_status(packer, order_id) == "delivered"
+    await no_violations(db)
+
+
+async def test_a_later_change_waits_unclaimed_until_the_earlier_one_is_told(
+    packer, db, fake_channels
+):
+    order_id, [parcel] = await shipped(packer, db, channel="own-main")
+    number = parcel["tracking"]
+    fake_channels.fail_next(3)  # the channel is down a while: the first change is retried
+    steps = [event("picked_up", "2026-12-01", "07:00"), event("in_transit", "2026-12-01", "09:00")]
+    assert webhook(packer, number, steps).status_code == 200
+    external = packer.get(f"/api/v1/orders/{order_id}").json()["external_id"]
+    pushes = told(fake_channels, "own", external, 2)
+    assert [p.body["status"] for p in pushes] == ["picked_up", "in_transit"]
+    async with db.read() as s:
+        rows = (
+            (
+                await s.execute(
+                    select(Outbox)
+                    .where(Outbox.dedupe_key.startswith(f"tracking_event:{parcel['id']}:"))
+                    .order_by(Outbox.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        row = await s.get(ParcelTracking, parcel["id"])
+    first, second = rows
+    assert first.after_event is None and second.after_event == first.event_id
+    assert row is not None and row.last_told == second.event_id
+    # Never taken before the first was told: one attempt, no failure counted, no back-off.
+    assert (second.status, second.attempts, second.last_error) == ("sent", 1, "")
     await no_violations(db)
 
 

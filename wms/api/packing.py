@@ -11,6 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import requires
 from wms.services import packing, printing, stations
+from wms.services.packing import ParcelClosed, ScanShipped
+from wms.services.packing_view import PackView
 
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 RawScan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -44,19 +46,19 @@ class PackingController(Controller):
     tags = ["packing"]
 
     @post("/start", status_code=200, opt=IDEMPOTENT)
-    async def start(self, data: JSONBody[Start], db: DbDep, user: UserDep) -> dict[str, Any]:
+    async def start(self, data: JSONBody[Start], db: DbDep, user: UserDep) -> PackView:
         return await packing.start_order(db, data.station, data.scan, user.user_id)
 
     @post("/orders/{order_id:int}/verify", status_code=200, opt=IDEMPOTENT)
     async def verify(
         self, order_id: FromPath[int], data: JSONBody[Verify], db: DbDep
-    ) -> dict[str, Any]:
+    ) -> PackView:
         return await packing.verify_item(db, order_id, data.scan)
 
     @post("/orders/{order_id:int}/parcels", status_code=201, opt=IDEMPOTENT)
     async def close_parcel(
         self, order_id: FromPath[int], data: JSONBody[CloseParcel], db: DbDep, user: UserDep
-    ) -> dict[str, Any]:
+    ) -> ParcelClosed:
         return await packing.close_parcel_weighed(
             db, order_id, data.carton, data.weight_g, user.user_id
         )
@@ -73,7 +75,7 @@ class PackingController(Controller):
     @post("/scan-and-ship", status_code=201, opt=IDEMPOTENT)
     async def scan_and_ship(
         self, data: JSONBody[ScanShip], db: DbDep, user: UserDep
-    ) -> dict[str, Any]:
+    ) -> ScanShipped:
         return await packing.scan_and_ship_item(db, data.station, data.scan, user.user_id)
 
 

@@ -13,7 +13,7 @@ from wms.api.security import FLOOR, requires
 from wms.api.waves import geometry
 from wms.services import picking
 from wms.services.auth import Principal
-from wms.services.picking import Picker
+from wms.services.picking import BatchView, Picker, ToteContents
 
 Scan = Annotated[str, msgspec.Meta(max_length=200)]
 IDEMPOTENT = {"idempotent": True}
@@ -59,23 +59,23 @@ class PickingController(Controller):
     tags = ["picking"]
 
     @post("/next", status_code=200, opt=IDEMPOTENT)
-    async def next_batch(self, db: DbDep, user: UserDep) -> dict[str, Any]:
+    async def next_batch(self, db: DbDep, user: UserDep) -> BatchView:
         return await picking.next_batch(db, _picker(user))
 
     @get("/batches/{batch_id:int}")
-    async def get_batch(self, db: DbDep, batch_id: FromPath[int]) -> dict[str, Any]:
+    async def get_batch(self, db: DbDep, batch_id: FromPath[int]) -> BatchView:
         return await picking.get_batch(db, batch_id)
 
     @post("/batches/{batch_id:int}/totes", status_code=200, opt=IDEMPOTENT)
     async def bind_tote(
         self, data: JSONBody[BindTote], db: DbDep, user: UserDep, batch_id: FromPath[int]
-    ) -> dict[str, Any]:
+    ) -> BatchView:
         return await picking.bind_tote(db, batch_id, data.slot, data.tote, _picker(user))
 
     @post("/tasks/{task_id:int}/confirm", status_code=200, opt=IDEMPOTENT)
     async def confirm(
         self, data: JSONBody[Confirm], db: DbDep, user: UserDep, task_id: FromPath[int]
-    ) -> dict[str, Any]:
+    ) -> BatchView:
         return await picking.confirm(
             db,
             task_id,
@@ -95,7 +95,7 @@ class PickingController(Controller):
         settings: SettingsDep,
         user: UserDep,
         task_id: FromPath[int],
-    ) -> dict[str, Any]:
+    ) -> BatchView:
         return await picking.short(
             db,
             await geometry(db),
@@ -107,27 +107,27 @@ class PickingController(Controller):
         )
 
     @post("/tasks/{task_id:int}/skip", status_code=200, opt=IDEMPOTENT)
-    async def skip(self, db: DbDep, user: UserDep, task_id: FromPath[int]) -> dict[str, Any]:
+    async def skip(self, db: DbDep, user: UserDep, task_id: FromPath[int]) -> BatchView:
         return await picking.skip(db, task_id, _picker(user))
 
     @post("/batches/{batch_id:int}/pause", status_code=200, opt=IDEMPOTENT)
-    async def pause(self, db: DbDep, user: UserDep, batch_id: FromPath[int]) -> dict[str, Any]:
+    async def pause(self, db: DbDep, user: UserDep, batch_id: FromPath[int]) -> BatchView:
         return await picking.pause(db, batch_id, _picker(user))
 
     @post("/batches/{batch_id:int}/resume", status_code=200, opt=IDEMPOTENT)
-    async def resume(self, db: DbDep, user: UserDep, batch_id: FromPath[int]) -> dict[str, Any]:
+    async def resume(self, db: DbDep, user: UserDep, batch_id: FromPath[int]) -> BatchView:
         return await picking.resume(db, batch_id, _picker(user))
 
     @post("/batches/{batch_id:int}/handover", status_code=200, opt=IDEMPOTENT)
     async def handover(
         self, data: JSONBody[Handover], db: DbDep, user: UserDep, batch_id: FromPath[int]
-    ) -> dict[str, Any]:
+    ) -> BatchView:
         return await picking.handover(db, batch_id, data.badge, _picker(user))
 
     @post("/batches/{batch_id:int}/finish", status_code=200, opt=IDEMPOTENT)
     async def finish(
         self, data: JSONBody[Finish], db: DbDep, user: UserDep, batch_id: FromPath[int]
-    ) -> dict[str, Any]:
+    ) -> BatchView:
         return await picking.finish(db, batch_id, data.drop, _picker(user))
 
 
@@ -137,7 +137,7 @@ class ToteController(Controller):
     tags = ["picking"]
 
     @get("/{code:str}")
-    async def get_tote(self, db: DbDep, code: FromPath[str]) -> dict[str, Any]:
+    async def get_tote(self, db: DbDep, code: FromPath[str]) -> ToteContents:
         """What a tote holds: its order (or a bulk batch's units) and where it stands."""
         return await picking.tote_contents(db, code)
 

@@ -17,7 +17,7 @@ async def resolve_scan(
     db: DbDep,
     code: Annotated[str, QueryParameter(max_length=200)],
     context: Annotated[str | None, QueryParameter(max_length=64)] = None,
-) -> dict[str, Any]:
+) -> scan.ScanMatch:
     """What a raw scan names; a 2-digit check code only with `context` (expected location)."""
     return await scan.resolve(db, code, context)
 

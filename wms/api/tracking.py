@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from wms.api.deps import DbDep
 from wms.api.security import requires
 from wms.carriers import registry
-from wms.services import tracking
+from wms.services import tracking, tracking_poll, tracking_webhook
 
 
 class TrackingWebhookController(Controller):
@@ -20,10 +20,10 @@ class TrackingWebhookController(Controller):
 
     @post("/{carrier:str}", status_code=200)
     async def receive(self, request: Request, db: DbDep, carrier: FromPath[str]) -> dict[str, Any]:
-        """A carrier account's signed ``tracker_updated`` (see wms.services.tracking)."""
+        """A carrier account's signed ``tracker_updated`` (see wms.services.tracking_webhook)."""
         body = await request.body()
         signature = request.headers.get("x-wms-signature", "")
-        return await tracking.receive_webhook(db, carrier, body, signature)
+        return await tracking_webhook.receive_webhook(db, carrier, body, signature)
 
 
 class TrackingController(Controller):
@@ -33,11 +33,11 @@ class TrackingController(Controller):
     @post("/tracking/poll", status_code=200, guards=[requires("supervisor")])
     async def poll(self, db: DbDep) -> dict[str, int]:
         """Ask the carriers about every parcel due now (the server also does it on a timer)."""
-        return await tracking.poll_pass(db)
+        return await tracking_poll.poll_pass(db)
 
     @get("/parcels/{parcel_id:int}/tracking", guards=[requires("packer", "supervisor")])
     async def parcel(self, parcel_id: FromPath[int], db: DbDep) -> dict[str, Any]:
-        return await db.read_run(tracking.parcel_tracking, parcel_id)
+        return await db.run(tracking.parcel_tracking, parcel_id)
 
 
 _PAGE = """<!doctype html>
@@ -60,7 +60,7 @@ async def track_page(
     merchant = html.escape(registry.sender().name)
     found = None
     if postal_code:
-        found = await db.read_run(tracking.public_view, number, postal_code[:20])
+        found = await db.run(tracking.public_view, number, postal_code[:20])
     if found is None:
         # An unknown number and a wrong postal code look the same: nothing to probe with.
         note = (

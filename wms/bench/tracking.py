@@ -7,7 +7,7 @@ shipped, pending, due for a poll). A fake carrier on loopback answers tracking a
 batches in the shape the carriers' trackers give (karrio's tracking details: a number, an
 estimate, events with date, time, code, status, description, location); the generic
 carrier's tracker is pointed at it. The floor's shift starts; after ``--quiet-s`` the
-polling pass (wms.services.tracking.poll_pass, as the server's poller runs it) goes over
+polling pass (wms.services.tracking_poll.poll_pass, as the server's poller runs it) goes over
 every parcel while ``--webhooks-per-min`` signed tracking webhooks reach the real server.
 Floor calls started while the tracking load ran are counted apart from the others.
 """
@@ -48,7 +48,7 @@ from wms.models import Channel, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Parcel, Shipment
 from wms.models.tracking import ParcelTracking
-from wms.services import tracking
+from wms.services import tracking_poll, tracking_webhook
 
 SECRET_ENV = "WMS_BENCH_TRACKING_SECRET"
 SECRET = "bench-tracking-secret"
@@ -127,9 +127,8 @@ class LoopbackTracker(GenericCarrier):
     ) -> list[Tracker]:
         r = httpx.post(f"{self.url}/track", json={"tracking_numbers": list(numbers)}, timeout=60)
         r.raise_for_status()
-        return [
-            tracking.parse_tracker(json.dumps({"data": t}).encode()) for t in r.json()["trackers"]
-        ]
+        parse = tracking_webhook.parse_tracker
+        return [parse(json.dumps({"data": t}).encode()) for t in r.json()["trackers"]]
 
 
 def _carriers_file(work: Path, site: Path) -> Path:
@@ -251,7 +250,7 @@ class Webhooks:
             {"id": f"evt_{n}", "type": "tracker_updated",
              "data": {"tracking_number": number, "events": [event]}}
         ).encode()  # fmt: skip
-        headers = {"X-WMS-Signature": tracking.sign(SECRET, body, int(time.time())),
+        headers = {"X-WMS-Signature": tracking_webhook.sign(SECRET, body, int(time.time())),
                    "Content-Type": "application/json"}  # fmt: skip
         t0 = time.perf_counter()
         r = await c.post(f"/webhooks/tracking/{registry.generic().code}", content=body,
@@ -281,7 +280,7 @@ async def _run(
     load_from = time.perf_counter()
     sending = asyncio.create_task(hooks.run())
     try:
-        counts = await tracking.poll_pass(db, limit=len(numbers), now=utcnow() + DUE_IN)
+        counts = await tracking_poll.poll_pass(db, limit=len(numbers), now=utcnow() + DUE_IN)
         pass_s = time.perf_counter() - load_from
         # Webhooks go on for at least a minute's worth of load (or the rest of the shift).
         with contextlib.suppress(TimeoutError):

@@ -40,6 +40,9 @@ class Outbox(SQLModel, table=True):
     # The worker holding a `sending` row's lease (a random id per worker start): a restart
     # releases the leases of workers that are gone instead of waiting them out.
     lease_owner: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The event_id of the row this one follows: not claimed while that one is pending or
+    # sending (a parcel's tracking changes are told in order, without failing the later one).
+    after_event: str | None = Field(default=None, max_length=40)
 
 
 PENDING = text("status = 'pending'")

@@ -28,6 +28,8 @@ class ParcelTracking(SQLModel, table=True):
     poll_failures: int = 0
     # The trouble already raised as an exception (late, delivery_failed, ...): raised once.
     troubled: str = Field(default="", max_length=20)
+    # The event_id of the outbox row that told its latest change: the next change follows it.
+    last_told: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
     handed_over_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

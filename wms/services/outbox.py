@@ -528,6 +528,7 @@ def _anything_due(s: Session) -> bool:
 
 
 _BUSY = aliased(Outbox)
+_BEFORE = aliased(Outbox)
 # Built once: the worker claims after every pass. A row waits while another row of its key
 # is out on a lease (absolute quantities must arrive in order).
 _CLAIM = (
@@ -540,6 +541,11 @@ _CLAIM = (
             _BUSY.status == "sending",
             _BUSY.next_attempt_at > bindparam("now"),
             _BUSY.id != Outbox.id,
+        ),
+        # A row that follows another waits, unclaimed and unfailed, until that one is told.
+        ~exists().where(
+            _BEFORE.event_id == Outbox.after_event,
+            _BEFORE.status.in_(("pending", "sending")),
         ),
     )
     .order_by(Outbox.id)

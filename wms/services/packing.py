@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
+import msgspec
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from wms.db import Database
-from wms.domain import cartons
+from wms.db import Database, answers, reads
 from wms.domain.orders import OrderStatus
 from wms.domain.scans import classify, looks_like_tote
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import Barcode, CartonType, Location, OrderLine, Product, SalesOrder
+from wms.models import CartonType, OrderLine, Product, SalesOrder
 from wms.models.common import utcnow
 from wms.models.picking import Tote
 from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Shipment
 from wms.services import events
 from wms.services import shipping as parcels
 from wms.services.orders import lines_of
+from wms.services.packing_cartons import suggest_carton
+from wms.services.packing_scans import order_for_scan, product_for_scan
+from wms.services.packing_view import PackView, missing_totes, totes_of, view_of
 from wms.services.printing import UNKNOWN, job_view
 from wms.services.stations import get_station, read_scale, station_in_sync
 
@@ -77,34 +79,6 @@ def _tote_arrived(session: PackSession, scan: str) -> bool:
     if code not in session.totes:
         session.totes = [*session.totes, code]  # a new list, so the JSON column is written
     return True
-
-
-_ORDER_TOTES = (
-    select(Tote.code, Tote.batch_id, Location.code.label("location"))
-    .outerjoin(Location, Location.id == Tote.location_id)
-    .where(Tote.order_id == bindparam("order_id"))
-    .order_by(Tote.code)
-)
-
-
-def totes_of(s: Session, order_id: int, scanned: list[str]) -> list[dict[str, Any]]:
-    """Every tote the order is in, where it is, and whether it has been scanned at the bench."""
-    return [
-        {
-            "tote": t.code,
-            "location": t.location,
-            "on_cart": t.batch_id is not None,
-            "scanned": t.code in scanned,
-        }
-        for t in s.connection().execute(_ORDER_TOTES, {"order_id": order_id}).all()
-    ]
-
-
-def missing_totes(totes: list[dict[str, Any]]) -> list[str]:
-    """Totes still to come: none when the order is in one tote (the packer has it)."""
-    if len(totes) < 2:
-        return []
-    return [t["tote"] for t in totes if not t["scanned"]]
 
 
 def verify(s: Session, order_id: int, scan: str) -> None:
@@ -208,7 +182,7 @@ _TOTES_FREED = (
 
 def scan_and_ship(
     s: Session, station: str, scan: str, weight_g: int | None, user_id: int | None
-) -> dict[str, Any]:
+) -> ScanShipped:
     """Single-unit bulk orders: the scanned unit goes to the oldest order waiting for it."""
     product, units = product_for_scan(s, scan)
     if units != 1:
@@ -236,11 +210,11 @@ def scan_and_ship(
     session.status, session.closed_at = "done", utcnow()
     _finish(s, order)
     events.note(s, "pack", order=order.id)
-    return {
-        "order_id": order.id,
-        "reference": order.reference,
-        "parcel": parcels.parcel_view(s, parcel),
-    }
+    return ScanShipped(
+        order_id=order.id,  # type: ignore[arg-type]
+        reference=order.reference,
+        parcel=parcels.parcel_view(s, parcel),
+    )
 
 
 def _oldest_waiting(s: Session, product: Product) -> tuple[SalesOrder, OrderLine]:
@@ -299,245 +273,93 @@ def reprint(s: Session, parcel_id: int, label_missing: bool = False) -> tuple[Pr
     return job, True
 
 
-_SESSION = select(
-    SalesOrder.id, SalesOrder.reference, PackSession.station, PackSession.status,
-    PackSession.verified, PackSession.totes,
-).join(PackSession, PackSession.order_id == SalesOrder.id).where(
-    SalesOrder.id == bindparam("order_id")
-)  # fmt: skip
-_LINES = (
-    select(
-        OrderLine.id,
-        OrderLine.product_id,
-        OrderLine.sku,
-        Product.name,  # ours, as the picker saw it; the channel's line name may differ
-        OrderLine.qty,
-        OrderLine.picked,
-        OrderLine.packed,
-        Product.length_mm,
-        Product.width_mm,
-        Product.height_mm,
-        Product.weight_g,
-    )  # fmt: skip
-    .join(Product, Product.id == OrderLine.product_id)
-    .where(OrderLine.order_id == bindparam("order_id"))
-    .order_by(OrderLine.line_no)
-)
-_CODES = select(Barcode.value, Barcode.product_id, Barcode.pack_qty).where(
-    Barcode.product_id.in_(bindparam("ids", expanding=True))
-)
-
-
-def view_of(s: Session, order_id: int) -> dict[str, Any]:
-    """The packer's screen for an order being packed (or just packed).
-
-    Columns, not ORM entities: the packer's terminal asks for it after every scan.
-    """
-    conn = s.connection()
-    head = conn.execute(_SESSION, {"order_id": order_id}).one()
-    lines = conn.execute(_LINES, {"order_id": order_id}).all()
-    codes: dict[int, list[str]] = {}
-    packs: dict[int, dict[str, int]] = {}
-    ids = sorted({line.product_id for line in lines})
-    for value, pid, pack_qty in conn.execute(_CODES, {"ids": ids}):
-        codes.setdefault(pid, []).append(value)
-        if pack_qty > 1:
-            packs.setdefault(pid, {})[value] = pack_qty
-    verified = head.verified
-    waiting = [(line, verified.get(str(line.id), line.packed) - line.packed) for line in lines]
-    waiting = [(line, n) for line, n in waiting if n > 0] or [
-        (line, line.qty - line.packed) for line in lines if line.qty > line.packed
-    ]
-    options = all_cartons(s)
-    suggested = choose_carton(options, waiting) if waiting else None
-    totes = totes_of(s, order_id, head.totes)
-    return {
-        "order_id": head.id,
-        "reference": head.reference,
-        "station": head.station,
-        "status": head.status,
-        "lines": [
-            {
-                "sku": line.sku,
-                "name": line.name,
-                "barcodes": sorted(codes.get(line.product_id, [])),
-                "packs": packs.get(line.product_id, {}),
-                "qty": line.qty,
-                "picked": line.picked,
-                "verified": verified.get(str(line.id), 0),
-                "packed": line.packed,
-            }
-            for line in lines
-        ],
-        "suggested_carton": suggested.code if suggested else None,
-        "cartons": [c.code for c in options],
-        "parcels": parcels.parcels_of(s, order_id),
-        "complete": all(line.packed >= line.qty for line in lines),
-        "totes": totes,
-        "totes_missing": missing_totes(totes),
-    }
-
-
-# -- scans -----------------------------------------------------------------------------------
-
-
-def product_for_scan(s: Session, raw: str) -> tuple[Product, int]:
-    """The product an item scan names and how many units it stands for (case barcodes)."""
-    scan = classify(raw)
-    if scan.kind == "empty":
-        raise WmsError("unknown_scan", "Scan an item", "the scan was empty")
-    if scan.bad_check_digit:
-        raise WmsError("bad_check_digit", "Bad check digit", f"{scan.text!r}: rescan")
-    for value in scan.barcode_candidates():
-        barcode = s.get(Barcode, value)
-        if barcode is not None:
-            product = s.get(Product, barcode.product_id)
-            assert product is not None
-            return product, barcode.pack_qty * (scan.count or 1)
-    product = (s.execute(select(Product).where(Product.sku == scan.text))).scalar_one_or_none()
-    if product is None:
-        raise NotFound("unknown_scan", "Unknown item", f"nothing known as {scan.text!r}")
-    return product, 1
-
-
-def order_for_scan(s: Session, raw: str) -> SalesOrder:
-    """A tote bound to an order, an order's reference or channel id, or its number."""
-    text = classify(raw).text
-    if looks_like_tote(text):
-        tote = s.get(Tote, text.upper())
-        if tote is None or tote.order_id is None:
-            raise NotFound("unknown_scan", "Tote has no order", f"tote {text} holds no order")
-        order = s.get(SalesOrder, tote.order_id)
-        assert order is not None
-        return order
-    found = list(
-        (
-            s.execute(
-                select(SalesOrder)
-                .where((SalesOrder.reference == text) | (SalesOrder.external_id == text))
-                .limit(2)
-            )
-        ).scalars()
-    )
-    if len(found) > 1:
-        raise Conflict("ambiguous_scan", "Several orders match", f"{text!r} names several orders")
-    if not found and text.isdigit() and int(text) < 2**31:
-        order = s.get(SalesOrder, int(text))
-        found = [order] if order is not None else []
-    if not found:
-        raise NotFound("unknown_scan", "Unknown order", f"no order or tote {text!r}")
-    return found[0]
-
-
-# -- cartons: the planner's packing rule (wms.domain.cartons), on the catalogue's cartons ------
-
-
-def all_cartons(s: Session) -> list[CartonType]:
-    rows = list((s.execute(select(CartonType))).scalars())
-    return sorted(rows, key=lambda c: (c.length_mm * c.width_mm * c.height_mm, c.code))
-
-
-class Sized(Protocol):
-    """What the packing rule needs of an item: a product, or a row with its columns."""
-
-    sku: str
-    length_mm: int
-    width_mm: int
-    height_mm: int
-    weight_g: int
-
-
-def suggest_carton(s: Session, items: Sequence[tuple[Sized, int]]) -> CartonType:
-    return choose_carton(all_cartons(s), items)
-
-
-def choose_carton(options: list[CartonType], items: Sequence[tuple[Sized, int]]) -> CartonType:
-    """The smallest carton the items pack into (three dimensions, rotations, weight limit);
-    when they need several parcels, the first parcel's carton; the largest if nothing fits."""
-    plan = cartons.suggest(
-        [
-            cartons.Item(p.sku, p.length_mm, p.width_mm, p.height_mm, p.weight_g, qty)
-            for p, qty in items
-        ],
-        [
-            cartons.CartonType(
-                c.code, c.length_mm, c.width_mm, c.height_mm, c.max_weight_g - c.tare_g
-            )
-            for c in options
-        ],
-    )
-    first = plan.parcels[0].carton if plan.parcels else None
-    return next((c for c in options if first and c.code == first.code), options[-1])
-
-
 # -- transactions (what the API calls) ---------------------------------------------------
-# Each write is one `Database.run_answer`: the screen the packer sees is read in the same
+# Each write is one `@answers` transaction: the screen the packer sees is read in the same
 # transaction and kept there as the request's answer, so a crash after the commit cannot
 # leave the change made and its answer lost (a retry gets it).
 
 
-def _started(s: Session, station: str, scan: str, user_id: int | None) -> dict[str, Any]:
+class ParcelClosed(msgspec.Struct):
+    """A parcel closed: the parcel (wms.services.shipping's view) and the packer's screen."""
+
+    parcel: dict[str, Any]
+    view: PackView
+
+
+class ScanShipped(msgspec.Struct):
+    """A scanned unit shipped: the order it went to, and its parcel."""
+
+    order_id: int
+    reference: str
+    parcel: dict[str, Any]
+
+
+@answers
+def _started(s: Session, station: str, scan: str, user_id: int | None) -> PackView:
     order_id = start(s, station, scan, user_id)
     s.flush()  # the view reads with Core statements
     return view_of(s, order_id)
 
 
-def _verified(s: Session, order_id: int, scan: str) -> dict[str, Any]:
+@answers
+def _verified(s: Session, order_id: int, scan: str) -> PackView:
     verify(s, order_id, scan)
     s.flush()
     return view_of(s, order_id)
 
 
-async def start_order(db: Database, station: str, scan: str, user_id: int | None) -> dict[str, Any]:
-    return await db.run_answer(_started, station, scan, user_id)
+async def start_order(db: Database, station: str, scan: str, user_id: int | None) -> PackView:
+    return await db.run(_started, station, scan, user_id)
 
 
-async def verify_item(db: Database, order_id: int, scan: str) -> dict[str, Any]:
-    return await db.run_answer(_verified, order_id, scan)
+async def verify_item(db: Database, order_id: int, scan: str) -> PackView:
+    return await db.run(_verified, order_id, scan)
 
 
 async def close_parcel_weighed(
     db: Database, order_id: int, carton: str, weight_g: int | None, user_id: int | None
-) -> dict[str, Any]:
+) -> ParcelClosed:
     """Close a parcel; no weight means the station's scale (read before the transaction).
 
     The label is made in the transaction (parcel and label stand or fall together); the
     packing slip is queued with it and drawn by the print dispatcher.
     """
     if weight_g is None:
-        station = await db.read_run(_station_packing, order_id)
+        station = await db.run(_station_packing, order_id)
         weight_g = await read_scale(station)
-    return await db.run_answer(_closed, order_id, carton, weight_g, user_id)
+    return await db.run(_closed, order_id, carton, weight_g, user_id)
 
 
+@answers
 def _closed(
     s: Session, order_id: int, carton: str, weight_g: int, user_id: int | None
-) -> dict[str, Any]:
+) -> ParcelClosed:
     parcel_id = close_parcel(s, order_id, carton, weight_g, user_id)
     s.flush()
-    parcel, view = _parcel_and_view(s, order_id, parcel_id)
-    return {"parcel": parcel, "view": view}
+    parcel = s.get(Parcel, parcel_id)
+    assert parcel is not None
+    return ParcelClosed(parcel=parcels.parcel_view(s, parcel), view=view_of(s, order_id))
 
 
+@reads
 def _station_packing(s: Session, order_id: int) -> PackStation:
     _, session = session_for(s, order_id)
     return station_in_sync(s, session.station)
 
 
-def _parcel_and_view(
-    s: Session, order_id: int, parcel_id: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    parcel = s.get(Parcel, parcel_id)
-    assert parcel is not None
-    return parcels.parcel_view(s, parcel), view_of(s, order_id)
+@answers
+def _scanned_and_shipped(
+    s: Session, station: str, scan: str, weight_g: int | None, user_id: int | None
+) -> ScanShipped:
+    return scan_and_ship(s, station, scan, weight_g, user_id)
 
 
 async def scan_and_ship_item(
     db: Database, station: str, scan: str, user_id: int | None
-) -> dict[str, Any]:
+) -> ScanShipped:
     bench = await get_station(db, station)
     weight = await read_scale(bench) if bench.scale_url else None
-    return await db.run_answer(scan_and_ship, station, scan, weight, user_id)
+    return await db.run(_scanned_and_shipped, station, scan, weight, user_id)
 
 
 async def reprint_label(

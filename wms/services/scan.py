@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
+import msgspec
 from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Session
 
@@ -25,13 +25,67 @@ from wms.services.packing import product_for_scan
 MAX_SCAN = 200
 
 
-async def resolve(db: Database, raw: str, context: str | None = None) -> dict[str, Any]:
+# What a scan names, one shape per kind (tagged by "kind"): the resolver's typed answer.
+class LocationMatch(msgspec.Struct, tag_field="kind", tag="location"):
+    code: str
+    check_code: str
+    zone: str
+    location_kind: str
+
+
+class ProductMatch(msgspec.Struct, tag_field="kind", tag="product"):
+    sku: str
+    name: str
+    pack_qty: int
+    lot_tracked: bool
+    expiry_tracked: bool
+    lot: str | None  # what a GS1 scan carries
+    expiry: str | None
+    serial: str | None
+    count: int | None
+
+
+class ToteMatch(msgspec.Struct, tag_field="kind", tag="tote"):
+    tote: str
+    order_id: int | None
+
+
+class BadgeMatch(msgspec.Struct, tag_field="kind", tag="badge"):
+    badge: str
+    username: str
+    name: str
+
+
+class OrderMatch(msgspec.Struct, tag_field="kind", tag="order"):
+    order_id: int
+    reference: str
+    status: str
+
+
+class SsccMatch(msgspec.Struct, tag_field="kind", tag="sscc"):
+    sscc: str
+    parcel_id: int
+    order_id: int
+
+
+class ShipmentMatch(msgspec.Struct, tag_field="kind", tag="shipment"):
+    tracking: str
+    parcel_id: int
+    order_id: int
+
+
+ScanMatch = (
+    LocationMatch | ProductMatch | ToteMatch | BadgeMatch | OrderMatch | SsccMatch | ShipmentMatch
+)
+
+
+async def resolve(db: Database, raw: str, context: str | None = None) -> ScanMatch:
     if len(raw) > MAX_SCAN:
         raise WmsError("bad_scan", "Scan too long", f"a scan is at most {MAX_SCAN} characters")
     scan = scans.classify(raw)
     if scan.kind == "empty":
         raise NotFound("unknown_scan", "Unknown scan", "the scan was empty")
-    found = await db.run(_matches, scan, context)
+    found = db.run(_matches, scan, context)
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
@@ -39,7 +93,7 @@ async def resolve(db: Database, raw: str, context: str | None = None) -> dict[st
             "ambiguous_scan",
             "Which one?",
             f"{scan.text!r} names {len(found)} things",
-            candidates=found,
+            candidates=msgspec.to_builtins(found),
         )
     if scan.bad_check_digit:
         raise WmsError("bad_check_digit", "Misread, scan again", f"{scan.text}: bad check digit")
@@ -47,10 +101,10 @@ async def resolve(db: Database, raw: str, context: str | None = None) -> dict[st
 
 
 @reads
-def _matches(s: Session, scan: scans.Scan, context: str | None) -> list[dict[str, Any]]:
+def _matches(s: Session, scan: scans.Scan, context: str | None) -> list[ScanMatch]:
     if scan.kind == "check_code":
         return _check_code(s, scan.text, context)
-    found: list[dict[str, Any]] = []
+    found: list[ScanMatch] = []
     if scan.kind in ("gtin", "gs1", "text"):
         found += _product(s, scan)
     if scan.kind == "gs1":
@@ -70,7 +124,7 @@ def _matches(s: Session, scan: scans.Scan, context: str | None) -> list[dict[str
     return found
 
 
-def _check_code(s: Session, code: str, context: str | None) -> list[dict[str, Any]]:
+def _check_code(s: Session, code: str, context: str | None) -> list[ScanMatch]:
     """Two digits mean something only at the location the picker was sent to."""
     if not context:
         return []
@@ -80,22 +134,18 @@ def _check_code(s: Session, code: str, context: str | None) -> list[dict[str, An
     return [_location_view(loc)] if loc is not None and loc.check_code == code else []
 
 
-def _location_view(loc: Location) -> dict[str, Any]:
-    return {
-        "kind": "location",
-        "code": loc.code,
-        "check_code": loc.check_code,
-        "zone": loc.zone,
-        "location_kind": loc.kind,
-    }
+def _location_view(loc: Location) -> LocationMatch:
+    return LocationMatch(
+        code=loc.code, check_code=loc.check_code, zone=loc.zone, location_kind=loc.kind
+    )
 
 
-def _location(s: Session, text: str) -> list[dict[str, Any]]:
+def _location(s: Session, text: str) -> list[ScanMatch]:
     loc = (s.execute(select(Location).where(Location.code == text.upper()))).scalar_one_or_none()
     return [_location_view(loc)] if loc is not None else []
 
 
-def _product(s: Session, scan: scans.Scan) -> list[dict[str, Any]]:
+def _product(s: Session, scan: scans.Scan) -> list[ScanMatch]:
     rows = (
         s.execute(
             select(Barcode, Product)
@@ -110,40 +160,39 @@ def _product(s: Session, scan: scans.Scan) -> list[dict[str, Any]]:
     for b, p in sorted(rows, key=lambda row: rank.get(row[0].value, len(rank))):
         by_product.setdefault(p.id, (b, p))
     return [
-        {
-            "kind": "product",
-            "sku": p.sku,
-            "name": p.name,
-            "pack_qty": b.pack_qty,
-            "lot_tracked": p.lot_tracked,
-            "expiry_tracked": p.expiry_tracked,
-            "lot": scan.lot,
-            "expiry": scan.expiry.isoformat() if scan.expiry else None,
-            "serial": scan.serial,
-            "count": scan.count,
-        }
+        ProductMatch(
+            sku=p.sku,
+            name=p.name,
+            pack_qty=b.pack_qty,
+            lot_tracked=p.lot_tracked,
+            expiry_tracked=p.expiry_tracked,
+            lot=scan.lot,
+            expiry=scan.expiry.isoformat() if scan.expiry else None,
+            serial=scan.serial,
+            count=scan.count,
+        )
         for b, p in by_product.values()
     ]
 
 
-def _tote(s: Session, text: str) -> list[dict[str, Any]]:
+def _tote(s: Session, text: str) -> list[ScanMatch]:
     code = text.upper()
     if not scans.looks_like_tote(code):
         return []
     tote = s.get(Tote, code)
-    return [{"kind": "tote", "tote": code, "order_id": tote.order_id if tote else None}]
+    return [ToteMatch(tote=code, order_id=tote.order_id if tote else None)]
 
 
-def _badge(s: Session, text: str) -> list[dict[str, Any]]:
+def _badge(s: Session, text: str) -> list[ScanMatch]:
     user = (
         s.execute(select(User).where(User.badge == text, User.active.is_(True)))
     ).scalar_one_or_none()
     if user is None:
         return []
-    return [{"kind": "badge", "badge": text, "username": user.username, "name": user.name}]
+    return [BadgeMatch(badge=text, username=user.username, name=user.name)]
 
 
-def _orders(s: Session, text: str) -> list[dict[str, Any]]:
+def _orders(s: Session, text: str) -> list[ScanMatch]:
     rows = (
         s.execute(
             select(SalesOrder)
@@ -153,33 +202,30 @@ def _orders(s: Session, text: str) -> list[dict[str, Any]]:
         )
     ).scalars()
     return [
-        {"kind": "order", "order_id": o.id, "reference": o.reference, "status": o.status}
+        OrderMatch(order_id=o.id, reference=o.reference, status=o.status)  # type: ignore[arg-type]
         for o in rows
     ]
 
 
 def _parcels(
     s: Session, *, sscc: str | None = None, tracking: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[ScanMatch]:
     """Parcels live in the shipping tables; resolved only when that schema is installed."""
     parcel = getattr(shipping_models, "Parcel", None)
     if parcel is None or not _has_table(s, "parcel"):
         return []
     if sscc:
         rows = (s.execute(select(parcel).where(parcel.sscc == sscc))).scalars()
-        return [
-            {"kind": "sscc", "sscc": p.sscc, "parcel_id": p.id, "order_id": p.order_id}
-            for p in rows
-        ]
+        return [SsccMatch(sscc=p.sscc, parcel_id=p.id, order_id=p.order_id) for p in rows]
     rows = (s.execute(select(parcel).where(parcel.tracking == tracking))).scalars()
     return [
-        {"kind": "shipment", "tracking": p.tracking, "parcel_id": p.id, "order_id": p.order_id}
-        for p in rows
+        ShipmentMatch(tracking=p.tracking, parcel_id=p.id, order_id=p.order_id) for p in rows
     ]
 
 
 def _has_table(s: Session, name: str) -> bool:
-    return inspect(s.connection()).has_table(name)
+    conn = s.connection()
+    return conn.run_sync(lambda sync: inspect(sync).has_table(name))
 
 
 # -- an item scan as units: receiving and counting by barcode --------------------------------
@@ -195,7 +241,6 @@ class Item:
     expiry: date | None
 
 
-@reads
 def _item(s: Session, raw: str) -> Item:
     product, units = product_for_scan(s, raw)
     scan = scans.classify(raw)
@@ -205,7 +250,7 @@ def _item(s: Session, raw: str) -> Item:
 async def item(db: Database, raw: str) -> Item:
     if len(raw) > MAX_SCAN:
         raise WmsError("bad_scan", "Scan too long", f"a scan is at most {MAX_SCAN} characters")
-    return await db.run(_item, raw)
+    return db.read_run(_item, raw)
 
 
 def units(found: Item, qty: int | None) -> int:

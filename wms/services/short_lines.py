@@ -88,7 +88,7 @@ def _reallocate(
         if on_floor and _unplaced(line) > 0:
             s.flush()
             task_id, line_id = int(e.task_id), int(line.id)  # type: ignore[arg-type]
-            taken = picking.add_stops_sync(s, geo, task_id, line_id, _unplaced(line))
+            taken = picking.add_stops(s, geo, task_id, line_id, _unplaced(line))
             placed += sum(n for _, n in taken)
             s.refresh(line)  # allocated to the new stops; what none could give let go
     s.flush()
