@@ -78,6 +78,16 @@ def _batch() -> Json:
     }
 
 
+def cart_batch() -> Json:
+    """Two orders on a cart of two slots, three stops (the fake server's first batch)."""
+    return _batch()
+
+
+def pack_order() -> Json:
+    """The fake server's order at the pack bench: two lines, four cartons."""
+    return _pack_order()
+
+
 def bulk_batch() -> Json:
     """Single-unit orders of one SKU: one stop of N units, slot 1 holds the bulk tote."""
     batch = _batch()
