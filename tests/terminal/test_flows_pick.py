@@ -215,7 +215,6 @@ def test_a_pack_barcode_counts_its_units_and_one_bigger_than_what_is_left_is_ref
 def test_the_next_stop_at_the_same_location_starts_at_the_item() -> None:
     batch = cart_batch()
     batch["stops"][1]["location"] = "A01-03-1"
-    state, _ = feed(at_first_stop(batch), Scan("47"), Scan("3"), Scan("2000000000031"), Scan("T1"))
     state, _ = feed(at_first_stop(batch), Scan("47"), Scan("2000000000031"), Scan(""), Scan("T1"))
     assert state.step == Step.ITEM and state.location_scan == "47"
     assert state.stop is not None and state.stop["task_id"] == 302
@@ -306,10 +305,11 @@ def test_a_short_of_a_lot_tracked_item_asks_the_lot_and_sends_it_in_the_scan() -
 
 def test_short_is_only_for_a_stop_under_way() -> None:
     state = taken()
-    assert advance(state, Key("short"))[0].step == Step.BIND
-    for code in ("", "T1", "T2", "47", "2000000000031", "3", "T1", "A02-01-2"):
-        state, _ = advance(state, Scan(code)) if code else (state, [])
-    assert advance(state, Key("short"))[0].step == Step.SHORT_QTY
+    assert advance(state, Key("short")) == (state, [])  # binding totes: no stop yet
+    drop = pick_all(at_first_stop())
+    assert advance(drop, Key("short")) == (drop, [])
+    at_tote, _ = feed(at_first_stop(), Scan("47"), Scan("3"))
+    assert advance(at_tote, Key("short"))[0].step == Step.SHORT_QTY
 
 
 # -- skip, pause, hand over, back, drop --------------------------------------------------------
