@@ -8,8 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.widgets import Digits
 
 from terminal.client import ApiError
+from terminal.flows.base import Leave, NoteOnline, Refusal, Say, ShowProblem, Submit
 from terminal.widgets.panels import Banner, Hint, KeyBar, StatusLine
 from terminal.widgets.scan_input import ScanInput
 
@@ -76,11 +78,33 @@ class FlowScreen(Screen[None]):
         detail = err.detail if err.detail and err.detail != err.title else ""
         self.terminal.show_problem(err.title, err.expected or "", detail)
 
+    async def perform(self, command: object) -> None:
+        """Run one of the commands every flow shares; a flow's own are its screen's."""
+        if isinstance(command, Submit):
+            await self.terminal.submit(command.path, dict(command.body), command.label)
+        elif isinstance(command, ShowProblem):
+            self.problem(command.title, command.expected, command.detail)
+        elif isinstance(command, Say):
+            self.say(command.step, command.banner, command.info)
+            if command.digits is not None:
+                self.query_one("#digits", Digits).update(command.digits)
+        elif isinstance(command, NoteOnline):
+            self.terminal.note_offline(not command.online)
+        elif isinstance(command, Leave):
+            self.dismiss(None)
+        else:
+            raise TypeError(f"{type(self).__name__} cannot run {command!r}")
+
     def action_help(self) -> None:
         self.terminal.show_help(self.HELP + "\n" + self.KEYS)
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    @staticmethod
+    def refusal(err: ApiError) -> Refusal:
+        """The server's problem as a flow takes it."""
+        return Refusal(err.code, err.title, err.expected or "", err.detail)
 
     def journal_flushed(self, answers: list[Any], rejected: bool) -> None:
         """Steps this terminal journaled have reached the server (answers in order)."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from terminal.screens.error import NoticeScreen
-from terminal.screens.pick import is_qty, short
 from terminal.screens.stockflow import StockFlowScreen
+from terminal.text import is_qty, short
 
 
 class CountScreen(StockFlowScreen):

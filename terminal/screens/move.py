@@ -7,8 +7,8 @@ from typing import Any
 from textual.widgets import Digits
 
 from terminal import scans
-from terminal.screens.pick import is_qty, short
 from terminal.screens.stockflow import StockFlowScreen
+from terminal.text import is_qty, short
 
 
 class MoveScreen(StockFlowScreen):

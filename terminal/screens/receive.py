@@ -19,8 +19,8 @@ from textual.widgets import Digits
 
 from terminal import scans
 from terminal.client import ApiError, Offline
-from terminal.screens.pick import is_qty, short
 from terminal.screens.stockflow import StockFlowScreen
+from terminal.text import is_qty, short
 
 REF_MAX = 120  # the server's bound on a receipt's reference
 

@@ -13,8 +13,8 @@ from textual import work
 
 from terminal import scans
 from terminal.client import ApiError, Offline, new_key
-from terminal.screens.pick import short
 from terminal.screens.stockflow import StockFlowScreen
+from terminal.text import short
 
 GRADES = {"1": "restock", "2": "quarantine", "3": "scrap"}
 

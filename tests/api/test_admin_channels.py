@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +15,7 @@ from tests.fakes.payloads import make_woo_order
 from tests.fakes.webhooks import signed_webhook
 from tests.support import api
 from tests.support.api import problem
+from tests.support.waiting import wait_until
 from wms.channels.config import load_listings
 from wms.config import ROOT
 from wms.domain.orders import ChannelKind
@@ -41,16 +41,6 @@ NEW_SHOP = {
 def admin(server: ThreadServer) -> Iterator[httpx.Client]:
     with api.client(server.url, api.login(server.url, "admin")) as c:
         yield c
-
-
-def _wait_for(predicate: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def _sellable(client: httpx.Client, sku: str) -> int:
@@ -102,7 +92,7 @@ def test_a_changed_buffer_is_pushed_to_the_shop_at_once(
     r = admin.patch("/api/v1/admin/channels/shopify-main", json={"buffer": 7})
     assert r.status_code == 200 and r.json()["buffer"] == 7, r.text
     key = (ChannelKind.SHOPIFY, listing.variant_ref)
-    _wait_for(lambda: fake_channels.stock.get(key) == sellable - 7)
+    wait_until(lambda: fake_channels.stock.get(key) == sellable - 7, "the stock push less 7")
 
 
 def test_a_new_listing_is_pushed_under_its_new_reference_and_a_removed_one_stops(
@@ -118,7 +108,10 @@ def test_a_new_listing_is_pushed_under_its_new_reference_and_a_removed_one_stops
         "variant_ref": "",
     }
     sellable = _sellable(admin, "SKU-0161")
-    _wait_for(lambda: fake_channels.stock.get((ChannelKind.WOOCOMMERCE, "88001")) == sellable - 1)
+    wait_until(
+        lambda: fake_channels.stock.get((ChannelKind.WOOCOMMERCE, "88001")) == sellable - 1,
+        "WooCommerce to be pushed the stock less 1",
+    )
     assert admin.delete(url).status_code == 204
     problem(admin.delete(url), 404, "unknown_listing")
     problem(

@@ -15,6 +15,7 @@ from tests.fakes.payloads import (
 )
 from tests.fakes.webhooks import signed_webhook, woo_ping
 from tests.support.api import problem
+from tests.support.waiting import wait_until
 from wms.channels.config import load_listings
 from wms.config import ROOT
 from wms.domain.orders import ChannelKind
@@ -37,16 +38,6 @@ def _post_webhook(client: httpx.Client, fake, code: str, payload, **kw) -> httpx
 
 def _sellable(client: httpx.Client, sku: str) -> int:
     return client.get(f"/api/v1/stock/availability/{sku}").json()["sellable"]
-
-
-def _wait_for(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def _order(client: httpx.Client, channel: str, external_id: str) -> dict | None:
@@ -72,10 +63,14 @@ def test_a_shopify_order_is_reserved_and_every_channel_gets_the_new_quantity(
     tiktok = LISTINGS[("tiktok-main", "SKU-0101")]
     tiktok_sku = f"{tiktok.product_ref}/{tiktok.variant_ref}"
     # Each channel sees our sellable quantity less its own safety buffer (Shopify 1, TikTok 2).
-    _wait_for(
-        lambda: fake_channels.stock.get((ChannelKind.SHOPIFY, shopify_item)) == before - 3 - 1
+    wait_until(
+        lambda: fake_channels.stock.get((ChannelKind.SHOPIFY, shopify_item)) == before - 3 - 1,
+        "Shopify to be pushed the stock less 3 and its buffer",
     )
-    _wait_for(lambda: fake_channels.stock.get((ChannelKind.TIKTOK, tiktok_sku)) == before - 3 - 2)
+    wait_until(
+        lambda: fake_channels.stock.get((ChannelKind.TIKTOK, tiktok_sku)) == before - 3 - 2,
+        "TikTok to be pushed the stock less 3 and its buffer",
+    )
 
 
 def test_a_replayed_webhook_returns_the_same_order_and_changes_nothing(
@@ -116,7 +111,7 @@ def test_a_tiktok_notification_is_answered_at_once_and_the_order_fetched_from_ti
     )
     assert r.status_code == 200, r.text
     assert time.monotonic() - started < 1.0
-    order = _wait_for(lambda: _order(supervisor, "tiktok-main", order_id))
+    order = wait_until(lambda: _order(supervisor, "tiktok-main", order_id), "the TikTok order")
     lines = {x["sku"]: (x["qty"], x["reserved"]) for x in order["lines"]}
     # TikTok sends one line item per unit: two items of SKU-0104 are one line of qty 2.
     assert lines == {"SKU-0104": (2, 2), "SKU-0105": (1, 1)}
@@ -243,4 +238,8 @@ def test_a_failing_channel_endpoint_gets_the_push_again_later(supervisor, fake_c
     assert r.status_code == 201
     want = _sellable(supervisor, "SKU-0112")
     item = LISTINGS[("shopify-main", "SKU-0112")].variant_ref
-    _wait_for(lambda: fake_channels.stock.get((ChannelKind.SHOPIFY, item)) == want - 1, timeout=15)
+    wait_until(
+        lambda: fake_channels.stock.get((ChannelKind.SHOPIFY, item)) == want - 1,
+        "Shopify to be pushed the stock less its buffer",
+        timeout=15,
+    )

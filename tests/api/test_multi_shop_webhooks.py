@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +22,7 @@ from tests.fakes.payloads import (
 )
 from tests.fakes.webhooks import signed_webhook
 from tests.support.api import problem
+from tests.support.waiting import wait_until
 from wms.channels.config import ChannelConfig
 from wms.db import Database
 from wms.domain.orders import ChannelKind
@@ -135,16 +135,6 @@ def _count(url: str, model: Any) -> int:
     return asyncio.run(go())
 
 
-def _wait_for(predicate: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
-
-
 def _order(client: httpx.Client, channel: str, external_id: str) -> dict[str, Any] | None:
     rows = client.get("/api/v1/orders/", params={"channel": channel, "limit": 1000}).json()
     return next((o for o in rows if o["external_id"] == external_id), None)
@@ -166,7 +156,7 @@ def test_a_tiktok_envelope_for_the_second_shop_lands_there_with_its_cipher_and_c
     headers, body = signed_webhook(eu, envelope)
     r = anonymous.post("/webhooks/tiktok-main", content=body, headers=headers)  # the app's URL
     assert r.status_code == 200, r.text
-    order = _wait_for(lambda: _order(supervisor, "tiktok-eu", order_id))
+    order = wait_until(lambda: _order(supervisor, "tiktok-eu", order_id), "the EU shop's order")
     assert order["currency"] == "EUR"
     assert _order(supervisor, "tiktok-main", order_id) is None
     # Fetched from the EU shop's API: the fake refuses any other shop's cipher or token.
@@ -174,7 +164,7 @@ def test_a_tiktok_envelope_for_the_second_shop_lands_there_with_its_cipher_and_c
     assert all(order_id not in ids for ids in fake_channels.tiktok.detail_calls)
     # Each shop gets its own push of the new quantity, at its own API and listing.
     ref = f"{EU_REF[0]}/{EU_REF[1]}"
-    _wait_for(lambda: (ChannelKind.TIKTOK, ref) in second.stock)
+    wait_until(lambda: (ChannelKind.TIKTOK, ref) in second.stock, "a stock push to the second shop")
     assert any(p.kind == ChannelKind.TIKTOK for p in fake_channels.pushes_for(ChannelKind.TIKTOK))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import time
 import uuid
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from tests.fakes.channel_apis import FakeChannelApis
 from tests.fakes.payloads import make_tiktok_order, make_tiktok_webhook
 from tests.fakes.webhooks import signed_webhook
+from tests.support.waiting import wait_until
 from wms.db import Database
 from wms.models import InboundEvent, SalesOrder
 
@@ -30,16 +30,6 @@ SELLER_SHIPPED_ADDRESS = {
         {"address_level_name": "City", "address_name": "Los Angeles", "address_level": "L3"},
     ],
 }
-
-
-def _wait_for(predicate: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def _order(client: httpx.Client, external_id: str) -> dict[str, Any] | None:
@@ -91,13 +81,16 @@ def test_the_paid_version_brings_the_address_and_every_changed_field(
         unpaid.pop(key, None)
     fake_channels.tiktok.add_order(unpaid)
     _notify(anonymous, fake_channels, order_id, "UNPAID")
-    first = _wait_for(lambda: _order(supervisor, order_id))
+    first = wait_until(lambda: _order(supervisor, order_id), "the unpaid order")
     assert first["status"] == "awaiting_payment"
     assert first["ship_to"]["line1"] == "" and first["ship_by"] is None
 
     fake_channels.tiktok.add_order(paid)
     _notify(anonymous, fake_channels, order_id, "AWAITING_SHIPMENT")
-    order = _wait_for(lambda: (o := _order(supervisor, order_id)) and o["status"] == "ready" and o)
+    order = wait_until(
+        lambda: (o := _order(supervisor, order_id)) and o["status"] == "ready" and o,
+        "the paid order to be ready",
+    )
     ship_to = order["ship_to"]
     assert (ship_to["name"], ship_to["line1"], ship_to["line2"]) == (
         "Jane Doe",
@@ -119,11 +112,12 @@ def test_the_paid_version_brings_the_address_and_every_changed_field(
     # A late, older delivery of the unpaid version takes nothing back.
     fake_channels.tiktok.add_order(unpaid)
     late = _notify(anonymous, fake_channels, order_id, "UNPAID")
-    _wait_for(
+    wait_until(
         lambda: (
             (e := _row(database_url, InboundEvent, InboundEvent.event_id == late))
             and e.status == "done"
-        )
+        ),
+        "the late UNPAID event to be handled",
     )
     again = _order(supervisor, order_id)
     assert again is not None and again["status"] == "ready"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tests.support import api
 from tests.support.databases import point_channels_at
 from tests.support.peek import Peek
+from tests.support.waiting import wait_until
 from wms.domain.orders import ChannelKind
 from wms.loopback import ProcessServer
 from wms.models import Outbox
@@ -44,10 +45,8 @@ def _counts(s: Session) -> dict[str, int]:
 
 
 def _wait(what: str, until: float, test) -> float:
-    while not test():
-        if time.monotonic() > until:
-            raise AssertionError(f"{what}: not by the deadline")
-        time.sleep(0.05)
+    """When `test` came true, by the monotonic time `until` (else the test fails naming it)."""
+    wait_until(test, what, max(0.0, until - time.monotonic()), every=0.05)
     return time.monotonic()
 
 

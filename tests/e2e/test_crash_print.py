@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from printers.simulator import SimulatorThread
 from tests.floor.shipping_fixtures import picked_order, wait_job
 from tests.support import api
 from tests.support.peek import Peek
+from tests.support.waiting import wait_until
 from wms.loopback import ProcessServer
 from wms.services import stations
 from wms.services.check import violations
@@ -62,10 +62,8 @@ def test_a_label_printing_when_the_server_died_is_unknown_and_not_printed_again(
                 job_id = parcel["label_job"]["id"]
                 assert wait_job(packer, job_id, "printing")["status"] == "printing"
             printed = len(printer.labels)
-            deadline = time.monotonic() + 10
-            while printer.received == received:  # the bytes are in; the label is coming out
-                assert time.monotonic() < deadline, "the label never reached the printer"
-                time.sleep(0.01)
+            # The bytes are in; the label is coming out.
+            wait_until(lambda: printer.received != received, "the label to reach the printer")
             server.kill()
             assert len(printer.wait_for_labels(printed + 1, timeout=SLOW_S + 5)) == printed + 1
             printer.clear()

@@ -26,6 +26,7 @@ from tests.fakes.webhooks import signed_webhook
 from tests.support import api
 from tests.support.databases import point_channels_at
 from tests.support.peek import Peek
+from tests.support.waiting import wait_until
 from wms.domain.orders import ChannelKind
 from wms.loopback import ProcessServer
 from wms.models import Outbox
@@ -220,11 +221,8 @@ def _outstanding(s: Session) -> int:
 
 
 def _wait(what: str, timeout_s: float, test) -> float:
-    deadline = time.monotonic() + timeout_s
-    while not test():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout_s} s")
-        time.sleep(0.05)
+    """When `test` came true (the test fails naming `what` if it does not)."""
+    wait_until(test, what, timeout_s, every=0.05)
     return time.monotonic()
 
 

@@ -5,7 +5,6 @@ packed with labels on the printer simulator, handed over, tracked, returned, res
 from __future__ import annotations
 
 import threading
-import time
 import types
 import uuid
 
@@ -17,6 +16,7 @@ from tests.floor.conftest import badge_login, pick_all, release_wave  # noqa: F4
 from tests.floor.shipping_fixtures import db, docs_dir, floor, packer, printer, wait_job  # noqa: F401
 from tests.printers.conftest import decode, zebrash_render
 from tests.support.api import idem, problem
+from tests.support.waiting import wait_until
 from wms.services.check import violations
 
 SHIP_TO = {
@@ -27,15 +27,6 @@ SHIP_TO = {
     "postal_code": "80202",
     "country": "US",
 }
-
-
-def _wait(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _unit(codes: list[str]) -> str:
@@ -76,7 +67,7 @@ def _orders_from_every_channel(anonymous, integration, supervisor, fake) -> list
             },
         )
         ids.append(r.json()["id"])
-    tiktok = _wait(
+    tiktok = wait_until(
         lambda: next(
             (
                 o
@@ -84,7 +75,9 @@ def _orders_from_every_channel(anonymous, integration, supervisor, fake) -> list
                 if o["external_id"] == tiktok_id
             ),
             None,
-        )
+        ),
+        "the TikTok order to be fetched",
+        timeout=20,
     )
     ids.append(tiktok["id"])
     orders = [supervisor.get(f"/api/v1/orders/{i}").json() for i in ids]
@@ -287,12 +280,14 @@ def test_channel_orders_are_picked_packed_shipped_tracked_and_a_return_restocked
     shopify = [(o, p) for o, p in parcels if o["channel"] == "shopify-main"] or parcels[:1]
     kind = "shopify" if shopify[0][0]["channel"] == "shopify-main" else "own"
     try:
-        _wait(
+        wait_until(
             lambda: [
                 p
                 for p in fake_channels.pushes_for(kind, "tracking")
                 if shopify[0][1]["tracking"] in str(p.body)
-            ]
+            ],
+            f"{kind} to be told the tracking number",
+            timeout=20,
         )
     except AssertionError:
         raise AssertionError(f"no tracking push: {_outbox_errors(database_url)}") from None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from tests.fakes.payloads import (
 from tests.fakes.webhooks import signed_webhook
 from tests.support.api import idem
 from tests.support.databases import new_empty_database, point_channels_at
+from tests.support.waiting import wait_until
 from wms.channels.config import load_channels
 from wms.db import Database
 from wms.domain.orders import ChannelKind
@@ -118,16 +118,6 @@ def lead(server: ThreadServer) -> Iterator[httpx.Client]:
         yield c
 
 
-def _wait_for(predicate: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
-
-
 def _order(client: httpx.Client, channel: str, external_id: str) -> dict[str, Any] | None:
     rows = client.get("/api/v1/orders/", params={"channel": channel, "limit": 500}).json()
     return next((o for o in rows if o["external_id"] == external_id), None)
@@ -201,7 +191,7 @@ def test_orders_from_two_tiktok_shops_a_shopify_store_and_a_woocommerce_site_lan
     ORDERS.update({"tts-us": us, "tts-de": de, "shop-main": str(number), "woo-b2b": str(number)})
     currencies = {"tts-us": "USD", "tts-de": "EUR", "shop-main": "EUR", "woo-b2b": "EUR"}
     for code, external_id in ORDERS.items():
-        order = _wait_for(lambda c=code, x=external_id: _order(lead, c, x))
+        order = wait_until(lambda c=code, x=external_id: _order(lead, c, x), f"{code}'s order", 15)
         assert order["currency"] == currencies[code], code
         assert order["status"] == "ready", (code, order["status"])
 
@@ -212,8 +202,16 @@ def test_each_tiktok_shop_gets_its_own_stock_pushes(
     us_ref = ("TIKTOK", "1731000000000000009/1731500000000000009")
     de_ref = ("TIKTOK", "1732000000000000009/1732500000000000009")
     # TT-100: 150 on hand; the orders hold 1 + 2 + 3; the US shop keeps a buffer of 3.
-    _wait_for(lambda: fake_de.stock.get((ChannelKind.TIKTOK, de_ref[1])) == 150 - 6)
-    _wait_for(lambda: fake_channels.stock.get((ChannelKind.TIKTOK, us_ref[1])) == 150 - 6 - 3)
+    wait_until(
+        lambda: fake_de.stock.get((ChannelKind.TIKTOK, de_ref[1])) == 150 - 6,
+        "the DE shop to be pushed 150 less 6",
+        15,
+    )
+    wait_until(
+        lambda: fake_channels.stock.get((ChannelKind.TIKTOK, us_ref[1])) == 150 - 6 - 3,
+        "the US shop to be pushed 150 less 6 and its buffer",
+        15,
+    )
     assert (ChannelKind.TIKTOK, us_ref[1]) not in fake_de.stock
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -18,6 +17,7 @@ from tests.fakes.payloads import (
 from tests.fakes.webhooks import signed_webhook
 from tests.support import api
 from tests.support.databases import point_channels_at
+from tests.support.waiting import wait_until
 from wms.db import Database
 from wms.domain.orders import ChannelKind
 from wms.loopback import ProcessServer
@@ -109,17 +109,17 @@ def test_two_hundred_concurrent_orders_never_take_more_than_the_37_units_there_a
     assert statuses == [200] * len(requests)
 
     with api.client(urls[0], api.login(urls[0], "supervisor")) as c:
-        deadline = time.monotonic() + 60
-        while True:  # TikTok orders are fetched from TikTok after the webhook is answered
+
+        def every_order() -> list | None:
             orders = [
                 o
                 for o in c.get("/api/v1/orders/", params={"limit": 1000}).json()
                 if o["lines"] and o["lines"][0]["sku"] == SKU
             ]
-            if len(orders) == 4 * ORDERS_PER_CHANNEL or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        assert len(orders) == 4 * ORDERS_PER_CHANNEL
+            return orders if len(orders) == 4 * ORDERS_PER_CHANNEL else None
+
+        # TikTok orders are fetched from TikTok after the webhook is answered.
+        orders = wait_until(every_order, f"all {4 * ORDERS_PER_CHANNEL} orders", 60, every=0.1)
         reserved = sum(o["lines"][0]["reserved"] for o in orders)
         backordered = sum(o["lines"][0]["backordered"] for o in orders)
         wanted = sum(o["lines"][0]["qty"] for o in orders)

@@ -40,6 +40,7 @@ from urllib.parse import parse_qsl
 
 import uvicorn
 
+from tests.support.waiting import wait_until
 from wms.channels import own, tiktok_sign
 from wms.channels.config import ChannelConfig, load_channels
 from wms.channels.errors import ChannelError
@@ -122,11 +123,12 @@ class FakeChannelApis:
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
         )
         self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("fake channel API server did not start")
-            time.sleep(0.01)
+        thread, server = self._thread, self._server
+        wait_until(
+            lambda: server.started or not thread.is_alive(), "the fake channel APIs to start"
+        )
+        if not server.started:
+            raise RuntimeError("fake channel API server did not start")
         return self
 
     def stop(self) -> None:

@@ -7,7 +7,6 @@ import itertools
 import os
 import pty
 import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
@@ -20,6 +19,7 @@ from sqlalchemy import func, select, update
 
 from printers.simulator import SimulatorThread
 from tests.support import api
+from tests.support.waiting import wait_until
 from wms.db import Database
 from wms.domain.orders import Address, ChannelKind, OrderIn, OrderLineIn, OrderStatus
 from wms.loopback import ThreadServer
@@ -209,13 +209,13 @@ class FakeScale:
 
 
 def wait_job(client: httpx.Client, job_id: int, *statuses: str, timeout: float = 10.0) -> dict:
-    """Poll GET /print-jobs/{id} until it reaches one of `statuses`."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """Poll GET /print-jobs/{id} until it reaches one of `statuses` (fails the test if not)."""
+
+    def reached() -> dict | None:
         job = client.get(f"/api/v1/print-jobs/{job_id}").json()
-        if job["status"] in statuses or time.monotonic() > deadline:
-            return job
-        time.sleep(0.02)
+        return job if job["status"] in statuses else None
+
+    return wait_until(reached, f"print job {job_id} to be {' or '.join(statuses)}", timeout)
 
 
 def pack(

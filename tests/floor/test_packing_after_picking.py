@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from printers.identifiers import is_valid_own_tracking, is_valid_sscc
 from tests.floor.conftest import pick_all
@@ -18,6 +17,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     wait_job,
 )
 from tests.support.api import idem
+from tests.support.waiting import wait_until
 
 
 async def test_an_order_picked_into_a_tote_is_packed_from_it_and_shipped(
@@ -55,13 +55,12 @@ async def test_an_order_picked_into_a_tote_is_packed_from_it_and_shipped(
     r = packer.post(f"/api/v1/manifests/{m['id']}/scan", json={"scan": parcel["tracking"]},
                     headers=idem())  # fmt: skip
     assert r.json()["order_status"] == "shipped", r.text
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        pushes = [p for p in fake_channels.pushes_for("own", "tracking")
-                  if p.ref == order["external_id"]]  # fmt: skip
-        if pushes:
-            break
-        time.sleep(0.05)
-    assert pushes and pushes[0].body["tracking_number"] == parcel["tracking"]
+    pushes = wait_until(
+        lambda: [
+            p for p in fake_channels.pushes_for("own", "tracking") if p.ref == order["external_id"]
+        ],
+        "the own shop to be told the tracking number",
+    )
+    assert pushes[0].body["tracking_number"] == parcel["tracking"]
     assert await asyncio.to_thread(violations) == []  # picking's floor checks too
     await no_violations(db)

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import httpx
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from printers import PrinterFault, PrinterSilent, PrinterStatus, PrinterUnreachable
 from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
@@ -23,9 +24,27 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     wait_job,
 )
 from tests.support.api import idem, problem
+from tests.support.waiting import await_until, wait_until
+from wms.db import Database, reads
 from wms.errors import WmsError
+from wms.models.outbox import Outbox
 from wms.models.shipping import PrintJob
 from wms.services import printing, stations
+
+
+@reads
+def _print_rows_to_deliver(session: Session) -> int:
+    due = (Outbox.kind == "print") & Outbox.status.in_(("pending", "sending"))
+    return int(session.execute(select(func.count()).where(due)).scalar_one())
+
+
+async def outbox_done_printing(db: Database) -> None:
+    """Wait until no print row is left for the outbox: no second delivery can come after."""
+
+    async def nothing_left() -> bool:
+        return await db.run(_print_rows_to_deliver) == 0
+
+    await await_until(nothing_left, "the outbox to have no print row left to deliver")
 
 
 def pack_one(packer: httpx.Client, order_id: int, sku_barcode: str, station: str = "PACK-01",
@@ -53,12 +72,10 @@ async def test_paper_out_is_reported_to_the_packer_and_the_label_prints_once_aft
         r = pack_one(packer, order_id, SKU3)
         assert r.status_code == 201, r.text
         job_id = r.json()["parcel"]["label_job"]["id"]
-        deadline = time.monotonic() + 10
-        while True:
-            job = packer.get(f"/api/v1/print-jobs/{job_id}").json()
-            if job["error"] or time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
+        job = wait_until(
+            lambda: (j := packer.get(f"/api/v1/print-jobs/{job_id}").json())["error"] and j,
+            "the print job to report the paper-out",
+        )
         assert job["status"] in ("queued", "printing") and "Load labels" in job["error"]
         station = packer.get("/api/v1/stations/PACK-01").json()
         assert station["label_printer"]["status"] == "paper_out"
@@ -76,7 +93,7 @@ async def test_paper_out_is_reported_to_the_packer_and_the_label_prints_once_aft
         printer.clear()
     job = wait_job(packer, job_id, "done", "failed", timeout=15)
     assert job["status"] == "done" and job["error"] is None
-    time.sleep(0.6)  # a duplicate delivery would land within the outbox's next passes
+    await outbox_done_printing(db)  # a duplicate delivery would be a row still to deliver
     assert len(printer.labels) == printed + 1
     assert packer.get("/api/v1/stations/PACK-01").json()["label_printer"]["status"] == "ready"
     await no_violations(db)
@@ -97,7 +114,7 @@ async def test_a_reprint_while_the_label_still_waits_gives_back_the_same_job(pac
     finally:
         printer.clear()
     assert wait_job(packer, parcel["label_job"]["id"], "done")["status"] == "done"
-    time.sleep(0.6)
+    await outbox_done_printing(db)
     assert len(printer.labels) == printed + 1
 
 
@@ -111,9 +128,10 @@ async def test_an_unreachable_printer_is_offline_and_its_job_waits(
     order_id = await picked_order(db, [("SKU-0003", 1)])
     parcel = pack_one(packer, order_id, SKU3, station="PACK-04").json()["parcel"]
     job = wait_job(packer, parcel["label_job"]["id"], "queued")
-    deadline = time.monotonic() + 10
-    while not job["error"] and time.monotonic() < deadline:
-        job = packer.get(f"/api/v1/print-jobs/{job['id']}").json()
+    job = wait_until(
+        lambda: (j := packer.get(f"/api/v1/print-jobs/{job['id']}").json())["error"] and j,
+        "the print job to report the unreachable printer",
+    )
     assert job["status"] in ("queued", "printing") and "Check power" in job["error"]
     station = packer.get("/api/v1/stations/PACK-04").json()
     assert station["label_printer"]["status"] == "offline" and station["document_printer"] is None

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.fakes import FakeChannelApis
@@ -20,6 +18,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     snapshot,
 )
 from tests.support.api import idem, problem
+from tests.support.waiting import wait_until
 from wms.carriers import GenericCarrier
 from wms.carriers.registry import register, unregister
 
@@ -38,12 +37,11 @@ def hand_over(client, manifest_id: int, scan: str):
 
 
 def tracking_pushes(fake: FakeChannelApis, kind: str, ref: str, timeout: float = 10.0) -> list:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [p for p in fake.pushes_for(kind, "tracking") if p.ref == ref]
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
+    return wait_until(
+        lambda: [p for p in fake.pushes_for(kind, "tracking") if p.ref == ref],
+        f"{kind} to be told the tracking of {ref}",
+        timeout,
+    )
 
 
 async def test_the_last_parcel_handed_over_ships_the_order_and_tells_the_own_shop(

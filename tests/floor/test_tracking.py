@@ -26,6 +26,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
 from tests.support import api
 from tests.support.api import idem, problem
 from tests.support.databases import point_channels_at
+from tests.support.waiting import await_until, wait_until
 from wms.carriers import registry
 from wms.carriers.generic import GenericCarrier
 from wms.config import ROOT
@@ -129,26 +130,23 @@ def order_status(client: httpx.Client, order_id: int) -> str:
 
 def told(fake: FakeChannelApis, kind: str, ref: str, n: int, timeout: float = 15.0) -> list:
     """The channel's first ``n`` tracking events about ``ref``; fails loudly when they lag."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def enough() -> list | None:
         found = [p for p in fake.pushes_for(kind, "tracking_event") if p.ref == ref]
-        if len(found) >= n:
-            return found
-        assert time.monotonic() < deadline, f"{kind} told {len(found)} of {n} tracking events"
-        time.sleep(0.05)
+        return found if len(found) >= n else None
+
+    return wait_until(enough, f"{kind} to be told {n} tracking events about {ref}", timeout)
 
 
 async def outbox_settled(db: Database, kind: str, timeout: float = 15.0) -> None:
     """Every outbox row of ``kind`` sent; fails loudly with what is left."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    async def all_sent() -> bool:
         async with db.read() as s:
             rows = (await s.execute(select(Outbox.status).where(Outbox.kind == kind))).all()
-        left = [r.status for r in rows if r.status != "sent"]
-        if rows and not left:
-            return
-        assert time.monotonic() < deadline, f"{kind} rows not sent: {left}"
-        time.sleep(0.05)
+        return bool(rows) and all(r.status == "sent" for r in rows)
+
+    await await_until(all_sent, f"every {kind} outbox row to be sent", timeout)
 
 
 async def events_written(db: Database) -> int:

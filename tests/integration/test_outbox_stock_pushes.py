@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tests.fakes import FakeChannelApis
 from tests.support.databases import point_channels_at
+from tests.support.waiting import await_until
 from wms.db import Database, reads
 from wms.domain.orders import ChannelKind
 from wms.models import Channel, ChannelListing, Outbox, Product
@@ -104,10 +105,11 @@ async def rows_of(db: Database, skus: list[str]) -> list[Outbox]:
 
 
 async def until_sent(db: Database, skus: list[str], timeout_s: float = 10) -> None:
-    deadline = time.monotonic() + timeout_s
-    while {r.status for r in await rows_of(db, skus)} != {"sent"}:
-        assert time.monotonic() < deadline, f"{skus} not sent in {timeout_s} s"
-        await asyncio.sleep(0.02)
+
+    async def all_sent() -> bool:
+        return {r.status for r in await rows_of(db, skus)} == {"sent"}
+
+    await await_until(all_sent, f"the pushes of {skus} to be sent", timeout_s)
 
 
 async def make_due(db: Database) -> None:
@@ -259,10 +261,12 @@ async def test_a_redelivered_bulk_call_carries_the_same_idempotency_key(db, fake
     finally:
         await impatient.aclose()
     assert {r.status for r in await rows_of(db, wanted)} == {"sent"}
-    deadline = time.monotonic() + 5
-    while len(pushes := [p for p in fake.pushes_for("own", "stock") if p.ref == "SKU-0400"]) < 2:
-        assert time.monotonic() < deadline, pushes
-        await asyncio.sleep(0.05)
+
+    def both() -> list | None:
+        pushes = [p for p in fake.pushes_for("own", "stock") if p.ref == "SKU-0400"]
+        return pushes if len(pushes) >= 2 else None
+
+    pushes = await await_until(both, "the shop to have SKU-0400's call twice", timeout=5)
     assert pushes[0].event_id == pushes[1].event_id
     assert sorted(p.duplicate for p in pushes) == [False, True]
 
@@ -317,9 +321,9 @@ async def test_an_idle_worker_polls_with_reads_and_picks_up_rows_committed_elsew
     w._anything_due, w._claim = look, claim  # type: ignore[method-assign]
     task = asyncio.create_task(w.run())
     try:
-        await asyncio.sleep(0.5)
+        await await_until(lambda: calls["reads"] >= 3, "the idle worker to look three times")
         # Idle: it looked several times, and never took the write lock to claim nothing.
-        assert calls["reads"] >= 3 and calls["claims"] == 0
+        assert calls["claims"] == 0
         wanted = skus(470, 3)
         await queue(elsewhere, "own-main", wanted, 5)
         await until_sent(db, wanted)
@@ -365,10 +369,20 @@ async def test_a_failed_push_with_a_newer_level_waiting_is_superseded_not_retrie
 async def test_changes_that_come_during_a_pass_gather_and_go_out_together(db, fake):
     gather_s = 2.0
     w = OutboxWorker(db, poll_s=0.05, gather_s=gather_s)
+    looks = 0
+    looked = w._anything_due
+
+    async def look() -> bool:
+        nonlocal looks
+        looks += 1
+        return await looked()
+
+    w._anything_due = look  # type: ignore[method-assign]
     db.after_outbox_commit.append(w.wake)
     task = asyncio.create_task(w.run())
     try:
-        await asyncio.sleep(0.2)  # idle long enough: the first change goes at once
+        # Idle (it has looked and found nothing): the first change goes at once.
+        await await_until(lambda: looks >= 1, "the worker to look for due rows")
         first = skus(480, 1)
         queued_at = time.monotonic()
         await queue(db, "own-main", first, 3)
@@ -378,7 +392,9 @@ async def test_changes_that_come_during_a_pass_gather_and_go_out_together(db, fa
         # Two changes right after a pass: each would have had a call of its own.
         later = skus(481, 2)
         await queue(db, "own-main", later[:1], 4)
-        await asyncio.sleep(0.1)
+        # A look begun after the first change finds it due: it is gathering when the second comes.
+        seen = looks
+        await await_until(lambda: looks > seen, "the worker to look after the first change")
         await queue(db, "own-main", later[1:], 5)
         await until_sent(db, later)
     finally:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from tests.support.waiting import await_until
 from wms.db import Database, WriterTurn, long_running
 
 HOLD_S = 0.5
@@ -90,18 +91,25 @@ async def test_a_write_waits_in_a_thread_for_another_process_to_give_the_turn_ba
 async def test_a_cancelled_wait_for_the_turn_does_not_keep_the_turn(db):
     other = WriterTurn(_path(db))  # as another process holds it
     other.take()
+    assert db.turn is not None
+    waits, takes = threading.Event(), threading.Event()
+    blocking_take = db.turn.take
+
+    def take() -> None:  # the real take, telling the test when the thread waits and has it
+        waits.set()
+        blocking_take()
+        takes.set()
+
+    db.turn.take = take  # type: ignore[method-assign]
     writing = asyncio.create_task(_write_block(db))
-    await asyncio.sleep(0.1)  # it waits for the turn in a thread
+    await await_until(waits.is_set, "the write to wait for the turn in a thread")
     writing.cancel()
     with pytest.raises(asyncio.CancelledError):
         await writing
     other.give_back()
-    await asyncio.sleep(0.3)  # the cancelled waiter's thread takes the turn meanwhile
+    await await_until(takes.is_set, "the cancelled waiter's thread to take the turn")
     # ... and it was handed back at once.
-    deadline = time.monotonic() + 5
-    while not other.take_now():
-        assert time.monotonic() < deadline, "the turn was never given back"
-        await asyncio.sleep(0.02)
+    await await_until(other.take_now, "the turn to be given back", timeout=5)
     other.give_back()
     other.close()
     assert await db.run(lambda s: _mark(s) > 0)

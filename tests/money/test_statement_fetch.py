@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import time
 from decimal import Decimal as D
 from typing import Any
 
 from sqlalchemy import select
 
 from tests.fakes.payloads import fixture
+from tests.support.waiting import wait_until
 from wms.channels import tiktok
 from wms.db import Database
 from wms.models import Outbox, SalesOrder
@@ -87,16 +87,6 @@ def _fetch_row(url: str, external_id: str) -> Any:
     return _run(url, go)
 
 
-def _until(check: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("timed out waiting")
-
-
 def test_a_delivered_order_gets_its_statement_and_the_fee_is_replaced(
     server, database_url, fake_channels
 ) -> None:
@@ -108,13 +98,19 @@ def test_a_delivered_order_gets_its_statement_and_the_fee_is_replaced(
     assert _fees(database_url, oid) == [("fee_model", "0.93", True), ("fee_model", "4.14", True)]
     fake_channels.tiktok.statements[oid] = _statement(oid)
     _run(database_url, lambda db: orders.intake(db, "tiktok-main", _order(oid, "DELIVERED")))
-    _until(lambda: any(src == "statement" for src, _, _ in _fees(database_url, oid)))
+    wait_until(
+        lambda: any(src == "statement" for src, _, _ in _fees(database_url, oid)),
+        "the statement's fees to be recorded",
+    )
     # Fees less the affiliate commission: 7.28 − 4.05 = 3.23 and 2.18 − 1.20 = 0.98.
     assert _fees(database_url, oid) == [
         ("fee_model", "0.93", False), ("fee_model", "4.14", False),
         ("statement", "0.98", True), ("statement", "3.23", True),
     ]  # fmt: skip
-    assert _until(lambda: (r := _fetch_row(database_url, oid)) and r.status == "sent" and r)
+    wait_until(
+        lambda: (r := _fetch_row(database_url, oid)) and r.status == "sent" and r,
+        "the statement fetch to be sent",
+    )
 
 
 def test_an_order_not_settled_yet_is_asked_again_and_keeps_its_estimate(
@@ -125,6 +121,9 @@ def test_an_order_not_settled_yet_is_asked_again_and_keeps_its_estimate(
         database_url, lambda db: orders.intake(db, "tiktok-main", _order(oid, "AWAITING_SHIPMENT"))
     )
     _run(database_url, lambda db: orders.intake(db, "tiktok-main", _order(oid, "DELIVERED")))
-    row = _until(lambda: (r := _fetch_row(database_url, oid)) and r.attempts >= 1 and r)
+    row = wait_until(
+        lambda: (r := _fetch_row(database_url, oid)) and r.attempts >= 1 and r,
+        "the statement fetch to be tried once",
+    )
     assert row.status == "pending" and "not settled yet" in row.last_error
     assert [src for src, _, _ in _fees(database_url, oid)] == ["fee_model", "fee_model"]

@@ -6,7 +6,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -15,6 +14,7 @@ import pytest
 from printers.printer import print_label
 from printers.simulator import PrinterSimulator, SimulatorThread
 from printers.status import hs_complete, parse_host_status
+from tests.support.waiting import wait_until
 
 LABEL = b"^XA^FO10,10^A0N,30,30^FDone^FS^XZ"
 OK = 10.0  # status timeout for answers that must come, even on a loaded machine
@@ -104,10 +104,7 @@ def test_the_command_line_simulator_stores_what_it_prints(tmp_path):
         assert http("GET", f"{control}/status")["faults"] == ["paper_out"]
         http("POST", f"{control}/clear")
         print_label(url, LABEL, status_timeout=OK)
-        for _ in range(100):
-            if (tmp_path / "000001.zpl").exists():
-                break
-            time.sleep(0.02)
+        wait_until((tmp_path / "000001.zpl").exists, "the label written to the store")
         assert (tmp_path / "000001.zpl").read_bytes() == LABEL
     finally:
         process.terminate()

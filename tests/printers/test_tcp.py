@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import socket
 import time
 
@@ -17,6 +18,7 @@ from printers.labels import render_carrier_label, render_tote_label
 from printers.printer import open_printer, print_label
 from printers.samples import CARRIER, TOTE
 from printers.transports import TcpTransport
+from tests.support.waiting import wait_until
 
 LABEL = render_tote_label(TOTE)
 # Generous for answers that must come: a loaded CI machine may take a while.
@@ -99,7 +101,8 @@ def test_a_dropped_connection_is_an_unreachable_printer_and_nothing_is_printed_t
         # The next job opens a new connection and prints once.
         printer.print(LABEL)
     assert simulator.wait_for_labels(1) == [LABEL.rstrip(b"\n")]
-    time.sleep(0.05)
+    # Once the printer has seen every connection closed, all that was sent has been read.
+    wait_until(lambda: not simulator.sim._writers, "the printer to see its connections closed")
     assert len(simulator.labels) == 1
 
 
@@ -107,7 +110,7 @@ def test_a_connection_the_printer_closed_while_idle_is_replaced_once(simulator):
     with open_printer(simulator.url, status_timeout=OK) as printer:
         printer.print(LABEL)
         simulator.call("disconnect_all")
-        time.sleep(0.05)
+        wait_until(lambda: not simulator.sim._writers, "the printer to close its connection")
         printer.print(LABEL)
     assert len(simulator.wait_for_labels(2)) == 2
     assert simulator.connections == 2
@@ -167,7 +170,9 @@ def test_a_printer_that_never_accepts_the_connection_times_out_on_connect():
             filler.setblocking(False)
             filler.connect_ex(("127.0.0.1", port))
             fillers.append(filler)
-        time.sleep(0.05)
+        wait_until(
+            lambda: select.select([], fillers, [], 0)[1], "a connection to fill the accept queue"
+        )
         try:
             transport = TcpTransport("127.0.0.1", port, connect_timeout=0.3)
             with pytest.raises(PrinterTimeout, match="connect timed out"):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from textual.pilot import Pilot
 from terminal.app import TerminalApp
 from terminal.config import Settings
 from terminal.widgets.scan_input import ScanInput
+from tests.support.waiting import await_until
 from tests.terminal.fake_floor import FakeServer
 
 
@@ -52,19 +52,23 @@ async def settle(pilot: Pilot, rounds: int = 2) -> None:
         await pilot.pause()
 
 
-async def wait_for(pilot: Pilot, predicate: object, timeout: float = 15.0) -> None:
+def described(predicate: Callable[[], object]) -> str:
+    """What a lambda waits for, as its source says it."""
+    try:
+        return inspect.getsource(predicate).strip()
+    except (OSError, TypeError):
+        return repr(predicate)
+
+
+async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float = 15.0) -> None:
     # Generous: the suite's other worker may be driving Chromium on the same two cores.
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():  # type: ignore[operator]
-        if loop.time() > deadline:
-            try:
-                what = inspect.getsource(predicate).strip()  # type: ignore[arg-type]
-            except (OSError, TypeError):
-                what = repr(predicate)
-            screen = type(pilot.app.screen).__name__
-            raise AssertionError(f"not reached in {timeout:.0f} s on {screen}: {what}")
-        await pilot.pause(0.02)
+    try:
+        await await_until(predicate, described(predicate), timeout, pause=pilot.pause)
+    except AssertionError as failed:
+        shown = " | ".join(
+            line.strip() for line in screen_text(pilot.app).split("\n") if line.strip()
+        )
+        raise AssertionError(f"{failed}\non {type(pilot.app.screen).__name__}: {shown}") from None
     await settle(pilot)  # let a screen that just appeared lay itself out
 
 

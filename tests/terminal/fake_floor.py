@@ -12,12 +12,13 @@ import json
 import re
 import socket
 import threading
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import uvicorn
+
+from tests.support.waiting import wait_until
 
 Json = dict[str, Any]
 BADGES = {
@@ -76,6 +77,16 @@ def _batch() -> Json:
         "drop_check_code": "91",
         "distance_m": 84.2,
     }
+
+
+def cart_batch() -> Json:
+    """Two orders on a cart of two slots, three stops (the fake server's first batch)."""
+    return _batch()
+
+
+def pack_order() -> Json:
+    """The fake server's order at the pack bench: two lines, four cartons."""
+    return _pack_order()
 
 
 def bulk_batch() -> Json:
@@ -635,11 +646,8 @@ class FakeServer:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise TimeoutError("fake floor did not start")
-            time.sleep(0.01)
+        server = self._server
+        wait_until(lambda: server.started, "the fake floor API to start")
         return self
 
     def stop(self) -> None:

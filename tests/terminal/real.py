@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import itertools
 import uuid
 from pathlib import Path
@@ -95,19 +93,6 @@ async def violations(database_url: str) -> list[str]:
 def order_status(url: str, order_id: int) -> str:
     with api.client(url, api.login(url, "supervisor")) as supervisor:
         return str(supervisor.get(f"/api/v1/orders/{order_id}").json()["status"])
-
-
-async def until(predicate: Any, timeout: float = 15.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            try:
-                what = inspect.getsource(predicate).strip()
-            except (OSError, TypeError):
-                what = repr(predicate)
-            raise AssertionError(f"not reached in {timeout:.0f} s: {what}")
-        await asyncio.sleep(0.05)
 
 
 def quiet_server(database_url: str) -> ThreadServer:

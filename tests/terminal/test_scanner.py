@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import pty
 import threading
-import time
 
 from terminal.app import TerminalApp
 from terminal.config import Settings
 from terminal.scanner import LineSplitter, SerialScanner, open_port, parse_weight_g
+from tests.support.waiting import wait_until
 from tests.terminal.conftest import scan, wait_for
 
 
@@ -22,13 +22,6 @@ def collect(scanner_url: str) -> tuple[SerialScanner, list[str], threading.Event
         got.set()
 
     return SerialScanner(scanner_url, on_code), codes, got
-
-
-def wait_until(predicate, timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_codes_split_on_cr_lf_or_crlf_and_keep_the_gs1_separator():
@@ -44,7 +37,7 @@ def test_a_loop_port_delivers_each_scanned_line():
     try:
         assert scanner.port is not None
         scanner.port.write(b"T0042\r\n4006381333931\r\n")
-        wait_until(lambda: len(codes) == 2)
+        wait_until(lambda: len(codes) == 2, "both codes from the serial scanner")
         assert codes == ["T0042", "4006381333931"]
     finally:
         scanner.stop()
@@ -60,7 +53,7 @@ def test_a_serial_url_names_the_device_and_its_baud_rate_on_a_pty():
     scanner.start()
     try:
         os.write(master, b"A01-03-1\r")
-        wait_until(lambda: codes == ["A01-03-1"])
+        wait_until(lambda: codes == ["A01-03-1"], "the code from the serial scanner")
     finally:
         scanner.stop()
         os.close(master)

@@ -94,6 +94,7 @@ async def test_receive_move_count_and_look_up_fit_the_screen(fake, settings, siz
         check("receive-qty", app)
         await scan(pilot, "12")
         await wait_for(pilot, lambda: getattr(app.screen, "step", "") == "putaway")
+        await wait_for(pilot, lambda: app.waiting == 0)  # the status line says "online"
         check("receive-putaway", app)
         await pilot.press("f4", "f4", "f4", "f4")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "MenuScreen")

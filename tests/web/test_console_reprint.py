@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 from playwright.async_api import Page, expect
@@ -21,6 +20,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     wait_job,
 )
 from tests.support.api import idem
+from tests.support.waiting import await_until
 from tests.web.conftest import sign_in
 from wms.services import printing
 
@@ -64,9 +64,9 @@ async def test_a_failed_label_is_reprinted_from_the_console_after_paper_out(
     again = int((await notice.inner_text()).rsplit(" ", 1)[1].strip(")"))
     done = await asyncio.to_thread(wait_job, packer, again, "done", "failed", timeout=15)
     assert done["status"] == "done"
-    deadline = time.monotonic() + 5
-    while len(printer.labels) < printed + 1 and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    await await_until(
+        lambda: len(printer.labels) >= printed + 1, "the label to print after the paper is back"
+    )
     assert len(printer.labels) == printed + 1  # printed once, after the paper came back
     await expect(page.locator(f"tr[data-job='{job_id}']")).to_have_count(0)
     await no_violations(db)

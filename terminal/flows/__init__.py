@@ -1,0 +1,1 @@
+"""The floor's flows as pure state machines: an event in, the next state and commands out."""
