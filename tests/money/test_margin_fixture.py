@@ -30,7 +30,7 @@ from wms.errors import WmsError
 from wms.models import Barcode, CartonType, OrderLine, Product, SalesOrder
 from wms.models.money import MoneyFact
 from wms.models.shipping import Return, ReturnLine
-from wms.services import money_facts, orders, rates, returns
+from wms.services import channel_money, money_facts, orders, rates, returns
 
 FIXTURE = ROOT / "fixtures" / "margins"
 ORDERS = json.loads((FIXTURE / "orders.json").read_text())
@@ -204,12 +204,12 @@ def margin(
     _run(database_url, lambda db: _parcels(db, ids))
     _run(
         database_url,
-        lambda db: money_facts.record_affiliate(db, "tiktok-main", ORDERS["affiliate"]),
+        lambda db: db.run(channel_money.apply_affiliate, "tiktok-main", ORDERS["affiliate"]),
     )
     report.before_statement = report("channel")  # type: ignore[attr-defined]
     _run(
         database_url,
-        lambda db: money_facts.record_statement(db, "tiktok-main", ORDERS["statement"]),
+        lambda db: db.run(channel_money.apply_statement, "tiktok-main", ORDERS["statement"]),
     )
     _run(database_url, lambda db: _return(db, ids))
     yield report
@@ -317,7 +317,7 @@ def test_a_statement_for_an_unknown_order_is_refused_and_writes_nothing(
     body = json.loads(json.dumps(ORDERS["statement"]))
     body["data"]["order_id"] = "999999999999999999"
     with pytest.raises(WmsError) as err:
-        _run(database_url, lambda db: money_facts.record_statement(db, "tiktok-main", body))
+        _run(database_url, lambda db: db.run(channel_money.apply_statement, "tiktok-main", body))
     assert err.value.code == "unknown_order"
     assert _fact_count(database_url) == before
 
@@ -329,7 +329,7 @@ def test_a_statement_naming_an_sku_not_in_the_order_writes_nothing(
     body = json.loads(json.dumps(ORDERS["statement"]))
     body["data"]["statement_transactions"][0]["sku_statement_transactions"][1]["sku_id"] = "1"
     with pytest.raises(WmsError) as err:
-        _run(database_url, lambda db: money_facts.record_statement(db, "tiktok-main", body))
+        _run(database_url, lambda db: db.run(channel_money.apply_statement, "tiktok-main", body))
     assert err.value.code == "unknown_line"
     assert _fact_count(database_url) == before
     assert margin("channel")["total"]["margin"] == EXPECTED["total"]["margin"]
