@@ -114,6 +114,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/reports/throughput"): OFFICE,
     ("GET", "/api/v1/reports/exceptions"): OFFICE,
     ("GET", "/api/v1/reports/margin"): OFFICE,
+    ("GET", "/api/v1/reports/work"): OFFICE,
+    ("GET", "/api/v1/reports/work.csv"): OFFICE,
     # the site's channels and listings, changed while the warehouse runs
     ("GET", "/api/v1/admin/channels"): ADMINS,
     ("POST", "/api/v1/admin/channels"): ADMINS,
