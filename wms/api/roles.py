@@ -153,6 +153,9 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/ui/waves/release"): OFFICE,
     ("POST", "/ui/waves/{wave_id}/cancel"): OFFICE,
     ("GET", "/ui/batches/{batch_id}/route.svg"): OFFICE,
+    ("GET", "/ui/margins"): OFFICE,
+    ("GET", "/ui/margins/orders"): OFFICE,
+    ("GET", "/ui/margins/table.csv"): OFFICE,
 }
 CONSOLE_PREFIX = "/ui"  # session-cookie routes: their gate is wms.web's, reading this table
 
