@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Date, String, and_, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from wms.domain.money import RateTable, cents, convert, margin_pct
+from wms.domain.money import RateTable, cents, margin_pct
 from wms.domain.orders import OrderStatus
 from wms.errors import WmsError
 from wms.models import Channel, OrderLine, SalesOrder
@@ -115,6 +115,11 @@ def _key(s: Session, group: str, day: Any) -> tuple[Any, Any]:
     return day, day  # day; weeks are folded from days in Python
 
 
+_UNSEEN = Decimal(-1)
+LINE_GROUPS = ("product", "creator", "content")
+"""Groupings whose key is on the line or its attribution (the others need neither join)."""
+
+
 def _base(query: Any, with_lines: bool) -> Any:
     query = query.join(_CH, _CH.c.id == _SO.c.channel_id)
     if with_lines:
@@ -152,11 +157,12 @@ def margin_report(
                 _MF.c.currency,
                 _MF.c.kind,
                 func.sum(_MF.c.amount_e4).label("e4"),
-            )  # fmt: skip
-            .select_from(_MF)
-            .join(_SO, _SO.c.id == _MF.c.order_id)
-            .outerjoin(_OL, _OL.c.id == _MF.c.line_id),
-            with_lines=True,
+            ).select_from(  # fmt: skip
+                _MF.join(_SO, _SO.c.id == _MF.c.order_id).outerjoin(_OL, _OL.c.id == _MF.c.line_id)
+                if group in LINE_GROUPS
+                else _MF.join(_SO, _SO.c.id == _MF.c.order_id)
+            ),
+            with_lines=group in LINE_GROUPS,
         )
         .where(in_range, counted, _MF.c.current, _MF.c.kind.in_(FIGURES))
         .group_by(key, day, _MF.c.currency, _MF.c.kind)
@@ -207,14 +213,19 @@ def margin_report(
             rows[k] = Row(k, lbl)
         return rows[k]
 
-    for r in s.execute(money):
-        target = row(r.k, r.l)
-        amount = Decimal(int(r.e4)) * E4
-        converted = convert(amount, r.currency, reporting, date.fromisoformat(r.d), rates)
-        if converted.amount is None:
-            target.missing_rate.add((r.d, r.currency))
+    # One rate per (currency, day), looked up once: a year by product is ~10^5 sums.
+    factors: dict[tuple[str, str], Decimal | None] = {}
+    for k, lbl, d, currency, kind, e4 in s.execute(money).tuples():
+        target = row(k, lbl)
+        factor = factors.get((currency, d), _UNSEEN)
+        if factor is _UNSEEN:
+            found = rates.rate(currency, reporting, date.fromisoformat(d))
+            factor = factors[(currency, d)] = None if found is None else found[0]
+        if factor is None:
+            target.missing_rate.add((d, currency))
             continue
-        target.figures[r.kind] += converted.amount
+        # As `convert` does: the sum at the day's rate, rounded to the cent once.
+        target.figures[kind] += cents(Decimal(int(e4)) * E4 * factor)
     if group not in ("day", "week"):
         for r in s.execute(volume):
             target = row(r.k, r.l)
