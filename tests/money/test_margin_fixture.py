@@ -347,6 +347,56 @@ def test_a_negative_receipt_cost_is_a_problem_and_changes_nothing(
     assert margin("product")["rows"][2]["goods"] == EXPECTED["product"]["MG-MUG"]["goods"]
 
 
+def test_a_report_in_a_currency_without_rates_is_a_problem(supervisor: httpx.Client) -> None:
+    r = supervisor.get("/api/v1/reports/margin", params={"group": "channel", "currency": "XYZ",
+                                                          **RANGE})  # fmt: skip
+    assert len(api.problem(r, 422, "unknown_currency")["title"]) <= 20
+
+
+def test_an_order_in_an_unknown_currency_is_flagged_never_converted(
+    margin, integration: httpx.Client
+) -> None:
+    body = ORDERS["own"][0] | {"order_id": "MG-XYZ-1", "currency": "XYZ",
+                               "placed_at": "2026-10-15T10:00:00+00:00"}  # fmt: skip
+    _own(integration, body)
+    october = margin("channel", **{"from": "2026-10-01", "to": "2026-10-31"})
+    own = _rows(october)["own-main"]
+    assert own["revenue"] == "0.00" and own["margin"] == "0.00"
+    assert own["missing_rate"] == ["2026-10-15 XYZ"] and october["missing_rate"] is True
+    assert margin("channel")["total"]["margin"] == EXPECTED["total"]["margin"]  # November's
+
+
+def test_a_negative_shipping_cost_or_refund_is_refused_and_writes_nothing(
+    margin, database_url: str
+) -> None:
+    ids = _run(database_url, _order_ids)
+    order_id = ids["MG-1001"]
+    before = _fact_count(database_url)
+
+    async def parcel(db: Database) -> None:
+        async with db.read() as s:
+            lines = await orders.lines_of(s, order_id)
+        contents = {line.id: line.qty for line in lines}
+        await db.run(money_facts.record_parcel, order_id, contents, D("0.30"), D("-4.00"))
+
+    with pytest.raises(WmsError) as err:
+        _run(database_url, parcel)
+    assert err.value.code == "negative_cost"
+    with pytest.raises(WmsError) as err:
+        _run(database_url, lambda db: db.run(money_facts.record_refund, order_id, None, D("-1")))
+    assert err.value.code == "negative_money"
+    assert _fact_count(database_url) == before
+
+
+def test_an_affiliate_record_for_an_unknown_order_writes_nothing(margin, database_url: str) -> None:
+    before = _fact_count(database_url)
+    record = ORDERS["affiliate"] | {"order_id": "999999999999999998"}
+    with pytest.raises(WmsError) as err:
+        _run(database_url, lambda db: db.run(channel_money.apply_affiliate, "tiktok-main", record))
+    assert err.value.code == "unknown_order"
+    assert _fact_count(database_url) == before
+
+
 @pytest.mark.parametrize(
     ("params", "code"),
     [

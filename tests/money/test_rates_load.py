@@ -82,6 +82,7 @@ def test_loading_a_corrected_file_replaces_the_days_it_names(
     [
         ("Date,USD,XYZ\n2026-11-09,1.08,2\n", "unknown currency column 'XYZ'"),
         ("Date,USD\n2026-11-09,1.08\n2026-13-10,1.09\n", "is not a YYYY-MM-DD day"),
+        ("Date,USD\n2026-11-09,1.08\n,1.09\n", "line 3: '' is not a YYYY-MM-DD day"),
         ("Date,USD,GBP\n2026-11-09,1.08,-0.84\n", "GBP rate -0.84 must be > 0"),
     ],
 )

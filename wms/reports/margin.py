@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Date, String, and_, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from wms.domain.money import RateTable, cents, margin_pct
+from wms.domain.money import KNOWN_CURRENCIES, RateTable, cents, margin_pct
 from wms.domain.orders import OrderStatus
 from wms.errors import WmsError
 from wms.models import Channel, OrderLine, SalesOrder
@@ -138,6 +138,8 @@ def margin_report(
     """The margin report: one row per group key, a total row, and what was left out."""
     if group not in GROUPS:
         raise WmsError("bad_group", "Unknown grouping", f"group is one of {', '.join(GROUPS)}")
+    if reporting not in KNOWN_CURRENCIES:
+        raise WmsError("unknown_currency", "Unknown currency", f"no rates are kept for {reporting}")
     start = datetime.combine(first, time.min, UTC)
     end = datetime.combine(last + timedelta(days=1), time.min, UTC)
     when = func.coalesce(_SO.c.placed_at, _SO.c.created_at)
