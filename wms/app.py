@@ -13,6 +13,7 @@ from litestar.middleware.base import DefineMiddleware
 
 from wms.api import (
     idempotency,
+    margin_reports,
     openapi,
     packing,
     picking,
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *returns.ROUTES,
             *tracking_api.ROUTES,
             *reports.ROUTES,
+            *margin_reports.ROUTES,
         ],
         lifespan=[lifespan],
         plugins=console_plugins(settings.database_url),

@@ -80,6 +80,7 @@ class FakeTikTok:
         self.orders: dict[str, dict[str, Any]] = {}
         self.detail_calls: list[list[str]] = []
         self.statements: dict[str, dict[str, Any]] = {}  # order id -> statement ``data``
+        self.affiliate_orders: dict[str, dict[str, Any]] = {}  # order id -> affiliate record
 
     def add_order(self, detail: dict[str, Any]) -> None:
         self.orders[str(detail["id"])] = detail
@@ -309,6 +310,13 @@ class FakeChannelApis:
         data = _json(body)
         if data is None:
             return self._tiktok_error(400, 36009001, "body is not JSON")
+        if method == "POST" and path == "/affiliate_seller/202410/orders/search":
+            ids = [str(i) for i in data.get("order_ids") or []]
+            with self._lock:
+                known = self.tiktok.affiliate_orders
+                found = [known[i] for i in ids if i in known]
+            body = {"orders": found, "next_page_token": "", "total_count": len(found)}
+            return _Reply(200, {**ok, "data": body})
         m = re.fullmatch(r"/product/202309/products/(\d+)/inventory/update", path)
         if method == "POST" and m:
             items: list[tuple[str, int]] = []

@@ -19,18 +19,19 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.floor.conftest import pick_all, violations  # noqa: F401  (fixture)
 from tests.support import api
 from wms.channels import tiktok
 from wms.config import ROOT
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.orders import Address, ChannelKind, OrderIn, OrderLineIn, OrderStatus
 from wms.errors import WmsError
 from wms.models import Barcode, CartonType, OrderLine, Product, SalesOrder
 from wms.models.money import MoneyFact
 from wms.models.shipping import Return, ReturnLine
-from wms.services import money_facts, orders, rates, returns
+from wms.services import channel_money, money_facts, orders, rates, returns
 
 FIXTURE = ROOT / "fixtures" / "margins"
 ORDERS = json.loads((FIXTURE / "orders.json").read_text())
@@ -50,19 +51,19 @@ def _run(url: str, fn: Callable[[Database], Any]) -> Any:
     return asyncio.run(go())
 
 
-def _products(db: Database) -> Any:
-    async def go() -> None:
-        async with db.write() as s:
-            for p in ORDERS["products"]:
-                product = Product(
-                    sku=p["sku"], name=p["name"], length_mm=120, width_mm=100, height_mm=90,
-                    weight_g=p["weight_g"], unit_cost=D(p["unit_cost"]),
-                )  # fmt: skip
-                s.add(product)
-                await s.flush()
-                s.add(Barcode(value=p["barcode"], product_id=product.id))  # type: ignore[arg-type]
+def _add_products(s: Session) -> None:
+    for p in ORDERS["products"]:
+        product = Product(
+            sku=p["sku"], name=p["name"], length_mm=120, width_mm=100, height_mm=90,
+            weight_g=p["weight_g"], unit_cost=D(p["unit_cost"]),
+        )  # fmt: skip
+        s.add(product)
+        s.flush()
+        s.add(Barcode(value=p["barcode"], product_id=product.id))  # type: ignore[arg-type]
 
-    return go()
+
+def _products(db: Database) -> Any:
+    return db.run(_add_products)
 
 
 def _receive(supervisor: httpx.Client) -> None:
@@ -111,13 +112,26 @@ def _intake_channels(db: Database) -> Any:
     return go()
 
 
-def _order_ids(db: Database) -> Any:
-    async def go() -> dict[str, int]:
-        async with db.read() as s:
-            rows = await s.execute(select(SalesOrder.reference, SalesOrder.id, SalesOrder.status))
-            return {ref: oid for ref, oid, status in rows if status != OrderStatus.CANCELLED}
+@reads
+def _ids(s: Session) -> dict[str, int]:
+    rows = s.execute(select(SalesOrder.reference, SalesOrder.id, SalesOrder.status))
+    return {ref: oid for ref, oid, status in rows if status != OrderStatus.CANCELLED}
 
-    return go()
+
+def _order_ids(db: Database) -> Any:
+    return db.run(_ids)
+
+
+@reads
+def _cartons(s: Session) -> dict[str, D]:
+    return {c.code: c.cost for c in s.execute(select(CartonType)).scalars()}
+
+
+@reads
+def _contents(s: Session, order_id: int) -> dict[int, int]:
+    """Every unit of the order, by line id: what one parcel carrying it all holds."""
+    rows = s.execute(select(OrderLine.id, OrderLine.qty).where(OrderLine.order_id == order_id))
+    return {line_id: qty for line_id, qty in rows}
 
 
 def _pick_everything(supervisor: httpx.Client, picker: httpx.Client, ids: list[int]) -> None:
@@ -132,13 +146,10 @@ def _pick_everything(supervisor: httpx.Client, picker: httpx.Client, ids: list[i
 
 def _parcels(db: Database, ids: dict[str, int]) -> Any:
     async def go() -> None:
-        async with db.read() as s:
-            cartons = {c.code: c.cost for c in (await s.execute(select(CartonType))).scalars()}
+        cartons = await db.run(_cartons)
         for parcel in ORDERS["parcels"]:
             order_id = ids[parcel["order"]]
-            async with db.read() as s:
-                lines = await s.run_sync(orders.lines_of, order_id)
-            contents = {line.id: line.qty for line in lines}
+            contents = await db.run(_contents, order_id)
             await db.run(
                 money_facts.record_parcel, order_id, contents, cartons[parcel["carton"]],
                 D(parcel["shipping"]),
@@ -151,19 +162,19 @@ def _return(db: Database, ids: dict[str, int]) -> Any:
     spec = ORDERS["return"]
     barcode = next(p["barcode"] for p in ORDERS["products"] if p["sku"] == spec["sku"])
 
+    def received(s: Session, order_id: int) -> tuple[int, int]:
+        line = s.execute(select(OrderLine).where(OrderLine.order_id == order_id)).scalar_one()
+        # Received at the returns desk (the parcel came back): graded below as the desk does.
+        ret = Return(order_id=order_id, source="manual", status="received")
+        s.add(ret)
+        s.flush()
+        s.add(ReturnLine(return_id=ret.id, order_line_id=line.id, product_id=line.product_id,  # type: ignore[arg-type]
+                         sku=line.sku, qty=spec["qty"]))  # fmt: skip
+        return line.id, ret.id  # type: ignore[return-value]
+
     async def go() -> None:
         order_id = ids[spec["order"]]
-        async with db.write() as s:
-            line = (
-                await s.execute(select(OrderLine).where(OrderLine.order_id == order_id))
-            ).scalar_one()
-            # Received at the returns desk (the parcel came back): graded below as the desk does.
-            ret = Return(order_id=order_id, source="manual", status="received")
-            s.add(ret)
-            await s.flush()
-            s.add(ReturnLine(return_id=ret.id, order_line_id=line.id, product_id=line.product_id,  # type: ignore[arg-type]
-                             sku=line.sku, qty=spec["qty"]))  # fmt: skip
-            line_id, return_id = line.id, ret.id
+        line_id, return_id = await db.run(received, order_id)
         await returns.grade_item(db, return_id, barcode, "restock", spec["restocked"], None, None)  # type: ignore[arg-type]
         await returns.grade_item(db, return_id, barcode, "scrap", spec["scrapped"], None, None)  # type: ignore[arg-type]
         await db.run(
@@ -204,12 +215,12 @@ def margin(
     _run(database_url, lambda db: _parcels(db, ids))
     _run(
         database_url,
-        lambda db: money_facts.record_affiliate(db, "tiktok-main", ORDERS["affiliate"]),
+        lambda db: db.run(channel_money.apply_affiliate, "tiktok-main", ORDERS["affiliate"]),
     )
     report.before_statement = report("channel")  # type: ignore[attr-defined]
     _run(
         database_url,
-        lambda db: money_facts.record_statement(db, "tiktok-main", ORDERS["statement"]),
+        lambda db: db.run(channel_money.apply_statement, "tiktok-main", ORDERS["statement"]),
     )
     _run(database_url, lambda db: _return(db, ids))
     yield report
@@ -258,14 +269,17 @@ def test_the_statement_replaced_the_estimated_fee(margin, database_url: str) -> 
     assert before["fee"] == EXPECTED["tiktok_before_statement"]["fee"]
     assert before["margin"] == EXPECTED["tiktok_before_statement"]["margin"]
 
-    async def fees(db: Database) -> list[tuple[str, bool]]:
-        async with db.read() as s:
-            rows = await s.execute(
-                select(MoneyFact.source, MoneyFact.current)
-                .join(SalesOrder, SalesOrder.id == MoneyFact.order_id)
-                .where(SalesOrder.external_id == "576461413038785001", MoneyFact.kind == "fee")
-            )
-            return sorted((src, bool(cur)) for src, cur in rows)
+    @reads
+    def read_fees(s: Session) -> list[tuple[str, bool]]:
+        rows = s.execute(
+            select(MoneyFact.source, MoneyFact.current)
+            .join(SalesOrder, SalesOrder.id == MoneyFact.order_id)
+            .where(SalesOrder.external_id == "576461413038785001", MoneyFact.kind == "fee")
+        )
+        return sorted((src, bool(cur)) for src, cur in rows)
+
+    def fees(db: Database) -> Any:
+        return db.run(read_fees)
 
     # The estimate is kept for the record, out of the reports.
     assert _run(database_url, fees) == [
@@ -302,12 +316,13 @@ def test_the_stock_ledger_still_adds_up(margin, violations) -> None:  # noqa: F8
 # -- bad input: a clear error, and nothing written ----------------------------------------
 
 
-def _fact_count(url: str) -> int:
-    async def go(db: Database) -> int:
-        async with db.read() as s:
-            return len((await s.execute(select(MoneyFact.id))).all())
+@reads
+def _facts_now(s: Session) -> int:
+    return len(s.execute(select(MoneyFact.id)).all())
 
-    return _run(url, go)
+
+def _fact_count(url: str) -> int:
+    return _run(url, lambda db: db.run(_facts_now))
 
 
 def test_a_statement_for_an_unknown_order_is_refused_and_writes_nothing(
@@ -317,7 +332,7 @@ def test_a_statement_for_an_unknown_order_is_refused_and_writes_nothing(
     body = json.loads(json.dumps(ORDERS["statement"]))
     body["data"]["order_id"] = "999999999999999999"
     with pytest.raises(WmsError) as err:
-        _run(database_url, lambda db: money_facts.record_statement(db, "tiktok-main", body))
+        _run(database_url, lambda db: db.run(channel_money.apply_statement, "tiktok-main", body))
     assert err.value.code == "unknown_order"
     assert _fact_count(database_url) == before
 
@@ -329,7 +344,7 @@ def test_a_statement_naming_an_sku_not_in_the_order_writes_nothing(
     body = json.loads(json.dumps(ORDERS["statement"]))
     body["data"]["statement_transactions"][0]["sku_statement_transactions"][1]["sku_id"] = "1"
     with pytest.raises(WmsError) as err:
-        _run(database_url, lambda db: money_facts.record_statement(db, "tiktok-main", body))
+        _run(database_url, lambda db: db.run(channel_money.apply_statement, "tiktok-main", body))
     assert err.value.code == "unknown_line"
     assert _fact_count(database_url) == before
     assert margin("channel")["total"]["margin"] == EXPECTED["total"]["margin"]
@@ -345,6 +360,54 @@ def test_a_negative_receipt_cost_is_a_problem_and_changes_nothing(
     assert len(p["title"]) <= 20
     assert supervisor.get("/api/v1/stock/moves", params={"limit": 1}).json() == moves
     assert margin("product")["rows"][2]["goods"] == EXPECTED["product"]["MG-MUG"]["goods"]
+
+
+def test_a_report_in_a_currency_without_rates_is_a_problem(supervisor: httpx.Client) -> None:
+    r = supervisor.get("/api/v1/reports/margin", params={"group": "channel", "currency": "XYZ",
+                                                          **RANGE})  # fmt: skip
+    assert len(api.problem(r, 422, "unknown_currency")["title"]) <= 20
+
+
+def test_an_order_in_an_unknown_currency_is_flagged_never_converted(
+    margin, integration: httpx.Client
+) -> None:
+    body = ORDERS["own"][0] | {"order_id": "MG-XYZ-1", "currency": "XYZ",
+                               "placed_at": "2026-10-15T10:00:00+00:00"}  # fmt: skip
+    _own(integration, body)
+    october = margin("channel", **{"from": "2026-10-01", "to": "2026-10-31"})
+    own = _rows(october)["own-main"]
+    assert own["revenue"] == "0.00" and own["margin"] == "0.00"
+    assert own["missing_rate"] == ["2026-10-15 XYZ"] and october["missing_rate"] is True
+    assert margin("channel")["total"]["margin"] == EXPECTED["total"]["margin"]  # November's
+
+
+def test_a_negative_shipping_cost_or_refund_is_refused_and_writes_nothing(
+    margin, database_url: str
+) -> None:
+    ids = _run(database_url, _order_ids)
+    order_id = ids["MG-1001"]
+    before = _fact_count(database_url)
+
+    async def parcel(db: Database) -> None:
+        contents = await db.run(_contents, order_id)
+        await db.run(money_facts.record_parcel, order_id, contents, D("0.30"), D("-4.00"))
+
+    with pytest.raises(WmsError) as err:
+        _run(database_url, parcel)
+    assert err.value.code == "negative_cost"
+    with pytest.raises(WmsError) as err:
+        _run(database_url, lambda db: db.run(money_facts.record_refund, order_id, None, D("-1")))
+    assert err.value.code == "negative_money"
+    assert _fact_count(database_url) == before
+
+
+def test_an_affiliate_record_for_an_unknown_order_writes_nothing(margin, database_url: str) -> None:
+    before = _fact_count(database_url)
+    record = ORDERS["affiliate"] | {"order_id": "999999999999999998"}
+    with pytest.raises(WmsError) as err:
+        _run(database_url, lambda db: db.run(channel_money.apply_affiliate, "tiktok-main", record))
+    assert err.value.code == "unknown_order"
+    assert _fact_count(database_url) == before
 
 
 @pytest.mark.parametrize(

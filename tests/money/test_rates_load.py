@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, reads
 from wms.errors import WmsError
 from wms.models.money import CurrencyRate
 from wms.services import rates
@@ -35,12 +36,20 @@ def _load(url: str, path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@reads
+def _read_rows(s: Session) -> dict[tuple[date, str], D]:
+    return {(r.day, r.currency): r.per_eur for r in s.execute(select(CurrencyRate)).scalars()}
+
+
+@reads
+def _read_count(s: Session) -> int:
+    return int(s.scalar(select(func.count()).select_from(CurrencyRate)) or 0)
+
+
 async def _rows(url: str) -> dict[tuple[date, str], D]:
     db = Database(url)
     try:
-        async with db.read() as s:
-            rows = (await s.execute(select(CurrencyRate))).scalars().all()
-            return {(r.day, r.currency): r.per_eur for r in rows}
+        return await db.run(_read_rows)
     finally:
         await db.dispose()
 
@@ -48,8 +57,7 @@ async def _rows(url: str) -> dict[tuple[date, str], D]:
 async def _count(url: str) -> int:
     db = Database(url)
     try:
-        async with db.read() as s:
-            return int(await s.scalar(select(func.count()).select_from(CurrencyRate)) or 0)
+        return await db.run(_read_count)
     finally:
         await db.dispose()
 
@@ -82,6 +90,7 @@ def test_loading_a_corrected_file_replaces_the_days_it_names(
     [
         ("Date,USD,XYZ\n2026-11-09,1.08,2\n", "unknown currency column 'XYZ'"),
         ("Date,USD\n2026-11-09,1.08\n2026-13-10,1.09\n", "is not a YYYY-MM-DD day"),
+        ("Date,USD\n2026-11-09,1.08\n,1.09\n", "line 3: '' is not a YYYY-MM-DD day"),
         ("Date,USD,GBP\n2026-11-09,1.08,-0.84\n", "GBP rate -0.84 must be > 0"),
     ],
 )

@@ -8,13 +8,14 @@ from decimal import Decimal as D
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.fakes.payloads import fixture
 from tests.support.waiting import wait_until
 from wms.channels import tiktok
-from wms.db import Database
-from wms.models import Outbox, SalesOrder
-from wms.models.money import MoneyFact
+from wms.db import Database, reads
+from wms.models import OrderLine, Outbox, SalesOrder
+from wms.models.money import LineAttribution, MoneyFact
 from wms.services import orders
 
 CENT = D("0.01")
@@ -62,29 +63,52 @@ def _run(url: str, fn: Any) -> Any:
     return asyncio.run(go())
 
 
-def _fees(url: str, external_id: str) -> list[tuple[str, str, bool]]:
-    async def go(db: Database) -> list[tuple[str, str, bool]]:
-        async with db.read() as s:
-            rows = await s.execute(
-                select(MoneyFact.source, MoneyFact.amount_e4, MoneyFact.current)
-                .join(SalesOrder, SalesOrder.id == MoneyFact.order_id)
-                .where(SalesOrder.external_id == external_id, MoneyFact.kind == "fee")
-            )
-            return sorted(
-                (src, str(D(e4).scaleb(-4).quantize(CENT)), bool(cur)) for src, e4, cur in rows
-            )
-
-    return _run(url, go)
+@reads
+def _facts(s: Session, external_id: str, kind: str) -> list[tuple[str, str, bool]]:
+    rows = s.execute(
+        select(MoneyFact.source, MoneyFact.amount_e4, MoneyFact.current)
+        .join(SalesOrder, SalesOrder.id == MoneyFact.order_id)
+        .where(SalesOrder.external_id == external_id, MoneyFact.kind == kind)
+    )
+    return sorted((src, str(D(e4).scaleb(-4).quantize(CENT)), bool(cur)) for src, e4, cur in rows)
 
 
-def _fetch_row(url: str, external_id: str) -> Any:
-    async def go(db: Database) -> Any:
-        async with db.read() as s:
-            return (
-                await s.execute(select(Outbox).where(Outbox.dedupe_key.endswith(external_id)))
-            ).scalar_one_or_none()
+def _fees(url: str, external_id: str, kind: str = "fee") -> list[tuple[str, str, bool]]:
+    return _run(url, lambda db: db.run(_facts, external_id, kind))
 
-    return _run(url, go)
+
+@reads
+def _outbox_row(s: Session, external_id: str, kind: str) -> Any:
+    return s.execute(
+        select(Outbox).where(Outbox.kind == kind, Outbox.dedupe_key.endswith(external_id))
+    ).scalar_one_or_none()
+
+
+def _fetch_row(url: str, external_id: str, kind: str = "statement_fetch") -> Any:
+    return _run(url, lambda db: db.run(_outbox_row, external_id, kind))
+
+
+@reads
+def _attributed(s: Session, external_id: str) -> list[tuple[str, str, str, str, int, str, Any]]:
+    rows = s.execute(
+        select(
+            OrderLine.channel_product_ref,
+            LineAttribution.creator,
+            LineAttribution.content_type,
+            LineAttribution.content_id,
+            LineAttribution.commission_rate_bp,
+            LineAttribution.estimated_commission,
+            LineAttribution.actual_commission,
+        )  # fmt: skip
+        .join(OrderLine, OrderLine.id == LineAttribution.line_id)
+        .join(SalesOrder, SalesOrder.id == LineAttribution.order_id)
+        .where(SalesOrder.external_id == external_id)
+    )
+    return sorted(
+        (ref, who, kind, cid, bp, str(D(est).quantize(CENT)),
+         None if act is None else str(D(act).quantize(CENT)))
+        for ref, who, kind, cid, bp, est, act in rows
+    )  # fmt: skip
 
 
 def test_a_delivered_order_gets_its_statement_and_the_fee_is_replaced(
@@ -127,3 +151,70 @@ def test_an_order_not_settled_yet_is_asked_again_and_keeps_its_estimate(
     )
     assert row.status == "pending" and "not settled yet" in row.last_error
     assert [src for src, _, _ in _fees(database_url, oid)] == ["fee_model", "fee_model"]
+
+
+def _affiliate(order_id: str) -> dict[str, Any]:
+    """One record of TikTok's affiliate order search: the fixture order's two lines, two
+    creators; the first commission paid, the second still an estimate."""
+    return {
+        "id": order_id,
+        "skus": [
+            {"sku_id": MUG, "creator_username": "brewwithmaya", "content_type": "VIDEO",
+             "content_id": "7438123456789012345", "commission_rate": "1000",
+             "estimated_paid_commission": {"amount": "4.10", "currency": "USD"},
+             "actual_paid_commission": {"amount": "4.05", "currency": "USD"}},
+            {"sku_id": FILTERS, "creator_username": "latteart.lu", "content_type": "LIVE",
+             "content_id": "7440000000000000001", "commission_rate": "900",
+             "estimated_paid_commission": {"amount": "1.20", "currency": "USD"}},
+        ],
+    }  # fmt: skip
+
+
+def test_a_settled_affiliate_order_gets_each_lines_creator_through_the_outbox(
+    server, database_url, fake_channels
+) -> None:
+    oid = "576461413038700003"
+    _run(
+        database_url, lambda db: orders.intake(db, "tiktok-main", _order(oid, "AWAITING_SHIPMENT"))
+    )
+    fake_channels.tiktok.statements[oid] = _statement(oid)
+    fake_channels.tiktok.affiliate_orders[oid] = _affiliate(oid)
+    _run(database_url, lambda db: orders.intake(db, "tiktok-main", _order(oid, "DELIVERED")))
+    # The statement paid an affiliate commission, so the affiliate search is asked next.
+    wait_until(
+        lambda: _run(database_url, lambda db: db.run(_attributed, oid)), "the creators recorded"
+    )
+    assert _run(database_url, lambda db: db.run(_attributed, oid)) == [
+        (FILTERS, "latteart.lu", "LIVE", "7440000000000000001", 900, "1.20", None),
+        (MUG, "brewwithmaya", "VIDEO", "7438123456789012345", 1000, "4.10", "4.05"),
+    ]
+    # Per line: the paid commission where TikTok paid it, else its estimate.
+    assert _fees(database_url, oid, "commission") == [
+        ("affiliate", "4.05", True), ("affiliate_estimate", "1.20", True)
+    ]  # fmt: skip
+    row = wait_until(
+        lambda: _fetch_row(database_url, oid, "affiliate_fetch"), "the affiliate fetch queued"
+    )
+    wait_until(
+        lambda: _fetch_row(database_url, oid, "affiliate_fetch").status == "sent",
+        "the affiliate fetch sent",
+    )
+    assert row.payload == {"channel": "tiktok-main", "order_id": oid}
+
+
+def test_an_affiliate_record_not_visible_yet_is_asked_again_and_writes_nothing(
+    server, database_url, fake_channels
+) -> None:
+    oid = "576461413038700004"
+    _run(
+        database_url, lambda db: orders.intake(db, "tiktok-main", _order(oid, "AWAITING_SHIPMENT"))
+    )
+    fake_channels.tiktok.statements[oid] = _statement(oid)
+    _run(database_url, lambda db: orders.intake(db, "tiktok-main", _order(oid, "DELIVERED")))
+    row = wait_until(
+        lambda: (r := _fetch_row(database_url, oid, "affiliate_fetch")) and r.attempts >= 1 and r,
+        "the affiliate fetch tried once",
+    )
+    assert row.status == "pending" and "no affiliate record yet" in row.last_error
+    assert _run(database_url, lambda db: db.run(_attributed, oid)) == []
+    assert _fees(database_url, oid, "commission") == []

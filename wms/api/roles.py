@@ -114,6 +114,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/reports/throughput"): OFFICE,
     ("GET", "/api/v1/reports/exceptions"): OFFICE,
     ("GET", "/api/v1/reports/margin"): OFFICE,
+    ("GET", "/api/v1/reports/work"): OFFICE,
+    ("GET", "/api/v1/reports/work.csv"): OFFICE,
     # the site's channels and listings, changed while the warehouse runs
     ("GET", "/api/v1/admin/channels"): ADMINS,
     ("POST", "/api/v1/admin/channels"): ADMINS,
@@ -151,6 +153,9 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/ui/waves/release"): OFFICE,
     ("POST", "/ui/waves/{wave_id}/cancel"): OFFICE,
     ("GET", "/ui/batches/{batch_id}/route.svg"): OFFICE,
+    ("GET", "/ui/margins"): OFFICE,
+    ("GET", "/ui/margins/orders"): OFFICE,
+    ("GET", "/ui/margins/table.csv"): OFFICE,
 }
 CONSOLE_PREFIX = "/ui"  # session-cookie routes: their gate is wms.web's, reading this table
 

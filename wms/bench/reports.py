@@ -3,7 +3,9 @@
 Loads ``--orders`` orders (default 200,000) over the year to 2026-11-30 on four channels,
 ``--skus`` products and ``--creators`` creators, with their money facts as intake,
 picking, packing and TikTok's statements write them, then times every grouping of the
-margin report for one month and for the whole year (p50 and p99 over ``--repeat`` runs).
+margin report and of the warehouse-work report for one month and for the whole year (p50
+and p99 over ``--repeat`` runs). Rows are written with bulk Core inserts (ids given here)
+in a worker thread, a chunk a transaction.
 Writes ``orders``, ``load_s`` and ``by_report`` (``{group}/{month|year}`` → p50_ms,
 p99_ms) to ``--json``.
 """
@@ -23,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from wms import migrate
@@ -31,7 +33,7 @@ from wms.bench.common import add_site_argument
 from wms.db import Database, long_running, reads
 from wms.models import Channel, OrderLine, Product, SalesOrder
 from wms.models.money import CurrencyRate, LineAttribution, MoneyFact
-from wms.reports import margin
+from wms.reports import margin, margin_work
 from wms.services import loader
 
 LAST_DAY = date(2026, 11, 30)
@@ -47,28 +49,9 @@ def _template(model: Any, **required: Any) -> dict[str, Any]:
     return row
 
 
-async def _prepare(url: str, site: Path, orders: int, skus: int, creators: int, seed: int) -> None:
-    rng = random.Random(seed)
-    db = Database(url)
-    try:
-        await loader.load_warehouse(db, site)
-        channels, products = await db.run(_products_and_rates, rng, skus)
-        order_t = _template(SalesOrder, channel_id=1, external_id="x", status="shipped")
-        line_t = _template(OrderLine, order_id=1, line_no=1, product_id=1, sku="x", qty=1)
-        done = 0
-        while done < orders:
-            n = min(CHUNK, orders - done)
-            await db.run(_chunk, rng, done, n, channels, products, creators, order_t, line_t)
-            done += n
-    finally:
-        await db.dispose()
-
-
-def _products_and_rates(
-    s: Session, rng: random.Random, skus: int
-) -> tuple[list[tuple[int, str]], list[tuple[int, str, Decimal]]]:
-    """The bench's products and a year of rates; returns (channels, products)."""
-    channels = [(c.id, c.code) for c in (s.execute(select(Channel))).scalars()]
+def _catalogue(s: Session, rng: random.Random, skus: int) -> tuple[list[Any], list[Any], int, int]:
+    """The bench's products and a year of ECB-style rates; the channels and the next ids."""
+    channels = [(c.id, c.code) for c in s.execute(select(Channel)).scalars()]
     base = _template(Product, sku="x", name="x")
     s.execute(
         insert(Product.__table__),
@@ -78,9 +61,8 @@ def _products_and_rates(
     )  # fmt: skip
     products = [
         (p.id, p.sku, p.unit_cost)
-        for p in (s.execute(select(Product).where(Product.sku.like("BENCH-%"))))
-        .scalars()
-    ]  # fmt: skip
+        for p in s.execute(select(Product).where(Product.sku.like("BENCH-%"))).scalars()
+    ]
     day, rates = FIRST_DAY - timedelta(days=7), []
     while day <= LAST_DAY:
         if day.weekday() < 5:
@@ -92,7 +74,42 @@ def _products_and_rates(
         day += timedelta(days=1)
     now = datetime.now(UTC)
     s.execute(insert(CurrencyRate.__table__), [r | {"loaded_at": now} for r in rates])
-    return channels, products
+    next_order = int(s.execute(select(func.coalesce(func.max(SalesOrder.id), 0))).scalar_one())
+    next_line = int(s.execute(select(func.coalesce(func.max(OrderLine.id), 0))).scalar_one())
+    return channels, products, next_order + 1, next_line + 1
+
+
+@long_running
+def _sequences(s: Session) -> None:
+    """PostgreSQL's id sequences past the ids the bench gave its rows itself."""
+    if s.bind.dialect.name != "postgresql":  # type: ignore[union-attr]
+        return
+    for table in ("sales_order", "order_line", "money_fact", "line_attribution"):
+        s.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
+        )  # fmt: skip
+
+
+async def _prepare(url: str, site: Path, orders: int, skus: int, creators: int, seed: int) -> None:
+    rng = random.Random(seed)
+    db = Database(url)
+    try:
+        await loader.load_warehouse(db, site)
+        channels, products, order_id, line_id = await db.run(_catalogue, rng, skus)
+        order_t = _template(SalesOrder, channel_id=1, external_id="x", status="shipped")
+        line_t = _template(OrderLine, order_id=1, line_no=1, product_id=1, sku="x", qty=1)
+        done = 0
+        while done < orders:
+            n = min(CHUNK, orders - done)
+            # Ids given here, not read back: one multi-row insert per table and chunk (an
+            # order has at most 3 lines, so 4 line ids an order never overlap).
+            ids = (order_id + done, line_id + done * 4)
+            await db.run(_chunk, rng, done, n, ids, channels, products, creators, order_t, line_t)
+            done += n
+        await db.run(_sequences)
+    finally:
+        await db.dispose()
 
 
 @long_running
@@ -101,14 +118,17 @@ def _chunk(
     rng: random.Random,
     first: int,
     n: int,
+    first_ids: tuple[int, int],
     channels: list[tuple[int, str]],
     products: list[tuple[int, str, Decimal]],
     creators: int,
     order_t: dict[str, Any],
     line_t: dict[str, Any],
 ) -> None:
+    """One chunk of orders, their lines, facts and attributions: bulk Core inserts."""
     conn = s.connection()
     orders = []
+    next_order, next_line = first_ids
     for k in range(first, first + n):
         channel_id, code = channels[k % len(channels)]
         placed = datetime.combine(FIRST_DAY, datetime.min.time(), UTC) + timedelta(
@@ -117,36 +137,29 @@ def _chunk(
         currency = rng.choices([c for c, _ in CURRENCIES], [w for _, w in CURRENCIES])[0]
         status = rng.choices(["shipped", "delivered", "cancelled", "awaiting_payment"],
                              [0.6, 0.34, 0.04, 0.02])[0]  # fmt: skip
-        orders.append(order_t | {"channel_id": channel_id, "external_id": f"B{k}",
-                                 "reference": f"B{k}", "status": status, "currency": currency,
+        orders.append(order_t | {"id": next_order + k - first, "channel_id": channel_id,
+                                 "external_id": f"B{k}", "reference": f"B{k}", "status": status,
+                                 "currency": currency,
                                  "placed_at": placed, "created_at": placed, "updated_at": placed,
                                  "_tiktok": code.startswith("tiktok")})  # fmt: skip
-    ids = []
-    for o in orders:
-        row = {k: v for k, v in o.items() if not k.startswith("_")}
-        ids.append(
-            conn.execute(insert(SalesOrder.__table__).returning(SalesOrder.id), row).scalar_one()
-        )
-    lines, facts, attributions = [], [], []
+    conn.execute(
+        insert(SalesOrder.__table__),
+        [{k: v for k, v in o.items() if not k.startswith("_")} for o in orders],
+    )
+    ids = [o["id"] for o in orders]
+    lines: list[dict[str, Any]] = []
+    facts, attributions = [], []
     for order_id in ids:
         for line_no in range(1, rng.choice((1, 1, 2, 3)) + 1):
             pid, sku, cost = rng.choice(products)
             qty = rng.choice((1, 1, 1, 2, 3))
             lines.append(
-                line_t | {"order_id": order_id, "line_no": line_no, "product_id": pid, "sku": sku,
-                          "qty": qty, "unit_price": cost * 2, "unit_cost": cost, "picked": qty,
-                          "packed": qty, "allocated": qty}
+                line_t | {"id": next_line + len(lines), "order_id": order_id, "line_no": line_no,
+                          "product_id": pid, "sku": sku, "qty": qty, "unit_price": cost * 2,
+                          "unit_cost": cost, "picked": qty, "packed": qty, "allocated": qty}
             )  # fmt: skip
     conn.execute(insert(OrderLine.__table__), lines)
-    rows = conn.execute(
-        select(
-            OrderLine.id,
-            OrderLine.order_id,
-            OrderLine.qty,
-            OrderLine.unit_price,
-            OrderLine.unit_cost,
-        ).where(OrderLine.order_id.in_(ids))  # fmt: skip
-    ).all()
+    rows = [(x["id"], x["order_id"], x["qty"], x["unit_price"], x["unit_cost"]) for x in lines]
     by_order = {order_id: o for order_id, o in zip(ids, orders, strict=True)}
     for line_id, order_id, qty, price, cost in rows:
         o = by_order[order_id]
@@ -184,31 +197,34 @@ def _chunk(
         conn.execute(insert(LineAttribution.__table__), attributions)
 
 
+@reads
+def _margin(s: Session, group: str, first: date, last: date, channel: str | None) -> Any:
+    return margin.margin_report(s, group, first, last, "USD", channel)
+
+
 async def _time(url: str, repeat: int) -> dict[str, dict[str, float]]:
     db = Database(url)
     out: dict[str, dict[str, float]] = {}
     ranges = {"month": (date(2026, 11, 1), LAST_DAY), "year": (FIRST_DAY, LAST_DAY)}
+    reports = [(f"{g}", _margin, g) for g in margin.GROUPS] + [
+        (f"work_{g}", margin_work.work_report, g) for g in margin_work.GROUPS
+    ]
     try:
-        for group in margin.GROUPS:
+        for name, report, group in reports:
             for span, (first, last) in ranges.items():
                 times = []
                 for _ in range(repeat):
                     start = time.perf_counter()
-                    await db.run(_margin_report, group, first, last)
+                    await db.run(report, group, first, last, None)
                     times.append((time.perf_counter() - start) * 1000)
                 times.sort()
-                out[f"{group}/{span}"] = {
+                out[f"{name}/{span}"] = {
                     "p50_ms": round(statistics.median(times), 1),
                     "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 1),
                 }
     finally:
         await db.dispose()
     return out
-
-
-@reads
-def _margin_report(s: Session, group: str, first: date, last: date) -> Any:
-    return margin.margin_report(s, group, first, last, "USD", None)
 
 
 def main(argv: list[str]) -> int:

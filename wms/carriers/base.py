@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from printers import Address
@@ -35,6 +36,10 @@ class LabelResult:
     sscc: str
     label_zpl: bytes
     tracking_url: str = ""
+    # What the carrier charges for this label (None: it did not say), and its currency
+    # ("": the merchant's reporting currency): the parcel's shipping cost in the margins.
+    rate: Decimal | None = None
+    rate_currency: str = ""
 
 
 class CarrierAdapter(Protocol):

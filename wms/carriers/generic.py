@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from printers import CarrierLabelData, render_carrier_label
 from printers.identifiers import is_valid_own_tracking, own_tracking, sscc
@@ -31,6 +32,14 @@ _STORY = (
 # The service digit of a tracking number, by the order's service name.
 SERVICE_DIGITS = {"": 1, "ground": 1, "standard": 1, "economy": 2, "express": 3, "next_day": 4}
 
+# The generic carrier's price list unless carriers.json gives its own (``generic.rates``:
+# ``[[max_grams, "price"], ...]``): a parcel pays the first band its weight fits, a heavier
+# one the last band's price; in the merchant's reporting currency.
+DEFAULT_RATES: tuple[tuple[int, Decimal], ...] = (
+    (1000, Decimal("3.90")), (2000, Decimal("5.40")), (5000, Decimal("7.90")),
+    (10000, Decimal("11.50")), (30000, Decimal("17.00")),
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class GenericCarrier:
@@ -45,6 +54,7 @@ class GenericCarrier:
     # A simulated tracker for the demo: None, no tracking after the handover (a courier
     # without one); n, the parcel moves one state every n minutes (0: all at once).
     simulate_minutes: float | None = None
+    rates: tuple[tuple[int, Decimal], ...] = DEFAULT_RATES
 
     def __post_init__(self) -> None:
         own_tracking(self.prefix, 1, 0)  # a bad prefix fails at configuration, not at packing
@@ -56,6 +66,13 @@ class GenericCarrier:
 
     def sscc(self, parcel_id: int) -> str:
         return sscc(self.sscc_extension, self.gs1_prefix, parcel_id)
+
+    def rate(self, weight_g: int) -> Decimal | None:
+        """The price of a parcel of this weight (None when the site set no rates)."""
+        for max_g, price in self.rates:
+            if weight_g <= max_g:
+                return price
+        return self.rates[-1][1] if self.rates else None
 
     def channel_carrier(self, channel_kind: str) -> str:
         return self.channel_ids.get(channel_kind, self.name)
@@ -88,7 +105,9 @@ class GenericCarrier:
             parcel_count=request.parcel_count,
         )
         label = render_carrier_label(data, dpi=request.dpi)
-        return LabelResult(tracking, code, label, self.tracking_url(tracking))
+        return LabelResult(
+            tracking, code, label, self.tracking_url(tracking), rate=self.rate(request.weight_g)
+        )
 
 
 GENERIC = GenericCarrier()

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from printers import Address
@@ -114,6 +115,7 @@ class KarrioCarrier:
             sscc=registry.generic().sscc(r.parcel_id),  # our logistic unit, our GS1 prefix
             label_zpl=base64.b64decode(shipment.docs.label),
             tracking_url=(shipment.meta or {}).get("carrier_tracking_link", ""),
+            **_rate(shipment),
         )
 
     def track(
@@ -161,3 +163,12 @@ def _event(e: Any) -> TrackingEventIn:
         location=e.location or "",
         code=e.code or "",
     )
+
+
+def _rate(shipment: Any) -> dict[str, Any]:
+    """The charge karrio read from the carrier's answer (its selected rate), if it has one."""
+    rate = getattr(shipment, "selected_rate", None)
+    charge = getattr(rate, "total_charge", None)
+    if charge is None:
+        return {}
+    return {"rate": Decimal(str(charge)), "rate_currency": str(rate.currency or "").upper()}

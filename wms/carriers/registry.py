@@ -20,6 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,13 @@ def _generic(raw: Any, site_name: str, where: str) -> GenericCarrier:
         if not isinstance(minutes, int | float) or minutes < 0:
             raise CarrierConfigError(f"{where}: simulate_minutes must be a number >= 0")
         values["simulate_minutes"] = float(minutes)
+    if "rates" in raw:  # [[max_grams, "price"], ...], lightest band first
+        try:
+            values["rates"] = tuple(sorted((int(g), Decimal(str(p))) for g, p in raw["rates"]))
+        except (TypeError, ValueError, ArithmeticError):
+            raise CarrierConfigError(f"{where}: rates are [[max_grams, price], ...]") from None
+        if any(p < 0 for _, p in values["rates"]):
+            raise CarrierConfigError(f"{where}: a rate below zero")
     try:
         return GenericCarrier(**values)
     except ValueError as exc:

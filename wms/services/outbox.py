@@ -328,9 +328,12 @@ class OutboxWorker:
         self.slots = asyncio.Semaphore(concurrency)
         self.per_channel = per_channel
         self._channel_http: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
+        from wms.services import affiliates  # it imports this module's errors
+
         self.handlers: dict[str, Deliver] = {
             "order_fetch": deliver_order_fetch,
             "statement_fetch": deliver_statement_fetch,
+            **affiliates.outbox_handlers(),
             **(handlers or {}),
         }
         # A kind given a per-row handler is delivered row by row, even stock pushes.

@@ -122,7 +122,9 @@ def close(
     ref = f"order {order.reference} parcel {parcel.number}"
     for line_id, n in contents.items():
         by_id[line_id].packed += n
-    money_facts.record_parcel(s, order.id, contents, carton.cost)  # type: ignore[arg-type]
+    money_facts.record_parcel(
+        s, order.id, contents, carton.cost, label.rate, shipping_currency=label.rate_currency,  # type: ignore[arg-type]
+    )  # fmt: skip
     parcel.label_job_id = printing.enqueue(
         s, printer_url=station.label_printer_url, kind="label", payload=label.label_zpl,
         content_type="application/zpl", ref=f"{ref} label", station=station.code,

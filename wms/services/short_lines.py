@@ -150,7 +150,7 @@ def _cancel_line(
                 # links its short left at zero.
                 s.execute(delete(PTL).where(PTL.c.order_line_id == line.id, PTL.c.qty == 0))
                 # Nothing of it is sold: its revenue, fee and attribution go with it.
-                money_facts.forget_line_sync(s, line.id)  # type: ignore[arg-type]
+                money_facts.forget_line(s, line.id)  # type: ignore[arg-type]
                 s.delete(line)
         s.flush()
         availability.refresh_open_status(s, order.id)  # type: ignore[arg-type]

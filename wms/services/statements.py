@@ -17,7 +17,7 @@ from wms.channels.errors import ChannelApiError
 from wms.domain.orders import ChannelKind, OrderIn, OrderStatus
 from wms.errors import WmsError
 from wms.models import Channel, SalesOrder
-from wms.services import channels, money_facts, outbox_rows
+from wms.services import affiliates, channel_money, channels, outbox_rows
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
@@ -43,6 +43,20 @@ def queue_fetch(s: Session, row: SalesOrder) -> None:
     outbox_rows.add(s, [row_values], on_pending="keep")
 
 
+def settle(s: Session, channel_code: str, data: dict[str, Any]) -> int:
+    """Apply the statement; one that paid a creator commission asks who the creators were."""
+    written = channel_money.apply_statement(s, channel_code, {"data": data})
+    paid = any(
+        channel_money.money_field(tx.get("affiliate_commission_amount"), "commission")
+        for tx in data["statement_transactions"]
+    )
+    if paid:
+        affiliates.queue_fetch(
+            s, channel_money.order_by_external(s, channel_code, data["order_id"])
+        )
+    return written
+
+
 async def deliver(worker: OutboxWorker, payload: dict[str, Any]) -> None:
     """Fetch the statement and record it; not settled yet, or refused, is tried again."""
     from wms.services.outbox import DeliveryError  # the outbox imports this module lazily
@@ -55,6 +69,6 @@ async def deliver(worker: OutboxWorker, payload: dict[str, Any]) -> None:
     if not data.get("statement_transactions"):
         raise DeliveryError(f"order {payload['order_id']} is not settled yet")
     try:
-        await money_facts.record_statement(worker.db, payload["channel"], {"data": data})
+        await worker.db.run(settle, payload["channel"], data)
     except WmsError as exc:
         raise DeliveryError(f"{exc.code}: {exc.detail}") from exc

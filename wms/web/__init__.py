@@ -21,8 +21,9 @@ class ConsolePlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         from wms.web.controllers import ROUTES
+        from wms.web.margins import ROUTES as MARGINS
 
-        app_config.route_handlers.extend(ROUTES)
+        app_config.route_handlers.extend([*ROUTES, *MARGINS])
         app_config.template_config = TemplateConfig(
             directory=HERE / "templates", engine=JinjaTemplateEngine
         )
