@@ -22,6 +22,7 @@ from wms.channels.config import ChannelConfig
 from wms.channels.errors import ConfigError
 from wms.domain.checkdigits import is_valid_gtin
 from wms.domain.layout import KINDS, Layout, LocationSpec
+from wms.secret_box import SecretKeyError, keyring
 from wms.services.auth import ROLES
 
 REQUIRED_FILES = ("layout.json", "products.csv")
@@ -914,3 +915,16 @@ def _channels(r: _Report, site: Site) -> None:
             continue
         seen.add(config.code)
         site.channels.append(config)
+    _key_for(r, doc, site)
+
+
+def _key_for(r: _Report, doc: _Json, site: Site) -> None:
+    """Channel secrets are stored sealed: loading them needs the operator's key."""
+    if not any(c.secret or c.access_token or c.shop_cipher for c in site.channels):
+        return
+    try:
+        missing = "" if keyring.has_key() else "set WMS_SECRET_KEY or WMS_SECRET_KEY_FILE"
+    except SecretKeyError as exc:
+        missing = str(exc)
+    if missing:
+        r.add(*doc.at(("channels",)), f"channel secrets are stored encrypted: {missing}")
