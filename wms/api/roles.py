@@ -120,6 +120,20 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/v1/admin/channels/{code}"): ADMINS,
     ("PUT", "/api/v1/admin/channels/{code}/listings/{sku}"): ADMINS,
     ("DELETE", "/api/v1/admin/channels/{code}/listings/{sku}"): ADMINS,
+    # products, users and badges, printers and stations, changed while the warehouse runs
+    ("GET", "/api/v1/admin/products"): ADMINS,
+    ("POST", "/api/v1/admin/products"): ADMINS,
+    ("GET", "/api/v1/admin/products/{sku}"): ADMINS,
+    ("PATCH", "/api/v1/admin/products/{sku}"): ADMINS,
+    ("GET", "/api/v1/admin/users"): ADMINS,
+    ("POST", "/api/v1/admin/users"): ADMINS,
+    ("PATCH", "/api/v1/admin/users/{username}"): ADMINS,
+    ("GET", "/api/v1/admin/printers"): ADMINS,
+    ("POST", "/api/v1/admin/printers"): ADMINS,
+    ("PATCH", "/api/v1/admin/printers/{printer_id}"): ADMINS,
+    ("GET", "/api/v1/admin/stations"): ADMINS,
+    ("POST", "/api/v1/admin/stations"): ADMINS,
+    ("PATCH", "/api/v1/admin/stations/{code}"): ADMINS,
     # the console: people sign in with a session cookie, and wms.web's gate reads these
     ("GET", "/ui/login"): PUBLIC,
     ("POST", "/ui/login"): PUBLIC,  # still CSRF-checked

@@ -1,4 +1,5 @@
-"""sealed secrets: channel secrets, tokens and ciphers encrypted with the operator's key
+"""secrets and admin: channel secrets, tokens and ciphers sealed with the operator's key;
+printers have a name and can be disabled
 
 Revision ID: 0004t
 Revises: 0004i
@@ -52,9 +53,19 @@ def upgrade() -> None:
                 column, existing_type=sa.String(length), type_=sa.Text(), existing_nullable=False
             )
     _rewrite(_seal)
+    with op.batch_alter_table("printer") as batch_op:
+        batch_op.add_column(
+            sa.Column("name", sa.String(100), nullable=False, server_default=""),
+        )
+        batch_op.add_column(
+            sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("printer") as batch_op:
+        batch_op.drop_column("active")
+        batch_op.drop_column("name")
     _rewrite(keyring.open)
     with op.batch_alter_table("channel") as batch_op:
         for column, length in COLUMNS.items():
