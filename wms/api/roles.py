@@ -165,6 +165,23 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/ui/waves/release"): OFFICE,
     ("POST", "/ui/waves/{wave_id}/cancel"): OFFICE,
     ("GET", "/ui/batches/{batch_id}/route.svg"): OFFICE,
+    # the admin pages (wms/web/admin.py)
+    ("GET", "/ui/admin"): ADMINS,
+    ("GET", "/ui/admin/products"): ADMINS,
+    ("POST", "/ui/admin/products"): ADMINS,
+    ("GET", "/ui/admin/products/{sku}"): ADMINS,
+    ("POST", "/ui/admin/products/{sku}"): ADMINS,
+    ("GET", "/ui/admin/users"): ADMINS,
+    ("POST", "/ui/admin/users"): ADMINS,
+    ("GET", "/ui/admin/users/{username}"): ADMINS,
+    ("POST", "/ui/admin/users/{username}"): ADMINS,
+    ("GET", "/ui/admin/floor"): ADMINS,
+    ("POST", "/ui/admin/printers"): ADMINS,
+    ("POST", "/ui/admin/printers/{printer_id}"): ADMINS,
+    ("POST", "/ui/admin/stations"): ADMINS,
+    ("POST", "/ui/admin/stations/{code}"): ADMINS,
+    ("GET", "/ui/admin/channels"): ADMINS,
+    ("POST", "/ui/admin/channels/{code}"): ADMINS,
 }
 CONSOLE_PREFIX = "/ui"  # session-cookie routes: their gate is wms.web's, reading this table
 

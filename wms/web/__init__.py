@@ -20,9 +20,10 @@ class ConsolePlugin(InitPluginProtocol):
     same queries give are the API's own: wms/api/reports.py)."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        from wms.web.admin import ADMIN_PAGES
         from wms.web.controllers import ROUTES
 
-        app_config.route_handlers.extend(ROUTES)
+        app_config.route_handlers.extend([*ROUTES, ADMIN_PAGES])
         app_config.template_config = TemplateConfig(
             directory=HERE / "templates", engine=JinjaTemplateEngine
         )
