@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +13,6 @@ from tests.support import api
 from tests.support.databases import backends, new_database, point_channels_at
 from wms.domain.orders import ChannelKind
 from wms.loopback import ThreadServer
-
-# The suite's own key for secrets at rest (servers started as processes inherit it).
-os.environ.setdefault("WMS_SECRET_KEY", "dGVzdC1zdWl0ZS1rZXktbm90LWEtcmVhbC1vbmUtMDA=")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
