@@ -26,6 +26,7 @@ from wms.api import (
 )
 from wms.api import tracking as tracking_api
 from wms.api.admin import AdminChannelController
+from wms.api.admin_site import CONTROLLERS as ADMIN_SITE_ROUTES
 from wms.api.auth import AuditController, AuthController
 from wms.api.deps import provide_db, provide_principal, provide_settings
 from wms.api.idempotency import IdempotencyMiddleware
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrderController,
             WebhookController,
             AdminChannelController,
+            *ADMIN_SITE_ROUTES,
             *waves.ROUTES,
             *picking.ROUTES,
             *scan.ROUTES,

@@ -101,6 +101,47 @@ def _refuse_unmigrated(settings: Settings) -> None:
     reason = asyncio.run(migrate.unmigrated(settings.database_url))
     if reason:
         raise SystemExit(reason)
+    _refuse_without_key(settings)
+
+
+def _refuse_without_key(settings: Settings) -> None:
+    from wms.db import Database
+    from wms.services.secrets import refuse_without_key
+
+    async def check() -> None:
+        db = Database(settings.database_url)
+        try:
+            await refuse_without_key(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(check())
+
+
+def _secrets(settings: Settings, action: str) -> int:
+    """`wms secrets new-key` prints a fresh key; `rotate-key` re-seals every stored secret."""
+    from wms.secret_box import SecretKeyError, new_key
+
+    if action == "new-key":
+        print(new_key())
+        return 0
+    from wms.db import Database
+    from wms.services.secrets import rotate_key
+
+    async def rotate() -> int:
+        db = Database(settings.database_url)
+        try:
+            return await db.run(rotate_key)
+        finally:
+            await db.dispose()
+
+    try:
+        count = asyncio.run(rotate())
+    except SecretKeyError as exc:
+        print(f"wms secrets rotate-key: {exc}", file=sys.stderr)
+        return 1
+    print(f"re-sealed {count} secret(s) with the first key: older keys may now be dropped")
+    return 0
 
 
 async def _check(settings: Settings) -> int:
@@ -215,7 +256,12 @@ def _demo(settings: Settings, printer_port: int, sandbox_port: int) -> None:
     if taken:
         print(taken, file=sys.stderr)
         raise SystemExit(1)
+    from wms.config import DEFAULT_VAR
+    from wms.services.secrets import ensure_demo_key
+
+    ensure_demo_key(DEFAULT_VAR)
     _upgrade(settings)
+    _refuse_without_key(settings)
     counts = asyncio.run(_load(settings, DEMO_SITE, only_if_empty=True))
     loaded = f"loaded the demo warehouse: {counts}" if counts else "demo warehouse already loaded"
     asyncio.run(_point_demo_at(settings, printer_port, sandbox_port))
@@ -327,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     rates = sub.add_parser("rates", help="currency rates: wms rates load FILE (ECB CSV)")
     rates.add_argument("action", choices=["load"])
     rates.add_argument("file", type=Path)
+    secrets = sub.add_parser("secrets", help="secrets at rest: new-key, rotate-key")
+    secrets.add_argument("action", choices=["new-key", "rotate-key"])
     sub.add_parser("bench", help="benchmarks: wms bench {" + ",".join(BENCHES) + "}")
     args = parser.parse_args(argv)
 
@@ -337,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
         overrides["host"] = args.host
     settings = Settings.from_env(**overrides)
 
-    if args.command in ("serve", "load", "check", "worker"):
+    if args.command in ("serve", "load", "check", "worker") or (
+        args.command == "secrets" and args.action == "rotate-key"
+    ):
         _refuse_unmigrated(settings)
     match args.command:
         case "serve":
@@ -348,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
             _upgrade(settings)
         case "site":
             return _site(args.action, args.folder)
+        case "secrets":
+            return _secrets(settings, args.action)
         case "load":
             from wms.services.site_files import SiteInvalid
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from tests.support.databases import new_empty_database
 from wms import cli
 from wms.db import Database, reads
+from wms.secret_box import PREFIX, keyring
 from wms.services import loader
 from wms.services.check import violations
 from wms.services.site_files import SiteInvalid
@@ -168,6 +169,13 @@ def scalar(url: str, sql: str) -> Any:
     return asyncio.run(read())
 
 
+def opened(url: str, column: str) -> str:
+    """A channel secret as stored (sealed, never plain), opened with the suite's key."""
+    stored = scalar(url, f"SELECT {column} FROM channel")
+    assert stored.startswith(PREFIX), "a secret is stored in plain"
+    return keyring.open(stored)
+
+
 def _missing_layout(folder: Path) -> None:
     (folder / "layout.json").unlink()
 
@@ -301,15 +309,11 @@ def test_a_secret_changed_by_a_reload_keeps_the_old_one_for_a_grace_period(
     load(empty_url, site)
     edit(site, "channels.json", "replace-with-a-long-random-secret", "a-new-secret-after-a-leak")
     load(empty_url, site)
-    assert scalar(empty_url, "SELECT secret FROM channel") == "a-new-secret-after-a-leak"
-    assert scalar(empty_url, "SELECT previous_secret FROM channel") == (
-        "replace-with-a-long-random-secret"
-    )
+    assert opened(empty_url, "secret") == "a-new-secret-after-a-leak"
+    assert opened(empty_url, "previous_secret") == "replace-with-a-long-random-secret"
     assert scalar(empty_url, "SELECT previous_secret_until FROM channel") is not None
     load(empty_url, site)  # unchanged: the grace period is neither renewed nor lost
-    assert scalar(empty_url, "SELECT previous_secret FROM channel") == (
-        "replace-with-a-long-random-secret"
-    )
+    assert opened(empty_url, "previous_secret") == "replace-with-a-long-random-secret"
 
 
 def test_load_into_a_database_of_an_older_schema_says_to_upgrade_first(

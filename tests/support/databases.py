@@ -17,6 +17,9 @@ from wms.db import Database
 from wms.services import loader
 
 DEMO = ROOT / "fixtures" / "demo"
+# The suite's own key for channel secrets at rest (servers started as processes inherit it;
+# tests/fuzz/run.py loads its database through here too).
+os.environ.setdefault("WMS_SECRET_KEY", "dGVzdC1zdWl0ZS1rZXktbm90LWEtcmVhbC1vbmUtMDA=")
 POSTGRES_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "")  # admin URL, asyncpg driver
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 

@@ -32,6 +32,9 @@ class ChannelOut(msgspec.Struct):
     has_secret: bool
     has_access_token: bool
     has_shop_cipher: bool
+    secret_fingerprint: str  # "sha256:" and 8 hex digits: tells secrets apart, reveals none
+    access_token_fingerprint: str
+    old_secret_until: str  # while a rotated-out secret still verifies webhooks, else ""
 
 
 class ChannelIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -122,6 +122,20 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/v1/admin/channels/{code}"): ADMINS,
     ("PUT", "/api/v1/admin/channels/{code}/listings/{sku}"): ADMINS,
     ("DELETE", "/api/v1/admin/channels/{code}/listings/{sku}"): ADMINS,
+    # products, users and badges, printers and stations, changed while the warehouse runs
+    ("GET", "/api/v1/admin/products"): ADMINS,
+    ("POST", "/api/v1/admin/products"): ADMINS,
+    ("GET", "/api/v1/admin/products/{sku}"): ADMINS,
+    ("PATCH", "/api/v1/admin/products/{sku}"): ADMINS,
+    ("GET", "/api/v1/admin/users"): ADMINS,
+    ("POST", "/api/v1/admin/users"): ADMINS,
+    ("PATCH", "/api/v1/admin/users/{username}"): ADMINS,
+    ("GET", "/api/v1/admin/printers"): ADMINS,
+    ("POST", "/api/v1/admin/printers"): ADMINS,
+    ("PATCH", "/api/v1/admin/printers/{printer_id}"): ADMINS,
+    ("GET", "/api/v1/admin/stations"): ADMINS,
+    ("POST", "/api/v1/admin/stations"): ADMINS,
+    ("PATCH", "/api/v1/admin/stations/{code}"): ADMINS,
     # the console: people sign in with a session cookie, and wms.web's gate reads these
     ("GET", "/ui/login"): PUBLIC,
     ("POST", "/ui/login"): PUBLIC,  # still CSRF-checked
@@ -156,6 +170,23 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/ui/margins"): OFFICE,
     ("GET", "/ui/margins/orders"): OFFICE,
     ("GET", "/ui/margins/table.csv"): OFFICE,
+    # the admin pages (wms/web/admin.py)
+    ("GET", "/ui/admin"): ADMINS,
+    ("GET", "/ui/admin/products"): ADMINS,
+    ("POST", "/ui/admin/products"): ADMINS,
+    ("GET", "/ui/admin/products/{sku}"): ADMINS,
+    ("POST", "/ui/admin/products/{sku}"): ADMINS,
+    ("GET", "/ui/admin/users"): ADMINS,
+    ("POST", "/ui/admin/users"): ADMINS,
+    ("GET", "/ui/admin/users/{username}"): ADMINS,
+    ("POST", "/ui/admin/users/{username}"): ADMINS,
+    ("GET", "/ui/admin/floor"): ADMINS,
+    ("POST", "/ui/admin/printers"): ADMINS,
+    ("POST", "/ui/admin/printers/{printer_id}"): ADMINS,
+    ("POST", "/ui/admin/stations"): ADMINS,
+    ("POST", "/ui/admin/stations/{code}"): ADMINS,
+    ("GET", "/ui/admin/channels"): ADMINS,
+    ("POST", "/ui/admin/channels/{code}"): ADMINS,
 }
 CONSOLE_PREFIX = "/ui"  # session-cookie routes: their gate is wms.web's, reading this table
 

@@ -9,19 +9,21 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from wms.models.common import created_at_field, money_field, timestamp_field
+from wms.secret_box import Sealed
 
 
 class Channel(SQLModel, table=True):
+    # Secrets, tokens and ciphers are `Sealed`: encrypted with the operator's key at rest.
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=40, unique=True, index=True)
     kind: str = Field(max_length=16)
     name: str = Field(max_length=100)
-    secret: str = Field(default="", max_length=200)
+    secret: str = Field(default="", sa_type=Sealed)
     app_key: str = Field(default="", max_length=200)
     api_base_url: str = Field(default="", max_length=300)
-    access_token: str = Field(default="", max_length=300)
+    access_token: str = Field(default="", sa_type=Sealed)
     shop_id: str = Field(default="", max_length=100)
-    shop_cipher: str = Field(default="", max_length=200)
+    shop_cipher: str = Field(default="", sa_type=Sealed)
     location_id: str = Field(default="", max_length=100)
     warehouse_id: str = Field(default="", max_length=100)
     buffer: int = 0  # units held back from this channel's sellable quantity
@@ -30,7 +32,7 @@ class Channel(SQLModel, table=True):
     currency: str = Field(default="USD", max_length=3)
     active: bool = True
     # After a rotation the old secret still verifies webhooks until then: no downtime.
-    previous_secret: str = Field(default="", max_length=200)
+    previous_secret: str = Field(default="", sa_type=Sealed)
     previous_secret_until: datetime | None = timestamp_field()
 
 

@@ -29,6 +29,8 @@ class Printer(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(max_length=300, unique=True, index=True)
+    name: str = Field(default="", max_length=100)  # what the admin calls it ("Bench 1 labels")
+    active: bool = True  # a disabled printer is offered to no new station
     status: str = Field(default="unknown", max_length=20)  # ready | paper_out | offline | ...
     message: str = Field(default="", max_length=120)  # what the packer should do
     checked_at: datetime | None = timestamp_field()

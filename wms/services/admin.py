@@ -17,16 +17,18 @@ from sqlalchemy.orm import Session
 
 from wms.channels.config import ChannelConfig
 from wms.channels.errors import ConfigError
-from wms.db import Database
+from wms.db import Database, reads
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, ChannelListing, Product
 from wms.models.common import utcnow
+from wms.secret_box import fingerprint, keyring
 from wms.services import audit, availability, channels
 from wms.services.channels import to_config
 
 DEFAULT_KEEP_OLD_SECRET_S = 24 * 3600
 MAX_KEEP_OLD_SECRET_S = 30 * 24 * 3600
 SECRET_FIELDS = ("secret", "access_token")
+SEALED = ("secret", "access_token", "shop_cipher")
 EDITABLE = frozenset(
     {"name", "secret", "app_key", "api_base_url", "access_token", "shop_id", "shop_cipher",
      "location_id", "warehouse_id", "buffer", "fee_pct", "fee_fixed", "currency", "active"}
@@ -52,7 +54,22 @@ def channel_view(row: Channel) -> dict[str, Any]:
         "has_secret": bool(row.secret),
         "has_access_token": bool(row.access_token),
         "has_shop_cipher": bool(row.shop_cipher),
+        "secret_fingerprint": fingerprint(row.secret),
+        "access_token_fingerprint": fingerprint(row.access_token),
+        "old_secret_until": (
+            row.previous_secret_until.isoformat()
+            if row.previous_secret and row.previous_secret_until
+            else ""
+        ),
     }
+
+
+def _need_key(values: dict[str, Any]) -> None:
+    """A secret is stored sealed: without the operator's key it is refused, not kept plain."""
+    if any(values.get(k) for k in SEALED) and not keyring.has_key():
+        raise Conflict(
+            "no_secret_key", "No secret key", "set WMS_SECRET_KEY on the server to store secrets"
+        )
 
 
 def _checked(values: dict[str, Any]) -> ChannelConfig:
@@ -84,16 +101,18 @@ def _config_values(config: ChannelConfig) -> dict[str, Any]:
     return values
 
 
+@reads
+def _channels(s: Session) -> list[dict[str, Any]]:
+    return [channel_view(r) for r in s.execute(select(Channel).order_by(Channel.code)).scalars()]
+
+
 async def list_channels(db: Database) -> list[dict[str, Any]]:
-    return await db.read_run(
-        lambda s: [
-            channel_view(r) for r in s.execute(select(Channel).order_by(Channel.code)).scalars()
-        ]
-    )
+    return await db.run(_channels)
 
 
 async def create_channel(db: Database, actor: str, values: dict[str, Any]) -> dict[str, Any]:
     config = _checked(values)
+    _need_key(values)
     view = await db.run(_create_channel, actor, config)
     channels.forget()
     return view
@@ -115,6 +134,7 @@ async def update_channel(
     unknown = set(changes) - EDITABLE - {"keep_old_secret_s"}
     if unknown:
         raise WmsError("bad_channel", "Bad channel", f"cannot change {sorted(unknown)}")
+    _need_key(changes)
     view = await db.run(_update_channel, actor, code, changes)
     channels.forget()
     return view

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.carriers import registry as carriers
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.layout import Layout
 from wms.errors import Conflict
 from wms.models.site import SiteDocument
@@ -20,6 +20,7 @@ from wms.models.site import SiteDocument
 _layouts: dict[tuple[str, datetime], Layout] = {}
 
 
+@reads
 def site_layout(s: Session) -> Layout:
     """The layout of the loaded site; `no_site` when nothing was loaded yet."""
     stamp = s.execute(
@@ -42,9 +43,10 @@ def site_layout(s: Session) -> Layout:
 
 async def current_layout(db: Database) -> Layout:
     """`site_layout` from an async caller (API handlers)."""
-    return await db.read_run(site_layout)
+    return await db.run(site_layout)
 
 
+@reads
 def site_carriers(s: Session) -> dict[str, Any] | None:
     """The loaded site's carriers.json (sender, generic carrier, accounts), if it had one."""
     body = s.execute(
@@ -59,6 +61,6 @@ async def configure_carriers(db: Database) -> None:
     if os.environ.get("WMS_CARRIERS"):
         carriers.configure(carriers.load(Path(os.environ["WMS_CARRIERS"])))
         return
-    doc = await db.read_run(site_carriers)
+    doc = await db.run(site_carriers)
     config = carriers.parse(doc, os.environ, "site carriers") if doc else carriers.SiteCarriers()
     carriers.configure(config)

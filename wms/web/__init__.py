@@ -20,10 +20,11 @@ class ConsolePlugin(InitPluginProtocol):
     same queries give are the API's own: wms/api/reports.py)."""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        from wms.web.admin import ADMIN_PAGES
         from wms.web.controllers import ROUTES
         from wms.web.margins import ROUTES as MARGINS
 
-        app_config.route_handlers.extend([*ROUTES, *MARGINS])
+        app_config.route_handlers.extend([*ROUTES, *MARGINS, ADMIN_PAGES])
         app_config.template_config = TemplateConfig(
             directory=HERE / "templates", engine=JinjaTemplateEngine
         )
