@@ -21,7 +21,8 @@ from wms.domain.orders import ChannelKind
 from wms.models import Channel, ChannelListing, Outbox, Product
 from wms.models.common import utcnow
 from wms.services import channels
-from wms.services.outbox import ROW_BATCH, OutboxWorker, _settle
+from wms.services.outbox import OutboxWorker
+from wms.services.outbox_sql import ROW_BATCH, settle
 
 TIKTOK_PRODUCT_OF_3 = ["SKU-0002", "SKU-0003", "SKU-0004"]  # one TikTok product, three SKUs
 
@@ -351,7 +352,7 @@ async def test_a_failed_push_with_a_newer_level_waiting_is_superseded_not_retrie
             await s.execute(select(Outbox).where(Outbox.dedupe_key == "stock:test:1"))
         ).scalars()
     before = utcnow()
-    await db.run(_settle, [(old, "HTTP 503")])
+    await db.run(settle, [(old, "HTTP 503")])
     async with db.read() as s:
         old_after = await s.get(Outbox, old.id)
         new_after = await s.get(Outbox, new.id)
@@ -359,7 +360,7 @@ async def test_a_failed_push_with_a_newer_level_waiting_is_superseded_not_retrie
     assert old_after.last_error == "HTTP 503"
     assert new_after.status == "pending"
 
-    await db.run(_settle, [(new_after, "HTTP 502")])
+    await db.run(settle, [(new_after, "HTTP 502")])
     async with db.read() as s:
         retried = await s.get(Outbox, new.id)
     assert retried.status == "pending" and retried.attempts == 1

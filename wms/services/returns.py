@@ -136,7 +136,7 @@ async def open_from_channel(
 async def receive(s: AsyncSession, scan: str) -> Return:
     """The parcel (tracking, SSCC) or order scanned at the returns desk."""
     try:
-        order_id = (await parcel_for_scan(s, scan)).order_id
+        order_id = (await s.run_sync(parcel_for_scan, scan)).order_id
     except NotFound:
         order_id = (await s.run_sync(order_for_scan, scan)).id  # type: ignore[assignment]
     ret = (
@@ -244,7 +244,7 @@ async def _first_of_kind(s: AsyncSession, kind: LocationKind) -> Location:
 async def _restock_place(s: AsyncSession, product: Product, code: str | None) -> Location:
     """The given sellable place, else where the product is picked from (most stock first)."""
     if code:
-        loc = await location_named(s, code)
+        loc = await s.run_sync(location_named, code)
         if loc.kind not in SELLABLE_KINDS:
             raise WmsError("not_sellable_location", "Not a pick place", f"{code} is {loc.kind}")
         return loc

@@ -379,7 +379,7 @@ async def count(
             await _apply_count(s, loc, product, lot, qty - have, user_id, ref)
         # A count (even one that finds no difference) may free stock for backorders.
         counted_ids = [pid for pid, _ in counted] + [pid for pid, _ in system]
-        await s.run_sync(backorders.after_count_sync, loc.id, loc.code, counted_ids, user_id)
+        await s.run_sync(availability.after_count_sync, loc.id, loc.code, counted_ids, user_id)
         return {"differences": diffs, "pending": False, "count_id": None}
 
 
@@ -478,7 +478,7 @@ async def decide_count(
                 )
             product_ids = [int(line["product_id"]) for line in row.lines]
             await s.run_sync(
-                backorders.after_count_sync, loc.id, loc.code, product_ids, row.user_id
+                availability.after_count_sync, loc.id, loc.code, product_ids, row.user_id
             )
         row.status = "approved" if approve else "rejected"
         row.decided_by = by_user_id

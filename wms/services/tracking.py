@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from wms.carriers import registry
+from wms.channels.registry import adapter_for as channel_adapter
 from wms.db import Database
 from wms.domain.orders import OrderStatus
 from wms.domain.tracking import (
@@ -58,6 +59,8 @@ from wms.models.common import utcnow
 from wms.models.picking import FloorException
 from wms.models.shipping import Parcel, Return, ReturnLine
 from wms.models.tracking import ParcelTracking, TrackingEvent
+from wms.services import channels
+from wms.services.outbox_handlers import DeliveryError, handles
 
 log = logging.getLogger(__name__)
 
@@ -525,31 +528,12 @@ def _earlier_untold(s: Session, parcel_id: int, event_id: str) -> bool:
     return older is not None
 
 
+@handles("tracking_event")
 async def deliver_tracking_event(worker: Any, payload: dict[str, Any], event_id: str) -> None:
-    """Outbox handler for ``tracking_event`` rows, in the channel's own format."""
-    from wms.channels.pushes import (
-        build_tracking_event,
-        shopify_fulfillment_for,
-        shopify_fulfillments_request,
-    )
-    from wms.domain.orders import ChannelKind
-    from wms.services import channels
-    from wms.services.outbox import DeliveryError, send_request
-
+    """Outbox handler for ``tracking_event`` rows: the channel's adapter tells it."""
     if await worker.db.read_run(_earlier_untold, int(payload["parcel_id"]), event_id):
         raise DeliveryError("an earlier tracking change of this parcel is not told yet")
     _, config = await channels.config_for(worker.db, payload["channel"])
-    event, fulfillment = payload["event"], None
-    if config.kind == ChannelKind.SHOPIFY:
-        ask = shopify_fulfillments_request(config, payload["order_external_id"])
-        answer = await worker.http.request(ask.method, ask.url, headers=ask.headers)
-        if answer.status_code >= 300:
-            raise DeliveryError(f"fulfillments: HTTP {answer.status_code}")
-        fulfillment = shopify_fulfillment_for(answer.json(), event["tracking"])
-        if fulfillment is None:  # the shipping push has not reached Shopify yet
-            raise DeliveryError(f"no fulfillment carries {event['tracking']} yet")
-    request = build_tracking_event(
-        config, payload["order_external_id"], event, event_id, fulfillment_id=fulfillment
+    await channel_adapter(config.kind).push_tracking_event(
+        config, payload["order_external_id"], payload["event"], event_id, worker.http
     )
-    if request is not None:
-        await send_request(worker.http, request)
