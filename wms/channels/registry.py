@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from wms.channels.adapter import ChannelAdapter
 from wms.channels.errors import ConfigError
+from wms.channels.generic_rest import GenericRestAdapter
 from wms.channels.own_adapter import OwnAdapter
 from wms.channels.shopify_adapter import ShopifyAdapter
 from wms.channels.tiktok_adapter import TikTokAdapter
@@ -20,6 +21,7 @@ ADAPTERS: dict[str, ChannelAdapter] = {
         ShopifyAdapter(),
         WooCommerceAdapter(),
         OwnAdapter(),
+        GenericRestAdapter(),
     )
 }
 
