@@ -43,7 +43,6 @@ from wms.db import Database
 from wms.errors import WmsError
 from wms.services import site
 from wms.services.outbox import OutboxWorker
-from wms.services.shipping import OUTBOX_HANDLERS
 from wms.services.tracking_poll import Poller
 from wms.web import plugins as console_plugins
 
@@ -79,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.db = db
         idempotency.register(db)
         app.state.settings = settings
-        worker = OutboxWorker(db, poll_s=0.25, handlers=OUTBOX_HANDLERS)
+        worker = OutboxWorker(db, poll_s=0.25)
         app.state.outbox = worker
         db.after_outbox_commit.append(worker.wake)
         task = asyncio.create_task(worker.run()) if settings.run_workers else None

@@ -212,10 +212,9 @@ async def _worker(settings: Settings) -> None:
     """The outbox (channel pushes, order fetches, print jobs, tracking) in its own process."""
     from wms.db import Database
     from wms.services.outbox import OutboxWorker
-    from wms.services.shipping import OUTBOX_HANDLERS
 
     db = Database(settings.database_url)
-    worker = OutboxWorker(db, poll_s=settings.outbox_poll_s, handlers=OUTBOX_HANDLERS)
+    worker = OutboxWorker(db, poll_s=settings.outbox_poll_s)
     _settle_heap()
     try:
         await worker.run()

@@ -31,7 +31,7 @@ from wms.domain.orders import ChannelKind
 from wms.loopback import ProcessServer
 from wms.models import Outbox
 from wms.services.check import violations
-from wms.services.outbox import LOCK_CLASS
+from wms.services.outbox_lease import LOCK_CLASS
 
 SKU = "SKU-0260"
 SPIKE = 40  # orders per channel (shopify, woo, own): 120 webhooks at once

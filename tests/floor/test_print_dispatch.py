@@ -29,7 +29,7 @@ from wms.db import Database, reads
 from wms.errors import WmsError
 from wms.models.outbox import Outbox
 from wms.models.shipping import PrintJob
-from wms.services import printing, stations
+from wms.services import print_dispatch, printing, stations
 
 
 @reads
@@ -199,22 +199,22 @@ async def test_a_job_that_keeps_failing_ends_failed_and_is_not_delivered_again(
 ):
     job_id = await bare_job(db, "tcp://127.0.0.1:9?connect_timeout=0.1")
     monkeypatch.setattr(printing, "MAX_ATTEMPTS", 1)
-    await printing.deliver_print(_Worker(db), {"job_id": job_id}, "e1")  # type: ignore[arg-type]
+    await print_dispatch.deliver_print(_Worker(db), {"job_id": job_id}, "e1")  # type: ignore[arg-type]
     async with db.read() as s:
         row = await s.get(PrintJob, job_id)
         assert row.status == "failed" and row.attempts == 1 and "Check power" in row.error
-    await printing.deliver_print(_Worker(db), {"job_id": job_id}, "e1")  # type: ignore[arg-type]
+    await print_dispatch.deliver_print(_Worker(db), {"job_id": job_id}, "e1")  # type: ignore[arg-type]
     async with db.read() as s:
         assert (await s.get(PrintJob, job_id)).attempts == 1
 
 
 async def test_a_job_interrupted_while_sending_is_unknown_not_sent_again(db, floor):
     job_id = await bare_job(db, "memory://x", status="printing")
-    await printing.deliver_print(_Worker(db), {"job_id": job_id}, "e2")  # type: ignore[arg-type]
+    await print_dispatch.deliver_print(_Worker(db), {"job_id": job_id}, "e2")  # type: ignore[arg-type]
     async with db.read() as s:
         row = await s.get(PrintJob, job_id)
     assert row.status == "unknown" and "check the printer" in row.error
-    await printing.deliver_print(_Worker(db), {"job_id": job_id}, "e2")  # type: ignore[arg-type]
+    await print_dispatch.deliver_print(_Worker(db), {"job_id": job_id}, "e2")  # type: ignore[arg-type]
     async with db.read() as s:
         assert (await s.get(PrintJob, job_id)).status == "unknown"  # never sent on its own
 
@@ -261,5 +261,6 @@ def test_an_unusable_scale_answer_is_an_error_with_its_code(line, code):
 
 
 def test_print_retries_back_off_but_a_waiting_packer_never_waits_long():
-    delays = [printing.retry_delay(n) for n in range(1, printing.MAX_ATTEMPTS + 1)]
-    assert delays[0] < 0.5 and delays == sorted(delays) and max(delays) == printing.MAX_RETRY_S
+    delays = [print_dispatch.retry_delay(n) for n in range(1, printing.MAX_ATTEMPTS + 1)]
+    assert delays[0] < 0.5 and delays == sorted(delays)
+    assert max(delays) == printing.MAX_RETRY_S

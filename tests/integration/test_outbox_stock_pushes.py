@@ -22,7 +22,8 @@ from wms.domain.orders import ChannelKind
 from wms.models import Channel, ChannelListing, Outbox, Product
 from wms.models.common import utcnow
 from wms.services import channels, outbox_rows
-from wms.services.outbox import ROW_BATCH, OutboxWorker, _settle
+from wms.services.outbox import OutboxWorker
+from wms.services.outbox_sql import ROW_BATCH, settle
 
 TIKTOK_PRODUCT_OF_3 = ["SKU-0002", "SKU-0003", "SKU-0004"]  # one TikTok product, three SKUs
 
@@ -352,13 +353,13 @@ async def test_a_failed_push_with_a_newer_level_waiting_is_superseded_not_retrie
     await db.run(add, "pending")
     old, new = await db.run(_outbox, Outbox.dedupe_key == "stock:test:1")
     before = utcnow()
-    await db.run(_settle, [(old, "HTTP 503")])
+    await db.run(settle, [(old, "HTTP 503")])
     old_after, new_after = await db.run(_outbox, Outbox.id.in_([old.id, new.id]))
     assert old_after.status == "superseded" and old_after.attempts == 3
     assert old_after.last_error == "HTTP 503"
     assert new_after.status == "pending"
 
-    await db.run(_settle, [(new_after, "HTTP 502")])
+    await db.run(settle, [(new_after, "HTTP 502")])
     (retried,) = await db.run(_outbox, Outbox.id == new.id)
     assert retried.status == "pending" and retried.attempts == 1
     assert (

@@ -1,8 +1,4 @@
-"""No import circle inside a package: its modules' imports form a graph without cycles.
-
-Imports deferred into a function count (a circle hidden that way is still one); only those
-under `if TYPE_CHECKING:` are left out, as they never run.
-"""
+"""No package imports itself in a circle: an AST import graph per package, cycles named."""
 
 from __future__ import annotations
 
@@ -14,82 +10,114 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def modules(package: str) -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for path in sorted((ROOT / package).rglob("*.py")):
-        parts = list(path.relative_to(ROOT).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        found[".".join(parts)] = path
-    return found
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
 
 
-def _run_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
-    """Every import that can run, deferred ones in functions too; not `if TYPE_CHECKING:`."""
-    found: list[ast.Import | ast.ImportFrom] = []
-    for node in ast.iter_child_nodes(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            found.append(node)
-        elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            for other in node.orelse:
-                found += _run_imports(other)
-        else:
-            found += _run_imports(node)
-    return found
+def _type_checking_only(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
-def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
-    """The package's own modules that `name` imports."""
-    is_package = path.name == "__init__.py"
-    here = name.split(".") if is_package else name.split(".")[:-1]
-    found: set[str] = set()
-    for node in _run_imports(ast.parse(path.read_text(), str(path))):
+def _imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple[str, list[str]]]:
+    """Every import of a file as (module, names), at its top or inside a function (a lazy
+    import is still an edge); only ``if TYPE_CHECKING:`` blocks are left out: they never run."""
+    found: list[tuple[str, list[str]]] = []
+    package = module if is_package else module.rpartition(".")[0]
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _type_checking_only(node):
+            for child in node.orelse:
+                visit(child)
+            return
         if isinstance(node, ast.Import):
-            targets = [alias.name for alias in node.names]
-        else:
+            found.extend((alias.name, []) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(here[: len(here) - node.level + 1] + ([base] if base else []))
-            # `from pkg import mod` imports the module `pkg.mod` when there is one.
-            targets = [
-                f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names
-            ]
-        found |= {t for t in targets if t in known and t != name}
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.append((base, [alias.name for alias in node.names]))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
     return found
 
 
-def cycle_in(graph: dict[str, set[str]]) -> list[str] | None:
-    """One import circle (as the path that closes it), or None."""
-    state: dict[str, int] = {}  # 1 on the path being walked, 2 done
+def import_graph(package: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same package it imports."""
+    files = {
+        _module_name(path): path
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "__pycache__" not in path.parts
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        edges: set[str] = set()
+        for base, names in _imports(tree, name, path.name == "__init__.py"):
+            # `from pkg import sub` is an edge to the submodule `pkg.sub`; a name that is no
+            # submodule comes from `pkg` itself. (A package's own __init__ running first is
+            # not counted: every re-exporting package would be a circle.)
+            subs = {f"{base}.{n}" for n in names} & files.keys()
+            edges |= subs
+            if len(subs) < len(names) or not names:
+                edges.add(base)
+        graph[name] = {target for target in edges if target in files and target != name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle as ``[a, b, ..., a]``, or None."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     path: list[str] = []
 
     def walk(node: str) -> list[str] | None:
         state[node] = 1
         path.append(node)
-        for nxt in sorted(graph[node]):
-            if state.get(nxt) == 1:
-                return path[path.index(nxt) :] + [nxt]
-            if nxt not in state and (found := walk(nxt)):
-                return found
+        for target in sorted(graph[node]):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (cycle := walk(target)):
+                return cycle
         path.pop()
         state[node] = 2
         return None
 
-    for node in sorted(graph):
-        if node not in state and (found := walk(node)):
-            return found
+    for start in sorted(graph):
+        if start not in state and (cycle := walk(start)):
+            return cycle
     return None
 
 
-@pytest.mark.parametrize("package", ["terminal"])
-def test_no_module_of_the_package_imports_itself_round_a_circle(package: str) -> None:
-    found = modules(package)
-    graph = {name: imports_of(name, path, set(found)) for name, path in found.items()}
-    assert sum(len(edges) for edges in graph.values()) > len(found) / 2  # the graph was read
-    circle = cycle_in(graph)
-    assert circle is None, "import circle: " + " → ".join(circle or [])
+def test_the_cycle_finder_names_a_circle_and_passes_a_tree() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
 
 
-def test_a_circle_is_found_when_there_is_one() -> None:
-    assert cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
-    assert cycle_in({"a": {"b"}, "b": set()}) is None
+def test_a_lazy_import_inside_a_function_still_counts_and_type_checking_does_not() -> None:
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from pkg import typed\n"
+        "def f():\n    from pkg.lazy import thing\n"
+        "from . import sibling\n"
+    )
+    found = dict(_imports(tree, "pkg.mod", is_package=False))
+    assert found["pkg.lazy"] == ["thing"]
+    assert found["pkg"] == ["sibling"]
+    assert "typed" not in str(found)
+
+
+@pytest.mark.parametrize("package", ["wms", "printers", "terminal"])
+def test_a_package_has_no_import_circle(package: str) -> None:
+    graph = import_graph(package)
+    assert len(graph) > 5, f"{package}: no modules found"
+    cycle = find_cycle(graph)
+    assert cycle is None, f"{package} imports itself in a circle: {' -> '.join(cycle or [])}"

@@ -14,8 +14,9 @@ import pytest
 from wms.channels.config import ChannelConfig, load_channels, load_listings
 from wms.errors import NotFound
 from wms.models import Outbox
-from wms.services import outbox
-from wms.services.outbox import OutboxWorker, deliver_stock_pushes
+from wms.services import stock_pushes
+from wms.services.outbox import OutboxWorker
+from wms.services.stock_pushes import deliver_stock_pushes
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANNELS = load_channels(ROOT / "fixtures/demo/channels.json")
@@ -49,7 +50,7 @@ def configs(monkeypatch: pytest.MonkeyPatch) -> dict[str, ChannelConfig]:
             raise NotFound("unknown_channel", "Unknown channel", code)
         return 1, CHANNELS[code]
 
-    monkeypatch.setattr(outbox.channels, "config_for", config_for)
+    monkeypatch.setattr(stock_pushes.channels, "config_for", config_for)
     return CHANNELS
 
 

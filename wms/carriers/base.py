@@ -28,6 +28,9 @@ class LabelRequest:
     parcel_index: int = 1
     parcel_count: int = 1
     dpi: int = 203
+    # The parcel's SSCC as the site numbers it (its GS1 prefix): carriers that do not
+    # number our logistic units print and return this one.
+    sscc: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,7 @@ class CarrierAdapter(Protocol):
     def create_label(self, request: LabelRequest) -> LabelResult:
         """Book the parcel with the carrier; its label and tracking number.
 
-        Blocking: it runs inside the packing transaction's worker thread, so the parcel
-        row and its label are written together or not at all.
+        Blocking, and for a real carrier a network call: the caller runs it in a thread.
         """
         ...
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from printers import Address
-from wms.carriers import registry
 from wms.carriers.base import LabelRequest, LabelResult
+from wms.carriers.generic import GenericCarrier
 from wms.domain.tracking import Tracker, TrackingEventIn, status_of
 from wms.errors import WmsError
 
@@ -112,7 +112,8 @@ class KarrioCarrier:
             raise CarrierError("carrier_refused", "Carrier refused", said)
         return LabelResult(
             tracking=shipment.tracking_number,
-            sscc=registry.generic().sscc(r.parcel_id),  # our logistic unit, our GS1 prefix
+            # Our logistic unit, numbered by the site (GS1 prefix), not by the carrier.
+            sscc=r.sscc or GenericCarrier().sscc(r.parcel_id),
             label_zpl=base64.b64decode(shipment.docs.label),
             tracking_url=(shipment.meta or {}).get("carrier_tracking_link", ""),
             **_rate(shipment),

@@ -159,3 +159,8 @@ def as_str(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def normal_shop(value: str) -> str:
+    """Shop ids, domains and site URLs compared the way the channels write them."""
+    return value.strip().lower().rstrip("/")

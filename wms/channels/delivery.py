@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from wms.channels.errors import ChannelApiError, ChannelUnavailable
-from wms.channels.pushes import OutboundRequest
+from wms.channels.outbound import OutboundRequest
 
 
 async def deliver(request: OutboundRequest, client: httpx.AsyncClient) -> httpx.Response:

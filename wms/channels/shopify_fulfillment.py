@@ -6,7 +6,9 @@ from typing import Any
 
 from wms.channels.config import ChannelConfig
 from wms.channels.errors import BadPayload
-from wms.channels.pushes import SHOPIFY_API_VERSION, OutboundRequest, api_base
+from wms.channels.outbound import OutboundRequest, api_base
+
+SHOPIFY_API_VERSION = "2024-10"
 
 # Only these can take a fulfillment; closed/cancelled/on_hold ones would make Shopify 422.
 FULFILLABLE = frozenset({"open", "in_progress"})

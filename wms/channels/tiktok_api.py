@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
-from wms.channels import tiktok
+from wms.channels import tiktok, tiktok_sign
 from wms.channels.config import ChannelConfig
-from wms.channels.errors import BadPayload, ChannelApiError, ChannelUnavailable
-from wms.channels.pushes import OutboundRequest, tiktok_request
+from wms.channels.errors import BadPayload, ChannelApiError, ChannelUnavailable, ConfigError
+from wms.channels.outbound import OutboundRequest, api_base, common_headers, dumps
 from wms.domain.orders import OrderIn
 
 ORDER_DETAIL_PATH = "/order/202309/orders"
 MAX_IDS = 50  # Get Order Detail accepts at most 50 ids per call
+
+
+def check_credentials(config: ChannelConfig) -> None:
+    if not (config.app_key and config.secret and config.access_token):
+        raise ConfigError(f"channel {config.code} needs app_key, secret and access_token")
+
+
+def tiktok_request(
+    config: ChannelConfig,
+    method: str,
+    path: str,
+    *,
+    query: dict[str, str] | None = None,
+    payload: Any = None,
+    event_id: str = "",
+    timestamp: int | None = None,
+) -> OutboundRequest:
+    """A signed TikTok Shop API request (``path`` like ``/order/202309/orders``)."""
+    check_credentials(config)
+    body = dumps(payload) if payload is not None else b""
+    params = {
+        **(query or {}),
+        "app_key": config.app_key,
+        "timestamp": str(int(time.time()) if timestamp is None else timestamp),
+    }
+    if config.shop_cipher:
+        params["shop_cipher"] = config.shop_cipher
+    params["sign"] = tiktok_sign.sign(config.secret, path, params, body)
+    headers = {"x-tts-access-token": config.access_token, "Content-Type": "application/json"}
+    if event_id:
+        headers.update(common_headers(event_id))
+    return OutboundRequest(method, f"{api_base(config)}{path}?{urlencode(params)}", headers, body)
 
 
 async def send(request: OutboundRequest, client: httpx.AsyncClient) -> dict[str, Any]:

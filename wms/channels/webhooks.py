@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
-from wms.channels import own, shopify, tiktok, woocommerce
+from wms.channels.common import normal_shop
 from wms.channels.config import ChannelConfig
-from wms.channels.errors import ConfigError
 from wms.channels.events import WebhookEvent
+from wms.channels.registry import adapter_for
 from wms.domain.orders import ChannelKind
+
+__all__ = ["normal_shop", "parse_webhook", "shop_key"]
 
 
 def parse_webhook(
@@ -20,39 +21,13 @@ def parse_webhook(
     Raises ``BadSignature``/``MissingSignature`` (401), ``BadPayload`` (400),
     ``UnknownTopic`` (answer 200 and log). ``now`` is for the own shop's replay window.
     """
-    match config.kind:
-        case ChannelKind.TIKTOK:
-            return tiktok.parse_webhook(config, headers, body)
-        case ChannelKind.SHOPIFY:
-            return shopify.parse_webhook(config, headers, body)
-        case ChannelKind.WOOCOMMERCE:
-            return woocommerce.parse_webhook(config, headers, body)
-        case ChannelKind.OWN:
-            return own.parse_webhook(config, headers, body, now=now)
-    raise ConfigError(f"no webhook parser for {config.kind}")
+    return adapter_for(config.kind).parse_webhook(config, headers, body, now=now)
 
 
 def shop_key(kind: ChannelKind, headers: Mapping[str, str], body: bytes) -> str:
     """Which shop of an app a delivery is for ("" when it does not say), before verifying.
 
-    One TikTok Shop app serves many shops (the envelope's ``shop_id``), one Shopify app
-    many stores (``X-Shopify-Shop-Domain``), one WMS many WooCommerce sites
-    (``X-WC-Webhook-Source``). The shop chosen by it supplies the secret that verifies.
+    One TikTok Shop app serves many shops, one Shopify app many stores, one WMS many
+    WooCommerce sites. The shop chosen by it supplies the secret that verifies.
     """
-    h = {k.lower(): v for k, v in headers.items()}
-    if kind is ChannelKind.TIKTOK:
-        try:
-            envelope = json.loads(body)
-        except ValueError:
-            return ""  # the parser refuses it with the right problem
-        return normal_shop(str(envelope.get("shop_id") or "")) if isinstance(envelope, dict) else ""
-    if kind is ChannelKind.SHOPIFY:
-        return normal_shop(h.get("x-shopify-shop-domain", ""))
-    if kind is ChannelKind.WOOCOMMERCE:
-        return normal_shop(h.get("x-wc-webhook-source", ""))
-    return ""
-
-
-def normal_shop(value: str) -> str:
-    """Shop ids, domains and site URLs compared the way the channels write them."""
-    return value.strip().lower().rstrip("/")
+    return adapter_for(kind).shop_key(headers, body)

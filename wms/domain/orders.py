@@ -40,6 +40,7 @@ class ChannelKind(StrEnum):
     SHOPIFY = "shopify"
     WOOCOMMERCE = "woocommerce"
     OWN = "own"  # the merchant's own shop, through our JSON API or CSV
+    GENERIC_REST = "generic_rest"  # any shop speaking wms/channels/README.md's plain REST
 
 
 @dataclass(frozen=True)

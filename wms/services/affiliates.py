@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from wms.channels import tiktok_api
 from wms.channels.errors import ChannelApiError
-from wms.channels.pushes import tiktok_request
+from wms.channels.tiktok_api import tiktok_request
 from wms.errors import WmsError
 from wms.models import Channel, SalesOrder
 from wms.services import channel_money, channels, outbox_rows
+from wms.services.outbox_handlers import DeliveryError, handles
 
 if TYPE_CHECKING:
-    from wms.services.outbox import Deliver, OutboxWorker
+    from wms.services.outbox import OutboxWorker
 
 KIND = "affiliate_fetch"
 SEARCH_PATH = "/affiliate_seller/202410/orders/search"
@@ -47,10 +48,9 @@ def _record_for(data: dict[str, Any], order_id: str) -> dict[str, Any] | None:
     return None
 
 
+@handles(KIND)
 async def deliver(worker: OutboxWorker, payload: dict[str, Any], _: str = "") -> None:
     """Search the order's affiliate record and apply it; not visible yet is tried again."""
-    from wms.services.outbox import DeliveryError  # the outbox imports this module lazily
-
     order_id = str(payload["order_id"])
     _, config = await channels.config_for(worker.db, payload["channel"])
     request = tiktok_request(
@@ -68,7 +68,3 @@ async def deliver(worker: OutboxWorker, payload: dict[str, Any], _: str = "") ->
     except WmsError as exc:
         raise DeliveryError(f"{exc.code}: {exc.detail}") from exc
 
-
-def outbox_handlers() -> dict[str, Deliver]:
-    """The outbox kinds this module delivers (the outbox worker takes them at start)."""
-    return {KIND: deliver}

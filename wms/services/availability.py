@@ -193,6 +193,25 @@ def fill_backorders(s: Session, product_id: int, cause: backorders.Cause | None 
     return total
 
 
+def after_count(
+    s: Session,
+    location_id: int,
+    location_code: str,
+    product_ids: Iterable[int],
+    user_id: int | None,
+) -> None:
+    """A count of a location answers its count tasks; it may also confirm stock that waits.
+
+    A count that agrees with the system moves nothing, so the fill a move would trigger is
+    run here: units sellable while an order waited (a backorder left by an earlier rule)
+    are given out as soon as someone has looked.
+    """
+    ids = backorders.close_count_tasks(s, location_id, location_code, product_ids, user_id)
+    cause = backorders.Cause(f"count {location_code}", user_id)
+    for product_id in ids:
+        fill_backorders(s, product_id, cause)
+
+
 def refresh_open_status(s: Session, order_id: int) -> None:
     """READY when every line is held, BACKORDERED otherwise (holds stay holds)."""
     order = s.get(SalesOrder, order_id)

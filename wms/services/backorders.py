@@ -69,30 +69,25 @@ def resolve_order(s: Session, order_id: int, resolution: str, user_id: int | Non
     _close(s, [FE.c.order_id == order_id], resolution, user_id)
 
 
-def after_count(
+def close_count_tasks(
     s: Session,
     location_id: int,
     location_code: str,
     product_ids: Iterable[int],
     user_id: int | None,
-) -> None:
-    """A count of a location answers its count tasks; it may also confirm stock that waits.
+) -> list[int]:
+    """A count of a location answers its count tasks; returns the products counted, sorted.
 
-    A count that agrees with the system moves nothing, so the fill a move would trigger is
-    run here: units sellable while an order waited (a backorder left by an earlier rule)
-    are given out as soon as someone has looked.
+    The fill that may follow (units sellable while an order waited) is
+    `availability.after_count`, which calls this first.
     """
-    from wms.services import availability  # availability calls back into this module
-
     ids = sorted(set(product_ids))
     if not ids:
-        return
+        return ids
     _close(
         s,
         [FE.c.kind == "count_task", FE.c.location_id == location_id, FE.c.product_id.in_(ids)],
         f"counted at {location_code}",
         user_id,
     )
-    cause = Cause(f"count {location_code}", user_id)
-    for product_id in ids:
-        availability.fill_backorders(s, product_id, cause)
+    return ids

@@ -21,47 +21,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
-import os
-import random
 import time
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from datetime import timedelta
-from typing import Any
 
-import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from sqlalchemy import bindparam, exists, select, text, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import Session, aliased
 
-from wms.channels import delivery, tiktok_api
-from wms.channels.config import Listing
-from wms.channels.errors import ChannelApiError, ChannelUnavailable
-from wms.channels.pushes import (
-    ATOMIC_BATCHES,
-    OutboundRequest,
-    StockBatch,
-    StockLevel,
-    plan_stock_pushes,
-    stock_item_failures,
-)
 from wms.db import Database
 from wms.models import Outbox
-from wms.models.common import UtcDateTime, utcnow
-from wms.services import channels, orders
+from wms.services import outbox_kinds
+from wms.services.outbox_handlers import BulkDeliver, Deliver, describe
+from wms.services.outbox_lease import LeaseOwner
+from wms.services.outbox_sql import (
+    anything_due,
+    claim,
+    lease_owners,
+    release_dead_on_postgres,
+    release_leases,
+    settle,
+)
 
 log = logging.getLogger("wms.outbox")
 _in_worker: ContextVar[bool] = ContextVar("in_outbox_worker", default=False)
-LEASE = timedelta(seconds=60)
 ORPHAN_CHECK_S = 1.0  # how often a running worker looks for leases of workers that died
-# PostgreSQL advisory locks are (class, object) pairs: the class names ours ("WMS").
-LOCK_CLASS = 0x574D53
-ROW_BATCH = 64  # rows of kinds delivered one by one, per pass
 KEEPALIVE_S = 4.0
 # A pass claims no sooner than this after the one before: under load, changes wait that
 # long and go out together, each product's quantity coalesced and each channel's levels
@@ -69,227 +52,6 @@ KEEPALIVE_S = 4.0
 # spent as much CPU per order as the API (flat-out intake bench, 2 cores). A lone change
 # after a quiet spell still goes at once.
 GATHER_S = 0.25
-# A kept-alive connection the other side closed as we reused it: httpx's own errors, and
-# aiohttp's under the transport (which reports them as other httpx errors).
-STALE_CONNECTION = (
-    httpx.ReadError,
-    httpx.WriteError,
-    httpx.RemoteProtocolError,
-    aiohttp.ServerDisconnectedError,
-    aiohttp.ClientOSError,
-)
-MAX_BACKOFF_S = 300.0
-
-Deliver = Callable[["OutboxWorker", dict[str, Any], str], Awaitable[None]]
-# All of a pass's rows of one kind at once -> what went wrong per row id ("" = delivered).
-BulkDeliver = Callable[["OutboxWorker", list[Outbox]], Awaitable[dict[int, str]]]
-
-
-class DeliveryError(Exception):
-    """The other side did not take it; try again later."""
-
-
-def backoff_s(attempts: int) -> float:
-    return min(MAX_BACKOFF_S, 0.5 * 2 ** max(0, attempts - 1))
-
-
-async def send_request(client: httpx.AsyncClient, request: OutboundRequest) -> None:
-    try:
-        response = await client.request(
-            request.method, request.url, headers=request.headers, content=request.body or None
-        )
-    except httpx.HTTPError as exc:
-        raise DeliveryError(f"{request.method} {request.url}: {exc!r}") from exc
-    if response.status_code >= 300:
-        raise DeliveryError(f"{request.method} {request.url}: HTTP {response.status_code}")
-
-
-async def deliver_stock_pushes(worker: OutboxWorker, rows: list[Outbox]) -> dict[int, str]:
-    """Bulk handler for a pass's ``stock_push`` rows: per channel, as few calls as it allows.
-
-    Returns what went wrong per row id ("" = sent). A failed call fails all its rows; an item
-    the channel refused by name (Shopify userErrors, a Woo batch item error) fails that row
-    alone. Shopify applies none of a refused mutation, so its other items go again at once.
-    """
-    by_channel: dict[str, list[Outbox]] = {}
-    for row in rows:
-        by_channel.setdefault(str(row.payload.get("channel", "")), []).append(row)
-    outcomes = await asyncio.gather(
-        *(_deliver_channel_stock(worker, code, group) for code, group in by_channel.items())
-    )
-    return {row_id: error for outcome in outcomes for row_id, error in outcome.items()}
-
-
-async def _deliver_channel_stock(
-    worker: OutboxWorker, code: str, rows: list[Outbox]
-) -> dict[int, str]:
-    errors: dict[str, str] = {}
-    levels: list[StockLevel] = []
-    for row in rows:
-        p = row.payload
-        try:
-            listing = Listing(code, p["sku"], p["product_ref"], p.get("variant_ref") or "")
-            levels.append(StockLevel(listing, int(p["quantity"]), row.event_id))
-        except (KeyError, TypeError, ValueError) as exc:
-            errors[row.event_id] = f"bad stock_push payload: {exc!r}"
-    try:
-        _, config = await channels.config_for(worker.db, code)
-        plan = plan_stock_pushes(config, levels)
-    except Exception as exc:  # unknown channel, bad config: retried like any failure
-        log.warning("stock pushes to %s not sent: %s", code, exc)
-        return {row.id: errors.get(row.event_id) or _describe(exc) for row in rows}  # type: ignore[misc]
-    errors.update(plan.rejected)
-    for failures in await asyncio.gather(
-        *(_send_stock_batch(worker, batch) for batch in plan.batches)
-    ):
-        errors.update(failures)
-    return {row.id: errors.get(row.event_id, "") for row in rows}  # type: ignore[misc]
-
-
-async def _send_stock_batch(
-    worker: OutboxWorker, batch: StockBatch, *, again: bool = True
-) -> dict[str, str]:
-    """Send one bulk request; returns event id -> error for the levels that did not land."""
-    try:
-        client, slots = worker.channel_http(batch.levels[0].listing.channel)
-        async with slots:
-            try:
-                response = await delivery.deliver(batch.request, client)
-            except ChannelUnavailable as exc:
-                if not _stale_connection(exc):
-                    raise
-                # A kept-alive connection the server had just closed: the call never got
-                # there. Setting absolute quantities again is harmless, so go at once.
-                response = await delivery.deliver(batch.request, client)
-        failures = stock_item_failures(batch, response.content)
-    except Exception as exc:  # the call failed as a whole: every row it carried goes again
-        error = _describe(exc)
-        log.warning("stock push %s (%d rows) failed: %s", _where(batch), len(batch.levels), error)
-        return dict.fromkeys(batch.event_ids, error)
-    if failures:
-        log.warning(
-            "stock push %s: %d of %d items refused",
-            _where(batch),
-            len(failures),
-            len(batch.levels),
-        )
-    rest = [level for level in batch.levels if level.event_id not in failures]
-    if failures and rest and batch.kind in ATOMIC_BATCHES:
-        if not again:
-            applied_none = "not applied: the channel refused another item of the call"
-            return {**dict.fromkeys(batch.event_ids, applied_none), **failures}
-        _, config = await channels.config_for(worker.db, rest[0].listing.channel)
-        for retry in plan_stock_pushes(config, rest).batches:
-            failures.update(await _send_stock_batch(worker, retry, again=False))
-    return failures
-
-
-def _stale_connection(exc: BaseException) -> bool:
-    cause = exc.__cause__
-    while cause is not None:
-        if isinstance(cause, STALE_CONNECTION):
-            return True
-        cause = cause.__cause__
-    return False
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"[:500]
-
-
-def _where(batch: StockBatch) -> str:
-    return batch.request.url.partition("?")[0]  # TikTok's query carries the signature
-
-
-async def deliver_order_fetch(worker: OutboxWorker, payload: dict[str, Any], event_id: str) -> None:
-    _, config = await channels.config_for(worker.db, payload["channel"])
-    try:
-        fetched = await tiktok_api.get_order_details(config, [payload["order_id"]], worker.http)
-    except ChannelApiError as exc:
-        raise DeliveryError(str(exc)) from exc
-    if not fetched:
-        raise DeliveryError(f"order {payload['order_id']} not returned by the channel yet")
-    for order in fetched:
-        await orders.intake(
-            worker.db,
-            payload["channel"],
-            order,
-            event_id=payload["event_id"],
-            topic=payload.get("topic", ""),
-        )
-
-
-class LeaseOwner:
-    """A worker's owner id and the lock that says it is alive while its process lives."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.id = random.randint(1, 2**31 - 1)
-        self._held = False
-        self._fd: int | None = None
-        self._conn: AsyncConnection | None = None
-        url = getattr(db, "url", "")  # (unit tests hand the worker no database)
-        path = make_url(url).database if url.startswith("sqlite") else None
-        self._folder = path if path and path != ":memory:" else None
-
-    def _file(self, owner: int) -> str:
-        return f"{self._folder}-lease-{owner}"
-
-    async def hold(self) -> None:
-        """Take the owner lock (once): from now on our leases count as a live worker's."""
-        if self._held:
-            return
-        if not self.db.is_sqlite:
-            self._conn = await self.db.engine.connect()
-            await self._conn.execute(
-                text("SELECT pg_advisory_lock(:c, :o)"), {"c": LOCK_CLASS, "o": self.id}
-            )
-            await self._conn.commit()  # the lock is the session's: it outlives the transaction
-        elif self._folder is not None:
-            self._fd = os.open(self._file(self.id), os.O_RDWR | os.O_CREAT, 0o644)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-        self._held = True
-
-    async def release(self) -> None:
-        if self._conn is not None:
-            # Closed for good, not handed back to the pool: the lock is the session's, and a
-            # pooled session would keep it (and this owner alive) after we stop.
-            with contextlib.suppress(Exception):  # a dropped connection has let go already
-                await self._conn.invalidate()
-                await self._conn.close()
-            self._conn = None
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._file(self.id))
-            os.close(self._fd)
-            self._fd = None
-        self._held = False
-
-    def dead_on_sqlite(self, owners: set[int]) -> set[int]:
-        """The owners among `owners` whose lock file nobody holds (their process is gone)."""
-        if self._folder is None:  # a database in memory lives in this process alone
-            return owners
-        dead = set()
-        for owner in owners:
-            try:
-                fd = os.open(self._file(owner), os.O_RDWR)
-            except FileNotFoundError:
-                dead.add(owner)
-                continue
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # held: that worker is alive
-            finally:
-                os.close(fd)  # also lets go of the lock, if we took it
-            dead.add(owner)
-            with contextlib.suppress(OSError):
-                os.unlink(self._file(owner))
-        return dead
-async def deliver_statement_fetch(worker: OutboxWorker, payload: dict[str, Any], _: str) -> None:
-    from wms.services import statements  # it imports this module's errors
-
-    await statements.deliver(worker, payload)
 
 
 class OutboxWorker:
@@ -328,19 +90,13 @@ class OutboxWorker:
         self.slots = asyncio.Semaphore(concurrency)
         self.per_channel = per_channel
         self._channel_http: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
-        from wms.services import affiliates  # it imports this module's errors
-
-        self.handlers: dict[str, Deliver] = {
-            "order_fetch": deliver_order_fetch,
-            "statement_fetch": deliver_statement_fetch,
-            **affiliates.outbox_handlers(),
-            **(handlers or {}),
-        }
+        # Every kind's handler as its owner module registered it (outbox_kinds), unless given.
+        self.handlers: dict[str, Deliver] = {**outbox_kinds.handlers(), **(handlers or {})}
         # A kind given a per-row handler is delivered row by row, even stock pushes.
         self.bulk_handlers: dict[str, BulkDeliver] = {
             kind: deliver
             for kind, deliver in {
-                "stock_push": deliver_stock_pushes,
+                **outbox_kinds.bulk_handlers(),
                 **(bulk_handlers or {}),
             }.items()
             if kind not in (handlers or {})
@@ -369,16 +125,16 @@ class OutboxWorker:
     async def release_orphans(self) -> int:
         """Make due again the rows leased by workers that are gone; returns how many."""
         self._orphans_checked = time.monotonic()
-        owners = await self.db.read_run(_lease_owners, self.owner.id)
+        owners = await self.db.run(lease_owners, self.owner.id)
         if not owners:
             return 0
         if self.db.is_sqlite:
             dead = self.owner.dead_on_sqlite(owners)
             if not dead:
                 return 0
-            released = await self.db.run_long(_release_leases, dead)
+            released = await self.db.run(release_leases, dead)
         else:
-            released = await self.db.run_long(_release_dead_on_postgres, owners)
+            released = await self.db.run(release_dead_on_postgres, owners)
         if released:
             log.warning("released %d outbox rows leased by workers that are gone", released)
         return released
@@ -440,12 +196,12 @@ class OutboxWorker:
 
     async def _anything_due(self) -> bool:
         """A read, so an idle worker polling another process's commits holds no write lock."""
-        return await self.db.read_run(_anything_due)
+        return await self.db.run(anything_due)
 
     async def _claim(self) -> list[Outbox]:
         await self.owner.hold()
-        return await self.db.run_long(
-            _claim,
+        return await self.db.run(
+            claim,
             self.batch,
             not self.db.is_sqlite,
             frozenset(self.bulk_handlers),
@@ -477,7 +233,7 @@ class OutboxWorker:
             return await self.bulk_handlers[kind](self, rows)
         except Exception as exc:  # every failure is retried; the rows are never dropped
             log.warning("outbox %s bulk of %d failed: %s", kind, len(rows), exc)
-            return dict.fromkeys((row.id for row in rows), _describe(exc))  # type: ignore[misc]
+            return dict.fromkeys((row.id for row in rows), describe(exc))  # type: ignore[misc]
 
     async def _deliver(self, row: Outbox) -> str:
         """Hand one row to its handler; returns "" or what went wrong."""
@@ -489,12 +245,12 @@ class OutboxWorker:
                 await handler(self, row.payload, row.event_id)
         except Exception as exc:  # every failure is retried; the row is never dropped
             log.warning("outbox %s %s failed: %s", row.kind, row.event_id, exc)
-            return _describe(exc)
+            return describe(exc)
         return ""
 
     async def _settle(self, results: list[tuple[Outbox, str]]) -> None:
         """Record a pass's outcomes in one transaction: the write lock is shared with intake."""
-        await self.db.run_long(_settle, results)
+        await self.db.run(settle, results)
 
 
 def _client(connections: int) -> httpx.AsyncClient:
@@ -515,180 +271,3 @@ def _client(connections: int) -> httpx.AsyncClient:
         timeout=httpx.Timeout(5.0, connect=2.0),
         transport=AiohttpTransport(limits=limits),
     )
-
-
-# Built once and run in one thread hop: an idle worker asks this four times a second, and
-# the async session's round trips made each ask cost about 5 ms of CPU.
-_DUE = (
-    select(Outbox.id)
-    .where(Outbox.status.in_(("pending", "sending")), Outbox.next_attempt_at <= bindparam("now"))
-    .limit(1)
-)
-
-
-def _anything_due(s: Session) -> bool:
-    return s.connection().execute(_DUE, {"now": utcnow()}).first() is not None
-
-
-_BUSY = aliased(Outbox)
-_BEFORE = aliased(Outbox)
-# Built once: the worker claims after every pass. A row waits while another row of its key
-# is out on a lease (absolute quantities must arrive in order).
-_CLAIM = (
-    select(Outbox)
-    .where(
-        Outbox.next_attempt_at <= bindparam("now"),
-        Outbox.status.in_(("pending", "sending")),
-        ~exists().where(
-            _BUSY.dedupe_key == Outbox.dedupe_key,
-            _BUSY.status == "sending",
-            _BUSY.next_attempt_at > bindparam("now"),
-            _BUSY.id != Outbox.id,
-        ),
-        # A row that follows another waits, unclaimed and unfailed, until that one is told.
-        ~exists().where(
-            _BEFORE.event_id == Outbox.after_event,
-            _BEFORE.status.in_(("pending", "sending")),
-        ),
-    )
-    .order_by(Outbox.id)
-    .limit(bindparam("batch"))
-)
-# PostgreSQL: several workers, each takes rows nobody else holds.
-_CLAIM_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=Outbox)
-
-
-def _claim(
-    s: Session,
-    batch: int,
-    skip_locked: bool,
-    bulk_kinds: frozenset[str] = frozenset(),
-    row_batch: int = ROW_BATCH,
-    owner: int = 0,
-) -> list[Outbox]:
-    if batch <= 0:
-        return []
-    query = _CLAIM_LOCKED if skip_locked else _CLAIM
-    now = utcnow()
-    # One row per key per pass, oldest first: absolute quantities must arrive in order.
-    # Kinds delivered row by row take at most `row_batch` places: a pass waits for all its
-    # calls, and many slow single calls would hold a pass's stock pushes back.
-    claimed: list[Outbox] = []
-    seen: set[str] = set()
-    singles = 0
-    for row in s.execute(query, {"now": now, "batch": batch}).scalars():
-        if row.dedupe_key in seen:
-            continue
-        seen.add(row.dedupe_key)
-        if row.kind not in bulk_kinds:
-            if singles >= row_batch:
-                continue
-            singles += 1
-        claimed.append(row)
-    if claimed:
-        s.execute(
-            update(Outbox)
-            .where(Outbox.id.in_([row.id for row in claimed]))
-            .values(status="sending", next_attempt_at=now + LEASE, lease_owner=owner)
-        )
-    s.expunge_all()
-    return claimed
-
-
-# Built once: a running worker asks every ORPHAN_CHECK_S.
-_LEASED = (
-    select(Outbox.lease_owner)
-    .where(
-        Outbox.status == "sending",
-        Outbox.next_attempt_at > bindparam("now"),
-        Outbox.lease_owner != bindparam("me"),
-    )
-    .distinct()
-)
-
-
-def _lease_owners(s: Session, me: int) -> set[int]:
-    """Owners, other than us, of leases still running."""
-    return set(s.connection().execute(_LEASED, {"now": utcnow(), "me": me}).scalars())
-
-
-def _release_leases(s: Session, owners: set[int]) -> int:
-    now = utcnow()
-    result = s.execute(
-        update(Outbox)
-        .where(
-            Outbox.status == "sending",
-            Outbox.next_attempt_at > now,
-            Outbox.lease_owner.in_(sorted(owners)),
-        )
-        .values(next_attempt_at=now)
-    )
-    return result.rowcount
-
-
-def _release_dead_on_postgres(s: Session, owners: set[int]) -> int:
-    """Release the leases of owners whose advisory lock is free: their session is gone.
-
-    The transaction-scoped try-lock is let go at our commit, so a worker starting with a
-    recycled id could not be mistaken for dead for longer than this transaction.
-    """
-    conn = s.connection()
-    dead = {
-        owner
-        for owner in sorted(owners)
-        if conn.execute(
-            text("SELECT pg_try_advisory_xact_lock(:c, :o)"), {"c": LOCK_CLASS, "o": owner}
-        ).scalar()
-    }
-    return _release_leases(s, dead) if dead else 0
-
-
-def _settle(s: Session, results: list[tuple[Outbox, str]]) -> None:
-    now = utcnow()
-    sent = [row.id for row, error in results if not error]
-    if sent:
-        s.execute(
-            update(Outbox)
-            .where(Outbox.id.in_(sent))
-            .values(status="sent", sent_at=now, attempts=Outbox.attempts + 1)
-        )
-    failed = [(row, error) for row, error in results if error]
-    if not failed:
-        return
-    # A newer pending row for the same key carries the newer state: a failed stock push is
-    # moot (absolute quantities); other kinds keep the lease shape and retry after it.
-    newer = set(
-        s.execute(
-            select(Outbox.dedupe_key).where(
-                Outbox.dedupe_key.in_({row.dedupe_key for row, _ in failed}),
-                Outbox.status == "pending",
-                Outbox.id.not_in([row.id for row, _ in failed]),
-            )
-        ).scalars()
-    )
-    s.execute(
-        update(Outbox.__table__)
-        .where(Outbox.__table__.c.id == bindparam("row_id"))
-        .values(
-            status=bindparam("new_status"),
-            attempts=bindparam("new_attempts"),
-            last_error=bindparam("error"),
-            next_attempt_at=bindparam("retry_at", type_=UtcDateTime()),
-        ),
-        [
-            {
-                "row_id": row.id,
-                "new_status": _failed_status(row, row.dedupe_key in newer),
-                "new_attempts": row.attempts + 1,
-                "error": error[:500],
-                "retry_at": now + timedelta(seconds=backoff_s(row.attempts + 1)),
-            }
-            for row, error in failed
-        ],
-    )
-
-
-def _failed_status(row: Outbox, has_newer: bool) -> str:
-    if not has_newer:
-        return "pending"
-    return "superseded" if row.kind == "stock_push" else "sending"

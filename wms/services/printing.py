@@ -20,11 +20,10 @@ import asyncio
 import functools
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from printers import (
@@ -35,15 +34,12 @@ from printers import (
     PrinterStatus,
     open_printer,
 )
-from wms.db import Database
+from wms.db import Database, reads
 from wms.errors import NotFound
 from wms.models.common import utcnow
 from wms.models.shipping import Printer, PrintJob
-from wms.services import events, outbox_rows
+from wms.services import outbox_rows
 from wms.services.sql import dialect_name, upsert_on
-
-if TYPE_CHECKING:
-    from wms.services.outbox import OutboxWorker
 
 MAX_ATTEMPTS = 40  # about 3 minutes of retries, then `failed` (the packer reprints)
 MAX_RETRY_S = 5.0  # a packer is waiting: once the paper is in, the label must follow soon
@@ -112,7 +108,7 @@ def enqueue(
             "created_at": now,
         },
     ).scalar_one()
-    outbox_rows.add(s, [_print_row(job_id, now)])
+    outbox_rows.add(s, [print_row(job_id, now)])
     conn.execute(_printer_known(dialect_name(s)), {"url": printer_url})
     return job_id
 
@@ -141,33 +137,45 @@ def job_view(job: Any) -> dict[str, Any]:
     }
 
 
+@reads
+def _job(s: Session, job_id: int) -> dict[str, Any]:
+    job = s.get(PrintJob, job_id)
+    if job is None:
+        raise NotFound("unknown_print_job", "Unknown print job", f"no print job {job_id}")
+    return job_view(job)
+
+
 async def get_job(db: Database, job_id: int) -> dict[str, Any]:
-    async with db.read() as s:
-        job = await s.get(PrintJob, job_id)
-        if job is None:
-            raise NotFound("unknown_print_job", "Unknown print job", f"no print job {job_id}")
-        return job_view(job)
+    return await db.run(_job, job_id)
 
 
-async def list_jobs(db: Database, status: str | None, limit: int) -> list[dict[str, Any]]:
+@reads
+def _jobs(s: Session, status: str | None, limit: int) -> list[dict[str, Any]]:
     query = select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)
     if status:
         query = query.where(PrintJob.status == status)
-    async with db.read() as s:
-        return [job_view(j) for j in (await s.execute(query)).scalars()]
+    return [job_view(j) for j in s.execute(query).scalars()]
+
+
+async def list_jobs(db: Database, status: str | None, limit: int) -> list[dict[str, Any]]:
+    return await db.run(_jobs, status, limit)
+
+
+@reads
+def _printers_and_counts(s: Session) -> tuple[list[Printer], list[Any]]:
+    printers = list(s.execute(select(Printer).order_by(Printer.url)).scalars())
+    counts = s.execute(
+        select(PrintJob.printer_url, PrintJob.status, func.count())
+        .where(PrintJob.status.in_(("queued", "printing", "failed", UNKNOWN)))
+        .group_by(PrintJob.printer_url, PrintJob.status)
+    ).all()
+    s.expunge_all()
+    return printers, list(counts)
 
 
 async def printers_overview(db: Database) -> list[dict[str, Any]]:
     """For the supervisor: every printer's last known status and its jobs waiting or failed."""
-    async with db.read() as s:
-        printers = list((await s.execute(select(Printer).order_by(Printer.url))).scalars())
-        counts = (
-            await s.execute(
-                select(PrintJob.printer_url, PrintJob.status, func.count())
-                .where(PrintJob.status.in_(("queued", "printing", "failed", UNKNOWN)))
-                .group_by(PrintJob.printer_url, PrintJob.status)
-            )
-        ).all()
+    printers, counts = await db.run(_printers_and_counts)
     jobs: dict[str, dict[str, int]] = {}
     for url, status, n in counts:
         jobs.setdefault(url, {})[status] = n
@@ -238,17 +246,21 @@ async def printer_status(db: Database, url: str) -> dict[str, Any]:
             status = await asyncio.to_thread(_probe, url)
         await _record_printer(db, url, status)
         return {"url": url, "status": status, "message": message_for(status)}
-    async with db.read() as s:
-        row = (await s.execute(select(Printer).where(Printer.url == url))).scalar_one_or_none()
-    status = row.status if row else "unknown"
+    status = await db.run(_last_status, url)
     return {"url": url, "status": status, "message": message_for(status)}
 
 
+@reads
+def _last_status(s: Session, url: str) -> str:
+    row = s.execute(select(Printer.status).where(Printer.url == url)).scalar_one_or_none()
+    return row or "unknown"
+
+
 async def _record_printer(db: Database, url: str, status: str) -> None:
-    await db.run(_record_printer_sync, url, status)
+    await db.run(record_printer_seen, url, status)
 
 
-def _record_printer_sync(s: Session, url: str, status: str) -> None:
+def record_printer_seen(s: Session, url: str, status: str) -> None:
     params = {"url": url, "status": status, "message": message_for(status), "now": utcnow()}
     s.connection().execute(_printer_seen(dialect_name(s)), params)
 
@@ -272,117 +284,7 @@ def _printer_seen(dialect: str) -> Any:
     )
 
 
-# -- delivery ------------------------------------------------------------------------------
-
-
-def _send(url: str, data: bytes) -> tuple[bool, str]:
-    """Check, send, check again. Returns (surely printed, status after).
-
-    Raises only before a byte of the job went out (the job may be sent again). Once the
-    bytes are on their way, nothing is resent: a broken connection, a printer that no longer
-    answers or that reports a fault after them leaves the label's fate unknown (False).
-    """
-    with open_printer(url, timeout=SEND_TIMEOUT_S, status_timeout=STATUS_TIMEOUT_S) as printer:
-        if printer.can_report_status:
-            printer.check()  # raises on paper out, head open... before a byte of the job
-        try:
-            printer.send(data)
-        except PrinterError as exc:
-            return False, status_of(exc)  # part of it may be in the printer
-        if not printer.can_report_status:
-            return True, "unknown"
-        sent_on = printer.transport.connects
-        try:
-            after = status_of(None, printer.status())
-        except PrinterError as exc:
-            return False, status_of(exc)
-        if printer.transport.connects != sent_on:
-            # The job's connection broke after it; a fresh one's "ready" says nothing of it.
-            return False, "no_answer"
-        return after == "ready", after
-
-
-@dataclass(frozen=True)
-class _Job:
-    url: str
-    data: bytes
-    attempts: int
-    parcel_id: int | None
-    drawn: bool  # a packing slip queued empty, to be drawn now
-
-
-async def deliver_print(worker: OutboxWorker, payload: dict[str, Any], event_id: str) -> None:
-    """Outbox handler for ``print`` rows."""
-    db = worker.db
-    job_id = int(payload["job_id"])
-    job = await db.run(_start_job, job_id)
-    if job is None:
-        return
-    data, values = job.data, {}
-    if job.drawn:
-        # A packing slip is queued empty at the parcel's close and drawn here, off the
-        # packer's wait; kept with the job once drawn (reprints send the same PDF).
-        from wms.services.shipping import draw_slip  # shipping queues through us
-
-        try:
-            data = values["payload"] = await draw_slip(db, job.parcel_id)  # type: ignore[arg-type]
-        except Exception as exc:  # a slip we cannot draw is a failed job, not a stuck one
-            log.exception("packing slip for parcel %s not drawn", job.parcel_id)
-            failed = {"status": "failed", "error": f"slip not drawn: {exc}"[:300]}
-            await db.run(_finish_job, job_id, failed, job.attempts)
-            return
-    async with printer_lock(job.url):
-        try:
-            printed, after = await asyncio.to_thread(_send, job.url, data)
-            error = None
-        except PrinterError as exc:
-            printed, error, after = False, exc, status_of(exc)
-    if error is None and printed:
-        values |= {"status": "done", "error": "", "printed_at": utcnow()}
-    elif error is None:
-        said = message_for(after) or after.replace("_", " ")
-        values |= {"status": UNKNOWN, "error": f"{CHECK_PRINTER} ({said})"[:300]}
-    elif isinstance(error, BadPrinterUrl) or job.attempts >= MAX_ATTEMPTS:
-        values |= {"status": "failed", "error": f"{message_for(after)} ({error.message})"[:300]}
-    else:
-        values |= {"status": "queued", "error": f"{message_for(after)} ({error.message})"[:300]}
-    await db.run(_finish_job, job_id, values, job.attempts, (job.url, after))
-
-
-def _start_job(s: Session, job_id: int) -> _Job | None:
-    """Mark the job printing; None when it must not be sent (again)."""
-    job = s.get(PrintJob, job_id)
-    if job is None or job.status in ("done", "failed", UNKNOWN):
-        return None  # delivered before (an outbox redelivery): never print twice
-    if job.status == "printing":
-        # The server stopped while sending it: it may have printed. Someone must look.
-        job.status, job.error = UNKNOWN, f"{CHECK_PRINTER} (interrupted while sending)"
-        return None
-    job.status, job.attempts = "printing", job.attempts + 1
-    drawn = not job.payload and job.kind == "document" and job.parcel_id is not None
-    return _Job(job.printer_url, job.payload, job.attempts, job.parcel_id, drawn)
-
-
-def _finish_job(
-    s: Session,
-    job_id: int,
-    values: dict[str, Any],
-    attempts: int,
-    printer: tuple[str, str] | None = None,
-) -> None:
-    """The job's outcome and the printer's status, in one transaction."""
-    if printer is not None:
-        _record_printer_sync(s, *printer)
-    s.execute(update(PrintJob).where(PrintJob.id == job_id).values(**values))
-    events.note(s, "print", job=job_id, status=values["status"])
-    if values["status"] == "queued":
-        # Retried by a new outbox row on our own short backoff, written with the job's
-        # state; the outbox's channel backoff (up to minutes) is too slow for a bench.
-        due = utcnow() + timedelta(seconds=retry_delay(attempts))
-        outbox_rows.add(s, [_print_row(job_id, due)])
-
-
-def _print_row(job_id: int, due: datetime) -> dict[str, Any]:
+def print_row(job_id: int, due: datetime) -> dict[str, Any]:
     """The outbox row that has the dispatcher deliver a print job (now, or at `due`)."""
     return {
         "event_id": uuid.uuid4().hex,
@@ -396,7 +298,3 @@ def _print_row(job_id: int, due: datetime) -> dict[str, Any]:
         "last_error": "",
         "created_at": utcnow(),
     }
-
-
-def retry_delay(attempts: int) -> float:
-    return min(MAX_RETRY_S, 0.25 * 2 ** max(0, attempts - 1))

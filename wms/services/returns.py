@@ -19,10 +19,11 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, Location, OrderLine, Product, SalesOrder, Stock
 from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS, LocationKind
-from wms.models.shipping import Parcel, Return, ReturnLine
+from wms.models.shipping import Return, ReturnLine
 from wms.services import money_facts
 from wms.services.orders import lines_of
 from wms.services.packing import order_for_scan, product_for_scan
+from wms.services.shipping import parcel_for_scan
 from wms.services.stock import apply_move, location_by_code
 
 RETURNABLE = (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -130,26 +131,10 @@ def open_from_channel(
     return ret, True
 
 
-def _parcel_order_id(s: Session, raw: str) -> int:
-    """The order of the parcel scanned (SSCC, plain or GS1 (00), or tracking number).
-
-    The same look-up as `shipping.parcel_for_scan`, on a plain Session (that one is still
-    on an AsyncSession) and without its lock: a return only reads the parcel.
-    """
-    scan = classify(raw)
-    if scan.bad_check_digit:
-        raise WmsError("bad_check_digit", "Bad check digit", f"{scan.text!r}: rescan")
-    where = Parcel.sscc == scan.sscc if scan.sscc else Parcel.tracking == scan.text.upper()
-    order_id = s.execute(select(Parcel.order_id).where(where)).scalar()
-    if order_id is None:
-        raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {scan.text!r}")
-    return int(order_id)
-
-
 def receive(s: Session, scan: str) -> Return:
     """The parcel (tracking, SSCC) or order scanned at the returns desk."""
     try:
-        order_id = _parcel_order_id(s, scan)
+        order_id = parcel_for_scan(s, scan).order_id
     except NotFound:
         order_id = order_for_scan(s, scan).id  # type: ignore[assignment]
     ret = (

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from printers import Address
-from printers.pdf import PackingSlipData, SlipLine, packing_slip_pdf
 from wms.carriers import LabelRequest, adapter_for, registry
-from wms.channels.pushes import build_tracking_push
-from wms.channels.shopify_fulfillment import (
-    build_fulfillment_orders_request,
-    fulfillable_order_ids,
-)
-from wms.db import Database
-from wms.domain.orders import ChannelKind, OrderStatus
+from wms.channels.adapter import TrackingPush
+from wms.channels.registry import adapter_for as channel_adapter
+from wms.db import Database, reads
+from wms.domain.orders import OrderStatus
 from wms.domain.scans import classify
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import CartonType, Channel, Location, OrderLine, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
 from wms.services import backorders, channels, events, money_facts, outbox_rows, printing, tracking
+from wms.services.outbox_handlers import handles
+from wms.services.slips import recipient
 from wms.services.stations import station_in_sync
 
 if TYPE_CHECKING:
@@ -37,22 +32,14 @@ if TYPE_CHECKING:
 # says they left the shelf. Returns bring units back in (wms.services.returns).
 
 
-async def location_named(s: AsyncSession, code: str) -> Location:
-    loc = (await s.execute(select(Location).where(Location.code == code))).scalar_one_or_none()
+def location_named(s: Session, code: str) -> Location:
+    loc = (s.execute(select(Location).where(Location.code == code))).scalar_one_or_none()
     if loc is None:
         raise NotFound("unknown_location", "Unknown location", f"no location {code!r}")
     return loc
 
 
 # -- parcels --------------------------------------------------------------------------------
-
-
-def recipient(order: SalesOrder) -> Address:
-    lines = tuple(x for x in (order.ship_line1, order.ship_line2) if x)
-    return Address(
-        order.ship_name, lines, order.ship_postal_code, order.ship_city, order.ship_country,
-        order.ship_phone, region=order.ship_region,
-    )  # fmt: skip
 
 
 def close(
@@ -112,6 +99,7 @@ def close(
                 parcel_index=parcel.number,
                 parcel_count=parcel.number,
                 dpi=station.label_dpi,
+                sscc=registry.generic().sscc(parcel.id),  # type: ignore[arg-type]
             )
         )
     except (KeyError, ValueError) as exc:
@@ -138,34 +126,6 @@ def close(
         )  # fmt: skip
     s.flush()
     return parcel
-
-
-def slip_data(s: Session, parcel_id: int) -> PackingSlipData:
-    """What the parcel's packing slip says."""
-    parcel = s.get(Parcel, parcel_id)
-    assert parcel is not None
-    order = s.get(SalesOrder, parcel.order_id)
-    assert order is not None
-    by_id = {
-        line.id: line for line in s.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
-    }
-    return PackingSlipData(
-        order_ref=order.reference,
-        ship_to=recipient(order),
-        sender=registry.sender(),
-        lines=[
-            SlipLine(by_id[int(i)].sku, by_id[int(i)].name, n) for i, n in parcel.contents.items()
-        ],
-        # An order without a channel date (a CSV import, a manual order) has its own.
-        order_date=(order.placed_at or order.created_at).date().isoformat(),
-        tracking_number=parcel.tracking or "",
-    )
-
-
-async def draw_slip(db: Database, parcel_id: int) -> bytes:
-    """The parcel's packing slip as a PDF, drawn outside any transaction."""
-    data = await db.read_run(slip_data, parcel_id)
-    return await asyncio.to_thread(packing_slip_pdf, data)
 
 
 def queue_label_again(s: Session, parcel: Parcel, previous: PrintJob) -> PrintJob:
@@ -223,14 +183,14 @@ def _parcel_views(s: Session, query: Any, params: dict[str, Any]) -> list[dict[s
     ]
 
 
-async def parcel_for_scan(s: AsyncSession, raw: str) -> Parcel:
+def parcel_for_scan(s: Session, raw: str) -> Parcel:
     """A parcel by its SSCC (plain or as GS1 (00)) or its tracking number."""
     scan = classify(raw)
     if scan.bad_check_digit:
         raise WmsError("bad_check_digit", "Bad check digit", f"{scan.text!r}: rescan")
     where = Parcel.sscc == scan.sscc if scan.sscc else Parcel.tracking == scan.text.upper()
     # Locked: the same parcel scanned twice at once (PostgreSQL) is handed over once.
-    parcel = (await s.execute(select(Parcel).where(where).with_for_update())).scalar_one_or_none()
+    parcel = (s.execute(select(Parcel).where(where).with_for_update())).scalar_one_or_none()
     if parcel is None:
         raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {scan.text!r}")
     return parcel
@@ -239,69 +199,69 @@ async def parcel_for_scan(s: AsyncSession, raw: str) -> Parcel:
 # -- handover ----------------------------------------------------------------------------------
 
 
-async def open_manifest(s: AsyncSession, carrier: str, user_id: int | None) -> Manifest:
+def open_manifest(s: Session, carrier: str, user_id: int | None) -> Manifest:
     manifest = Manifest(carrier=adapter_for(carrier).code, user_id=user_id)
     s.add(manifest)
-    await s.flush()
+    s.flush()
     return manifest
 
 
-async def manifest_in(s: AsyncSession, manifest_id: int) -> Manifest:
-    manifest = await s.get(Manifest, manifest_id)
+def manifest_in(s: Session, manifest_id: int) -> Manifest:
+    manifest = s.get(Manifest, manifest_id)
     if manifest is None:
         raise NotFound("unknown_manifest", "Unknown manifest", f"no manifest {manifest_id}")
     return manifest
 
 
-async def hand_over(
-    s: AsyncSession, manifest_id: int, scan: str, user_id: int | None
+def hand_over(
+    s: Session, manifest_id: int, scan: str, user_id: int | None
 ) -> tuple[Manifest, Parcel]:
     """Scan a parcel onto the manifest: it leaves the stock; the last one ships the order."""
-    manifest = await manifest_in(s, manifest_id)
+    manifest = manifest_in(s, manifest_id)
     if manifest.status != "open":
         raise Conflict("manifest_closed", "Manifest closed", f"manifest {manifest_id} is closed")
-    parcel = await parcel_for_scan(s, scan)
+    parcel = parcel_for_scan(s, scan)
     if parcel.status == "shipped":
         raise Conflict("already_shipped", "Already handed over", f"parcel {parcel.tracking}")
     if parcel.carrier != manifest.carrier:
         raise Conflict(
             "wrong_carrier", "Other carrier", f"parcel is {parcel.carrier}", expected=parcel.carrier
         )
-    order = await s.get(SalesOrder, parcel.order_id)
+    order = s.get(SalesOrder, parcel.order_id)
     assert order is not None
     if order.status != OrderStatus.PACKED:
         raise Conflict("order_not_packed", "Order not packed yet", f"{order.reference} packing")
     parcel.status, parcel.manifest_id, parcel.shipped_at = "shipped", manifest.id, utcnow()
     events.note(s, "ship", order=order.id)
     tracking.start(s, parcel, parcel.shipped_at)
-    await s.flush()
+    s.flush()
     left = (
-        await s.execute(
+        s.execute(
             select(func.count()).where(Parcel.order_id == order.id, Parcel.status != "shipped")
         )
     ).scalar()
     if not left:
-        await _ship(s, order)
-        await s.run_sync(backorders.resolve_order, order.id, "order shipped", user_id)
+        _ship(s, order)
+        backorders.resolve_order(s, order.id, "order shipped", user_id)
     return manifest, parcel
 
 
-async def _ship(s: AsyncSession, order: SalesOrder) -> None:
+def _ship(s: Session, order: SalesOrder) -> None:
     order.status, order.updated_at = OrderStatus.SHIPPED, utcnow()
-    shipment = (await s.execute(select(Shipment).where(Shipment.order_id == order.id))).scalar_one()
+    shipment = (s.execute(select(Shipment).where(Shipment.order_id == order.id))).scalar_one()
     shipment.status, shipment.shipped_at = "shipped", utcnow()
     first = (
-        (await s.execute(select(Parcel).where(Parcel.order_id == order.id).order_by(Parcel.number)))
+        (s.execute(select(Parcel).where(Parcel.order_id == order.id).order_by(Parcel.number)))
         .scalars()
         .first()
     )
-    channel = await s.get(Channel, order.channel_id)
+    channel = s.get(Channel, order.channel_id)
     assert first is not None and channel is not None
-    lines = (await s.execute(select(OrderLine).where(OrderLine.order_id == order.id))).scalars()
+    lines = (s.execute(select(OrderLine).where(OrderLine.order_id == order.id))).scalars()
     refs = [ref for line in lines for ref in line.external_line_ids.split(",") if ref]
     adapter = adapter_for(shipment.carrier)
-    await s.run_sync(
-        outbox_rows.add,
+    outbox_rows.add(
+        s,
         [
             {
                 "kind": "tracking_push",
@@ -320,16 +280,16 @@ async def _ship(s: AsyncSession, order: SalesOrder) -> None:
     )
 
 
-async def close_manifest(s: AsyncSession, manifest_id: int) -> Manifest:
-    manifest = await manifest_in(s, manifest_id)
+def close_manifest(s: Session, manifest_id: int) -> Manifest:
+    manifest = manifest_in(s, manifest_id)
     if manifest.status == "open":
         manifest.status, manifest.closed_at = "closed", utcnow()
     return manifest
 
 
-async def manifest_view(s: AsyncSession, manifest: Manifest) -> dict[str, Any]:
+def manifest_view(s: Session, manifest: Manifest) -> dict[str, Any]:
     rows = (
-        await s.execute(select(Parcel).where(Parcel.manifest_id == manifest.id).order_by(Parcel.id))
+        s.execute(select(Parcel).where(Parcel.manifest_id == manifest.id).order_by(Parcel.id))
     ).scalars()
     parcels = [
         {"id": p.id, "order_id": p.order_id, "tracking": p.tracking, "sscc": p.sscc} for p in rows
@@ -346,71 +306,72 @@ async def manifest_view(s: AsyncSession, manifest: Manifest) -> dict[str, Any]:
 # -- outbox handler ----------------------------------------------------------------------------
 
 
+@handles("tracking_push")
 async def deliver_tracking_push(
     worker: OutboxWorker, payload: dict[str, Any], event_id: str
 ) -> None:
-    """Outbox handler for ``tracking_push`` rows, in the channel's own format."""
-    from wms.services.outbox import DeliveryError, send_request
-
+    """Outbox handler for ``tracking_push`` rows: the channel's adapter tells it, off any
+    transaction (and asks the channel first for what it needs, e.g. Shopify's
+    fulfillment orders)."""
     _, config = await channels.config_for(worker.db, payload["channel"])
-    refs = list(payload.get("line_refs", []))
-    if config.kind == ChannelKind.SHOPIFY:
-        # Shopify fulfils fulfillment orders, whose ids exist only on Shopify's side.
-        ask = build_fulfillment_orders_request(config, payload["order_external_id"])
-        response = await worker.http.request(ask.method, ask.url, headers=ask.headers)
-        if response.status_code >= 300:
-            raise DeliveryError(f"fulfillment orders: HTTP {response.status_code}")
-        refs = fulfillable_order_ids(response.json(), config.location_id)
-        if not refs:
-            return  # nothing open to fulfil any more (fulfilled on Shopify already)
-    request = build_tracking_push(
-        config, payload["order_external_id"], payload["tracking"], payload["carrier"], refs,
-        event_id, tracking_url=payload.get("tracking_url", ""),
+    push = TrackingPush(
+        payload["order_external_id"], payload["tracking"], payload["carrier"],
+        tuple(payload.get("line_refs", [])), payload.get("tracking_url", ""),
     )  # fmt: skip
-    await send_request(worker.http, request)
-
-
-OUTBOX_HANDLERS = {
-    "tracking_push": deliver_tracking_push,
-    "tracking_event": tracking.deliver_tracking_event,
-    "print": printing.deliver_print,
-}
+    await channel_adapter(config.kind).push_tracking(config, push, event_id, worker.http)
 
 
 # -- transactions (what the API calls) ---------------------------------------------------------
 
 
+def _opened(s: Session, carrier: str, user_id: int | None) -> dict[str, Any]:
+    return manifest_view(s, open_manifest(s, carrier, user_id))
+
+
+@reads
+def _manifest(s: Session, manifest_id: int) -> dict[str, Any]:
+    return manifest_view(s, manifest_in(s, manifest_id))
+
+
+def _scanned_on(s: Session, manifest_id: int, scan: str, user_id: int | None) -> dict[str, Any]:
+    manifest, parcel = hand_over(s, manifest_id, scan, user_id)
+    order = s.get(SalesOrder, parcel.order_id)
+    return {
+        "parcel": parcel_view(s, parcel),
+        "order_status": order.status if order else None,
+        "manifest": manifest_view(s, manifest),
+    }
+
+
+def _closed(s: Session, manifest_id: int) -> dict[str, Any]:
+    return manifest_view(s, close_manifest(s, manifest_id))
+
+
+@reads
+def _parcel(s: Session, parcel_id: int) -> dict[str, Any]:
+    parcel = s.get(Parcel, parcel_id)
+    if parcel is None:
+        raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {parcel_id}")
+    return parcel_view(s, parcel)
+
+
 async def open_manifest_for(db: Database, carrier: str, user_id: int | None) -> dict[str, Any]:
-    async with db.write() as s:
-        return await manifest_view(s, await open_manifest(s, carrier, user_id))
+    return await db.run(_opened, carrier, user_id)
 
 
 async def get_manifest(db: Database, manifest_id: int) -> dict[str, Any]:
-    async with db.read() as s:
-        return await manifest_view(s, await manifest_in(s, manifest_id))
+    return await db.run(_manifest, manifest_id)
 
 
 async def scan_onto_manifest(
     db: Database, manifest_id: int, scan: str, user_id: int | None
 ) -> dict[str, Any]:
-    async with db.write() as s:
-        manifest, parcel = await hand_over(s, manifest_id, scan, user_id)
-        order = await s.get(SalesOrder, parcel.order_id)
-        return {
-            "parcel": await s.run_sync(parcel_view, parcel),
-            "order_status": order.status if order else None,
-            "manifest": await manifest_view(s, manifest),
-        }
+    return await db.run(_scanned_on, manifest_id, scan, user_id)
 
 
 async def close_manifest_by_id(db: Database, manifest_id: int) -> dict[str, Any]:
-    async with db.write() as s:
-        return await manifest_view(s, await close_manifest(s, manifest_id))
+    return await db.run(_closed, manifest_id)
 
 
 async def get_parcel(db: Database, parcel_id: int) -> dict[str, Any]:
-    async with db.read() as s:
-        parcel = await s.get(Parcel, parcel_id)
-        if parcel is None:
-            raise NotFound("unknown_parcel", "Unknown parcel", f"no parcel {parcel_id}")
-        return await s.run_sync(parcel_view, parcel)
+    return await db.run(_parcel, parcel_id)

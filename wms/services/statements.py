@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.channels import tiktok_api
 from wms.channels.errors import ChannelApiError
-from wms.domain.orders import ChannelKind, OrderIn, OrderStatus
+from wms.channels.registry import adapter_for
+from wms.domain.orders import OrderIn, OrderStatus
 from wms.errors import WmsError
 from wms.models import Channel, SalesOrder
 from wms.services import affiliates, channel_money, channels, outbox_rows
+from wms.services.outbox_handlers import DeliveryError, handles
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
@@ -26,8 +27,10 @@ KIND = "statement_fetch"
 
 
 def on_channel_status(s: Session, row: SalesOrder, order: OrderIn) -> None:
-    """A known order's later delivery: a TikTok order now delivered gets its statement asked."""
-    if order.channel_kind is ChannelKind.TIKTOK and order.status is OrderStatus.DELIVERED:
+    """A known order's later delivery: one now delivered on a channel that settles orders
+    in statements (TikTok) gets its statement asked."""
+    settles = adapter_for(order.channel_kind).settles_by_statement
+    if order.status is OrderStatus.DELIVERED and settles:
         queue_fetch(s, row)
 
 
@@ -57,13 +60,19 @@ def settle(s: Session, channel_code: str, data: dict[str, Any]) -> int:
     return written
 
 
+@handles(KIND)
+async def deliver_statement_fetch(worker: OutboxWorker, payload: dict[str, Any], _: str) -> None:
+    """Outbox handler for ``statement_fetch`` rows."""
+    await deliver(worker, payload)
+
+
 async def deliver(worker: OutboxWorker, payload: dict[str, Any]) -> None:
     """Fetch the statement and record it; not settled yet, or refused, is tried again."""
-    from wms.services.outbox import DeliveryError  # the outbox imports this module lazily
-
     _, config = await channels.config_for(worker.db, payload["channel"])
     try:
-        data = await tiktok_api.get_statement(config, payload["order_id"], worker.http)
+        data = await adapter_for(config.kind).fetch_statement(
+            config, payload["order_id"], worker.http
+        )
     except ChannelApiError as exc:
         raise DeliveryError(str(exc)) from exc
     if not data.get("statement_transactions"):

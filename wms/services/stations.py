@@ -10,10 +10,9 @@ from typing import Any
 
 import serial
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, reads
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models.shipping import PackStation
 from wms.services import printing
@@ -31,12 +30,11 @@ async def load_stations(db: Database, path: str | Path) -> int:
     """Insert or update every station of a stations.json (``{"stations": [...]}``)."""
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
     items = raw["stations"] if isinstance(raw, dict) else raw
-    async with db.write() as s:
-        return await upsert_stations(s, items)
+    return await db.run(upsert_stations, items)
 
 
-async def upsert_stations(s: AsyncSession, items: list[dict[str, Any]]) -> int:
-    """The same inside a caller's transaction (the demo loader loads everything in one)."""
+def upsert_stations(s: Session, items: list[dict[str, Any]]) -> int:
+    """The same inside a caller's transaction."""
     for item in items:
         values = {
             "code": item["code"],
@@ -48,7 +46,7 @@ async def upsert_stations(s: AsyncSession, items: list[dict[str, Any]]) -> int:
             "active": bool(item.get("active", True)),
         }
         stmt = upsert(s, PackStation.__table__).values(**values)
-        await s.execute(
+        s.execute(
             stmt.on_conflict_do_update(
                 index_elements=["code"], set_={k: v for k, v in values.items() if k != "code"}
             )
@@ -57,12 +55,14 @@ async def upsert_stations(s: AsyncSession, items: list[dict[str, Any]]) -> int:
 
 
 async def get_station(db: Database, code: str) -> PackStation:
-    async with db.read() as s:
-        return await station_in(s, code)
+    return await db.run(_station, code)
 
 
-async def station_in(s: AsyncSession, code: str) -> PackStation:
-    return await s.run_sync(station_in_sync, code)
+@reads
+def _station(s: Session, code: str) -> PackStation:
+    station = station_in_sync(s, code)
+    s.expunge(station)  # read after the snapshot ends (its printers, its scale)
+    return station
 
 
 def station_in_sync(s: Session, code: str) -> PackStation:

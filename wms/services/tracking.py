@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from wms.carriers import registry
+from wms.channels.registry import adapter_for as channel_adapter
 from wms.db import long_running, reads
 from wms.domain.orders import OrderStatus
 from wms.domain.tracking import (
@@ -36,7 +37,8 @@ from wms.models.common import utcnow
 from wms.models.picking import FloorException
 from wms.models.shipping import Parcel, Return, ReturnLine
 from wms.models.tracking import ParcelTracking, TrackingEvent
-from wms.services import outbox_rows
+from wms.services import channels, outbox_rows
+from wms.services.outbox_handlers import handles
 
 # Trouble raised as a floor exception, with what customer service should do about it.
 TROUBLE = {
@@ -345,33 +347,14 @@ def _postal(code: str) -> str:
 # -- the channel told ------------------------------------------------------------------------
 
 
+@handles("tracking_event")
 async def deliver_tracking_event(worker: Any, payload: dict[str, Any], event_id: str) -> None:
-    """Outbox handler for ``tracking_event`` rows, in the channel's own format.
+    """Outbox handler for ``tracking_event`` rows: the channel's adapter tells it.
 
     Rows of one parcel come here in order: the worker does not claim a row before the one
     it follows (``Outbox.after_event``) is told.
     """
-    from wms.channels.pushes import (
-        build_tracking_event,
-        shopify_fulfillment_for,
-        shopify_fulfillments_request,
-    )
-    from wms.domain.orders import ChannelKind
-    from wms.services import channels
-    from wms.services.outbox import DeliveryError, send_request
-
     _, config = await channels.config_for(worker.db, payload["channel"])
-    event, fulfillment = payload["event"], None
-    if config.kind == ChannelKind.SHOPIFY:
-        ask = shopify_fulfillments_request(config, payload["order_external_id"])
-        answer = await worker.http.request(ask.method, ask.url, headers=ask.headers)
-        if answer.status_code >= 300:
-            raise DeliveryError(f"fulfillments: HTTP {answer.status_code}")
-        fulfillment = shopify_fulfillment_for(answer.json(), event["tracking"])
-        if fulfillment is None:  # the shipping push has not reached Shopify yet
-            raise DeliveryError(f"no fulfillment carries {event['tracking']} yet")
-    request = build_tracking_event(
-        config, payload["order_external_id"], event, event_id, fulfillment_id=fulfillment
+    await channel_adapter(config.kind).push_tracking_event(
+        config, payload["order_external_id"], payload["event"], event_id, worker.http
     )
-    if request is not None:
-        await send_request(worker.http, request)

@@ -12,7 +12,7 @@ from wms.db import Database, reads
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Location, Product, StockCount
 from wms.models.common import utcnow
-from wms.services import audit, backorders
+from wms.services import audit, availability
 from wms.services.stock.moves import (
     ST,
     apply_move,
@@ -120,7 +120,7 @@ def _count(
         _apply_count(s, loc, product, lot, qty - have, user_id, ref)
     # A count (even one that finds no difference) may free stock for backorders.
     counted_ids = [pid for pid, _ in counted] + [pid for pid, _ in system]
-    backorders.after_count(s, loc.id, loc.code, counted_ids, user_id)  # type: ignore[arg-type]
+    availability.after_count(s, loc.id, loc.code, counted_ids, user_id)  # type: ignore[arg-type]
     return {"differences": diffs, "pending": False, "count_id": None}
 
 
@@ -221,7 +221,7 @@ def _decide_count(
                     )
             _apply_count(s, loc, product, line["lot"], delta, row.user_id, f"{row.ref} (approved)")
         product_ids = [int(line["product_id"]) for line in row.lines]
-        backorders.after_count(s, loc.id, loc.code, product_ids, row.user_id)  # type: ignore[arg-type]
+        availability.after_count(s, loc.id, loc.code, product_ids, row.user_id)  # type: ignore[arg-type]
     row.status = "approved" if approve else "rejected"
     row.decided_by = by_user_id
     row.decided_at = utcnow()
