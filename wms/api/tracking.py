@@ -7,10 +7,14 @@ from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
+from sqlalchemy.orm import Session
 
+from wms.api.answers import answer
+from wms.api.answers.tracking import ParcelTracking, PollPass, Recorded
 from wms.api.deps import DbDep
 from wms.api.security import requires
 from wms.carriers import registry
+from wms.db import reads
 from wms.services import tracking
 
 
@@ -19,11 +23,11 @@ class TrackingWebhookController(Controller):
     tags = ["webhooks"]
 
     @post("/{carrier:str}", status_code=200)
-    async def receive(self, request: Request, db: DbDep, carrier: FromPath[str]) -> dict[str, Any]:
+    async def receive(self, request: Request, db: DbDep, carrier: FromPath[str]) -> Recorded:
         """A carrier account's signed ``tracker_updated`` (see wms.services.tracking)."""
         body = await request.body()
         signature = request.headers.get("x-wms-signature", "")
-        return await tracking.receive_webhook(db, carrier, body, signature)
+        return answer(Recorded, await tracking.receive_webhook(db, carrier, body, signature))
 
 
 class TrackingController(Controller):
@@ -31,13 +35,23 @@ class TrackingController(Controller):
     tags = ["tracking"]
 
     @post("/tracking/poll", status_code=200, guards=[requires("supervisor")])
-    async def poll(self, db: DbDep) -> dict[str, int]:
+    async def poll(self, db: DbDep) -> PollPass:
         """Ask the carriers about every parcel due now (the server also does it on a timer)."""
-        return await tracking.poll_pass(db)
+        return answer(PollPass, await tracking.poll_pass(db))
 
     @get("/parcels/{parcel_id:int}/tracking", guards=[requires("packer", "supervisor")])
-    async def parcel(self, parcel_id: FromPath[int], db: DbDep) -> dict[str, Any]:
-        return await db.read_run(tracking.parcel_tracking, parcel_id)
+    async def parcel(self, parcel_id: FromPath[int], db: DbDep) -> ParcelTracking:
+        return answer(ParcelTracking, await db.run(_parcel_tracking, parcel_id))
+
+
+@reads
+def _parcel_tracking(s: Session, parcel_id: int) -> dict[str, Any]:
+    return tracking.parcel_tracking(s, parcel_id)
+
+
+@reads
+def _public_view(s: Session, number: str, postal_code: str) -> dict[str, Any] | None:
+    return tracking.public_view(s, number, postal_code)
 
 
 _PAGE = """<!doctype html>
@@ -60,7 +74,7 @@ async def track_page(
     merchant = html.escape(registry.sender().name)
     found = None
     if postal_code:
-        found = await db.read_run(tracking.public_view, number, postal_code[:20])
+        found = await db.run(_public_view, number, postal_code[:20])
     if found is None:
         # An unknown number and a wrong postal code look the same: nothing to probe with.
         note = (
