@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from tests.support import conformance
+
 LOGINS = {
     "picker": ("B1001", "1234"),
     "picker2": ("B1002", "1234"),
@@ -21,12 +23,15 @@ def login(url: str, who: str) -> str:
     badge, pin = LOGINS[who]
     r = httpx.post(f"{url}/api/v1/auth/login", json={"badge": badge, "pin": pin})
     r.raise_for_status()
+    conformance.document(url).check(r)
     return r.json()["token"]
 
 
 def client(url: str, token: str | None = None) -> httpx.Client:
+    """Every JSON answer it gets is checked against the server's OpenAPI document."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(base_url=url, headers=headers, timeout=30)
+    hooks = {"response": [conformance.hook(url)]}
+    return httpx.Client(base_url=url, headers=headers, timeout=30, event_hooks=hooks)
 
 
 def idem() -> dict[str, str]:

@@ -6,12 +6,13 @@ with the change it guards, at no transaction of its own. Two copies of one reque
 each other cannot both act: the second finds the claim and is told to retry, or gets the
 first answer once it is stored.
 
-The answer is kept in the transaction that made the change when the service runs its last
-write with `Database.run_answer` (the floor calls do): a crash after that commit cannot
-lose the answer. Otherwise it is stored after the handler, before it is sent, and a claim
-left unanswered longer than STALE_CLAIM (the server died between the two) is answered
+The answer is kept in the transaction that made the change when the service marks its last
+write `@answers` (the floor calls do): a crash after that commit cannot lose the answer.
+Otherwise it is stored after the handler, before it is sent, and a claim left unanswered
+longer than STALE_CLAIM (the server died between the two) is answered
 `request_outcome_unknown`, once and for good, instead of "still running" forever. A 5xx
 releases the key so the retry runs again, unless the change's answer was already kept.
+An answer (a msgspec Struct, a list of them) is stored as the bytes Litestar sends.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, reads
 from wms.errors import Conflict, WmsError
 from wms.models import Idempotency
 from wms.models.common import utcnow
@@ -49,13 +50,8 @@ log = logging.getLogger(__name__)
 
 
 def _problem(status: int, code: str, title: str, detail: str) -> tuple[int, bytes]:
-    body = {
-        "type": f"https://wms.dev/problems/{code}",
-        "title": title,
-        "status": status,
-        "code": code,
-        "detail": detail,
-    }
+    kind = f"https://wms.dev/problems/{code}"
+    body = {"type": kind, "title": title, "status": status, "code": code, "detail": detail}
     return status, json.dumps(body).encode()
 
 
@@ -122,7 +118,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
         # A read first: a replay must get the first answer even when something the handler
         # checks before its first write has changed since (the claim itself is made in that
         # write, which is what settles two copies racing each other).
-        earlier = await db.read_run(_earlier, user.user_id, key)
+        earlier = await db.run(_earlier, user.user_id, key)
         if earlier is not None:
             try:
                 _judge(claim, earlier)
@@ -304,6 +300,7 @@ def _answer_statement(dialect: str) -> Any:
     )
 
 
+@reads
 def _earlier(s: Session, user_id: int, key: str) -> Any:
     return s.connection().execute(_EARLIER, {"user_id": user_id, "key": key}).one_or_none()
 

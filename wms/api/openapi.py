@@ -46,6 +46,8 @@ _ERRORS = {
     415: "Wrong content type",
     422: "Valid request that the warehouse refuses (a stable code says why)",
     429: "Too many requests",
+    502: "A carrier or channel refused the call (a stable code says why)",
+    503: "A carrier or channel could not be reached: retry later",
 }
 
 
@@ -115,13 +117,15 @@ def document(app: Litestar) -> None:
     components.schemas = {**(components.schemas or {}), "Problem": _problem_schema()}
     problem_ref = Reference(ref="#/components/schemas/Problem")
     idempotent: dict[tuple[str, str], bool] = {}
+    also: dict[tuple[str, str], str] = {}  # another media type the 200 answer may take
     for route in app.routes:
         if isinstance(route, HTTPRoute):
             for handler in route.route_handlers:
                 for method in handler.http_methods:
-                    idempotent[(route.path_format, method.lower())] = bool(
-                        handler.opt.get("idempotent")
-                    )
+                    where = (route.path_format, method.lower())
+                    idempotent[where] = bool(handler.opt.get("idempotent"))
+                    if handler.opt.get("also_media_type"):
+                        also[where] = handler.opt["also_media_type"]
     for path, item in (openapi.paths or {}).items():
         public = _is_public(path)
         for method in ("get", "put", "post", "patch", "delete"):
@@ -135,6 +139,10 @@ def document(app: Litestar) -> None:
                 required = idempotent.get((path, method), False)
                 operation.parameters = [*(operation.parameters or []), _key_header(required)]
             responses = dict(operation.responses or {})
+            ok = responses.get("200")
+            if (path, method) in also and isinstance(ok, OpenAPIResponse) and ok.content:
+                text = Schema(type=OpenAPIType.STRING)
+                ok.content[also[(path, method)]] = OpenAPIMediaType(schema=text)
             for status, description in _ERRORS.items():
                 headers = {"Allow": OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING))}
                 responses[str(status)] = OpenAPIResponse(

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
+from wms.api.answers.orders import Imported, ImportedOrders, OrderView, TakenOrder
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import INTEGRATION, OFFICE, require_channel, requires
 from wms.api.views import order_view
 from wms.channels import csv_import, own
+from wms.db import reads
 from wms.errors import NotFound, WmsError
 from wms.models import Channel, OrderLine, SalesOrder
 from wms.services import orders
@@ -26,6 +30,16 @@ async def _visible_order(db: DbDep, user: Principal, order_id: int) -> tuple[Any
     return found
 
 
+@reads
+def _orders_with_lines(s: Session, query: Select[Any]) -> list[OrderView]:
+    rows = s.execute(query).all()
+    ids = [o.id for o, _ in rows]
+    by_order: dict[int, list[OrderLine]] = {}
+    for line in s.execute(select(OrderLine).where(OrderLine.order_id.in_(ids))).scalars():
+        by_order.setdefault(line.order_id, []).append(line)
+    return [order_view(o, by_order.get(o.id, []), code) for o, code in rows]
+
+
 class OrderController(Controller):
     path = "/api/v1/orders"
     tags = ["orders"]
@@ -33,17 +47,18 @@ class OrderController(Controller):
     @post("/", status_code=201, guards=[requires(*INTEGRATION)])
     async def create(
         self, request: Request, db: DbDep, user: UserDep, channel: FromQuery[str] = "own"
-    ) -> dict[str, Any]:
+    ) -> TakenOrder:
         """An order from the merchant's own shop (`OwnOrderPayload`), reserved at once."""
         require_channel(user, channel)
         order = own.parse_order(await request.body())
         result = await orders.intake(db, channel, order)
-        return order_view(result.order, result.lines, channel) | {"created": result.created}
+        view = order_view(result.order, result.lines, channel)
+        return TakenOrder(**msgspec.structs.asdict(view), created=result.created)
 
     @post("/import", status_code=201, guards=[requires(*INTEGRATION)])
     async def import_csv(
         self, request: Request, db: DbDep, user: UserDep, channel: FromQuery[str] = "own"
-    ) -> dict[str, Any]:
+    ) -> ImportedOrders:
         """A CSV of orders: every row is checked before the first order is taken."""
         require_channel(user, channel)
         try:
@@ -52,17 +67,17 @@ class OrderController(Controller):
             raise WmsError("bad_csv", "CSV is not UTF-8", str(exc)) from exc
         parsed = csv_import.parse_orders_csv(text)
         results = await orders.intake_many(db, channel, parsed)
-        return {
-            "orders": [
-                {
-                    "id": r.order.id,
-                    "external_id": r.order.external_id,
-                    "status": r.order.status,
-                    "created": r.created,
-                }
+        return ImportedOrders(
+            orders=[
+                Imported(
+                    id=r.order.id,  # type: ignore[arg-type]
+                    external_id=r.order.external_id,
+                    status=r.order.status,
+                    created=r.created,
+                )
                 for r in results
             ]
-        }
+        )
 
     @get("/", guards=[requires(*OFFICE, "packer", "integration")])
     async def list_orders(
@@ -72,7 +87,7 @@ class OrderController(Controller):
         status: FromQuery[str | None] = None,
         channel: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> list[OrderView]:
         query = (
             select(SalesOrder, Channel.code)
             .join(Channel, Channel.id == SalesOrder.channel_id)
@@ -86,25 +101,14 @@ class OrderController(Controller):
             query = query.where(Channel.code == channel)
         elif user.role == "integration":  # its own channels' orders, never the others'
             query = query.where(Channel.code.in_(user.channels))
-        async with db.read() as s:
-            rows = (await s.execute(query)).all()
-            ids = [o.id for o, _ in rows]
-            lines = (
-                (await s.execute(select(OrderLine).where(OrderLine.order_id.in_(ids))))
-                .scalars()
-                .all()
-            )
-        by_order: dict[int, list[OrderLine]] = {}
-        for line in lines:
-            by_order.setdefault(line.order_id, []).append(line)
-        return [order_view(o, by_order.get(o.id, []), code) for o, code in rows]  # type: ignore[arg-type]
+        return await db.run(_orders_with_lines, query)
 
     @get("/{order_id:int}", guards=[requires(*OFFICE, "packer", "picker", "integration")])
-    async def get_order(self, db: DbDep, user: UserDep, order_id: FromPath[int]) -> dict[str, Any]:
+    async def get_order(self, db: DbDep, user: UserDep, order_id: FromPath[int]) -> OrderView:
         return order_view(*await _visible_order(db, user, order_id))
 
     @post("/{order_id:int}/cancel", status_code=200, guards=[requires(*INTEGRATION)])
-    async def cancel(self, db: DbDep, user: UserDep, order_id: FromPath[int]) -> dict[str, Any]:
+    async def cancel(self, db: DbDep, user: UserDep, order_id: FromPath[int]) -> OrderView:
         await _visible_order(db, user, order_id)
         await orders.cancel(db, order_id)
         return order_view(*await orders.get(db, order_id))

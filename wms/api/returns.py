@@ -6,8 +6,11 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
+from wms.api.answers import answer
+from wms.api.answers.returns import ReturnView
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import INTEGRATION, require_channel, requires
 from wms.services import returns
@@ -57,24 +60,26 @@ class ReturnController(Controller):
     tags = ["returns"]
 
     @post("/", status_code=201, opt=IDEMPOTENT)
-    async def open_return(self, data: JSONBody[OpenReturn], db: DbDep) -> dict[str, Any]:
-        return await returns.open_manual(db, data.order, _wanted(data.lines), data.reason)
+    async def open_return(self, data: JSONBody[OpenReturn], db: DbDep) -> ReturnView:
+        view = await returns.open_manual(db, data.order, _wanted(data.lines), data.reason)
+        return answer(ReturnView, view)
 
     @post("/receive", status_code=200, opt=IDEMPOTENT)
-    async def receive(self, data: JSONBody[Receive], db: DbDep) -> dict[str, Any]:
-        return await returns.receive_scan(db, data.scan)
+    async def receive(self, data: JSONBody[Receive], db: DbDep) -> ReturnView:
+        return answer(ReturnView, await returns.receive_scan(db, data.scan))
 
     @post("/{return_id:int}/grade", status_code=200, opt=IDEMPOTENT)
     async def grade(
         self, return_id: FromPath[int], data: JSONBody[Grade], db: DbDep, user: UserDep
-    ) -> dict[str, Any]:
-        return await returns.grade_item(
+    ) -> ReturnView:
+        view = await returns.grade_item(
             db, return_id, data.scan, data.grade, data.qty, data.location, user.user_id
         )
+        return answer(ReturnView, view)
 
     @get("/{return_id:int}")
-    async def get_return(self, return_id: FromPath[int], db: DbDep) -> dict[str, Any]:
-        return await returns.get_return(db, return_id)
+    async def get_return(self, return_id: FromPath[int], db: DbDep) -> ReturnView:
+        return answer(ReturnView, await returns.get_return(db, return_id))
 
 
 class ChannelReturnController(Controller):
@@ -82,17 +87,21 @@ class ChannelReturnController(Controller):
     guards = [requires(*INTEGRATION)]
     tags = ["returns"]
 
-    @post("/", opt=IDEMPOTENT)
+    @post(
+        "/",
+        opt=IDEMPOTENT,
+        responses={200: ResponseSpec(ReturnView, description="Opened before: the same return")},
+    )
     async def channel_return(
         self, data: JSONBody[ChannelReturn], db: DbDep, user: UserDep
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[ReturnView]:
         """The channel's return event (the webhook path calls the same service)."""
         require_channel(user, data.channel)
         view, created = await returns.open_channel(
             db, data.channel, data.order_external_id, data.return_id, _wanted(data.lines),
             data.reason,
         )  # fmt: skip
-        return Response(view, status_code=201 if created else 200)
+        return Response(answer(ReturnView, view), status_code=201 if created else 200)
 
 
 ROUTES: list[Any] = [ReturnController, ChannelReturnController]

@@ -8,6 +8,8 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
+from wms.api.answers import answer
+from wms.api.answers.shipping import HandedOver, ManifestView, ParcelView
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import requires
 from wms.services import shipping
@@ -31,27 +33,29 @@ class ManifestController(Controller):
     @post("/manifests", status_code=201, opt=IDEMPOTENT)
     async def open_manifest(
         self, data: JSONBody[OpenManifest], db: DbDep, user: UserDep
-    ) -> dict[str, Any]:
-        return await shipping.open_manifest_for(db, data.carrier, user.user_id)
+    ) -> ManifestView:
+        opened = await shipping.open_manifest_for(db, data.carrier, user.user_id)
+        return answer(ManifestView, opened)
 
     @get("/manifests/{manifest_id:int}")
-    async def manifest(self, manifest_id: FromPath[int], db: DbDep) -> dict[str, Any]:
-        return await shipping.get_manifest(db, manifest_id)
+    async def manifest(self, manifest_id: FromPath[int], db: DbDep) -> ManifestView:
+        return answer(ManifestView, await shipping.get_manifest(db, manifest_id))
 
     @post("/manifests/{manifest_id:int}/scan", status_code=200, opt=IDEMPOTENT)
     async def hand_over(
         self, manifest_id: FromPath[int], data: JSONBody[ScanParcel], db: DbDep, user: UserDep
-    ) -> dict[str, Any]:
+    ) -> HandedOver:
         """Hand one parcel over (tracking number or SSCC scan)."""
-        return await shipping.scan_onto_manifest(db, manifest_id, data.scan, user.user_id)
+        done = await shipping.scan_onto_manifest(db, manifest_id, data.scan, user.user_id)
+        return answer(HandedOver, done)
 
     @post("/manifests/{manifest_id:int}/close", status_code=200, opt=IDEMPOTENT)
-    async def close_manifest(self, manifest_id: FromPath[int], db: DbDep) -> dict[str, Any]:
-        return await shipping.close_manifest_by_id(db, manifest_id)
+    async def close_manifest(self, manifest_id: FromPath[int], db: DbDep) -> ManifestView:
+        return answer(ManifestView, await shipping.close_manifest_by_id(db, manifest_id))
 
     @get("/parcels/{parcel_id:int}")
-    async def parcel(self, parcel_id: FromPath[int], db: DbDep) -> dict[str, Any]:
-        return await shipping.get_parcel(db, parcel_id)
+    async def parcel(self, parcel_id: FromPath[int], db: DbDep) -> ParcelView:
+        return answer(ParcelView, await shipping.get_parcel(db, parcel_id))
 
 
 ROUTES: list[Any] = [ManifestController]

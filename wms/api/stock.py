@@ -10,11 +10,23 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
+from wms.api.answers import Ok, answer
+from wms.api.answers.stock import (
+    Availability,
+    Counted,
+    CountView,
+    MoveRow,
+    Putaway,
+    Received,
+    StockRow,
+)
 from wms.api.deps import DbDep, SettingsDep, UserDep
 from wms.api.security import FLOOR, requires
-from wms.errors import WmsError
+from wms.db import reads
+from wms.errors import NotFound, WmsError
 from wms.models import Location, Product, ProductAvailability, Stock, StockMove
 from wms.services import scan, stock
 from wms.services.stock import CountLine
@@ -96,7 +108,7 @@ class StockController(Controller):
     @post("/receive", status_code=201)
     async def receive(
         self, data: JSONBody[Receive], db: DbDep, settings: SettingsDep, user: UserDep
-    ) -> dict[str, Any]:
+    ) -> Received:
         sku, qty, lot, expiry = await _item(db, data.sku, data.scan, data.qty, data.lot)
         if user.role in BOUNDED_ROLES:
             stock.check_floor_receive(qty, data.ref, settings.floor_receive_max_qty)
@@ -111,10 +123,10 @@ class StockController(Controller):
             ref=data.ref,
             unit_cost=data.unit_cost,
         )
-        return {"ok": True, "sku": sku, "location": data.location, "qty": qty}
+        return Received(ok=True, sku=sku, location=data.location, qty=qty)
 
     @post("/move", status_code=201)
-    async def move(self, data: JSONBody[Move], db: DbDep, user: UserDep) -> dict[str, Any]:
+    async def move(self, data: JSONBody[Move], db: DbDep, user: UserDep) -> Ok:
         await stock.move(
             db,
             sku=data.sku,
@@ -125,10 +137,10 @@ class StockController(Controller):
             user_id=user.user_id,
             ref=data.ref,
         )
-        return {"ok": True}
+        return Ok(ok=True)
 
     @post("/adjust", status_code=201, guards=[requires("supervisor")])
-    async def adjust(self, data: JSONBody[Adjust], db: DbDep, user: UserDep) -> dict[str, Any]:
+    async def adjust(self, data: JSONBody[Adjust], db: DbDep, user: UserDep) -> Ok:
         await stock.adjust(
             db,
             sku=data.sku,
@@ -140,20 +152,20 @@ class StockController(Controller):
             user_id=user.user_id,
             ref=data.ref,
         )
-        return {"ok": True}
+        return Ok(ok=True)
 
     @post(
         "/count",
         status_code=201,
         responses={
             202: ResponseSpec(
-                data_container=dict[str, Any], description="Waiting for a supervisor's approval"
+                data_container=Counted, description="Waiting for a supervisor's approval"
             )
         },
     )
     async def count(
         self, data: JSONBody[Count], db: DbDep, settings: SettingsDep, user: UserDep
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[Counted]:
         """Applied at once (201), or, beyond a floor role's bound, pending approval (202)."""
         by_sku = all(x.sku and x.scan is None and x.qty is not None for x in data.lines)
         lines = [CountLine(str(x.sku), int(x.qty or 0), x.lot) for x in data.lines]
@@ -175,32 +187,31 @@ class StockController(Controller):
             confirm_empty=data.confirm_empty,
             max_variance=settings.floor_count_max_variance if user.role in BOUNDED_ROLES else None,
         )
-        return Response({"ok": True, **result}, status_code=202 if result["pending"] else 201)
+        counted = answer(Counted, {"ok": True, **result})
+        return Response(counted, status_code=202 if counted.pending else 201)
 
     @get("/counts", guards=[requires("supervisor")])
     async def counts(
         self, db: DbDep, status: FromQuery[Literal["pending", "approved", "rejected"]] = "pending"
-    ) -> list[dict[str, Any]]:
+    ) -> list[CountView]:
         """Counts waiting for a supervisor's approval (``status=approved|rejected``: decided)."""
-        return await stock.pending_counts(db, status)
+        return answer(list[CountView], await stock.pending_counts(db, status))
 
     @post("/counts/{count_id:int}/approve", status_code=200, guards=[requires("supervisor")])
-    async def approve_count(
-        self, db: DbDep, user: UserDep, count_id: FromPath[int]
-    ) -> dict[str, Any]:
+    async def approve_count(self, db: DbDep, user: UserDep, count_id: FromPath[int]) -> CountView:
         """Apply a pending count's differences through the ledger."""
-        return await stock.decide_count(
+        decided = await stock.decide_count(
             db, count_id, approve=True, by_user_id=user.user_id, by_username=user.username
         )
+        return answer(CountView, decided)
 
     @post("/counts/{count_id:int}/reject", status_code=200, guards=[requires("supervisor")])
-    async def reject_count(
-        self, db: DbDep, user: UserDep, count_id: FromPath[int]
-    ) -> dict[str, Any]:
+    async def reject_count(self, db: DbDep, user: UserDep, count_id: FromPath[int]) -> CountView:
         """Drop a pending count: stock stays as it was."""
-        return await stock.decide_count(
+        decided = await stock.decide_count(
             db, count_id, approve=False, by_user_id=user.user_id, by_username=user.username
         )
+        return answer(CountView, decided)
 
     @get("/")
     async def list_stock(
@@ -209,7 +220,7 @@ class StockController(Controller):
         sku: FromQuery[str | None] = None,
         location: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> list[StockRow]:
         query = (
             select(Stock, Product.sku, Location.code)
             .join(Product, Product.id == Stock.product_id)
@@ -222,19 +233,7 @@ class StockController(Controller):
             query = query.where(Product.sku == sku)
         if location:
             query = query.where(Location.code == location)
-        async with db.read() as s:
-            rows = (await s.execute(query)).all()
-        return [
-            {
-                "sku": p_sku,
-                "location": code,
-                "lot": row.lot,
-                "expiry": row.expiry.isoformat() if row.expiry else None,
-                "on_hand": row.on_hand,
-                "allocated": row.allocated,
-            }
-            for row, p_sku, code in rows
-        ]
+        return await db.run(_stock_rows, query)
 
     @get("/moves")
     async def moves(
@@ -242,7 +241,7 @@ class StockController(Controller):
         db: DbDep,
         sku: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> list[MoveRow]:
         query = (
             select(StockMove, Product.sku)
             .join(Product, Product.id == StockMove.product_id)
@@ -251,40 +250,62 @@ class StockController(Controller):
         )
         if sku:
             query = query.where(Product.sku == sku)
-        async with db.read() as s:
-            rows = (await s.execute(query)).all()
-            codes = dict((await s.execute(select(Location.id, Location.code))).all())
-        return [
-            {
-                "id": m.id,
-                "sku": p_sku,
-                "from": codes.get(m.from_location_id),
-                "to": codes.get(m.to_location_id),
-                "lot": m.lot,
-                "qty": m.qty,
-                "reason": m.reason,
-                "user_id": m.user_id,
-                "ref": m.ref,
-                "at": m.at.isoformat(),
-            }
-            for m, p_sku in rows
-        ]
+        return await db.run(_move_rows, query)
 
     @get("/putaway")
-    async def putaway(self, db: DbDep, sku: FromQuery[str]) -> dict[str, str]:
+    async def putaway(self, db: DbDep, sku: FromQuery[str]) -> Putaway:
         """The suggested location for received units of `sku`."""
-        return await stock.putaway_location(db, sku)
+        return answer(Putaway, await stock.putaway_location(db, sku))
 
     @get("/availability/{sku:str}")
-    async def availability(self, db: DbDep, sku: FromPath[str]) -> dict[str, Any]:
-        async with db.read() as s:
-            product = await s.run_sync(stock.product_by_sku, sku)
-            row = await s.get(ProductAvailability, product.id)
-        on_hand = row.on_hand_pickable if row else 0
-        reserved = row.reserved if row else 0
-        return {
-            "sku": sku,
-            "on_hand_pickable": on_hand,
-            "reserved": reserved,
-            "sellable": on_hand - reserved,
-        }
+    async def availability(self, db: DbDep, sku: FromPath[str]) -> Availability:
+        return await db.run(_availability, sku)
+
+
+@reads
+def _stock_rows(s: Session, query: Select[Any]) -> list[StockRow]:
+    return [
+        StockRow(
+            sku=p_sku,
+            location=code,
+            lot=row.lot,
+            expiry=row.expiry.isoformat() if row.expiry else None,
+            on_hand=row.on_hand,
+            allocated=row.allocated,
+        )
+        for row, p_sku, code in s.execute(query).all()
+    ]
+
+
+@reads
+def _move_rows(s: Session, query: Select[Any]) -> list[MoveRow]:
+    rows = s.execute(query).all()
+    codes = {r.id: r.code for r in s.execute(select(Location.id, Location.code))}
+    return [
+        MoveRow(
+            id=m.id,
+            sku=p_sku,
+            from_=codes.get(m.from_location_id),
+            to=codes.get(m.to_location_id),
+            lot=m.lot,
+            qty=m.qty,
+            reason=m.reason,
+            user_id=m.user_id,
+            ref=m.ref,
+            at=m.at.isoformat(),
+        )
+        for m, p_sku in rows
+    ]
+
+
+@reads
+def _availability(s: Session, sku: str) -> Availability:
+    product = s.execute(select(Product).where(Product.sku == sku)).scalar_one_or_none()
+    if product is None:
+        raise NotFound("unknown_sku", "Unknown SKU", f"no product with SKU {sku!r}", sku=sku)
+    row = s.get(ProductAvailability, product.id)
+    on_hand = row.on_hand_pickable if row else 0
+    reserved = row.reserved if row else 0
+    return Availability(
+        sku=sku, on_hand_pickable=on_hand, reserved=reserved, sellable=on_hand - reserved
+    )

@@ -8,6 +8,8 @@ from typing import Any
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 
+from wms.api.answers import answer
+from wms.api.answers.tracking import ParcelTracking, PollPass, Recorded
 from wms.api.deps import DbDep
 from wms.api.security import requires
 from wms.carriers import registry
@@ -19,11 +21,13 @@ class TrackingWebhookController(Controller):
     tags = ["webhooks"]
 
     @post("/{carrier:str}", status_code=200)
-    async def receive(self, request: Request, db: DbDep, carrier: FromPath[str]) -> dict[str, Any]:
+    async def receive(self, request: Request, db: DbDep, carrier: FromPath[str]) -> Recorded:
         """A carrier account's signed ``tracker_updated`` (see wms.services.tracking_webhook)."""
         body = await request.body()
         signature = request.headers.get("x-wms-signature", "")
-        return await tracking_webhook.receive_webhook(db, carrier, body, signature)
+        return answer(
+            Recorded, await tracking_webhook.receive_webhook(db, carrier, body, signature)
+        )
 
 
 class TrackingController(Controller):
@@ -31,13 +35,13 @@ class TrackingController(Controller):
     tags = ["tracking"]
 
     @post("/tracking/poll", status_code=200, guards=[requires("supervisor")])
-    async def poll(self, db: DbDep) -> dict[str, int]:
+    async def poll(self, db: DbDep) -> PollPass:
         """Ask the carriers about every parcel due now (the server also does it on a timer)."""
-        return await tracking_poll.poll_pass(db)
+        return answer(PollPass, await tracking_poll.poll_pass(db))
 
     @get("/parcels/{parcel_id:int}/tracking", guards=[requires("packer", "supervisor")])
-    async def parcel(self, parcel_id: FromPath[int], db: DbDep) -> dict[str, Any]:
-        return await db.run(tracking.parcel_tracking, parcel_id)
+    async def parcel(self, parcel_id: FromPath[int], db: DbDep) -> ParcelTracking:
+        return answer(ParcelTracking, await db.run(tracking.parcel_tracking, parcel_id))
 
 
 _PAGE = """<!doctype html>

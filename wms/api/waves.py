@@ -9,6 +9,8 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from wms.api.answers import answer
+from wms.api.answers.waves import Cancelled, FloorException, Resolved, WaveDetail, WaveRow
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import FLOOR, OFFICE, requires
 from wms.db import Database
@@ -69,9 +71,7 @@ class WaveController(Controller):
         return await waves.preview(db, data.to_rules(), await geometry(db))
 
     @post("/", status_code=201, opt={"idempotent": True})
-    async def release(
-        self, data: JSONBody[Rules], db: DbDep, user: UserDep
-    ) -> waves.Release:
+    async def release(self, data: JSONBody[Rules], db: DbDep, user: UserDep) -> waves.Release:
         """Plan and release a wave; `409 plan_stale` if its orders or stock changed meanwhile."""
         return await waves.release(db, data.to_rules(), await geometry(db), user.user_id)
 
@@ -84,18 +84,18 @@ class WaveController(Controller):
         return await waves.release(db, preview_id, await geometry(db), user.user_id)
 
     @post("/{wave_id:int}/cancel", status_code=200, opt={"idempotent": True})
-    async def cancel(self, db: DbDep, wave_id: FromPath[int]) -> dict[str, Any]:
-        return await waves.cancel(db, wave_id)
+    async def cancel(self, db: DbDep, wave_id: FromPath[int]) -> Cancelled:
+        return answer(Cancelled, await waves.cancel(db, wave_id))
 
     @get("/")
     async def list_waves(
         self, db: DbDep, limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50
-    ) -> list[dict[str, Any]]:
-        return await waves.list_waves(db, limit)
+    ) -> list[WaveRow]:
+        return answer(list[WaveRow], await waves.list_waves(db, limit))
 
     @get("/{wave_id:int}")
-    async def get_wave(self, db: DbDep, wave_id: FromPath[int]) -> dict[str, Any]:
-        return await waves.get_wave(db, wave_id)
+    async def get_wave(self, db: DbDep, wave_id: FromPath[int]) -> WaveDetail:
+        return answer(WaveDetail, await waves.get_wave(db, wave_id))
 
 
 class BatchController(Controller):
@@ -105,6 +105,7 @@ class BatchController(Controller):
 
     @get("/{batch_id:int}")
     async def get_batch(self, db: DbDep, batch_id: FromPath[int]) -> dict[str, Any]:
+        # The floor's batch view: typed as a Struct by the picking service (s's branch).
         return await picking.get_batch(db, batch_id)
 
     @get("/{batch_id:int}/route.svg", media_type="image/svg+xml")
@@ -122,15 +123,13 @@ class ExceptionController(Controller):
     @get("/")
     async def list_exceptions(
         self, db: DbDep, status: FromQuery[str | None] = "open"
-    ) -> list[dict[str, Any]]:
+    ) -> list[FloorException]:
         """Short picks that could not be re-allocated, and other floor trouble."""
-        return await picking.exceptions(db, status or None)
+        return answer(list[FloorException], await picking.exceptions(db, status or None))
 
     @post("/{exception_id:int}/resolve", status_code=200, opt={"idempotent": True})
-    async def resolve(
-        self, db: DbDep, user: UserDep, exception_id: FromPath[int]
-    ) -> dict[str, Any]:
-        return await picking.resolve_exception(db, exception_id, user.user_id)
+    async def resolve(self, db: DbDep, user: UserDep, exception_id: FromPath[int]) -> Resolved:
+        return answer(Resolved, await picking.resolve_exception(db, exception_id, user.user_id))
 
 
 ROUTES: list[Any] = [WaveController, BatchController, ExceptionController]
