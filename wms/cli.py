@@ -308,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
     rates.add_argument("action", choices=["load"])
     rates.add_argument("file", type=Path)
     sub.add_parser("bench", help="benchmarks: wms bench {" + ",".join(BENCHES) + "}")
+    user = sub.add_parser("user", help="wms user password USER: set an office user's password")
+    user.add_argument("action", choices=["password"])
+    user.add_argument("username")
     args = parser.parse_args(argv)
 
     overrides: dict[str, object] = {}
@@ -317,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides["host"] = args.host
     settings = Settings.from_env(**overrides)
 
-    if args.command in ("serve", "load", "check", "worker"):
+    if args.command in ("serve", "load", "check", "worker", "user"):
         _refuse_unmigrated(settings)
     match args.command:
         case "serve":
@@ -343,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_check(settings))
         case "rates":
             return asyncio.run(_rates(settings, args.file))
+        case "user":
+            from wms.services.passwords import set_password_cli
+
+            return set_password_cli(settings.database_url, args.username)
         case "worker":
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(_worker(settings))

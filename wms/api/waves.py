@@ -15,6 +15,7 @@ from wms.db import Database
 from wms.domain.bounds import Id
 from wms.domain.layout import Geometry
 from wms.domain.waves import DEFAULT_RULES, WaveRules
+from wms.reports import exceptions
 from wms.services import picking, site, wave_drawing, waves
 
 Cap = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
@@ -125,6 +126,11 @@ class ExceptionController(Controller):
     ) -> list[dict[str, Any]]:
         """Short picks that could not be re-allocated, and other floor trouble."""
         return await picking.exceptions(db, status or None)
+
+    @get("/no-address")
+    async def address_exceptions(self, db: DbDep) -> list[exceptions.AddressException]:
+        """Open orders no wave takes until their ship-to address is complete, and why."""
+        return await db.run(exceptions.address_exceptions)
 
     @post("/{exception_id:int}/resolve", status_code=200, opt={"idempotent": True})
     async def resolve(

@@ -19,7 +19,7 @@ from wms.domain.orders import OPEN_STATUSES, OrderIn, OrderStatus
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, InboundEvent, OrderLine, Product, SalesOrder
 from wms.models.common import utcnow
-from wms.services import availability, backorders, money_facts, statements
+from wms.services import availability, backorders, events, money_facts, statements
 from wms.services.channels import to_config
 
 MAX_LINES = 500
@@ -335,6 +335,7 @@ def _apply_channel_status(s: Session, row: SalesOrder, order: OrderIn) -> None:
         s.flush()
         availability.refresh_open_status_sync(s, row.id)  # type: ignore[arg-type]
     row.updated_at = utcnow()
+    events.note(s, "order", order=row.id)  # paid, held, cancelled: the alert strip's lists
 
 
 def _cancel(s: Session, row: SalesOrder) -> None:

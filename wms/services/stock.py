@@ -16,7 +16,7 @@ from wms.errors import Conflict, Forbidden, NotFound, WmsError
 from wms.models import Location, Product, Stock, StockCount, StockMove
 from wms.models.common import utcnow
 from wms.models.layout import SELLABLE_KINDS
-from wms.services import audit, availability, backorders, money_facts
+from wms.services import audit, availability, backorders, events, money_facts
 from wms.services.sql import upsert
 
 MAX_QTY = 1_000_000
@@ -374,6 +374,7 @@ async def count(
             )
             s.add(pending)
             await s.flush()
+            events.note(s, "count", count=pending.id)  # the board's alert strip counts it
             return {"differences": diffs, "pending": True, "count_id": pending.id}
         for product, lot, have, qty in found:
             await _apply_count(s, loc, product, lot, qty - have, user_id, ref)
@@ -490,6 +491,7 @@ async def decide_count(
             f"count:{row.id}",
             f"{loc.code}: {len(row.lines)} difference(s)",
         )
+        events.note(s, "count", count=row.id)
         return count_view(row, loc.code)
 
 
