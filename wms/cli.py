@@ -375,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     secrets = sub.add_parser("secrets", help="secrets at rest: new-key, rotate-key")
     secrets.add_argument("action", choices=["new-key", "rotate-key"])
     sub.add_parser("bench", help="benchmarks: wms bench {" + ",".join(BENCHES) + "}")
+    user = sub.add_parser("user", help="wms user password USER: set an office user's password")
+    user.add_argument("action", choices=["password"])
+    user.add_argument("username")
     args = parser.parse_args(argv)
 
     overrides: dict[str, object] = {}
@@ -384,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides["host"] = args.host
     settings = Settings.from_env(**overrides)
 
-    if args.command in ("serve", "load", "check", "worker") or (
+    if args.command in ("serve", "load", "check", "worker", "user") or (
         args.command == "secrets" and args.action == "rotate-key"
     ):
         _refuse_unmigrated(settings)
@@ -414,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_check(settings))
         case "rates":
             return asyncio.run(_rates(settings, args.file))
+        case "user":
+            from wms.services.passwords import set_password_cli
+
+            return set_password_cli(settings.database_url, args.username)
         case "worker":
             with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(_worker(settings))

@@ -67,6 +67,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/batches/{batch_id}"): FLOOR,
     ("GET", "/api/v1/batches/{batch_id}/route.svg"): FLOOR,
     ("GET", "/api/v1/exceptions"): OFFICE,
+    ("GET", "/api/v1/exceptions/no-address"): OFFICE,
     ("POST", "/api/v1/exceptions/{exception_id}/resolve"): OFFICE,
     # picking
     ("POST", "/api/v1/picking/next"): PICKERS,
@@ -159,6 +160,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/ui/exceptions/counts/{count_id}/reject"): OFFICE,
     ("GET", "/ui/security"): OFFICE,
     ("POST", "/ui/security/badges/{badge}/unlock"): OFFICE,
+    ("POST", "/ui/security/users/{username}/unlock"): OFFICE,
     ("GET", "/ui/orders"): OFFICE,
     ("GET", "/ui/orders/{order_id}"): OFFICE,
     ("GET", "/ui/products/{sku}"): OFFICE,

@@ -17,6 +17,7 @@ from wms.db import Database
 from wms.domain.bounds import Id
 from wms.domain.layout import Geometry
 from wms.domain.waves import DEFAULT_RULES, WaveRules
+from wms.reports import exceptions
 from wms.services import picking, site, wave_drawing, waves
 
 Cap = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
@@ -126,6 +127,11 @@ class ExceptionController(Controller):
     ) -> list[FloorException]:
         """Short picks that could not be re-allocated, and other floor trouble."""
         return answer(list[FloorException], await picking.exceptions(db, status or None))
+
+    @get("/no-address")
+    async def address_exceptions(self, db: DbDep) -> list[exceptions.AddressException]:
+        """Open orders no wave takes until their ship-to address is complete, and why."""
+        return await db.run(exceptions.address_exceptions)
 
     @post("/{exception_id:int}/resolve", status_code=200, opt={"idempotent": True})
     async def resolve(self, db: DbDep, user: UserDep, exception_id: FromPath[int]) -> Resolved:

@@ -17,6 +17,8 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)
     badge: str | None = Field(default=None, max_length=40, unique=True)
     pin_hash: str = Field(default="", max_length=200)
+    # An office user's console password (scrypt, like the PIN); "" when none is set.
+    password_hash: str = Field(default="", max_length=200)
     failed_logins: int = 0
     active: bool = True
     # Channel codes an integration acts on, comma-separated; empty: none.

@@ -1,15 +1,20 @@
-"""What a supervisor must act on: short picks, backorders, failed prints, holds, stalls, pushes."""
+"""What a supervisor must act on: short picks, backorders, failed prints, holds, stalls, pushes,
+counts waiting for approval, and open orders without a complete ship-to address."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+import msgspec
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from wms.domain.orders import OrderStatus
-from wms.models import Outbox, Product, SalesOrder, User
+from wms.db import reads
+from wms.domain import addresses
+from wms.domain.orders import OPEN_STATUSES, OrderStatus
+from wms.models import Channel, Outbox, Product, SalesOrder, User
+from wms.models.audit import StockCount
 from wms.models.picking import FloorException, PickBatch, PickTask
 from wms.models.shipping import Printer, PrintJob
 from wms.reports import floor
@@ -57,6 +62,52 @@ def _failing_pushes(s: Session) -> Any:
     )
 
 
+class AddressException(msgspec.Struct):
+    """An open order that no wave takes until its ship-to is complete, and why."""
+
+    order_id: int
+    reference: str
+    channel: str
+    status: str
+    reason: str  # "no ship-to address: unpaid TikTok order", "postal code missing"
+    missing: list[str]  # the fields a label needs that are empty
+
+
+def _incomplete_address() -> Any:
+    """Open orders whose ship-to lacks a field a label needs (the rules of
+    wms.domain.addresses, as a filter; the reason is worded by the same rules)."""
+    so = SalesOrder.__table__.c
+    gaps = [so.ship_name == "", so.ship_line1 == "", so.ship_city == "", so.ship_postal_code == ""]
+    gaps += [so.ship_country == ""]
+    gaps.append(so.ship_country.in_(sorted(addresses.REGION_NEEDED)) & (so.ship_region == ""))
+    return (
+        select(SalesOrder, Channel.code, Channel.kind)
+        .join(Channel, Channel.id == SalesOrder.channel_id)
+        .where(
+            SalesOrder.status.in_(sorted(OPEN_STATUSES)),
+            SalesOrder.ship_masked.is_(False),  # type: ignore[attr-defined]
+            or_(*gaps),
+        )
+    )
+
+
+@reads
+def address_exceptions(s: Session, limit: int = 200) -> list[AddressException]:
+    """Open orders no wave takes for want of a complete ship-to address, oldest first."""
+    out = []
+    for o, code, kind in s.execute(_incomplete_address().order_by(SalesOrder.id).limit(limit)):
+        to = addresses.of_row(o)
+        out.append(
+            AddressException(
+                order_id=int(o.id), reference=o.reference or o.external_id, channel=code,
+                status=o.status, reason=addresses.reason(to, o.status, kind),
+                missing=addresses.missing(to),
+            )
+        )  # fmt: skip
+    return out
+
+
+@reads
 def counts(s: Session, now: datetime) -> dict[str, int]:
     """How many of each kind are open (the board's alert strip)."""
 
@@ -73,9 +124,12 @@ def counts(s: Session, now: datetime) -> dict[str, int]:
         "held_orders": n(select(SalesOrder.id).where(SalesOrder.status.in_(HELD))),
         "stalled_batches": len(_stalled(s, now)),
         "failing_pushes": n(_failing_pushes(s)),
+        "pending_counts": n(select(StockCount.id).where(StockCount.status == "pending")),
+        "no_address": n(_incomplete_address()),
     }
 
 
+@reads
 def everything(s: Session, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """Each open exception with what the console needs to act on it."""
     shorts = s.execute(
@@ -129,6 +183,7 @@ def everything(s: Session, now: datetime) -> dict[str, list[dict[str, Any]]]:
             ).scalars()
         ],
         "held_orders": orders(*HELD),
+        "no_address": [msgspec.to_builtins(x) for x in address_exceptions(s)],
         "stalled_batches": _stalled(s, now),
         "failing_pushes": [
             {

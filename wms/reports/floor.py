@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from wms.db import reads
 from wms.domain.orders import OrderStatus
 from wms.models import OrderLine, SalesOrder, User
 from wms.models.picking import PickBatch, PickTask, PickTaskLine, Wave
@@ -232,11 +233,13 @@ def cutoffs(s: Session, now: datetime) -> dict[str, Any]:
     return {"pace_lines_per_hour": round(pace, 1), "carriers": carriers}
 
 
+@reads
 def board(s: Session, now: datetime) -> dict[str, Any]:
     """Everything the floor board shows, as of `now`."""
     return {"at": now.isoformat(), "waves": open_waves(s, now), **cutoffs(s, now)}
 
 
+@reads
 def throughput(s: Session, now: datetime) -> dict[str, Any]:
     """Today's lines and units per hour per picker (pick tasks) and per packer (parcels)."""
     start = datetime.combine(now.date(), time(0), tzinfo=UTC)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from wms.db import reads
 from wms.domain.orders import OrderStatus
 from wms.errors import NotFound, WmsError
 from wms.models import (
@@ -30,6 +31,7 @@ STATUSES = [s.value for s in OrderStatus]
 PAGE = 100
 
 
+@reads
 def channel_codes(s: Session) -> list[str]:
     return list(s.execute(select(Channel.code).order_by(Channel.code)).scalars())
 
@@ -41,6 +43,7 @@ def _day(raw: str) -> datetime:
         raise WmsError("bad_query", "Bad date", f"{raw!r} is not YYYY-MM-DD") from exc
 
 
+@reads
 def search(s: Session, q: dict[str, str]) -> list[dict[str, Any]]:
     """Orders by channel, status, SKU, external id or reference, customer name, day placed."""
     query = (
@@ -89,6 +92,7 @@ def search(s: Session, q: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
+@reads
 def detail(s: Session, order_id: int) -> dict[str, Any]:
     """One order, its lines and its timeline: who did what to it, when."""
     row = s.execute(
@@ -160,6 +164,7 @@ def detail(s: Session, order_id: int) -> dict[str, Any]:
     }
 
 
+@reads
 def product(s: Session, sku: str) -> dict[str, Any]:
     """On hand per location and lot, reserved, sellable per channel, last pushes."""
     prod = s.execute(select(Product).where(Product.sku == sku.upper())).scalar_one_or_none()

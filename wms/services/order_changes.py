@@ -12,7 +12,7 @@ from wms.domain.orders import OPEN_STATUSES, OrderIn, OrderStatus
 from wms.errors import Conflict, NotFound
 from wms.models import Channel, OrderLine, SalesOrder
 from wms.models.common import utcnow
-from wms.services import availability, backorders, statements
+from wms.services import availability, backorders, events, statements
 from wms.services.order_rows import (
     INSERT_EVENT,
     SEEN,
@@ -66,6 +66,7 @@ def apply_channel_status(s: Session, row: SalesOrder, order: OrderIn) -> None:
         s.flush()
         availability.refresh_open_status(s, row.id)  # type: ignore[arg-type]
     row.updated_at = utcnow()
+    events.note(s, "order", order=row.id)  # paid, held, cancelled: the alert strip's lists
 
 
 def cancel_row(s: Session, row: SalesOrder) -> None:

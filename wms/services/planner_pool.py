@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import pickle
 import threading
 import time
@@ -42,6 +43,8 @@ def _serve(conn: Connection) -> None:
     route-cost cache between the rounds of one plan, so that a round does not price
     again what the last one priced."""
     problem: tuple[Geometry, list[BatchOrder], Cart, RouteCost] | None = None
+    with contextlib.suppress(OSError):  # below the server: scans are served first
+        os.nice(10)
     while True:
         message = conn.recv()
         if message is None:

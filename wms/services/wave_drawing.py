@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.layout import Geometry, Layout, Point
 from wms.errors import NotFound
 from wms.models import Location
@@ -16,10 +16,11 @@ SVG_SCALE = 8.0  # pixels per metre
 
 async def batch_svg(db: Database, layout: Layout, batch_id: int) -> str:
     """The warehouse from the layout, with the batch's walk from the depot and back."""
-    batch, stops, drop = await db.read_run(_batch_places, batch_id)
+    batch, stops, drop = await db.run(_batch_places, batch_id)
     return draw(layout, batch, stops, drop)
 
 
+@reads
 def _batch_places(s: Session, batch_id: int) -> tuple[PickBatch, list[Location], Location | None]:
     batch = s.get(PickBatch, batch_id)
     if batch is None:

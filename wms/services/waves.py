@@ -13,17 +13,16 @@ plain values in and out of the database. Functions for the API and the console:
   is ``wms.services.wave_drawing.batch_svg``.
 
 How a release runs: the candidates and their free stock are read in a worker thread (a
-read transaction, no lock); the planner runs in a worker thread too, its batching in the
-planner pool's processes when the wave is large (``POOL_FROM``); only then does one short
+read transaction, no lock); the planner runs in a worker thread for a small wave, and for a
+large one in a process of its own at a lower priority (``wms.services.wave_planning``), its
+batching in the planner pool's processes (``POOL_FROM``); only then does one short
 write transaction lock the orders and stock rows, check that they are as they were read,
 and insert batches, slots and tasks with a few statements. The event loop serves scans
 meanwhile, and no write transaction waits for the planner.
 
 ``free_stock_sync``, ``choose`` and ``allocate_stock_sync`` are the allocation rules that
-picking re-uses for short picks.
-
-Longer than 400 lines on purpose: what is loaded, what the write re-checks and what it
-writes must be read side by side, or the re-check drifts from what the plan relied on.
+picking re-uses for short picks. What is loaded is ``wms.services.wave_loading``; what the
+write re-checks and writes, ``wms.services.wave_writing`` (keep the two in step).
 """
 
 from __future__ import annotations
@@ -32,53 +31,46 @@ import asyncio
 import time as clock
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from wms.db import Database
-from wms.domain.batching import BatchOrder, Cart, fcfs_distance, plan_batches
-from wms.domain.layout import Geometry, Point
-from wms.domain.orders import OPEN_STATUSES, OrderStatus
+from wms.db import Database, reads
+from wms.domain.layout import Geometry
+from wms.domain.orders import OrderStatus
 from wms.domain.waves import (
     DEFAULT_RULES,
     Batch,
-    Free,
-    PlanLine,
-    PlanOrder,
     WavePlan,
     WaveRules,
     choose,
     give_back,
-    plan_wave,
 )
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import Channel, Location, OrderLine, SalesOrder, Stock
+from wms.models import OrderLine, SalesOrder, Stock
 from wms.models.common import utcnow
-from wms.models.layout import SELLABLE_KINDS, LocationKind
-from wms.models.picking import PickBatch, PickSlot, PickTask, PickTaskLine, Tote, Wave
-from wms.services import availability, events, planner_pool
+from wms.models.picking import PickBatch, PickTask, PickTaskLine, Tote, Wave
+from wms.services import availability, events, wave_loading, wave_planning, wave_writing
+from wms.services.wave_loading import (  # the allocation rules picking re-uses, from here
+    Loaded,
+    allocate_stock_sync,
+    free_stock_sync,
+    point_of,
+)
 
-__all__ = ["DEFAULT_RULES", "WaveRules", "choose", "give_back", "preview", "release"]
+__all__ = [
+    "DEFAULT_RULES", "WaveRules", "allocate_stock_sync", "choose", "free_stock_sync",
+    "give_back", "point_of", "preview", "release",
+]  # fmt: skip
 
 ST = Stock.__table__
-SO = SalesOrder.__table__
-OL = OrderLine.__table__
-WV = Wave.__table__
-PB = PickBatch.__table__
-PS = PickSlot.__table__
-PT = PickTask.__table__
-PTL = PickTaskLine.__table__
-POOL_FROM = 300  # cart orders from which the planner pool's processes batch the wave
+POOL_FROM = wave_planning.POOL_FROM  # cart orders the planner pool's processes batch
 PREVIEW_KEEP_S = 15 * 60
 PREVIEWS_KEPT = 32
-CHUNK = 5000  # ids per IN (...): well under SQLite's and asyncpg's parameter limits
-T = TypeVar("T")
 
 stage_hooks: list[Callable[[str], None]] = []
 """Called in the planning thread with "planned" once a plan is made, before it is
@@ -130,74 +122,6 @@ class Release(Preview):
     status: str
 
 
-# -- allocation (also used by picking) ----------------------------------------------------
-
-
-def point_of(loc: Location) -> Point:
-    """Rack locations stand on their aisle's centre line (x, y come from the layout)."""
-    assert loc.aisle is not None
-    return Point(loc.x, loc.y, loc.aisle - 1)
-
-
-def free_stock_sync(s: Session, product_ids: list[int]) -> dict[int, list[Free]]:
-    """Free units per product in sellable rack locations (routes walk aisles only)."""
-    out: dict[int, list[Free]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(product_ids))):
-        rows = s.execute(
-            select(Stock, Location)
-            .join(Location, Location.id == Stock.location_id)
-            .where(
-                Stock.product_id.in_(chunk),
-                Stock.on_hand > Stock.allocated,
-                Location.kind.in_([str(k) for k in SELLABLE_KINDS]),
-                Location.aisle.is_not(None),
-                Location.active.is_(True),
-            )
-            .order_by(Stock.id)
-        ).all()
-        for st, loc in rows:
-            out[st.product_id].append(
-                Free(
-                    st.id,  # type: ignore[arg-type]
-                    st.product_id,
-                    loc.id,  # type: ignore[arg-type]
-                    loc.code,
-                    loc.kind,
-                    st.lot,
-                    st.expiry,
-                    st.on_hand - st.allocated,
-                    point_of(loc),
-                )
-            )
-    for rows_of in out.values():
-        rows_of.sort(key=lambda r: r.stock_id)
-    return out
-
-
-def allocate_stock_sync(s: Session, stock_id: int, qty: int) -> None:
-    """Promise `qty` units of a stock row to a pick task; refused if they are not free."""
-    result = s.execute(
-        update(ST)
-        .where(ST.c.id == stock_id, ST.c.on_hand - ST.c.allocated >= qty)
-        .values(allocated=ST.c.allocated + qty)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("stock_changed", "Stock changed, retry", "planned stock is gone")
-
-
-# -- loading ------------------------------------------------------------------------------
-
-
-@dataclass
-class Loaded:
-    """What the planner is given, and what the write checks is still so."""
-
-    candidates: list[PlanOrder]
-    stock: dict[str, list[Free]]
-    orders: dict[int, tuple[str, datetime]] = field(default_factory=dict)  # status, updated
-    lines: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)  # line figures
-
-
 @dataclass
 class Made:
     """A plan and what it was made from, until it is written or forgotten."""
@@ -208,128 +132,11 @@ class Made:
     preview: Preview
 
 
-def _load(s: Session, rules: WaveRules) -> Loaded:
-    """The orders the rules may consider (by id, or every open order) and their stock."""
-    query = select(
-        SO.c.id,
-        SO.c.reference,
-        SO.c.status,
-        SO.c.updated_at,
-        SO.c.priority,
-        SO.c.ship_by,
-        SO.c.carrier,
-        SO.c.placed_at,
-        SO.c.created_at,
-        SO.c.ship_line1,
-        SO.c.ship_masked,
-        Channel.__table__.c.code,
-    ).join(Channel.__table__, Channel.__table__.c.id == SO.c.channel_id)
-    if rules.order_ids:
-        orders = [
-            r
-            for ids in _chunks(rules.order_ids)
-            for r in s.execute(query.where(SO.c.id.in_(ids))).all()
-        ]
-    else:
-        orders = list(s.execute(query.where(SO.c.status.in_(sorted(OPEN_STATUSES)))).all())
-    ready = {o.id for o in orders if o.status == OrderStatus.READY}
-    lines: dict[int, list[Any]] = defaultdict(list)
-    line_query = select(OL).order_by(OL.c.order_id, OL.c.line_no)
-    if rules.order_ids:
-        chunks = [line_query.where(OL.c.order_id.in_(ids)) for ids in _chunks(sorted(ready))]
-    else:  # a join, not thousands of ids
-        chunks = [
-            line_query.join(SO, SO.c.id == OL.c.order_id).where(SO.c.status == OrderStatus.READY)
-        ]
-    for q in chunks:
-        for line in s.execute(q).all():
-            if line.order_id in ready:
-                lines[line.order_id].append(line)
-    loaded = Loaded([], {})
-    sku_of: dict[int, str] = {}
-    for o in orders:
-        mine = lines.get(o.id, [])
-        loaded.orders[o.id] = (o.status, o.updated_at)
-        for line in mine:
-            loaded.lines[line.id] = (line.qty, line.reserved, line.allocated, line.picked)
-            sku_of[line.product_id] = line.sku
-        loaded.candidates.append(
-            PlanOrder(
-                o.id,
-                tuple(
-                    PlanLine(line.sku, _need(line), line_id=line.id)
-                    for line in mine
-                    if _need(line) > 0
-                ),
-                ship_by=o.ship_by,
-                priority=o.priority,
-                carrier=o.carrier,
-                channel=o.code,
-                created_at=o.placed_at or o.created_at,
-                reference=o.reference,
-                status=o.status,
-                unreserved=sum(max(0, ln.qty - ln.reserved - ln.picked) for ln in mine),
-                has_address=bool(o.ship_line1) or bool(o.ship_masked),
-            )
-        )
-    free = free_stock_sync(s, list(sku_of))
-    loaded.stock = {sku_of[p]: rows for p, rows in free.items()}
-    return loaded
-
-
-def _need(line: Any) -> int:
-    """Units of a line still to be given pick tasks: held, and not yet on a task."""
-    return int(line.reserved - (line.allocated - line.picked))
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    for k in range(0, len(ids), CHUNK):
-        yield list(ids[k : k + CHUNK])
-
-
-async def _read(db: Database, fn: Callable[[Session, WaveRules], T], rules: WaveRules) -> T:
-    """A read transaction in a worker thread where the driver allows it (SQLite): loading
-    ten thousand open orders would hold the event loop for a noticeable while."""
-    engine = db.thread_read_engine
-    if engine is None:
-        return await db.read_run(fn, rules)
-    return await asyncio.to_thread(_read_in_thread, engine, fn, rules)
-
-
-def _read_in_thread(engine: Engine, fn: Callable[[Session, WaveRules], T], rules: WaveRules) -> T:
-    with Session(engine) as s, s.begin():
-        return fn(s, rules)
-
-
 # -- planning -----------------------------------------------------------------------------
 
 
-def _make(loaded: Loaded, rules: WaveRules, geo: Geometry, now: datetime) -> Made:
-    """The plan, in the calling (worker) thread; large batching goes to the planner pool."""
-
-    fcfs_m = 0.0
-
-    def batcher(g: Geometry, items: Sequence[BatchOrder], cart: Cart) -> list[tuple[int, ...]]:
-        nonlocal fcfs_m
-        # The baseline for the same carts, in the order the planner took them: a route
-        # per FCFS cart, in this worker thread (outside any transaction), milliseconds.
-        fcfs_m += fcfs_distance(g, items, cart)
-        if len(items) >= POOL_FROM and rules.iterations > 0:
-            pool = planner_pool.shared()
-            return list(
-                pool.plan(g, items, cart, seed=rules.seed, seconds=rules.time_budget_s).batches
-            )
-        plan = plan_batches(
-            g,
-            items,
-            cart,
-            seed=rules.seed,
-            time_budget_s=rules.time_budget_s,
-            max_iterations=rules.iterations,
-        )
-        return list(plan.batches)
-
-    plan = plan_wave(loaded.candidates, rules, geo, stock=loaded.stock, now=now, batcher=batcher)
+def _made(loaded: Loaded, rules: WaveRules, plan: WavePlan, fcfs_m: float) -> Made:
+    """The plan with its preview; in a worker thread (a stage hook may wait there)."""
     refs = {o.id: o.reference for o in loaded.candidates}
     bulk_m = sum(b.distance_m for b in plan.batches if b.kind != "cart")
     made = Made(rules, loaded, plan, _view(plan, uuid.uuid4().hex, refs, fcfs_m + bulk_m))
@@ -338,12 +145,34 @@ def _make(loaded: Loaded, rules: WaveRules, geo: Geometry, now: datetime) -> Mad
     return made
 
 
+async def _load(db: Database, rules: WaveRules) -> Loaded:
+    """The candidates, read in a worker thread where the driver allows it (SQLite): loading
+    ten thousand open orders would hold the event loop for a noticeable while."""
+    engine = db.thread_read_engine
+    if engine is None:
+        return await db.run(wave_loading.load, rules)
+    return await asyncio.to_thread(_load_in_thread, engine, rules)
+
+
+def _load_in_thread(engine: Engine, rules: WaveRules) -> Loaded:
+    with Session(engine) as s, s.begin():
+        return wave_loading.load(s, rules)
+
+
 async def _plan(db: Database, rules: WaveRules, geo: Geometry) -> Made:
     problems = rules.problems()
     if problems:
         raise WmsError("bad_rules", "Bad wave rules", "; ".join(problems))
-    loaded = await _read(db, _load, rules)
-    return await asyncio.to_thread(_make, loaded, rules, geo, utcnow())
+    loaded = await _load(db, rules)
+    args = (loaded.candidates, rules, geo, loaded.stock, utcnow())
+    if wave_planning.in_own_process(loaded.candidates):
+        loop = asyncio.get_running_loop()
+        plan, fcfs_m = await loop.run_in_executor(
+            wave_planning.executor(), wave_planning.plan, *args
+        )
+    else:
+        plan, fcfs_m = await asyncio.to_thread(wave_planning.plan, *args)
+    return await asyncio.to_thread(_made, loaded, rules, plan, fcfs_m)
 
 
 def _view(plan: WavePlan, preview_id: str, refs: dict[Any, str], fcfs_m: float) -> Preview:
@@ -415,165 +244,8 @@ async def release(
             "no order matches the rules",
             left_out=msgspec.to_builtins(made.preview.left_out),
         )
-    # A big wave writes thousands of rows: on a thread (run_long), so scans go on meanwhile.
-    wave_id = await db.run_long(_write, made, user_id)
+    wave_id = await db.run(wave_writing.write, made, user_id)  # @long_running: a thread
     return Release(**msgspec.structs.asdict(made.preview), id=wave_id, status="released")
-
-
-def _write(s: Session, made: Made, user_id: int | None) -> int:
-    """The whole wave, after checking (rows locked) that the plan still holds."""
-    _recheck(s, made)
-    p, now = made.preview, utcnow()
-    wave_id = s.execute(
-        insert(WV)
-        .values(
-            status="released",
-            rules=made.rules.as_json(),
-            orders=p.orders,
-            units=p.units,
-            distance_m=p.distance_m,
-            est_seconds=p.est_seconds,
-            created_by=user_id,
-            created_at=now,
-        )
-        .returning(WV.c.id)
-    ).scalar_one()
-    drops = list(
-        s.execute(
-            select(Location.id)
-            .where(Location.kind == LocationKind.STAGING, Location.active.is_(True))
-            .order_by(Location.code)
-        ).scalars()
-    )
-    slots: list[dict[str, Any]] = []
-    tasks: list[dict[str, Any]] = []
-    task_picks: list[Sequence[Any]] = []
-    for n, b in enumerate(made.plan.batches):
-        batch_id = s.execute(
-            insert(PB)
-            .values(
-                wave_id=wave_id,
-                status="released",
-                kind=b.kind,
-                distance_m=round(b.distance_m, 1),
-                est_seconds=round(b.est_pick_seconds),
-                route=[stop.location for stop in b.stops],
-                drop_location_id=drops[n % len(drops)] if drops else None,
-                created_at=now,
-            )
-            .returning(PB.c.id)
-        ).scalar_one()
-        if b.kind == "bulk":
-            slots.append({"batch_id": batch_id, "slot": 1, "order_id": None, "tote": None})
-        else:
-            slots += [
-                {"batch_id": batch_id, "slot": k, "order_id": o, "tote": None}
-                for k, o in enumerate(b.orders, start=1)
-            ]
-        slot_of = {o: k for k, o in enumerate(b.orders, start=1)}
-        for seq, stop in enumerate(b.stops, start=1):
-            row = stop.picks[0].row
-            tasks.append(
-                {
-                    "batch_id": batch_id,
-                    "seq": seq,
-                    "location_id": row.location_id,
-                    "stock_id": row.stock_id,
-                    "product_id": row.product_id,
-                    "lot": row.lot,
-                    "qty": stop.qty,
-                    "picked": 0,
-                    "shorted": 0,
-                    "slot": None if b.kind == "bulk" else slot_of[stop.order_id],
-                    "status": "open",
-                }
-            )
-            task_picks.append(stop.picks)
-    if slots:
-        s.execute(insert(PS), slots)
-    task_ids = (
-        s.execute(insert(PT).returning(PT.c.id, sort_by_parameter_order=True), tasks)
-        .scalars()
-        .all()
-    )
-    links = [
-        {"task_id": task_id, "order_line_id": p.line_id, "qty": p.qty, "picked": 0}
-        for task_id, picks in zip(task_ids, task_picks, strict=True)
-        for p in picks
-    ]
-    s.execute(insert(PTL), links)
-    on_stock: dict[int, int] = defaultdict(int)
-    on_line: dict[int, int] = defaultdict(int)
-    for picks in task_picks:
-        for p in picks:
-            on_stock[p.row.stock_id] += p.qty
-            on_line[p.line_id] += p.qty
-    s.execute(
-        update(ST)
-        .where(ST.c.id == bindparam("b_id"))
-        .values(allocated=ST.c.allocated + bindparam("b_qty")),
-        [{"b_id": k, "b_qty": q} for k, q in sorted(on_stock.items())],
-    )
-    s.execute(
-        update(OL)
-        .where(OL.c.id == bindparam("b_id"))
-        .values(allocated=OL.c.allocated + bindparam("b_qty")),
-        [{"b_id": k, "b_qty": q} for k, q in sorted(on_line.items())],
-    )
-    s.execute(
-        update(SO)
-        .where(SO.c.id == bindparam("b_id"))
-        .values(status=OrderStatus.IN_WAVE, updated_at=now),
-        [{"b_id": o} for o in sorted(made.plan.orders)],
-    )
-    events.note(s, "wave", wave=int(wave_id))
-    return int(wave_id)
-
-
-def _recheck(s: Session, made: Made) -> None:
-    """Refuse the plan unless its orders are as they were read (status, last change, every
-    line's figures) and its stock rows still have the units it takes. The rows are locked
-    (PostgreSQL; SQLite's write transaction holds the whole database) until the commit."""
-    loaded = made.loaded
-    order_ids = sorted(int(o) for o in made.plan.orders)
-    stale: list[str] = []
-    for ids in _chunks(order_ids):
-        for o in s.execute(
-            select(SO.c.id, SO.c.reference, SO.c.status, SO.c.updated_at)
-            .where(SO.c.id.in_(ids))
-            .order_by(SO.c.id)
-            .with_for_update()
-        ).all():
-            if (o.status, o.updated_at) != loaded.orders[o.id] or o.status != OrderStatus.READY:
-                stale.append(f"order {o.reference or o.id} is {o.status} now")
-        for line in s.execute(select(OL).where(OL.c.order_id.in_(ids))).all():
-            was = loaded.lines.get(line.id)
-            if was != (line.qty, line.reserved, line.allocated, line.picked):
-                stale.append(f"a line of order {line.order_id} changed")
-    need: dict[int, int] = defaultdict(int)
-    for b in made.plan.batches:
-        for stop in b.stops:
-            need[stop.picks[0].row.stock_id] += stop.qty
-    for ids in _chunks(sorted(need)):
-        rows = s.execute(
-            select(ST.c.id, ST.c.on_hand, ST.c.allocated)
-            .where(ST.c.id.in_(ids))
-            .order_by(ST.c.id)
-            .with_for_update()
-        ).all()
-        have = {r.id: r.on_hand - r.allocated for r in rows}
-        stale += [
-            f"stock row {k} has {have.get(k, 0)} free, not {need[k]}"
-            for k in ids
-            if have.get(k, 0) < need[k]
-        ]
-    if stale:
-        raise Conflict(
-            "plan_stale",
-            "Plan is stale",
-            f"changed since planned: {'; '.join(stale[:5])}; plan again",
-            changes=len(stale),
-        )
 
 
 # -- cancel -------------------------------------------------------------------------------
@@ -651,9 +323,10 @@ def _release_tasks(s: Session, tasks: list[PickTask]) -> set[int]:
 
 
 async def list_waves(db: Database, limit: int = 50) -> list[dict[str, Any]]:
-    return await db.read_run(_list_waves, limit)
+    return await db.run(_list_waves, limit)
 
 
+@reads
 def _list_waves(s: Session, limit: int) -> list[dict[str, Any]]:
     waves = s.execute(select(Wave).order_by(Wave.id.desc()).limit(limit)).scalars()
     return [_wave_row(w) for w in waves]
@@ -673,9 +346,10 @@ def _wave_row(w: Wave) -> dict[str, Any]:
 
 
 async def get_wave(db: Database, wave_id: int) -> dict[str, Any]:
-    return await db.read_run(_get_wave, wave_id)
+    return await db.run(_get_wave, wave_id)
 
 
+@reads
 def _get_wave(s: Session, wave_id: int) -> dict[str, Any]:
     wave = s.get(Wave, wave_id)
     if wave is None:

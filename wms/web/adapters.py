@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wms.db import reads
 from wms.domain.layout import Layout
 from wms.domain.waves import DEFAULT_RULES, WaveRules
 from wms.errors import WmsError
@@ -69,6 +70,7 @@ def wave_rules_from_form(form: dict[str, Any]) -> WaveRules:
     return rules
 
 
+@reads
 def preview_routes(
     s: Session, layout: Layout, preview: dict[str, Any], most: int = 12
 ) -> list[str]:

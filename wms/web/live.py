@@ -23,6 +23,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.response.sse import ServerSentEventMessage
 from sqlalchemy.engine import make_url
 
+from wms.db import reads
 from wms.models.common import utcnow
 from wms.reports import exceptions, floor
 from wms.services import events
@@ -34,10 +35,12 @@ COALESCE_S = 0.1  # a burst of scans is one re-render, still far inside the 1 s 
 FRAGMENTS = {
     "pick": ("board", "cutoffs"),
     "batch": ("board", "cutoffs"),
-    "wave": ("board", "cutoffs"),
+    "wave": ("board", "cutoffs", "alerts"),  # a release takes orders off the lists
     "pack": ("board", "cutoffs"),
     "ship": ("board", "cutoffs"),
     "print": ("alerts",),
+    "count": ("alerts",),
+    "order": ("alerts",),
 }
 ALL = ("board", "cutoffs", "alerts")
 
@@ -142,7 +145,7 @@ class Hub:
             queue.put_nowait(messages)
 
     async def render(self, names: set[str] | tuple[str, ...]) -> list[ServerSentEventMessage]:
-        ctx = await self.app.state.db.read_run(_context, set(names))
+        ctx = await self.app.state.db.run(_context, set(names))
         engine = self.app.template_engine
         assert engine is not None
         return [
@@ -164,6 +167,7 @@ class Hub:
         self.clients.discard(queue)
 
 
+@reads
 def _context(s: Any, names: set[str]) -> dict[str, Any]:
     """What the named fragments need, read in one snapshot."""
     now = utcnow()

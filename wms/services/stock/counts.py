@@ -12,7 +12,7 @@ from wms.db import Database, reads
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Location, Product, StockCount
 from wms.models.common import utcnow
-from wms.services import audit, availability
+from wms.services import audit, availability, events
 from wms.services.stock.moves import (
     ST,
     apply_move,
@@ -115,6 +115,7 @@ def _count(
         )
         s.add(pending)
         s.flush()
+        events.note(s, "count", count=pending.id)  # the board's alert strip counts it
         return {"differences": diffs, "pending": True, "count_id": pending.id}
     for product, lot, have, qty in found:
         _apply_count(s, loc, product, lot, qty - have, user_id, ref)
@@ -232,4 +233,5 @@ def _decide_count(
         f"count:{row.id}",
         f"{loc.code}: {len(row.lines)} difference(s)",
     )
+    events.note(s, "count", count=row.id)
     return count_view(row, loc.code)

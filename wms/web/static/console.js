@@ -26,4 +26,8 @@
   document.addEventListener("htmx:afterSwap", tick);
   document.addEventListener("htmx:sseMessage", tick);
   setInterval(tick, 1000);
+  // The stream ends with "signout" when the session did (signed out elsewhere, idle, expired).
+  document.addEventListener("htmx:sseMessage", function (e) {
+    if (e.detail && e.detail.type === "signout") window.location.assign("/ui/login");
+  });
 })();
