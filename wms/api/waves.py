@@ -19,6 +19,7 @@ from wms.domain.layout import Geometry
 from wms.domain.waves import DEFAULT_RULES, WaveRules
 from wms.reports import exceptions
 from wms.services import picking, site, wave_drawing, waves
+from wms.services.picking.view import BatchView
 
 Cap = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
 D = DEFAULT_RULES  # the planner's defaults, the only ones
@@ -105,7 +106,7 @@ class BatchController(Controller):
     tags = ["waves"]
 
     @get("/{batch_id:int}")
-    async def get_batch(self, db: DbDep, batch_id: FromPath[int]) -> dict[str, Any]:
+    async def get_batch(self, db: DbDep, batch_id: FromPath[int]) -> BatchView:
         # The floor's batch view: typed as a Struct by the picking service (s's branch).
         return await picking.get_batch(db, batch_id)
 
