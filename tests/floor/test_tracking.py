@@ -320,6 +320,7 @@ async def test_a_later_change_waits_unclaimed_until_the_earlier_one_is_told(
     external = packer.get(f"/api/v1/orders/{order_id}").json()["external_id"]
     pushes = told(fake_channels, "own", external, 2)
     assert [p.body["status"] for p in pushes] == ["picked_up", "in_transit"]
+    await outbox_settled(db, "tracking_event")  # told, and the worker has written it down
     async with db.read() as s:
         rows = (
             (
