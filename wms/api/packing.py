@@ -8,6 +8,8 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from wms.api.answers import answer
+from wms.api.answers.shipping import PrinterOverview, PrintJobView, Reprinted, StationView
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import requires
 from wms.services import packing, printing, stations
@@ -50,9 +52,7 @@ class PackingController(Controller):
         return await packing.start_order(db, data.station, data.scan, user.user_id)
 
     @post("/orders/{order_id:int}/verify", status_code=200, opt=IDEMPOTENT)
-    async def verify(
-        self, order_id: FromPath[int], data: JSONBody[Verify], db: DbDep
-    ) -> PackView:
+    async def verify(self, order_id: FromPath[int], data: JSONBody[Verify], db: DbDep) -> PackView:
         return await packing.verify_item(db, order_id, data.scan)
 
     @post("/orders/{order_id:int}/parcels", status_code=201, opt=IDEMPOTENT)
@@ -66,11 +66,12 @@ class PackingController(Controller):
     @post("/parcels/{parcel_id:int}/reprint", status_code=201, opt=IDEMPOTENT)
     async def reprint(
         self, parcel_id: FromPath[int], db: DbDep, label_missing: FromQuery[bool] = False
-    ) -> Response[dict[str, Any]]:
+    ) -> Response[Reprinted]:
         """A label whose printing was cut short (`unknown`) needs ``?label_missing=true``."""
         job, created = await packing.reprint_label(db, parcel_id, label_missing)
         # 200 when the label is still waiting to print: it was not queued a second time.
-        return Response({"job": job, "created": created}, status_code=201 if created else 200)
+        reprinted = answer(Reprinted, {"job": job, "created": created})
+        return Response(reprinted, status_code=201 if created else 200)
 
     @post("/scan-and-ship", status_code=201, opt=IDEMPOTENT)
     async def scan_and_ship(
@@ -85,12 +86,12 @@ class StationController(Controller):
     tags = ["packing"]
 
     @get("/stations/{code:str}")
-    async def station(self, code: FromPath[str], db: DbDep) -> dict[str, Any]:
-        return await stations.station_view(db, code)
+    async def station(self, code: FromPath[str], db: DbDep) -> StationView:
+        return answer(StationView, await stations.station_view(db, code))
 
     @get("/print-jobs/{job_id:int}")
-    async def print_job(self, job_id: FromPath[int], db: DbDep) -> dict[str, Any]:
-        return await printing.get_job(db, job_id)
+    async def print_job(self, job_id: FromPath[int], db: DbDep) -> PrintJobView:
+        return answer(PrintJobView, await printing.get_job(db, job_id))
 
     @get("/print-jobs", guards=[requires("supervisor")])
     async def print_jobs(
@@ -98,14 +99,14 @@ class StationController(Controller):
         db: DbDep,
         status: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    ) -> list[dict[str, Any]]:
+    ) -> list[PrintJobView]:
         """For the supervisor: e.g. ``?status=failed`` lists labels that need a reprint."""
-        return await printing.list_jobs(db, status, limit)
+        return answer(list[PrintJobView], await printing.list_jobs(db, status, limit))
 
     @get("/printers", guards=[requires("supervisor")])
-    async def printers(self, db: DbDep) -> list[dict[str, Any]]:
+    async def printers(self, db: DbDep) -> list[PrinterOverview]:
         """For the supervisor: each printer's last status and its waiting and failed jobs."""
-        return await printing.printers_overview(db)
+        return answer(list[PrinterOverview], await printing.printers_overview(db))
 
 
 ROUTES: list[Any] = [PackingController, StationController]

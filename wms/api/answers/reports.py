@@ -77,6 +77,8 @@ class ExceptionCounts(Answer):
     held_orders: int
     stalled_batches: int
     failing_pushes: int
+    pending_counts: int
+    no_address: int
 
 
 class MarginRow(Answer):

@@ -49,3 +49,37 @@ class HandedOver(Answer):
     parcel: ParcelView
     order_status: str | None
     manifest: ManifestView
+
+
+class PrinterStatusView(Answer):
+    url: str
+    status: str
+    message: str
+
+
+class ScaleView(Answer):
+    url: str
+
+
+class StationView(Answer):
+    code: str
+    label_printer: PrinterStatusView
+    document_printer: PrinterStatusView | None
+    scale: ScaleView | None
+
+
+class PrinterOverview(Answer):
+    """A printer's last known status and its jobs waiting, failed or of unknown fate."""
+
+    url: str
+    status: str
+    message: str
+    checked_at: str | None
+    queued: int
+    failed: int
+    unknown: int
+
+
+class Reprinted(Answer):
+    job: PrintJobView
+    created: bool
