@@ -21,7 +21,7 @@ from wms.services import events
 from wms.services import shipping as parcels
 from wms.services.orders import lines_of_sync
 from wms.services.printing import UNKNOWN, job_view
-from wms.services.stations import get_station, read_scale, station_in_sync
+from wms.services.stations import get_station, read_scale, station_in
 
 PACKABLE = (OrderStatus.PICKED, OrderStatus.IN_WAVE)
 
@@ -44,7 +44,7 @@ def session_for(s: Session, order_id: int) -> tuple[SalesOrder, PackSession]:
 
 def start(s: Session, station: str, scan: str, user_id: int | None) -> int:
     """The order (by tote or reference) starts packing at `station`; returns its id."""
-    station_in_sync(s, station)
+    station_in(s, station)
     order = order_for_scan(s, scan)
     lines = lines_of_sync(s, order.id)  # type: ignore[arg-type]
     if order.status == OrderStatus.CANCELLED:
@@ -521,7 +521,7 @@ def _closed(
 
 def _station_packing(s: Session, order_id: int) -> PackStation:
     _, session = session_for(s, order_id)
-    return station_in_sync(s, session.station)
+    return station_in(s, session.station)
 
 
 def _parcel_and_view(
