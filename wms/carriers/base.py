@@ -54,7 +54,9 @@ class CarrierAdapter(Protocol):
     def create_label(self, request: LabelRequest) -> LabelResult:
         """Book the parcel with the carrier; its label and tracking number.
 
-        Blocking, and for a real carrier a network call: the caller runs it in a thread.
+        Blocking, and for a real carrier (karrio) a network call. Today the packing
+        transaction calls it (`shipping.close`), so the parcel row and its label are
+        written together or not at all; moving it out of the transaction is open.
         """
         ...
 

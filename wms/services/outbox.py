@@ -10,11 +10,10 @@ the restart, not after the lease. A live worker's leases are never touched; the 
 expiry stays as the last resort (a worker hung but alive). On PostgreSQL the claim uses
 FOR UPDATE SKIP LOCKED, so any number of workers may run.
 
-Stock pushes go out in bulk: a pass takes up to ``batch`` rows and hands each channel's
-levels to ``pushes.plan_stock_pushes``, which packs them into as few calls as the channel's
-API allows (one Shopify mutation per 250, one Woo batch per 100 or per parent product, one
-TikTok call per product, one list for the own shop). A failed call reschedules every row it
-carried; an item the channel refuses by name fails that row alone.
+The worker knows no row kind: each kind's handler is registered by the module that owns
+it (`outbox_handlers`, all imported by `outbox_kinds`). Kinds registered as bulk (stock
+pushes, `stock_pushes`) get a pass's rows at once; the others go row by row. Its
+transactions are in `outbox_sql`, its owner lock in `outbox_lease`.
 """
 
 from __future__ import annotations

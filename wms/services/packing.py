@@ -23,7 +23,7 @@ from wms.services.packing_cartons import suggest_carton
 from wms.services.packing_scans import order_for_scan, product_for_scan
 from wms.services.packing_view import PackView, missing_totes, totes_of, view_of
 from wms.services.printing import UNKNOWN, job_view
-from wms.services.stations import get_station, read_scale, station_in_sync
+from wms.services.stations import get_station, read_scale, station_in
 
 PACKABLE = (OrderStatus.PICKED, OrderStatus.IN_WAVE)
 
@@ -46,7 +46,7 @@ def session_for(s: Session, order_id: int) -> tuple[SalesOrder, PackSession]:
 
 def start(s: Session, station: str, scan: str, user_id: int | None) -> int:
     """The order (by tote or reference) starts packing at `station`; returns its id."""
-    station_in_sync(s, station)
+    station_in(s, station)
     order = order_for_scan(s, scan)
     lines = lines_of(s, order.id)  # type: ignore[arg-type]
     if order.status == OrderStatus.CANCELLED:
@@ -344,7 +344,7 @@ def _closed(
 @reads
 def _station_packing(s: Session, order_id: int) -> PackStation:
     _, session = session_for(s, order_id)
-    return station_in_sync(s, session.station)
+    return station_in(s, session.station)
 
 
 @answers

@@ -20,7 +20,7 @@ from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
 from wms.services import backorders, channels, events, money_facts, outbox_rows, printing, tracking
 from wms.services.outbox_handlers import handles
 from wms.services.slips import recipient
-from wms.services.stations import station_in_sync
+from wms.services.stations import station_in
 
 if TYPE_CHECKING:
     from wms.services.outbox import OutboxWorker
@@ -61,7 +61,7 @@ def close(
         raise WmsError(
             "too_heavy", "Too heavy for carton", f"{weight_g} g > {carton.max_weight_g} g"
         )
-    station = station_in_sync(s, station_code)
+    station = station_in(s, station_code)
     shipment = (
         s.execute(select(Shipment).where(Shipment.order_id == order.id))
     ).scalar_one_or_none()
@@ -129,7 +129,7 @@ def close(
 
 
 def queue_label_again(s: Session, parcel: Parcel, previous: PrintJob) -> PrintJob:
-    station = station_in_sync(s, parcel.station)
+    station = station_in(s, parcel.station)
     parcel.label_job_id = printing.enqueue(
         s, printer_url=station.label_printer_url, kind="label", payload=previous.payload,
         content_type=previous.content_type, ref=f"reprint {previous.ref}"[:120],

@@ -60,12 +60,12 @@ async def get_station(db: Database, code: str) -> PackStation:
 
 @reads
 def _station(s: Session, code: str) -> PackStation:
-    station = station_in_sync(s, code)
+    station = station_in(s, code)
     s.expunge(station)  # read after the snapshot ends (its printers, its scale)
     return station
 
 
-def station_in_sync(s: Session, code: str) -> PackStation:
+def station_in(s: Session, code: str) -> PackStation:
     row = s.execute(select(PackStation).where(PackStation.code == code)).scalar_one_or_none()
     if row is None or not row.active:
         raise NotFound("unknown_station", "Unknown station", f"no pack station {code!r}")
