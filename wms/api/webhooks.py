@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Any
 
 from litestar import Controller, Request, post
 from litestar.params import FromPath
 
+from wms.api.answers import answer
+from wms.api.answers.webhooks import WebhookAnswer
 from wms.api.deps import DbDep
 from wms.channels.config import ChannelConfig
 from wms.channels.errors import BadSignature, ChannelError, MissingSignature
@@ -27,7 +28,7 @@ class WebhookController(Controller):
     @post("/{channel_code:str}", status_code=200)
     async def receive(
         self, request: Request, db: DbDep, channel_code: FromPath[str]
-    ) -> dict[str, Any]:
+    ) -> WebhookAnswer:
         body = await request.body()
         _, app = await channels.config_for(db, channel_code)
         shop = shop_key(app.kind, request.headers, body)
@@ -36,13 +37,13 @@ class WebhookController(Controller):
             event = await _verified(db, channel_id, config, dict(request.headers), body)
         except ChannelError as exc:
             if exc.http_status == 200:  # a topic we do not handle: say thanks, do nothing
-                return {"status": "ignored", "reason": exc.message}
+                return WebhookAnswer(status="ignored", reason=exc.message)
             if exc.http_status == 401:
                 log.warning("webhook refused for channel %s: %s", channel_code, exc.code)
             raise
         if event.kind in (EventKind.PING, EventKind.IGNORED):
-            return {"status": "ignored", "topic": event.topic}
-        return await intake.handle_event(db, config.code, channel_id, event)
+            return WebhookAnswer(status="ignored", topic=event.topic)
+        return answer(WebhookAnswer, await intake.handle_event(db, config.code, channel_id, event))
 
 
 async def _verified(
