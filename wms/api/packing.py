@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from wms.api.answers import answer
@@ -63,7 +64,12 @@ class PackingController(Controller):
             db, order_id, data.carton, data.weight_g, user.user_id
         )
 
-    @post("/parcels/{parcel_id:int}/reprint", status_code=201, opt=IDEMPOTENT)
+    @post(
+        "/parcels/{parcel_id:int}/reprint",
+        status_code=201,
+        opt=IDEMPOTENT,
+        responses={200: ResponseSpec(Reprinted, description="Still waiting: not queued again")},
+    )
     async def reprint(
         self, parcel_id: FromPath[int], db: DbDep, label_missing: FromQuery[bool] = False
     ) -> Response[Reprinted]:

@@ -85,7 +85,7 @@ async def resolve(db: Database, raw: str, context: str | None = None) -> ScanMat
     scan = scans.classify(raw)
     if scan.kind == "empty":
         raise NotFound("unknown_scan", "Unknown scan", "the scan was empty")
-    found = db.run(_matches, scan, context)
+    found = await db.run(_matches, scan, context)
     if len(found) == 1:
         return found[0]
     if len(found) > 1:
@@ -224,8 +224,7 @@ def _parcels(
 
 
 def _has_table(s: Session, name: str) -> bool:
-    conn = s.connection()
-    return conn.run_sync(lambda sync: inspect(sync).has_table(name))
+    return inspect(s.connection()).has_table(name)
 
 
 # -- an item scan as units: receiving and counting by barcode --------------------------------
@@ -241,6 +240,7 @@ class Item:
     expiry: date | None
 
 
+@reads
 def _item(s: Session, raw: str) -> Item:
     product, units = product_for_scan(s, raw)
     scan = scans.classify(raw)
@@ -250,7 +250,7 @@ def _item(s: Session, raw: str) -> Item:
 async def item(db: Database, raw: str) -> Item:
     if len(raw) > MAX_SCAN:
         raise WmsError("bad_scan", "Scan too long", f"a scan is at most {MAX_SCAN} characters")
-    return db.read_run(_item, raw)
+    return await db.run(_item, raw)
 
 
 def units(found: Item, qty: int | None) -> int:
