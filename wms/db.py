@@ -30,7 +30,8 @@ inside ``fn``. A transaction that writes outbox rows says so (``outbox_written``
 ``wms.services.outbox_rows.add``), and its commit wakes the outbox worker.
 
 ``write``/``read`` (an AsyncSession) and ``read_run``/``run_long``/``run_answer`` are the
-old ways in, kept only while callers remain; new code uses ``run``.
+old ways in, kept only while callers remain (and why this file is over 400 lines); new
+code uses ``run``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.orm import Session
 
 from wms.db import Database
@@ -19,13 +19,12 @@ from wms.services import audit, availability, backorders, money_facts, orders, p
 
 FE = FloorException.__table__
 PTL = PickTaskLine.__table__
+OL = OrderLine.__table__
 
 
-def _open_short(
-    s: Session, exception_id: int
-) -> tuple[FloorException, SalesOrder, list[OrderLine]]:
-    """The open short-pick exception, its order and the order's lines of its product
-    (locked on PostgreSQL: two supervisors must not both act on one)."""
+def _open_short(s: Session, exception_id: int) -> tuple[FloorException, SalesOrder]:
+    """The open short-pick exception and its order (locked on PostgreSQL: two supervisors
+    must not both act on one)."""
     e = s.get(FloorException, exception_id, with_for_update=True)
     if e is None or e.kind != "short_pick" or e.order_id is None:
         raise NotFound("unknown_exception", "Unknown exception", f"no short pick {exception_id}")
@@ -33,22 +32,34 @@ def _open_short(
         raise Conflict("exception_closed", "Already resolved", f"exception is {e.status}")
     order = s.get(SalesOrder, e.order_id, with_for_update=True)
     assert order is not None
-    lines = list(
+    return e, order
+
+
+def _lines(s: Session, e: FloorException) -> list[OrderLine]:
+    """The order's lines of the short's product, as ORM rows (changed through the ORM)."""
+    return list(
         s.execute(
             select(OrderLine)
             .where(OrderLine.order_id == e.order_id, OrderLine.product_id == e.product_id)
             .order_by(OrderLine.line_no)
         ).scalars()
     )
-    return e, order, lines
 
 
-def _missing(line: OrderLine) -> int:
+def _line_figures(s: Session, e: FloorException) -> list[Row[Any]]:
+    """The same lines' figures as Core rows: a re-allocation changes them with Core
+    statements (the pick task's new stops do), so it never holds them as ORM objects."""
+    query = select(OL.c.id, OL.c.product_id, OL.c.qty, OL.c.reserved, OL.c.picked, OL.c.allocated)
+    where = (OL.c.order_id == e.order_id, OL.c.product_id == e.product_id)
+    return list(s.execute(query.where(*where).order_by(OL.c.line_no)).all())
+
+
+def _missing(line: OrderLine | Row[Any]) -> int:
     """Units the line holds nowhere: neither picked nor reserved."""
     return line.qty - line.reserved - line.picked
 
 
-def _unplaced(line: OrderLine) -> int:
+def _unplaced(line: OrderLine | Row[Any]) -> int:
     """Units held for the line that no pick task will bring (``allocated`` counts picked)."""
     return line.reserved + line.picked - line.allocated
 
@@ -69,7 +80,7 @@ def _reallocate(
 ) -> dict[str, Any]:
     """Reserve the line's missing units again; while its batch is on the floor, the units
     become new stops in that batch (in route order), else the order waits for a wave."""
-    e, order, lines = _open_short(s, exception_id)
+    e, order = _open_short(s, exception_id)
     batch = s.get(PickBatch, e.batch_id) if e.batch_id else None
     on_floor = (
         order.status == OrderStatus.IN_WAVE
@@ -80,18 +91,16 @@ def _reallocate(
     if not on_floor and order.status not in OPEN_STATUSES:
         raise Conflict("order_closed", "Order not open", f"order is {order.status}")
     reserved = placed = 0
-    for line in lines:
-        if _missing(line) > 0:
-            got = availability.reserve(s, line.product_id, _missing(line))
-            line.reserved += got
+    for line in _line_figures(s, e):
+        got = availability.reserve(s, line.product_id, _missing(line)) if _missing(line) > 0 else 0
+        if got:
+            s.execute(update(OL).where(OL.c.id == line.id).values(reserved=OL.c.reserved + got))
             reserved += got
-        if on_floor and _unplaced(line) > 0:
-            s.flush()
-            task_id, line_id = int(e.task_id), int(line.id)  # type: ignore[arg-type]
-            taken = picking.add_stops(s, geo, task_id, line_id, _unplaced(line))
+        if on_floor and _unplaced(line) + got > 0:
+            task_id = int(e.task_id)  # type: ignore[arg-type]
+            taken = picking.add_stops(s, geo, task_id, line.id, _unplaced(line) + got)
             placed += sum(n for _, n in taken)
-            s.refresh(line)  # allocated to the new stops; what none could give let go
-    s.flush()
+    lines = _line_figures(s, e)  # allocated to the new stops; what none could give let go
     missing = sum(_missing(line) for line in lines)
     if not on_floor:
         availability.refresh_open_status(s, order.id)  # type: ignore[arg-type]
@@ -118,7 +127,8 @@ def _cancel_line(
     """The line keeps what was picked or is still due from a stop; its other units are
     cancelled and their reservation released. The order's other lines stay; an order left
     with nothing is cancelled. The channels learn the new sellable quantity (outbox)."""
-    e, order, lines = _open_short(s, exception_id)
+    e, order = _open_short(s, exception_id)
+    lines = _lines(s, e)
     if order.status not in OPEN_STATUSES and order.status != OrderStatus.IN_WAVE:
         raise Conflict("order_closed", "Order not open", f"order is {order.status}")
     cancelled = 0
