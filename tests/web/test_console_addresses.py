@@ -10,11 +10,12 @@ from typing import Any
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.api.test_unpaid_then_paid import SELLER_SHIPPED_ADDRESS, _notify, _order, _wait_for
+from tests.api.test_unpaid_then_paid import SELLER_SHIPPED_ADDRESS, _notify, _order
 from tests.fakes.channel_apis import FakeChannelApis
 from tests.fakes.payloads import make_tiktok_order
 from tests.floor.conftest import SHIP_TO
 from tests.support import api
+from tests.support.waiting import wait_until
 from tests.web.conftest import new_order, sign_in, violations
 from wms.loopback import ThreadServer
 
@@ -87,14 +88,17 @@ def test_an_unpaid_tiktok_order_waits_for_its_address_then_leaves_the_list_when_
     del unpaid["recipient_address"]
     fake_channels.tiktok.add_order(unpaid)
     _notify(anonymous, fake_channels, order_id, "UNPAID")
-    first = _wait_for(lambda: _order(supervisor, order_id))
+    first = wait_until(lambda: _order(supervisor, order_id), "the unpaid order")
     listed = no_address(supervisor)
     assert listed[first["id"]]["reason"] == "no ship-to address: unpaid TikTok order"
     assert listed[first["id"]]["channel"] == "tiktok-main"
 
     fake_channels.tiktok.add_order(paid)
     _notify(anonymous, fake_channels, order_id, "AWAITING_SHIPMENT")
-    _wait_for(lambda: (o := _order(supervisor, order_id)) and o["status"] == "ready")
+    wait_until(
+        lambda: (o := _order(supervisor, order_id)) and o["status"] == "ready",
+        "the paid order ready",
+    )
     assert first["id"] not in no_address(supervisor)
     plan = supervisor.post("/api/v1/waves/plan", json={"order_ids": [first["id"]]}).json()
     assert plan["orders"] == 1 and plan["left_out"] == []
