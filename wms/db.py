@@ -28,10 +28,6 @@ the kinds differ only in the answer hooks.
 Nothing here is I/O besides the database: a network call (carrier, channel) never runs
 inside ``fn``. A transaction that writes outbox rows says so (``outbox_written``, called by
 ``wms.services.outbox_rows.add``), and its commit wakes the outbox worker.
-
-``write``/``read`` (an AsyncSession) and ``read_run``/``run_long``/``run_answer`` are the
-old ways in, kept only while callers remain (and why this file is over 400 lines); new
-code uses ``run``.
 """
 
 from __future__ import annotations
@@ -43,19 +39,13 @@ import functools
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_PRAGMAS = (
@@ -198,19 +188,6 @@ class WriterTurn:
 
     def give_back(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    async def wait(self) -> None:
-        """Take the turn from the event loop: at once when free, else in a thread."""
-        if self.take_now():
-            return
-        waiting = asyncio.ensure_future(asyncio.to_thread(self.take))
-        try:
-            await asyncio.shield(waiting)
-        except asyncio.CancelledError:
-            # The thread takes the turn anyway; hand it straight back, or every other
-            # process would wait for it forever.
-            waiting.add_done_callback(lambda done: done.exception() or self.give_back())
-            raise
 
     def close(self) -> None:
         os.close(self._fd)
@@ -358,56 +335,6 @@ class Database:
         finally:
             if self.turn is not None:
                 self.turn.give_back()
-
-    # Being removed (issue 15 point 2): the callers left are converting to `run`.
-
-    async def run_answer(
-        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Old spelling of `run` with an `@answers` function."""
-        return await self._run(fn, args, kwargs, inline=True, answer=True)
-
-    async def run_long(
-        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Old spelling of `run` with a `@long_running` function."""
-        return await self._run(fn, args, kwargs, inline=False)
-
-    async def read_run(
-        self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
-        """Old spelling of `run` with a `@reads` function."""
-        return await self._read(fn, args, kwargs)
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """Old: a write transaction on an AsyncSession; commits when the block ends."""
-        if self._write_lock is None:
-            async with self._write_sessions() as session:
-                async with session.begin():
-                    await session.run_sync(self._prelude)
-                    yield session
-                wrote = bool(session.info.pop(OUTBOX_WRITTEN, False))
-        else:
-            async with self._write_lock:
-                if self.turn is not None:
-                    await self.turn.wait()
-                try:
-                    async with self._write_sessions() as session:
-                        async with session.begin():
-                            await session.run_sync(self._prelude)
-                            yield session
-                        wrote = bool(session.info.pop(OUTBOX_WRITTEN, False))
-                finally:
-                    if self.turn is not None:
-                        self.turn.give_back()
-        self._committed(wrote)
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        """Old: a read-only snapshot on an AsyncSession."""
-        async with self._read_sessions() as session, session.begin():
-            yield session
 
     async def dispose(self) -> None:
         if self.checkpointer is not None:

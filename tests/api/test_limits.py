@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select as sql_select
+from sqlalchemy.orm import Session
 
 from tests.fakes.payloads import make_shopify_order
 from tests.fakes.webhooks import signed_webhook
@@ -272,19 +273,21 @@ def test_a_logged_out_token_stops_working_in_every_process_at_once(database_url)
 def test_a_token_stops_working_the_moment_it_expires(server):
     token = secrets.token_urlsafe(32)
 
+    def _issue(s: Session) -> None:
+        user = s.execute(sql_select(User).where(User.badge == "B2001")).scalar_one()
+        s.add(
+            ApiToken(
+                user_id=user.id,
+                token_hash=token_hash(token),
+                name="short",
+                expires_at=utcnow() + timedelta(seconds=5),
+            )
+        )
+
     async def issue() -> None:
         db = Database(server.database_url)
         try:
-            async with db.write() as s:
-                user = (await s.execute(sql_select(User).where(User.badge == "B2001"))).scalar_one()
-                s.add(
-                    ApiToken(
-                        user_id=user.id,
-                        token_hash=token_hash(token),
-                        name="short",
-                        expires_at=utcnow() + timedelta(seconds=5),
-                    )
-                )
+            await db.run(_issue)
         finally:
             await db.dispose()
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
 
 from tests.fakes.channel_apis import FakeChannelApis
 from tests.fakes.payloads import (
@@ -24,7 +25,7 @@ from tests.fakes.webhooks import signed_webhook
 from tests.support.api import problem
 from tests.support.waiting import wait_until
 from wms.channels.config import ChannelConfig
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.orders import ChannelKind
 from wms.loopback import ThreadServer
 from wms.models import Channel, ChannelListing, InboundEvent, Product, SalesOrder
@@ -68,46 +69,47 @@ def _second_shops(fake: FakeChannelApis) -> dict[str, ChannelConfig]:
     }
 
 
+def _insert_channels(s: Session, configs: list[ChannelConfig], base: FakeChannelApis) -> None:
+    # The first WooCommerce site declares itself, as a second one makes necessary.
+    s.execute(
+        update(Channel).where(Channel.code == "woo-main").values(shop_id="https://shop.example.com")
+    )
+    pid = s.execute(select(Product.id).where(Product.sku == TIKTOK_EU_SKU)).scalar()
+    for c in configs:
+        result = s.execute(
+            insert(Channel).values(
+                code=c.code,
+                kind=str(c.kind),
+                name=c.name,
+                secret=c.secret,
+                app_key=c.app_key,
+                api_base_url=base.base_url(c.kind),
+                access_token=c.access_token,
+                shop_id=c.shop_id,
+                shop_cipher=c.shop_cipher,
+                location_id=c.location_id,
+                warehouse_id=c.warehouse_id,
+                buffer=c.buffer,
+                fee_pct=c.fee_pct,
+                fee_fixed=c.fee_fixed,
+                currency=c.currency,
+                active=True,
+            )
+        )
+        s.execute(
+            insert(ChannelListing).values(
+                channel_id=result.inserted_primary_key[0],
+                product_id=pid,
+                product_ref=EU_REF[0],
+                variant_ref=EU_REF[1],
+            )
+        )
+
+
 async def _add_channels(url: str, configs: list[ChannelConfig], base: FakeChannelApis) -> None:
     db = Database(url)
     try:
-        async with db.write() as s:
-            # The first WooCommerce site declares itself, as a second one makes necessary.
-            await s.execute(
-                update(Channel)
-                .where(Channel.code == "woo-main")
-                .values(shop_id="https://shop.example.com")
-            )
-            pid = (await s.execute(select(Product.id).where(Product.sku == TIKTOK_EU_SKU))).scalar()
-            for c in configs:
-                result = await s.execute(
-                    insert(Channel).values(
-                        code=c.code,
-                        kind=str(c.kind),
-                        name=c.name,
-                        secret=c.secret,
-                        app_key=c.app_key,
-                        api_base_url=base.base_url(c.kind),
-                        access_token=c.access_token,
-                        shop_id=c.shop_id,
-                        shop_cipher=c.shop_cipher,
-                        location_id=c.location_id,
-                        warehouse_id=c.warehouse_id,
-                        buffer=c.buffer,
-                        fee_pct=c.fee_pct,
-                        fee_fixed=c.fee_fixed,
-                        currency=c.currency,
-                        active=True,
-                    )
-                )
-                await s.execute(
-                    insert(ChannelListing).values(
-                        channel_id=result.inserted_primary_key[0],
-                        product_id=pid,
-                        product_ref=EU_REF[0],
-                        variant_ref=EU_REF[1],
-                    )
-                )
+        await db.run(_insert_channels, configs, base)
     finally:
         await db.dispose()
 
@@ -123,12 +125,16 @@ def shops(
         yield second, configs
 
 
+@reads
+def _counted(s: Session, model: Any) -> int:
+    return int(s.execute(select(func.count()).select_from(model)).scalar())
+
+
 def _count(url: str, model: Any) -> int:
     async def go() -> int:
         db = Database(url)
         try:
-            async with db.read() as s:
-                return int((await s.execute(select(func.count()).select_from(model))).scalar())
+            return await db.run(_counted, model)
         finally:
             await db.dispose()
 

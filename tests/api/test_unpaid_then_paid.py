@@ -9,12 +9,13 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.fakes.channel_apis import FakeChannelApis
 from tests.fakes.payloads import make_tiktok_order, make_tiktok_webhook
 from tests.fakes.webhooks import signed_webhook
 from tests.support.waiting import wait_until
-from wms.db import Database
+from wms.db import Database, reads
 from wms.models import InboundEvent, SalesOrder
 
 SELLER_SHIPPED_ADDRESS = {
@@ -48,12 +49,16 @@ def _notify(client: httpx.Client, fake: FakeChannelApis, order_id: str, status: 
     return event_id
 
 
+@reads
+def _found(s: Session, model: Any, *where: Any) -> Any:
+    return s.execute(select(model).where(*where)).scalar_one_or_none()
+
+
 def _row(url: str, model: Any, *where: Any) -> Any:
     async def go() -> Any:
         db = Database(url)
         try:
-            async with db.read() as s:
-                return (await s.execute(select(model).where(*where))).scalar_one_or_none()
+            return await db.run(_found, model, *where)
         finally:
             await db.dispose()
 

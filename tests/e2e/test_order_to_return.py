@@ -148,20 +148,24 @@ def _outbox_errors(database_url: str) -> list[tuple[str, str, str]]:
     import asyncio
 
     from sqlalchemy import select
+    from sqlalchemy.orm import Session
 
-    from wms.db import Database
+    from wms.db import Database, reads
     from wms.models import Outbox
+
+    @reads
+    def _errors(s: Session) -> list[tuple[str, str, str]]:
+        rows = s.execute(
+            select(Outbox.kind, Outbox.status, Outbox.last_error).where(
+                Outbox.kind == "tracking_push"
+            )
+        )
+        return [tuple(r) for r in rows]
 
     async def go() -> list[tuple[str, str, str]]:
         database = Database(database_url)
         try:
-            async with database.read() as s:
-                rows = await s.execute(
-                    select(Outbox.kind, Outbox.status, Outbox.last_error).where(
-                        Outbox.kind == "tracking_push"
-                    )
-                )
-                return [tuple(r) for r in rows]
+            return await database.run(_errors)
         finally:
             await database.dispose()
 

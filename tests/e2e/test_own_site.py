@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from tests.fakes.channel_apis import FakeChannelApis
 from tests.fakes.payloads import (
@@ -31,7 +32,7 @@ from tests.support.api import idem
 from tests.support.databases import new_empty_database, point_channels_at
 from tests.support.waiting import wait_until
 from wms.channels.config import load_channels
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.orders import ChannelKind
 from wms.loopback import ThreadServer
 from wms.models import Channel
@@ -55,14 +56,21 @@ def _run(coro_fn: Any, url: str, *args: Any) -> Any:
     return asyncio.run(go())
 
 
+@reads
+def _channel_row(s: Session, code: str) -> Any:
+    return s.execute(select(Channel).where(Channel.code == code)).scalar_one()
+
+
 async def _channel(db: Database, code: str) -> Any:
-    async with db.read() as s:
-        return (await s.execute(select(Channel).where(Channel.code == code))).scalar_one()
+    return await db.run(_channel_row, code)
+
+
+def _point_channel(s: Session, code: str, base: str) -> None:
+    s.execute(update(Channel).where(Channel.code == code).values(api_base_url=base))
 
 
 async def _point(db: Database, code: str, base: str) -> None:
-    async with db.write() as s:
-        await s.execute(update(Channel).where(Channel.code == code).values(api_base_url=base))
+    await db.run(_point_channel, code, base)
 
 
 def _point_all(url: str, fake: FakeChannelApis, fake_de: FakeChannelApis) -> None:

@@ -16,11 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from printers.simulator import SimulatorThread
 from tests.support import api
 from tests.support.waiting import wait_until
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.orders import Address, ChannelKind, OrderIn, OrderLineIn, OrderStatus
 from wms.loopback import ThreadServer
 from wms.models import Location, OrderLine, Outbox, Product, SalesOrder, Stock, StockMove
@@ -112,66 +113,68 @@ async def picked_order(
     )  # fmt: skip
     result = await orders.intake(db, channel, order)
     assert result.created and result.order.status == OrderStatus.READY
-    async with db.write() as s:
-        # A finished wave and batch with one done task per line: `wms check` compares a
-        # line's allocation with its pick tasks.
-        wave = Wave(status="done", orders=1)
-        s.add(wave)
-        await s.flush()
-        batch = PickBatch(wave_id=wave.id, status="done")  # type: ignore[arg-type]
-        s.add(batch)
-        await s.flush()
-        for seq, line in enumerate(await s.run_sync(orders.lines_of, result.order.id), 1):  # type: ignore[arg-type]
-            product = await s.get(Product, line.product_id)
-            row = (
-                await s.execute(
-                    select(Stock)
-                    .join(Location, Location.id == Stock.location_id)
-                    .where(
-                        Stock.product_id == line.product_id,
-                        Location.kind == LocationKind.PICK,
-                        Stock.on_hand - Stock.allocated >= line.qty,
-                    )
-                    .limit(1)
-                )
-            ).scalar_one()
-            source = await s.get(Location, row.location_id)
-            row.allocated += line.qty  # the wave's pick task
-            await s.run_sync(availability.release, line.product_id, line.reserved)
-            line.reserved, line.allocated = 0, line.qty
-            await s.flush()
-            await s.run_sync(
-                apply_move, product=product, qty=line.qty, reason="pick", source=source,  # type: ignore[arg-type]
-                lot=row.lot, ref=f"test pick {result.order.reference}", from_allocated=True,
-            )  # fmt: skip
-            line.picked = line.qty
-            task = PickTask(
-                batch_id=batch.id, seq=seq, location_id=row.location_id, stock_id=row.id,  # type: ignore[arg-type]
-                product_id=line.product_id, lot=row.lot, qty=line.qty, picked=line.qty,
-                status="done", slot=1,
-            )  # fmt: skip
-            s.add(task)
-            await s.flush()
-            s.add(PickTaskLine(task_id=task.id, order_line_id=line.id, qty=line.qty,  # type: ignore[arg-type]
-                               picked=line.qty))  # fmt: skip
-        await s.execute(
-            update(SalesOrder)
-            .where(SalesOrder.id == result.order.id)
-            .values(status=OrderStatus.PICKED)
-        )
+    await db.run(_picked, result.order.id, result.order.reference)
     return result.order.id  # type: ignore[return-value]
+
+
+def _picked(s: Session, order_id: int, reference: str) -> None:
+    """The order picked in full: what `picked_order` sets up without waiting for picking."""
+    # A finished wave and batch with one done task per line: `wms check` compares a
+    # line's allocation with its pick tasks.
+    wave = Wave(status="done", orders=1)
+    s.add(wave)
+    s.flush()
+    batch = PickBatch(wave_id=wave.id, status="done")  # type: ignore[arg-type]
+    s.add(batch)
+    s.flush()
+    for seq, line in enumerate(orders.lines_of(s, order_id), 1):
+        product = s.get(Product, line.product_id)
+        row = s.execute(
+            select(Stock)
+            .join(Location, Location.id == Stock.location_id)
+            .where(
+                Stock.product_id == line.product_id,
+                Location.kind == LocationKind.PICK,
+                Stock.on_hand - Stock.allocated >= line.qty,
+            )
+            .limit(1)
+        ).scalar_one()
+        source = s.get(Location, row.location_id)
+        row.allocated += line.qty  # the wave's pick task
+        availability.release(s, line.product_id, line.reserved)
+        line.reserved, line.allocated = 0, line.qty
+        s.flush()
+        apply_move(
+            s, product=product, qty=line.qty, reason="pick", source=source,  # type: ignore[arg-type]
+            lot=row.lot, ref=f"test pick {reference}", from_allocated=True,
+        )  # fmt: skip
+        line.picked = line.qty
+        task = PickTask(
+            batch_id=batch.id, seq=seq, location_id=row.location_id, stock_id=row.id,  # type: ignore[arg-type]
+            product_id=line.product_id, lot=row.lot, qty=line.qty, picked=line.qty,
+            status="done", slot=1,
+        )  # fmt: skip
+        s.add(task)
+        s.flush()
+        s.add(PickTaskLine(task_id=task.id, order_line_id=line.id, qty=line.qty,  # type: ignore[arg-type]
+                           picked=line.qty))  # fmt: skip
+    s.execute(update(SalesOrder).where(SalesOrder.id == order_id).values(status=OrderStatus.PICKED))
+
+
+@reads
+def _counts(s: Session) -> dict[str, Any]:
+    counts = {}
+    for model in (StockMove, Outbox, PrintJob, Parcel, Manifest, Return, ReturnLine):
+        query = select(func.count()).select_from(model)
+        counts[model.__name__] = s.execute(query).scalar()
+    lines = s.execute(select(OrderLine.id, OrderLine.packed)).all()
+    statuses = s.execute(select(SalesOrder.id, SalesOrder.status)).all()
+    return {"counts": counts, "packed": sorted(lines), "status": sorted(statuses)}
 
 
 async def snapshot(db: Database) -> dict[str, Any]:
     """Counts that any change would move: for "nothing changed" assertions."""
-    async with db.read() as s:
-        counts = {}
-        for model in (StockMove, Outbox, PrintJob, Parcel, Manifest, Return, ReturnLine):
-            query = select(func.count()).select_from(model)
-            counts[model.__name__] = (await s.execute(query)).scalar()
-        lines = (await s.execute(select(OrderLine.id, OrderLine.packed))).all()
-        statuses = (await s.execute(select(SalesOrder.id, SalesOrder.status))).all()
-    return {"counts": counts, "packed": sorted(lines), "status": sorted(statuses)}
+    return await db.run(_counts)
 
 
 async def no_violations(db: Database) -> None:

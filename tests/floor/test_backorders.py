@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     db,
@@ -20,7 +21,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
 )
 from tests.floor.test_returns import grade, shipped
 from tests.support.api import idem
-from wms.db import Database
+from wms.db import Database, reads
 from wms.models import Channel, Outbox, Product, StockMove
 from wms.models.picking import FloorException
 
@@ -35,23 +36,30 @@ def _empty(client: httpx.Client, location: str) -> None:
     assert r.status_code == 201, r.text
 
 
+@reads
+def _buffers_and_newest(s: Session, sku: str) -> tuple[dict[str, int], dict[str, int]]:
+    buffers = dict(s.execute(select(Channel.code, Channel.buffer)).all())
+    rows = s.execute(
+        select(Outbox.payload).where(Outbox.kind == "stock_push").order_by(Outbox.id)
+    ).scalars()
+    newest = {p["channel"]: p["quantity"] for p in rows if p["sku"] == sku}
+    return buffers, newest
+
+
 async def _pushed(db: Database, sku: str, sellable: int) -> None:
     """The newest quantity in the outbox for each channel of `sku` is `sellable` less its buffer."""
-    async with db.read() as s:
-        buffers = dict((await s.execute(select(Channel.code, Channel.buffer))).all())
-        rows = (
-            await s.execute(
-                select(Outbox.payload).where(Outbox.kind == "stock_push").order_by(Outbox.id)
-            )
-        ).scalars()
-        newest = {p["channel"]: p["quantity"] for p in rows if p["sku"] == sku}
+    buffers, newest = await db.run(_buffers_and_newest, sku)
     assert newest, f"no stock push for {sku}"
     assert newest == {c: max(0, sellable - buffers[c]) for c in newest}
 
 
+@reads
+def _move_count(s: Session) -> int:
+    return len(list(s.execute(select(StockMove.id)).scalars()))
+
+
 async def _moves(db: Database) -> int:
-    async with db.read() as s:
-        return len(list((await s.execute(select(StockMove.id))).scalars()))
+    return await db.run(_move_count)
 
 
 async def test_a_receipt_fills_backorders_by_priority_then_ship_by_then_age(
@@ -117,16 +125,19 @@ async def test_a_restocked_return_fills_a_backorder(packer, supervisor, new_orde
     await no_violations(db)
 
 
+def _short_pick_found_later(s: Session, order_id: int) -> None:
+    product = s.execute(select(Product).where(Product.sku == "SKU-0004")).scalar_one()
+    s.add(
+        FloorException(
+            kind="short_pick", order_id=order_id, product_id=product.id, qty=1,
+            message="SKU-0004: 1 short at A01-04-1; found later",
+        )
+    )  # fmt: skip
+
+
 async def test_the_exception_of_an_order_that_ships_is_resolved(packer, supervisor, db):
     order_id = await picked_order(db, [("SKU-0004", 1)])
-    async with db.write() as s:
-        product = (await s.execute(select(Product).where(Product.sku == "SKU-0004"))).scalar_one()
-        s.add(
-            FloorException(
-                kind="short_pick", order_id=order_id, product_id=product.id, qty=1,
-                message="SKU-0004: 1 short at A01-04-1; found later",
-            )
-        )  # fmt: skip
+    await db.run(_short_pick_found_later, order_id)
     before = [e for e in supervisor.get("/api/v1/exceptions").json() if e["order_id"] == order_id]
     assert [e["status"] for e in before] == ["open"]
     out = pack(packer, order_id, ["2400000000044"], carton="BOX-M", weight=900)["parcel"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy.orm import Session
 
 from printers.identifiers import is_valid_own_tracking, is_valid_sscc
 from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
@@ -18,6 +19,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     wait_job,
 )
 from tests.support.api import idem, problem
+from wms.models import OrderLine
 
 
 def start(packer: httpx.Client, scan: str, station: str = "PACK-01") -> httpx.Response:
@@ -103,21 +105,27 @@ async def test_one_item_too_many_is_refused_with_its_own_code(packer, db):
     assert await snapshot(db) == before
 
 
+def _set_picked(s: Session, line_id: int, picked: int) -> None:
+    s.execute(OrderLine.__table__.update().where(OrderLine.id == line_id)
+              .values(picked=picked))  # fmt: skip
+
+
+def _unpick_a_line(s: Session, order_id: int) -> int:
+    """Sets one line of the order back to not picked; its id."""
+    line = s.execute(OrderLine.__table__.select().where(
+        OrderLine.order_id == order_id)).first()  # fmt: skip
+    assert line is not None
+    _set_picked(s, line.id, 0)
+    return line.id
+
+
 async def test_an_order_not_yet_picked_cannot_be_started(packer, db):
     order_id = await picked_order(db, [("SKU-0002", 1)])
-    from wms.models import OrderLine
-
-    async with db.write() as s:
-        line = (await s.execute(OrderLine.__table__.select().where(
-            OrderLine.order_id == order_id))).first()  # fmt: skip
-        await s.execute(OrderLine.__table__.update().where(OrderLine.id == line.id)
-                        .values(picked=0))  # fmt: skip
+    line_id = await db.run(_unpick_a_line, order_id)
     before = await snapshot(db)
     problem(start(packer, str(order_id)), 409, "not_picked")
     assert await snapshot(db) == before
-    async with db.write() as s:  # back as it was, so `wms check` holds for the module
-        await s.execute(OrderLine.__table__.update().where(OrderLine.id == line.id)
-                        .values(picked=1))  # fmt: skip
+    await db.run(_set_picked, line_id, 1)  # back as it was, so `wms check` holds for the module
 
 
 async def test_a_packed_order_cannot_be_started_again(packer, db):

@@ -180,13 +180,21 @@ async def test_the_weight_comes_from_the_station_scale_when_none_is_typed(packer
     await no_violations(db)
 
 
-async def bare_job(db: object, url: str, status: str = "queued") -> int:
+def _add_job(s: Session, url: str, status: str) -> int:
+    job = PrintJob(printer_url=url, kind="label", payload=b"^XA^XZ", status=status)
+    s.add(job)
+    s.flush()
+    return job.id  # type: ignore[return-value]
+
+
+async def bare_job(db: Database, url: str, status: str = "queued") -> int:
     """A job without its outbox row, so only this test delivers it (not the server's worker)."""
-    async with db.write() as s:  # type: ignore[attr-defined]
-        job = PrintJob(printer_url=url, kind="label", payload=b"^XA^XZ", status=status)
-        s.add(job)
-        await s.flush()
-        return job.id  # type: ignore[return-value]
+    return await db.run(_add_job, url, status)
+
+
+@reads
+def _job(s: Session, job_id: int) -> PrintJob | None:
+    return s.get(PrintJob, job_id)
 
 
 class _Worker:
@@ -200,23 +208,19 @@ async def test_a_job_that_keeps_failing_ends_failed_and_is_not_delivered_again(
     job_id = await bare_job(db, "tcp://127.0.0.1:9?connect_timeout=0.1")
     monkeypatch.setattr(printing, "MAX_ATTEMPTS", 1)
     await print_dispatch.deliver_print(_Worker(db), {"job_id": job_id}, "e1")  # type: ignore[arg-type]
-    async with db.read() as s:
-        row = await s.get(PrintJob, job_id)
-        assert row.status == "failed" and row.attempts == 1 and "Check power" in row.error
+    row = await db.run(_job, job_id)
+    assert row.status == "failed" and row.attempts == 1 and "Check power" in row.error
     await print_dispatch.deliver_print(_Worker(db), {"job_id": job_id}, "e1")  # type: ignore[arg-type]
-    async with db.read() as s:
-        assert (await s.get(PrintJob, job_id)).attempts == 1
+    assert (await db.run(_job, job_id)).attempts == 1
 
 
 async def test_a_job_interrupted_while_sending_is_unknown_not_sent_again(db, floor):
     job_id = await bare_job(db, "memory://x", status="printing")
     await print_dispatch.deliver_print(_Worker(db), {"job_id": job_id}, "e2")  # type: ignore[arg-type]
-    async with db.read() as s:
-        row = await s.get(PrintJob, job_id)
+    row = await db.run(_job, job_id)
     assert row.status == "unknown" and "check the printer" in row.error
     await print_dispatch.deliver_print(_Worker(db), {"job_id": job_id}, "e2")  # type: ignore[arg-type]
-    async with db.read() as s:
-        assert (await s.get(PrintJob, job_id)).status == "unknown"  # never sent on its own
+    assert (await db.run(_job, job_id)).status == "unknown"  # never sent on its own
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     db,
@@ -18,6 +19,7 @@ from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
     snapshot,
 )
 from tests.support.api import idem, problem
+from wms.db import Database, reads
 from wms.models import Location, Outbox, Stock, StockMove
 
 SKU1, SKU2, SKU3 = "2400000000013", "2800000000028", "2800000000035"
@@ -44,16 +46,39 @@ def sellable(client, sku: str) -> int:
     return client.get(f"/api/v1/stock/availability/{sku}").json()["on_hand_pickable"]
 
 
-async def on_hand(db, code: str, sku_id: int) -> int:
-    async with db.read() as s:
-        rows = (
-            await s.execute(
-                select(Stock.on_hand)
-                .join(Location, Location.id == Stock.location_id)
-                .where(Location.code == code, Stock.product_id == sku_id)
-            )
-        ).scalars()
-        return sum(rows)
+@reads
+def _on_hand_at(s: Session, code: str, sku_id: int) -> int:
+    rows = s.execute(
+        select(Stock.on_hand)
+        .join(Location, Location.id == Stock.location_id)
+        .where(Location.code == code, Stock.product_id == sku_id)
+    ).scalars()
+    return sum(rows)
+
+
+async def on_hand(db: Database, code: str, sku_id: int) -> int:
+    return await db.run(_on_hand_at, code, sku_id)
+
+
+@reads
+def _outbox_rows(s: Session) -> int:
+    return len(list(s.execute(select(Outbox.id)).scalars()))
+
+
+@reads
+def _outbox_kinds_and_restocked(s: Session) -> tuple[list[str], int | None]:
+    kinds = list(s.execute(select(Outbox.kind).where(Outbox.id > 0)).scalars().all())
+    sku_id = s.execute(select(StockMove.product_id).where(StockMove.reason == "restock")).scalar()
+    return kinds, sku_id
+
+
+@reads
+def _reasons_of_return(s: Session, return_id: int) -> list[str]:
+    return list(
+        s.execute(select(StockMove.reason).where(StockMove.ref.like(f"return {return_id} %")))
+        .scalars()
+        .all()
+    )
 
 
 async def test_a_channel_return_is_received_by_parcel_and_each_item_graded_via_the_ledger(
@@ -71,18 +96,13 @@ async def test_a_channel_return_is_received_by_parcel_and_each_item_graded_via_t
     r = packer.post("/api/v1/returns/receive", json={"scan": parcel["tracking"]}, headers=idem())
     assert r.status_code == 200 and r.json()["id"] == ret["id"] and r.json()["status"] == "received"
 
-    async with db.read() as s:
-        pushes_before = len(list((await s.execute(select(Outbox.id))).scalars()))
+    pushes_before = await db.run(_outbox_rows)
     before = sellable(packer, "SKU-0002")
     r = grade(packer, ret["id"], SKU2, "restock")
     assert r.status_code == 200, r.text
     assert sellable(packer, "SKU-0002") == before + 1  # sellable again at once
-    async with db.read() as s:
-        kinds = (await s.execute(select(Outbox.kind).where(Outbox.id > 0))).scalars().all()
-        assert len(kinds) > pushes_before and "stock_push" in kinds
-        sku_id = (
-            await s.execute(select(StockMove.product_id).where(StockMove.reason == "restock"))
-        ).scalar()
+    kinds, sku_id = await db.run(_outbox_kinds_and_restocked)
+    assert len(kinds) > pushes_before and "stock_push" in kinds
     quarantined = await on_hand(db, "QUAR-01", sku_id)
     assert grade(packer, ret["id"], SKU2, "quarantine").status_code == 200
     assert await on_hand(db, "QUAR-01", sku_id) == quarantined + 1
@@ -93,16 +113,7 @@ async def test_a_channel_return_is_received_by_parcel_and_each_item_graded_via_t
     assert r.json()["lines"][0] == {"sku": "SKU-0002", "qty": 3, "restocked": 1,
                                     "quarantined": 1, "scrapped": 1, "left": 0}  # fmt: skip
     assert packer.get(f"/api/v1/orders/{order_id}").json()["status"] == "returned"
-    async with db.read() as s:
-        reasons = (
-            (
-                await s.execute(
-                    select(StockMove.reason).where(StockMove.ref.like(f"return {ret['id']} %"))
-                )
-            )
-            .scalars()
-            .all()
-        )
+    reasons = await db.run(_reasons_of_return, ret["id"])
     assert sorted(reasons) == ["quarantine", "restock", "return", "return", "return", "scrap"]
     await no_violations(db)
 

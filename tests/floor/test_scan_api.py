@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy.orm import Session
 
 from tests.support.api import problem
 from wms.db import Database
@@ -79,24 +80,27 @@ def test_an_unknown_scan_is_404(picker):
     problem(_scan(picker, " "), 404, "unknown_scan")
 
 
+def _add_parcel(s: Session, order_id: int) -> int:
+    shipment = Shipment(order_id=order_id, carrier="generic")
+    s.add(shipment)
+    s.flush()
+    parcel = Parcel(
+        shipment_id=shipment.id, order_id=order_id, number=1, carton="BOX-S",
+        weight_g=500, carrier="generic", tracking="1Z5R89390357567127",
+        sscc="123456789012345675",
+    )  # fmt: skip
+    s.add(parcel)
+    s.flush()
+    return parcel.id  # type: ignore[return-value]
+
+
 def test_parcels_resolve_by_tracking_number_and_by_sscc(picker, new_order, database_url):
     order = new_order(("SKU-0002", 1))
 
     async def add_parcel() -> int:
         db = Database(database_url)
         try:
-            async with db.write() as s:
-                shipment = Shipment(order_id=order["id"], carrier="generic")
-                s.add(shipment)
-                await s.flush()
-                parcel = Parcel(
-                    shipment_id=shipment.id, order_id=order["id"], number=1, carton="BOX-S",
-                    weight_g=500, carrier="generic", tracking="1Z5R89390357567127",
-                    sscc="123456789012345675",
-                )  # fmt: skip
-                s.add(parcel)
-                await s.flush()
-                return parcel.id
+            return await db.run(_add_parcel, order["id"])
         finally:
             await db.dispose()
 

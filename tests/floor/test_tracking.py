@@ -7,10 +7,12 @@ import json
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tests.fakes.channel_apis import FakeChannelApis
 from tests.floor.shipping_fixtures import (  # noqa: F401  (fixtures)
@@ -30,7 +32,7 @@ from tests.support.waiting import await_until, wait_until
 from wms.carriers import registry
 from wms.carriers.generic import GenericCarrier
 from wms.config import ROOT
-from wms.db import Database
+from wms.db import Database, reads
 from wms.domain.orders import ChannelKind
 from wms.domain.tracking import Tracker
 from wms.loopback import ThreadServer
@@ -138,20 +140,54 @@ def told(fake: FakeChannelApis, kind: str, ref: str, n: int, timeout: float = 15
     return wait_until(enough, f"{kind} to be told {n} tracking events about {ref}", timeout)
 
 
+@reads
+def _outbox_statuses(s: Session, kind: str) -> list[Any]:
+    return list(s.execute(select(Outbox.status).where(Outbox.kind == kind)).all())
+
+
 async def outbox_settled(db: Database, kind: str, timeout: float = 15.0) -> None:
     """Every outbox row of ``kind`` sent; fails loudly with what is left."""
 
     async def all_sent() -> bool:
-        async with db.read() as s:
-            rows = (await s.execute(select(Outbox.status).where(Outbox.kind == kind))).all()
+        rows = await db.run(_outbox_statuses, kind)
         return bool(rows) and all(r.status == "sent" for r in rows)
 
     await await_until(all_sent, f"every {kind} outbox row to be sent", timeout)
 
 
+@reads
+def _event_count(s: Session) -> int:
+    return s.execute(select(func.count()).select_from(TrackingEvent)).scalar() or 0
+
+
 async def events_written(db: Database) -> int:
-    async with db.read() as s:
-        return (await s.execute(select(func.count()).select_from(TrackingEvent))).scalar() or 0
+    return await db.run(_event_count)
+
+
+@reads
+def _tracking_row(s: Session, parcel_id: int) -> ParcelTracking | None:
+    return s.get(ParcelTracking, parcel_id)
+
+
+def _handed_over(s: Session, parcel_id: int, at: datetime) -> None:
+    row = s.get(ParcelTracking, parcel_id)
+    assert row is not None
+    row.handed_over_at = at
+
+
+@reads
+def _told_rows(s: Session, parcel_id: int) -> tuple[list[Outbox], ParcelTracking | None]:
+    rows = s.execute(
+        select(Outbox)
+        .where(Outbox.dedupe_key.startswith(f"tracking_event:{parcel_id}:"))
+        .order_by(Outbox.id)
+    ).scalars()
+    return list(rows), s.get(ParcelTracking, parcel_id)
+
+
+@reads
+def _rows(s: Session, query: Any) -> list[Any]:
+    return list(s.execute(query).scalars().all())
 
 
 async def test_a_handed_over_parcel_is_pending_until_the_simulated_carrier_delivers_it(
@@ -172,9 +208,8 @@ async def test_a_handed_over_parcel_is_pending_until_the_simulated_carrier_deliv
     before = await events_written(db)
     supervisor.post("/api/v1/tracking/poll")
     assert await events_written(db) == before
-    async with db.read() as s:
-        row = await s.get(ParcelTracking, parcel["id"])
-        assert row is not None and row.next_poll_at is None
+    row = await db.run(_tracking_row, parcel["id"])
+    assert row is not None and row.next_poll_at is None
     await no_violations(db)
 
 
@@ -264,8 +299,7 @@ async def test_a_carrier_that_fails_is_asked_again_later_and_later(packer, super
         assert parcel["carrier"] == "down"
         counts = supervisor.post("/api/v1/tracking/poll").json()
         assert counts["failed"] == 1
-        async with db.read() as s:
-            row = await s.get(ParcelTracking, parcel["id"])
+        row = await db.run(_tracking_row, parcel["id"])
         assert row is not None and row.poll_failures == 1 and row.next_poll_at is not None
         wait = row.next_poll_at - utcnow()
         assert 2 * POLL_EVERY - timedelta(minutes=1) < wait <= 2 * POLL_EVERY  # backed off
@@ -321,19 +355,7 @@ async def test_a_later_change_waits_unclaimed_until_the_earlier_one_is_told(
     pushes = told(fake_channels, "own", external, 2)
     assert [p.body["status"] for p in pushes] == ["picked_up", "in_transit"]
     await outbox_settled(db, "tracking_event")  # told, and the worker has written it down
-    async with db.read() as s:
-        rows = (
-            (
-                await s.execute(
-                    select(Outbox)
-                    .where(Outbox.dedupe_key.startswith(f"tracking_event:{parcel['id']}:"))
-                    .order_by(Outbox.id)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        row = await s.get(ParcelTracking, parcel["id"])
+    rows, row = await db.run(_told_rows, parcel["id"])
     first, second = rows
     assert first.after_event is None and second.after_event == first.event_id
     assert row is not None and row.last_told == second.event_id
@@ -357,10 +379,8 @@ async def test_a_parcel_without_news_for_too_long_is_raised_as_an_exception_once
     registry.register(DownCarrier(code="down", name="Down Post", prefix="DP"))
     try:
         order_id, [parcel] = await shipped(packer, db, carrier="down")
-        async with db.write() as s:  # handed over three days ago, never heard of since
-            row = await s.get(ParcelTracking, parcel["id"])
-            assert row is not None
-            row.handed_over_at = utcnow() - timedelta(days=3)
+        # Handed over three days ago, never heard of since.
+        await db.run(_handed_over, parcel["id"], utcnow() - timedelta(days=3))
         assert supervisor.post("/api/v1/tracking/poll").json()["late"] >= 1
         supervisor.post("/api/v1/tracking/poll")
     finally:
@@ -379,16 +399,9 @@ async def test_a_parcel_returned_to_sender_opens_a_return_and_an_exception(packe
         assert r.status_code == 200, r.text
     raised = [e for e in supervisor.get("/api/v1/exceptions").json() if e["order_id"] == order_id]
     assert [e["kind"] for e in raised] == ["parcel_returning"]
-    async with db.read() as s:
-        returns = (
-            (await s.execute(select(Return).where(Return.order_id == order_id))).scalars().all()
-        )
-        assert [(r.source, r.status) for r in returns] == [("carrier", "open")]
-        lines = (
-            (await s.execute(select(ReturnLine).where(ReturnLine.return_id == returns[0].id)))
-            .scalars()
-            .all()
-        )
+    returns = await db.run(_rows, select(Return).where(Return.order_id == order_id))
+    assert [(r.source, r.status) for r in returns] == [("carrier", "open")]
+    lines = await db.run(_rows, select(ReturnLine).where(ReturnLine.return_id == returns[0].id))
     assert [(line.sku, line.qty) for line in lines] == [("SKU-0003", 1)]
     got = supervisor.get(f"/api/v1/returns/{returns[0].id}")
     assert got.status_code == 200, got.text
@@ -413,13 +426,9 @@ async def test_the_poller_stops_asking_about_a_parcel_after_its_age(packer, supe
     registry.register(DownCarrier(code="down", name="Down Post", prefix="DP"))
     try:
         _, [parcel] = await shipped(packer, db, carrier="down")
-        async with db.write() as s:
-            row = await s.get(ParcelTracking, parcel["id"])
-            assert row is not None
-            row.handed_over_at = utcnow() - MAX_AGE - timedelta(days=1)
+        await db.run(_handed_over, parcel["id"], utcnow() - MAX_AGE - timedelta(days=1))
         supervisor.post("/api/v1/tracking/poll")
     finally:
         registry.unregister("down")
-    async with db.read() as s:
-        row = await s.get(ParcelTracking, parcel["id"])
+    row = await db.run(_tracking_row, parcel["id"])
     assert row is not None and row.next_poll_at is None and row.troubled == "late"

@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from tests.support import api
 from tests.support.api import problem
@@ -36,13 +37,16 @@ SHOP = {
 PLAIN = (SHOP["secret"], SHOP["access_token"], SHOP["shop_cipher"])
 
 
+def _execute(s: Session, sql: str, params: dict[str, Any]) -> list[Any]:
+    result = s.execute(text(sql), params)
+    return list(result.all()) if result.returns_rows else []
+
+
 def _sql(url: str, sql: str, **params: Any) -> list[Any]:
     async def go() -> list[Any]:
         db = Database(url)
         try:
-            async with db.write() as s:
-                result = await s.execute(text(sql), params)
-                return list(result.all()) if result.returns_rows else []
+            return await db.run(_execute, sql, params)
         finally:
             await db.dispose()
 

@@ -38,6 +38,10 @@ def _mark(s: Session) -> float:
     return at
 
 
+def _mark_zero(s: Session) -> None:
+    s.execute(text("INSERT INTO mark VALUES (0)"))
+
+
 async def test_a_short_write_runs_on_the_event_loop_while_no_other_process_writes(db):
     loop_thread = threading.get_ident()
 
@@ -101,7 +105,7 @@ async def test_a_cancelled_wait_for_the_turn_does_not_keep_the_turn(db):
         takes.set()
 
     db.turn.take = take  # type: ignore[method-assign]
-    writing = asyncio.create_task(_write_block(db))
+    writing = asyncio.create_task(db.run(_mark_zero))
     await await_until(waits.is_set, "the write to wait for the turn in a thread")
     writing.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -113,8 +117,3 @@ async def test_a_cancelled_wait_for_the_turn_does_not_keep_the_turn(db):
     other.give_back()
     other.close()
     assert await db.run(lambda s: _mark(s) > 0)
-
-
-async def _write_block(db: Database) -> None:
-    async with db.write() as s:
-        await s.execute(text("INSERT INTO mark VALUES (0)"))

@@ -14,9 +14,10 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.support import api
-from wms.db import Database
+from wms.db import Database, reads
 from wms.loopback import ThreadServer
 from wms.models import User
 from wms.services import auth
@@ -44,11 +45,15 @@ async def office_user(database_url: str, username: str) -> None:
     assert done.returncode == 0 and f"password set for {username}" in done.stdout, done.stderr
 
 
+@reads
+def _user(s: Session, username: str) -> User:
+    return s.execute(select(User).where(User.username == username)).scalar_one()
+
+
 async def user_row(database_url: str, username: str) -> User:
     db = Database(database_url)
     try:
-        async with db.read() as s:
-            return (await s.execute(select(User).where(User.username == username))).scalar_one()
+        return await db.run(_user, username)
     finally:
         await db.dispose()
 

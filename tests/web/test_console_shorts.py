@@ -7,10 +7,11 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tests.support.api import idem
 from tests.web.conftest import new_order, violations
-from wms.db import Database
+from wms.db import Database, reads
 from wms.loopback import ThreadServer
 from wms.models import Channel, Outbox
 
@@ -48,18 +49,21 @@ def exception(supervisor: httpx.Client, exception_id: int) -> dict[str, Any]:
     return next(e for e in found if e["id"] == exception_id)
 
 
+@reads
+def _buffers_and_newest(s: Session, sku: str) -> tuple[dict[str, int], dict[str, int]]:
+    buffers = dict(s.execute(select(Channel.code, Channel.buffer)).all())
+    rows = s.execute(
+        select(Outbox.payload).where(Outbox.kind == "stock_push").order_by(Outbox.id)
+    ).scalars()
+    newest = {p["channel"]: p["quantity"] for p in rows if p["sku"] == sku}
+    return buffers, newest
+
+
 async def told_sellable(database_url: str, sku: str, sellable: int) -> None:
     """The newest stock push of `sku` to each channel says `sellable` less its buffer."""
     db = Database(database_url)
     try:
-        async with db.read() as s:
-            buffers = dict((await s.execute(select(Channel.code, Channel.buffer))).all())
-            rows = (
-                await s.execute(
-                    select(Outbox.payload).where(Outbox.kind == "stock_push").order_by(Outbox.id)
-                )
-            ).scalars()
-            newest = {p["channel"]: p["quantity"] for p in rows if p["sku"] == sku}
+        buffers, newest = await db.run(_buffers_and_newest, sku)
     finally:
         await db.dispose()
     assert newest, f"no stock push for {sku}"
