@@ -188,19 +188,19 @@ async def test_a_lot_tracked_item_is_restocked_only_with_its_lot(packer, db):
 
 
 async def test_a_channel_return_webhook_opens_one_return_per_order_and_ignores_the_rest(packer, db):
-    from wms.services import returns
+    from wms.services import channel_returns
 
     order_id, _ = await shipped(db, packer, [("SKU-0003", 1)], [SKU3])
     external = packer.get(f"/api/v1/orders/{order_id}").json()["external_id"]
-    first = await returns.on_channel_event(db, "own-main", external, "evt-1")
-    again = await returns.on_channel_event(db, "own-main", external, "evt-2")  # status update
+    first = await channel_returns.on_channel_event(db, "own-main", external, "evt-1")
+    # a status update of the same return
+    again = await channel_returns.on_channel_event(db, "own-main", external, "evt-2")
     assert first["status"] == "created" and again == {
         "status": "duplicate", "return_id": first["return_id"]
     }  # fmt: skip
-    unknown = await returns.on_channel_event(db, "own-main", "404404404", "evt-3")
+    unknown = await channel_returns.on_channel_event(db, "own-main", "404404404", "evt-3")
     assert unknown == {"status": "ignored", "reason": "unknown_order"}
     not_shipped = await picked_order(db, [("SKU-0003", 1)])
     external = packer.get(f"/api/v1/orders/{not_shipped}").json()["external_id"]
-    assert (await returns.on_channel_event(db, "own-main", external, "evt-4"))["reason"] == (
-        "not_shipped"
-    )
+    refused = await channel_returns.on_channel_event(db, "own-main", external, "evt-4")
+    assert refused["reason"] == "not_shipped"

@@ -13,7 +13,7 @@ from wms.api.answers import answer
 from wms.api.answers.returns import ReturnView
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import INTEGRATION, require_channel, requires
-from wms.services import returns
+from wms.services import channel_returns, returns
 
 RawScan = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Reason = Annotated[str, msgspec.Meta(max_length=200)]
@@ -97,7 +97,7 @@ class ChannelReturnController(Controller):
     ) -> Response[ReturnView]:
         """The channel's return event (the webhook path calls the same service)."""
         require_channel(user, data.channel)
-        view, created = await returns.open_channel(
+        view, created = await channel_returns.open_channel(
             db, data.channel, data.order_external_id, data.return_id, _wanted(data.lines),
             data.reason,
         )  # fmt: skip

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from wms.channels.events import EventKind, WebhookEvent
 from wms.db import Database
 from wms.models import InboundEvent
-from wms.services import orders, outbox_rows, returns
+from wms.services import channel_returns, orders, outbox_rows
 
 
 async def handle_event(
@@ -28,7 +28,7 @@ async def handle_event(
     if event.needs_fetch:
         return await _queue_fetch(db, channel_code, channel_id, event)
     if event.kind == EventKind.RETURN:
-        return await returns.on_channel_event(
+        return await channel_returns.on_channel_event(
             db, channel_code, event.external_order_id, event.event_id
         )
     if event.kind == EventKind.CANCEL:
