@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Numeric, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Index, Numeric, String, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
 
@@ -88,3 +88,34 @@ class LineAttribution(SQLModel, table=True):
     actual_commission: Decimal | None = Field(
         default=None, sa_column=Column(Money(), nullable=True)
     )
+
+
+class MarginDay(SQLModel, table=True):
+    """The margin reports' daily summary: facts and volumes summed per day, channel and key.
+
+    Kept for speed only and rebuilt from the facts (`wms.reports.margin_summary`): one row
+    per (order day, channel, grouping, key, currency, kind). Money kinds hold ten-thousandths
+    (as `money_fact.amount_e4`); ``units``, ``orders`` and ``returned`` hold counts.
+    """
+
+    __tablename__ = "margin_day"
+    __table_args__ = (Index("ix_margin_day_grp_day", "grp", "day", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: str = Field(max_length=10)  # the order's day (UTC), YYYY-MM-DD
+    channel_id: int
+    grp: str = Field(max_length=10)  # channel, product, creator, content, order
+    key: str = Field(max_length=200)
+    label: str = Field(default="", max_length=300)
+    currency: str = Field(default="", max_length=3)
+    kind: str = Field(max_length=20)
+    amount: int = Field(sa_column=Column(BigInteger(), nullable=False))
+
+
+class MarginStale(SQLModel, table=True):
+    """Days whose facts, orders, lines, attributions or returns changed since the summary
+    was built (marked by database triggers, in the writing transaction)."""
+
+    __tablename__ = "margin_stale"
+
+    day: str = Field(primary_key=True, max_length=10)
