@@ -483,12 +483,12 @@ def test_the_summary_and_the_facts_give_every_report_to_the_cent(
 
 def _corrupt(s: Session) -> None:
     row = (
-        s.execute(select(MarginDay).where(MarginDay.grp == "product", MarginDay.kind == "revenue"))
+        s.execute(select(MarginDay).where(MarginDay.grp == "product", MarginDay.revenue != 0))
         .scalars()
         .first()
     )
     assert row is not None
-    row.amount += 1
+    row.revenue += 1
 
 
 def test_a_summary_row_unlike_the_facts_is_a_check_violation(

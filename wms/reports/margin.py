@@ -97,39 +97,34 @@ class _Source:
     totals: Any
 
 
-def _from_summary(group: str, where: Any) -> _Source:
-    """The figures of the days `where` picks, read from margin_day."""
-    grp = "channel" if group in ("day", "week") else group
-    by_day = group in ("day", "week")
-    k = MD.c.day if by_day else MD.c.key
-    lbl = func.max(MD.c.day if by_day else MD.c.label)
-    days, where = where, and_(where, MD.c.grp == grp)
-    amount = cast(func.sum(MD.c.amount), BigInteger)
-
-    def volume(kind: str) -> Any:
-        return func.sum(case((MD.c.kind == kind, MD.c.amount), else_=0))
-
-    money = (
-        select(k.label("k"), lbl.label("l"), MD.c.day.label("d"), MD.c.currency, MD.c.kind,
-               amount.label("e4"))
-        .where(where, MD.c.kind.in_(FIGURES))
-        .group_by(k, MD.c.day, MD.c.currency, MD.c.kind)
-    )  # fmt: skip
+def _from_summary(group: str, days: Any) -> _Source:
+    """The figures of the days `where` picks (one channel's rows, or channel 0's), read from
+    margin_day: one row per key, day and currency already, so none is grouped before."""
+    grp = "day" if group == "week" else group
+    k = MD.c.key
+    where = and_(days, MD.c.grp == grp)
+    volume = where & (MD.c.currency == "")
     return _Source(
-        money=money,
+        money=select(
+            k.label("k"),
+            MD.c.label.label("l"),
+            MD.c.day.label("d"),
+            MD.c.currency,
+            *(MD.c[f] for f in FIGURES),
+        ).where(where, MD.c.currency != ""),  # fmt: skip
         volume=select(
             k.label("k"),
-            lbl.label("l"),
-            volume("units").label("units"),
-            volume("orders").label("orders"),
+            func.max(MD.c.label).label("l"),
+            func.sum(MD.c.units).label("units"),
+            func.sum(MD.c.orders).label("orders"),
         )
-        .where(where, MD.c.kind.in_(("units", "orders")))
-        .group_by(k),  # fmt: skip
-        returned=select(k.label("k"), amount.label("units"))
-        .where(where, MD.c.kind == "returned")
+        .where(volume)
         .group_by(k),
-        totals=select(volume("orders"), volume("units")).where(
-            and_(days, MD.c.grp == "channel", MD.c.kind.in_(("units", "orders")))
+        returned=select(k.label("k"), func.sum(MD.c.returned).label("units"))
+        .where(volume)
+        .group_by(k),
+        totals=select(func.sum(MD.c.orders), func.sum(MD.c.units)).where(
+            and_(days, MD.c.grp == "day", MD.c.currency == "")
         ),
     )
 
@@ -141,6 +136,10 @@ def _from_facts(s: Session, group: str, in_range: Any) -> _Source:
     counted = summary.counted()
     lines = group in LINE_GROUPS
     base = summary.with_channel
+    sums = [
+        cast(func.sum(case((_MF.c.kind == f, _MF.c.amount_e4), else_=0)), BigInteger).label(f)
+        for f in FIGURES
+    ]
     money = (
         base(
             select(
@@ -148,8 +147,7 @@ def _from_facts(s: Session, group: str, in_range: Any) -> _Source:
                 func.max(label).label("l"),
                 day.label("d"),
                 _MF.c.currency,
-                _MF.c.kind,
-                cast(func.sum(_MF.c.amount_e4), BigInteger).label("e4"),
+                *sums,
             ).select_from(  # fmt: skip
                 _MF.join(_SO, _SO.c.id == _MF.c.order_id).outerjoin(_OL, _OL.c.id == _MF.c.line_id)
                 if lines
@@ -158,7 +156,7 @@ def _from_facts(s: Session, group: str, in_range: Any) -> _Source:
             with_lines=lines,
         )
         .where(in_range, counted, _MF.c.current, _MF.c.kind.in_(FIGURES))
-        .group_by(key, day, _MF.c.currency, _MF.c.kind)
+        .group_by(key, day, _MF.c.currency)
     )
     # The day and week reports count every line once (the channel rows of the summary too).
     by_day = group in ("day", "week")
@@ -225,9 +223,10 @@ def margin_report(
     fresh = and_(MD.c.day >= first.isoformat(), MD.c.day <= last.isoformat())
     if stale:
         fresh = and_(fresh, MD.c.day.notin_(stale))
-    if channel:
-        fresh = and_(fresh, MD.c.channel_id == select(_CH.c.id).where(_CH.c.code == channel)
-                     .scalar_subquery())  # fmt: skip
+    # Channel 0's rows hold every channel's sums at once (no grouping needed to read them).
+    fresh = and_(fresh, MD.c.channel_id == (
+        select(_CH.c.id).where(_CH.c.code == channel).scalar_subquery() if channel else 0
+    ))  # fmt: skip
     sources = [_from_summary(group, fresh)]
     if stale:
         sources.append(_from_facts(s, group, and_(in_range, summary.day_of(s).in_(stale))))
@@ -252,18 +251,23 @@ def margin_report(
         # as `cents`) and added up in SQL, in exact integers, so only the other currencies'
         # sums come back one per day (a year by product is ~10^5 of them otherwise).
         per_day = source.money.subquery()
-        e4 = per_day.c.e4
-        to_cents = case((e4 >= 0, (e4 + 50) // 100), else_=-((50 - e4) // 100))
         mine = per_day.c.currency == reporting
         on = case((mine, literal("")), else_=per_day.c.d)
+
+        def to_cents(e4: Any) -> Any:
+            return case((e4 >= 0, (e4 + 50) // 100), else_=-((50 - e4) // 100))
+
         folded = select(
-            per_day.c.k, func.max(per_day.c.l), on, per_day.c.currency, per_day.c.kind,
-            func.sum(to_cents), func.sum(e4),
-        ).group_by(per_day.c.k, on, per_day.c.currency, per_day.c.kind)  # fmt: skip
-        for k, lbl, d, currency, kind, n, e4_sum in s.execute(folded).tuples():
+            per_day.c.k, func.max(per_day.c.l), on, per_day.c.currency,
+            *(func.sum(to_cents(per_day.c[f])) for f in FIGURES),
+            *(func.sum(per_day.c[f]) for f in FIGURES),
+        ).group_by(per_day.c.k, on, per_day.c.currency)  # fmt: skip
+        n = len(FIGURES)
+        for k, lbl, d, currency, *amounts in s.execute(folded):
             target = row(k, lbl)
             if not d:  # the reporting currency's days, already in cents
-                target.figures[kind] += Decimal(int(n)) * CENT
+                for f, c in zip(FIGURES, amounts[:n], strict=True):
+                    target.figures[f] += Decimal(int(c)) * CENT
                 continue
             factor = factors.get((currency, d), _UNSEEN)
             if factor is _UNSEEN:
@@ -273,7 +277,8 @@ def margin_report(
                 target.missing_rate.add((d, currency))
                 continue
             # As `convert` does: the sum at the day's rate, rounded to the cent once.
-            target.figures[kind] += cents(Decimal(int(e4_sum)) * E4 * factor)
+            for f, e4_sum in zip(FIGURES, amounts[n:], strict=True):
+                target.figures[f] += cents(Decimal(int(e4_sum)) * E4 * factor)
         for r in s.execute(source.volume):
             target = row(r.k, r.l)
             target.units += int(r.units or 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Date, String, cast, delete, func, insert, literal, select, true
+from sqlalchemy import Date, String, case, cast, delete, func, insert, literal, select, true
 from sqlalchemy.orm import Session
 
 from wms.db import long_running
@@ -24,8 +24,8 @@ from wms.services.money_facts import COSTS
 
 EXCLUDED = {OrderStatus.CANCELLED.value: "cancelled", OrderStatus.AWAITING_PAYMENT.value: "unpaid"}
 FIGURES = ("revenue", *COSTS)
-GRPS = ("channel", "product", "creator", "content", "order")
-"""The summary's groupings; the day and week reports read the channel rows."""
+GRPS = ("channel", "product", "creator", "content", "order", "day")
+"""The summary's groupings; the week report reads the day rows."""
 LINE_GROUPS = ("product", "creator", "content")
 """Groupings whose key is on the line or its attribution (the others need neither join)."""
 VOLUMES = ("units", "orders", "returned")
@@ -38,7 +38,8 @@ _CH = Channel.__table__
 _RL = ReturnLine.__table__
 MD = MarginDay.__table__
 _STALE = MarginStale.__table__
-_COLUMNS = ("day", "channel_id", "grp", "key", "label", "currency", "kind", "amount")
+AMOUNTS = (*FIGURES, *VOLUMES)
+_COLUMNS = ("day", "channel_id", "grp", "key", "label", "currency", *AMOUNTS)
 
 
 def day_of(s: Session) -> Any:
@@ -80,51 +81,62 @@ def counted() -> Any:
     return _SO.c.status.notin_(list(EXCLUDED))
 
 
-def fact_selects(s: Session, grp: str, where: Any) -> list[Any]:
-    """The summary's rows of one grouping, summed from the facts of the orders `where` picks."""
+def fact_selects(s: Session, grp: str, where: Any, per_channel: bool = True) -> list[Any]:
+    """The summary's rows of one grouping, summed from the facts of the orders `where` picks:
+    per channel, or for every channel at once (channel 0)."""
     day = day_of(s)
     key, label = key_of(grp, day)
-    head = (day, _SO.c.channel_id, literal(grp), func.coalesce(key, ""),
+    channel = _SO.c.channel_id if per_channel else literal(0)
+    head = (day, channel, literal(grp), func.coalesce(key, ""),
             func.coalesce(func.max(label), ""))  # fmt: skip
+    by = (day, _SO.c.channel_id, key) if per_channel else (day, key)
+    zeros = [literal(0)] * len(FIGURES)
     lines = grp in LINE_GROUPS
     facts = _MF.join(_SO, _SO.c.id == _MF.c.order_id)
     if lines:
         facts = facts.outerjoin(_OL, _OL.c.id == _MF.c.line_id)
+    sums = [func.sum(case((_MF.c.kind == k, _MF.c.amount_e4), else_=0)) for k in FIGURES]
     money = (
         with_channel(
-            select(*head, _MF.c.currency, _MF.c.kind, func.sum(_MF.c.amount_e4)).select_from(facts),
+            select(*head, _MF.c.currency, *sums, literal(0), literal(0), literal(0)).select_from(
+                facts
+            ),
             with_lines=lines,
         )  # fmt: skip
         .where(where, counted(), _MF.c.current, _MF.c.kind.in_(FIGURES))
-        .group_by(day, _SO.c.channel_id, key, _MF.c.currency, _MF.c.kind)
+        .group_by(*by, _MF.c.currency)
     )
-    # The channel rows feed the day and week reports too, so they count every line once.
-    volume_lines = grp != "channel"
-    out = [money]
-    for kind, amount in (("units", func.sum(_OL.c.qty)),
-                         ("orders", func.count(func.distinct(_SO.c.id)))):  # fmt: skip
-        out.append(
-            with_channel(
-                select(*head, literal(""), literal(kind), amount)
-                .select_from(_OL)
-                .join(_SO, _SO.c.id == _OL.c.order_id),
-                with_lines=volume_lines,
-            )  # fmt: skip
-            .where(where, counted())
-            .group_by(day, _SO.c.channel_id, key)
-        )
-    out.append(
+    # The day rows feed the day and week reports, so they count every line once.
+    volume_lines = grp not in ("channel", "day")
+    volume = (
         with_channel(
-            select(*head, literal(""), literal("returned"), func.sum(_RL.c.qty))
+            select(
+                *head,
+                literal(""),
+                *zeros,
+                func.sum(_OL.c.qty),
+                func.count(func.distinct(_SO.c.id)),
+                literal(0),
+            )
+            .select_from(_OL)
+            .join(_SO, _SO.c.id == _OL.c.order_id),
+            with_lines=volume_lines,
+        )  # fmt: skip
+        .where(where, counted())
+        .group_by(*by)
+    )
+    returned = (
+        with_channel(
+            select(*head, literal(""), *zeros, literal(0), literal(0), func.sum(_RL.c.qty))
             .select_from(_RL)
             .join(_OL, _OL.c.id == _RL.c.order_line_id)
             .join(_SO, _SO.c.id == _OL.c.order_id),
             with_lines=volume_lines,
         )
         .where(where, counted())
-        .group_by(day, _SO.c.channel_id, key)
+        .group_by(*by)
     )
-    return out
+    return [money, volume, returned]
 
 
 FEW_DAYS = 31
@@ -152,8 +164,9 @@ def rebuild(s: Session, days: Iterable[str] | None = None) -> None:
         else:
             where = day_of(s).in_(wanted)
     for grp in GRPS:
-        for query in fact_selects(s, grp, where):
-            conn.execute(insert(MD).from_select(_COLUMNS, query))
+        for per_channel in (True, False):
+            for query in fact_selects(s, grp, where, per_channel):
+                conn.execute(insert(MD).from_select(_COLUMNS, query))
 
 
 def stale_days(s: Session) -> list[str]:
@@ -162,7 +175,8 @@ def stale_days(s: Session) -> list[str]:
 
 def refresh(s: Session) -> int:
     """Rebuild the days marked stale, unmark them; the number of days rebuilt (a short write)."""
-    days = stale_days(s)
+    # Locked on PostgreSQL: a second refresh waits, then finds these days unmarked.
+    days = [d for (d,) in s.execute(select(_STALE.c.day).with_for_update())]
     if days:
         s.execute(delete(_STALE).where(_STALE.c.day.in_(days)))
         rebuild(s, days)
@@ -178,23 +192,37 @@ def refresh_all(s: Session) -> int:
 def violations(s: Session) -> list[str]:
     """Summary rows that differ from the facts re-summed (stale days are not compared)."""
     stale = set(stale_days(s))
-    want: dict[tuple[Any, ...], int] = {}
+
+    def add(into: dict[tuple[Any, ...], list[int]], row: Any) -> None:
+        day, channel_id, grp, key, _label, currency, *amounts = row
+        if day in stale:
+            return
+        sums = into.setdefault((day, channel_id, grp, key, currency), [0] * len(AMOUNTS))
+        for i, amount in enumerate(amounts):
+            sums[i] += int(amount or 0)
+
+    want: dict[tuple[Any, ...], list[int]] = {}
     for grp in GRPS:
-        for query in fact_selects(s, grp, true()):
-            for day, channel_id, g, key, _label, currency, kind, amount in s.execute(query):
-                if day not in stale:
-                    want[(day, channel_id, g, key, currency, kind)] = int(amount or 0)
-    have: dict[tuple[Any, ...], int] = {}
-    for r in s.execute(select(MD)):
-        if r.day not in stale:
-            k = (r.day, r.channel_id, r.grp, r.key, r.currency, r.kind)
-            have[k] = have.get(k, 0) + int(r.amount)
+        for per_channel in (True, False):
+            for query in fact_selects(s, grp, true(), per_channel):
+                for row in s.execute(query):
+                    add(want, row)
+    have: dict[tuple[Any, ...], list[int]] = {}
+    for row in s.execute(select(*(MD.c[c] for c in _COLUMNS))):
+        add(have, row)
     found = []
     for k in sorted(set(want) | set(have), key=str):
         if want.get(k) != have.get(k):
-            day, channel_id, grp, key, currency, kind = k
+            day, channel_id, grp, key, currency = k
+            differ = [
+                f"{name} {h} (facts {w})"
+                for name, h, w in zip(
+                    AMOUNTS, have.get(k) or [None] * 10, want.get(k) or [None] * 10, strict=True
+                )
+                if h != w
+            ]
             found.append(
-                f"margin summary: {day} channel {channel_id} {grp} {key!r} {kind} {currency} "
-                f"is {have.get(k)}, the facts say {want.get(k)}"
+                f"margin summary: {day} channel {channel_id} {grp} {key!r} {currency}: "
+                + ", ".join(differ)
             )
     return found

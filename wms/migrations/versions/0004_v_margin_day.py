@@ -58,11 +58,24 @@ def upgrade() -> None:
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("amount", sa.BigInteger(), nullable=False),
+        *[
+            sa.Column(name, sa.BigInteger(), nullable=False)
+            for name in (
+                "revenue",
+                "goods",
+                "fee",
+                "commission",
+                "shipping",
+                "packaging",
+                "returns",
+                "units",
+                "orders",
+                "returned",
+            )
+        ],  # fmt: skip
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_margin_day_grp_day", "margin_day", ["grp", "day", "channel_id"])
+    op.create_index("ix_margin_day_grp_day", "margin_day", ["grp", "channel_id", "day"])
     op.create_table(
         "margin_stale",
         sa.Column("day", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
