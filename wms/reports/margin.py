@@ -58,8 +58,9 @@ class Row:
         return {
             "key": self.key,
             "label": self.label,
-            **{k: str(cents(v)) for k, v in f.items()},
-            "margin": str(cents(margin)),
+            # Each figure is a sum of amounts already in whole cents (`margin_report`).
+            **{k: str(v) for k, v in f.items()},
+            "margin": str(margin),
             "margin_pct": None if pct is None else str(pct),
             "units": self.units,
             "orders": self.orders,
@@ -267,7 +268,8 @@ def margin_report(
             target = row(k, lbl)
             if not d:  # the reporting currency's days, already in cents
                 for f, c in zip(FIGURES, amounts[:n], strict=True):
-                    target.figures[f] += Decimal(int(c)) * CENT
+                    if c:
+                        target.figures[f] += Decimal(int(c)) * CENT
                 continue
             factor = factors.get((currency, d), _UNSEEN)
             if factor is _UNSEEN:
@@ -278,7 +280,8 @@ def margin_report(
                 continue
             # As `convert` does: the sum at the day's rate, rounded to the cent once.
             for f, e4_sum in zip(FIGURES, amounts[n:], strict=True):
-                target.figures[f] += cents(Decimal(int(e4_sum)) * E4 * factor)
+                if e4_sum:  # most costs are in the books' currency: nothing to convert here
+                    target.figures[f] += cents(Decimal(int(e4_sum)) * E4 * factor)
         for r in s.execute(source.volume):
             target = row(r.k, r.l)
             target.units += int(r.units or 0)
