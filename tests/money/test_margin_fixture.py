@@ -29,8 +29,11 @@ from wms.db import Database, reads
 from wms.domain.orders import Address, ChannelKind, OrderIn, OrderLineIn, OrderStatus
 from wms.errors import WmsError
 from wms.models import Barcode, CartonType, OrderLine, Product, SalesOrder
-from wms.models.money import MoneyFact
+from wms.models.money import MarginDay, MarginStale, MoneyFact
 from wms.models.shipping import Return, ReturnLine
+from wms.reports import margin as margin_reports
+from wms.reports import margin_summary
+from wms.reports.margin import GROUPS
 from wms.services import channel_money, money_facts, orders, rates, returns
 
 FIXTURE = ROOT / "fixtures" / "margins"
@@ -431,3 +434,92 @@ def test_a_bad_report_request_is_a_problem(
 def test_the_floor_may_not_read_the_margin(picker: httpx.Client) -> None:
     r = picker.get("/api/v1/reports/margin", params={"group": "channel", **RANGE})
     api.problem(r, 403, "forbidden")
+
+
+# -- the daily summary (margin_day): what reports read, checked against the facts ---------
+
+
+@reads
+def _report_now(s: Session, group: str, channel: str | None = None) -> dict[str, Any]:
+    first, last = margin_reports.parse_range(RANGE["from"], RANGE["to"])
+    return margin_reports.margin_report(s, group, first, last, "USD", channel)
+
+
+def _mark_every_day_stale(s: Session) -> None:
+    for day in {r.day for r in s.execute(select(MarginDay.day))} | set(
+        margin_summary.stale_days(s)
+    ):
+        s.merge(MarginStale(day=day))
+
+
+@reads
+def _stale_days(s: Session) -> list[str]:
+    return margin_summary.stale_days(s)
+
+
+def _stale(url: str) -> list[str]:
+    return _run(url, lambda db: db.run(_stale_days))
+
+
+def test_the_summary_and_the_facts_give_every_report_to_the_cent(
+    margin,
+    database_url: str,
+    violations,  # noqa: F811
+) -> None:
+    summary = {}
+    for group in GROUPS:
+        summary[group] = margin(group)  # the API refreshes the summary first
+        assert summary[group]["group"] == group
+    assert _stale(database_url) == []
+    assert violations() == []
+    _run(database_url, lambda db: db.run(_mark_every_day_stale))
+    assert _stale(database_url)
+    for group in GROUPS:
+        assert _run(database_url, lambda db, g=group: db.run(_report_now, g)) == summary[group]
+    tiktok = margin("product", channel="tiktok-main")
+    assert _stale(database_url) == []
+    assert tiktok["total"]["margin"] == EXPECTED["channel"]["tiktok-main"]["margin"]
+
+
+def _corrupt(s: Session) -> None:
+    row = (
+        s.execute(select(MarginDay).where(MarginDay.grp == "product", MarginDay.revenue != 0))
+        .scalars()
+        .first()
+    )
+    assert row is not None
+    row.revenue += 1
+
+
+def test_a_summary_row_unlike_the_facts_is_a_check_violation(
+    margin,
+    database_url: str,
+    violations,  # noqa: F811
+) -> None:
+    margin("channel")
+    _run(database_url, lambda db: db.run(_corrupt))
+    found = [v for v in violations() if v.startswith("margin summary:")]
+    assert len(found) == 1 and " product " in found[0] and "revenue" in found[0], found
+    _run(database_url, lambda db: db.run(_mark_every_day_stale))
+    _run(database_url, lambda db: db.run(margin_summary.refresh))
+    assert violations() == []
+
+
+def _refund(s: Session, order_id: int) -> None:
+    money_facts.record_refund(s, order_id, None, D("1.00"))
+
+
+def test_a_fact_written_after_the_refresh_marks_its_day_and_is_in_the_next_report(
+    margin,
+    database_url: str,
+    violations,  # noqa: F811
+) -> None:
+    before = margin("channel")
+    assert _stale(database_url) == []
+    order_id = _run(database_url, _order_ids)["MG-1001"]
+    _run(database_url, lambda db: db.run(_refund, order_id))
+    assert len(_stale(database_url)) == 1  # the trigger marked the order's day
+    after = _run(database_url, lambda db: db.run(_report_now, "channel"))
+    assert D(after["total"]["returns"]) == D(before["total"]["returns"]) + D("1.00")
+    assert margin("channel") == after
+    assert violations() == []

@@ -17,7 +17,7 @@ from wms.api.security import OFFICE, requires
 from wms.db import reads
 from wms.errors import WmsError
 from wms.models.common import utcnow
-from wms.reports import exceptions, floor, margin
+from wms.reports import exceptions, floor, margin, margin_summary
 
 Query = Annotated[str | None, QueryParameter(max_length=40)]
 
@@ -65,6 +65,7 @@ class ReportController(Controller):
             raise WmsError("bad_currency", "Bad currency", f"{reporting!r} is not ISO 4217")
         if format not in ("json", "csv"):
             raise WmsError("bad_format", "Unknown format", "format is json or csv")
+        await db.run(margin_summary.refresh)  # the days changed since, from the facts
         report = await db.run(_margin, group or "channel", first, last, reporting, channel)
         if format == "csv":
             name = f"margin-{report['group']}-{first}-{last}.csv"

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Numeric, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Index, Numeric, String, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlmodel import Column, Field, SQLModel
 
@@ -88,3 +88,43 @@ class LineAttribution(SQLModel, table=True):
     actual_commission: Decimal | None = Field(
         default=None, sa_column=Column(Money(), nullable=True)
     )
+
+
+class MarginDay(SQLModel, table=True):
+    """The margin reports' daily summary: facts and volumes summed per day, channel and key.
+
+    Kept for speed only and rebuilt from the facts (`wms.reports.margin_summary`): one row
+    per (order day, channel, grouping, key, currency), channel 0 for all channels at once.
+    Money columns hold ten-thousandths (as `money_fact.amount_e4`); a row of currency ""
+    holds the counts (units, orders, returned units).
+    """
+
+    __tablename__ = "margin_day"
+    __table_args__ = (Index("ix_margin_day_grp_day", "grp", "channel_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: str = Field(max_length=10)  # the order's day (UTC), YYYY-MM-DD
+    channel_id: int  # 0: every channel
+    grp: str = Field(max_length=10)  # channel, product, creator, content, order, day
+    key: str = Field(max_length=200)
+    label: str = Field(default="", max_length=300)
+    currency: str = Field(default="", max_length=3)
+    revenue: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    goods: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    fee: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    commission: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    shipping: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    packaging: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    returns: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    units: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    orders: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    returned: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+
+
+class MarginStale(SQLModel, table=True):
+    """Days whose facts, orders, lines, attributions or returns changed since the summary
+    was built (marked by database triggers, in the writing transaction)."""
+
+    __tablename__ = "margin_stale"
+
+    day: str = Field(primary_key=True, max_length=10)

@@ -1,10 +1,10 @@
 """Contribution margin by channel, product, creator, content, day or week: queries over facts.
 
-Sums are taken in SQL over exact integers (money_fact.amount_e4), per group, order day,
-currency and kind; each such sum is converted to the reporting currency at that day's
-rate and rounded to the cent once. A sum whose day has no rate is left out of the
-figures and flagged (never converted at 1.0). Cancelled and unpaid orders are excluded
-and counted apart.
+Sums are taken in SQL over exact integers (money_fact.amount_e4, or the daily summary
+margin_day that holds the same sums per day), per group, order day, currency and kind; each
+such sum is converted to the reporting currency at that day's rate and rounded to the cent
+once. A sum whose day has no rate is left out of the figures and flagged (never converted
+at 1.0). Cancelled and unpaid orders are excluded and counted apart.
 """
 
 from __future__ import annotations
@@ -16,29 +16,27 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, String, and_, case, cast, func, literal, select
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from wms.domain.money import CENT, KNOWN_CURRENCIES, RateTable, cents, margin_pct
-from wms.domain.orders import OrderStatus
 from wms.errors import WmsError
-from wms.models import Channel, OrderLine, SalesOrder
-from wms.models.money import E4, LineAttribution, MoneyFact
-from wms.models.shipping import ReturnLine
+from wms.models.money import E4
+from wms.reports import margin_summary as summary
+from wms.reports.margin_summary import EXCLUDED, FIGURES, LINE_GROUPS, MD
 from wms.services.money_facts import COSTS
 from wms.services.rates import rate_table
 
 GROUPS = ("channel", "product", "creator", "content", "day", "week", "order")
-EXCLUDED = {OrderStatus.CANCELLED.value: "cancelled", OrderStatus.AWAITING_PAYMENT.value: "unpaid"}
 MAX_DAYS = 366 * 2
-FIGURES = ("revenue", *COSTS)
 
-_MF = MoneyFact.__table__
-_SO = SalesOrder.__table__
-_OL = OrderLine.__table__
-_LA = LineAttribution.__table__
-_CH = Channel.__table__
-_RL = ReturnLine.__table__
+_MF = summary._MF
+_SO = summary._SO
+_OL = summary._OL
+_CH = summary._CH
+_RL = summary._RL
+_UNSEEN = Decimal(-1)
+__all__ = ["EXCLUDED", "FIGURES", "GROUPS", "LINE_GROUPS", "margin_report", "parse_range"]
 
 
 @dataclass
@@ -60,8 +58,9 @@ class Row:
         return {
             "key": self.key,
             "label": self.label,
-            **{k: str(cents(v)) for k, v in f.items()},
-            "margin": str(cents(margin)),
+            # Each figure is a sum of amounts already in whole cents (`margin_report`).
+            **{k: str(v) for k, v in f.items()},
+            "margin": str(margin),
             "margin_pct": None if pct is None else str(pct),
             "units": self.units,
             "orders": self.orders,
@@ -88,43 +87,114 @@ def parse_range(start: str | None, end: str | None) -> tuple[date, date]:
     return first, last
 
 
-def _day(s: Session) -> Any:
-    """The order's day (UTC), as 'YYYY-MM-DD' text on both engines."""
-    when = func.coalesce(_SO.c.placed_at, _SO.c.created_at)
-    if s.bind.dialect.name == "sqlite":  # type: ignore[union-attr]
-        return func.substr(when, 1, 10)
-    return cast(cast(func.timezone("UTC", when), Date), String)
+@dataclass
+class _Source:
+    """One source's queries: money (k, l, d, currency, kind, e4) per key and day; volume
+    (k, l, units, orders) per key; returned (k, units) per key; totals (orders, units)."""
+
+    money: Any
+    volume: Any
+    returned: Any
+    totals: Any
 
 
-def _key(s: Session, group: str, day: Any) -> tuple[Any, Any]:
-    if group == "channel":
-        return _CH.c.code, _CH.c.name
-    if group == "product":
-        return _OL.c.sku, _OL.c.name
-    if group == "creator":
-        return func.coalesce(_LA.c.creator, ""), func.coalesce(_LA.c.creator, "")
-    if group == "content":
-        key = (
-            func.coalesce(_LA.c.content_type, "")
-            + literal(":")
-            + func.coalesce(_LA.c.content_id, "")
+def _from_summary(group: str, days: Any) -> _Source:
+    """The figures of the days `where` picks (one channel's rows, or channel 0's), read from
+    margin_day: one row per key, day and currency already, so none is grouped before."""
+    grp = "day" if group == "week" else group
+    k = MD.c.key
+    where = and_(days, MD.c.grp == grp)
+    volume = where & (MD.c.currency == "")
+    return _Source(
+        money=select(
+            k.label("k"),
+            MD.c.label.label("l"),
+            MD.c.day.label("d"),
+            MD.c.currency,
+            *(MD.c[f] for f in FIGURES),
+        ).where(where, MD.c.currency != ""),  # fmt: skip
+        volume=select(
+            k.label("k"),
+            func.max(MD.c.label).label("l"),
+            func.sum(MD.c.units).label("units"),
+            func.sum(MD.c.orders).label("orders"),
         )
-        return key, func.coalesce(_LA.c.creator, "")
-    if group == "order":
-        return cast(_SO.c.id, String), _SO.c.reference
-    return day, day  # day; weeks are folded from days in Python
+        .where(volume)
+        .group_by(k),
+        returned=select(k.label("k"), func.sum(MD.c.returned).label("units"))
+        .where(volume)
+        .group_by(k),
+        totals=select(func.sum(MD.c.orders), func.sum(MD.c.units)).where(
+            and_(days, MD.c.grp == "day", MD.c.currency == "")
+        ),
+    )
 
 
-_UNSEEN = Decimal(-1)
-LINE_GROUPS = ("product", "creator", "content")
-"""Groupings whose key is on the line or its attribution (the others need neither join)."""
-
-
-def _base(query: Any, with_lines: bool) -> Any:
-    query = query.join(_CH, _CH.c.id == _SO.c.channel_id)
-    if with_lines:
-        query = query.outerjoin(_LA, _LA.c.line_id == _OL.c.id)
-    return query
+def _from_facts(s: Session, group: str, in_range: Any) -> _Source:
+    """The figures of the orders `in_range` picks, summed from the facts themselves."""
+    day = summary.day_of(s)
+    key, label = summary.key_of(group, day)
+    counted = summary.counted()
+    lines = group in LINE_GROUPS
+    base = summary.with_channel
+    sums = [
+        cast(func.sum(case((_MF.c.kind == f, _MF.c.amount_e4), else_=0)), BigInteger).label(f)
+        for f in FIGURES
+    ]
+    money = (
+        base(
+            select(
+                key.label("k"),
+                func.max(label).label("l"),
+                day.label("d"),
+                _MF.c.currency,
+                *sums,
+            ).select_from(  # fmt: skip
+                _MF.join(_SO, _SO.c.id == _MF.c.order_id).outerjoin(_OL, _OL.c.id == _MF.c.line_id)
+                if lines
+                else _MF.join(_SO, _SO.c.id == _MF.c.order_id)
+            ),
+            with_lines=lines,
+        )
+        .where(in_range, counted, _MF.c.current, _MF.c.kind.in_(FIGURES))
+        .group_by(key, day, _MF.c.currency)
+    )
+    # The day and week reports count every line once (the channel rows of the summary too).
+    by_day = group in ("day", "week")
+    volume = (
+        base(
+            select(
+                key.label("k"),
+                func.max(label).label("l"),
+                func.sum(_OL.c.qty).label("units"),
+                func.count(func.distinct(_SO.c.id)).label("orders"),
+            )  # fmt: skip
+            .select_from(_OL)
+            .join(_SO, _SO.c.id == _OL.c.order_id),
+            with_lines=not by_day and group != "channel",
+        )
+        .where(in_range, counted)
+        .group_by(key)
+    )
+    returned = (
+        base(
+            select(key.label("k"), func.sum(_RL.c.qty).label("units"))
+            .select_from(_RL)
+            .join(_OL, _OL.c.id == _RL.c.order_line_id)
+            .join(_SO, _SO.c.id == _OL.c.order_id),
+            with_lines=not by_day and group != "channel",
+        )
+        .where(in_range, counted)
+        .group_by(key)
+    )
+    totals = (
+        select(func.count(func.distinct(_SO.c.id)), func.sum(_OL.c.qty))
+        .select_from(_OL)
+        .join(_SO, _SO.c.id == _OL.c.order_id)
+        .join(_CH, _CH.c.id == _SO.c.channel_id)
+        .where(in_range, counted)
+    )
+    return _Source(money, volume, returned, totals)
 
 
 def margin_report(
@@ -135,7 +205,11 @@ def margin_report(
     reporting: str,
     channel: str | None = None,
 ) -> dict[str, Any]:
-    """The margin report: one row per group key, a total row, and what was left out."""
+    """The margin report: one row per group key, a total row, and what was left out.
+
+    Days the summary has up to date are read from it; the days marked stale since its last
+    refresh are summed from the facts, so the answer is the facts' either way.
+    """
     if group not in GROUPS:
         raise WmsError("bad_group", "Unknown grouping", f"group is one of {', '.join(GROUPS)}")
     if reporting not in KNOWN_CURRENCIES:
@@ -146,62 +220,17 @@ def margin_report(
     in_range = and_(when >= start, when < end)
     if channel:
         in_range = and_(in_range, _CH.c.code == channel)
-    counted = _SO.c.status.notin_(list(EXCLUDED))
-    day = _day(s)
-    key, label = _key(s, group, day)
-
-    money = (
-        _base(
-            select(
-                key.label("k"),
-                func.max(label).label("l"),
-                day.label("d"),
-                _MF.c.currency,
-                _MF.c.kind,
-                cast(func.sum(_MF.c.amount_e4), BigInteger).label("e4"),
-            ).select_from(  # fmt: skip
-                _MF.join(_SO, _SO.c.id == _MF.c.order_id).outerjoin(_OL, _OL.c.id == _MF.c.line_id)
-                if group in LINE_GROUPS
-                else _MF.join(_SO, _SO.c.id == _MF.c.order_id)
-            ),
-            with_lines=group in LINE_GROUPS,
-        )
-        .where(in_range, counted, _MF.c.current, _MF.c.kind.in_(FIGURES))
-        .group_by(key, day, _MF.c.currency, _MF.c.kind)
-    )
-    volume = (
-        _base(
-            select(
-                key.label("k"),
-                func.max(label).label("l"),
-                func.sum(_OL.c.qty).label("units"),
-                func.count(func.distinct(_SO.c.id)).label("orders"),
-            )  # fmt: skip
-            .select_from(_OL)
-            .join(_SO, _SO.c.id == _OL.c.order_id),
-            with_lines=True,
-        )
-        .where(in_range, counted)
-        .group_by(key)
-    )
-    returned = (
-        _base(
-            select(key.label("k"), func.sum(_RL.c.qty).label("units"))
-            .select_from(_RL)
-            .join(_OL, _OL.c.id == _RL.c.order_line_id)
-            .join(_SO, _SO.c.id == _OL.c.order_id),
-            with_lines=True,
-        )
-        .where(in_range, counted)
-        .group_by(key)
-    )
-    excluded = (
-        select(_SO.c.status, func.count())
-        .select_from(_SO)
-        .join(_CH, _CH.c.id == _SO.c.channel_id)
-        .where(in_range, _SO.c.status.in_(list(EXCLUDED)))
-        .group_by(_SO.c.status)
-    )
+    stale = [d for d in summary.stale_days(s) if first.isoformat() <= d <= last.isoformat()]
+    fresh = and_(MD.c.day >= first.isoformat(), MD.c.day <= last.isoformat())
+    if stale:
+        fresh = and_(fresh, MD.c.day.notin_(stale))
+    # Channel 0's rows hold every channel's sums at once (no grouping needed to read them).
+    fresh = and_(fresh, MD.c.channel_id == (
+        select(_CH.c.id).where(_CH.c.code == channel).scalar_subquery() if channel else 0
+    ))  # fmt: skip
+    sources = [_from_summary(group, fresh)]
+    if stale:
+        sources.append(_from_facts(s, group, and_(in_range, summary.day_of(s).in_(stale))))
 
     rates: RateTable = rate_table(s, first, last)
     rows: dict[str, Row] = {}
@@ -215,79 +244,68 @@ def margin_report(
             rows[k] = Row(k, lbl)
         return rows[k]
 
-    # A day's sum in the reporting currency needs no rate: rounded to the cent (half up, as
-    # `cents`) and added up in SQL, in exact integers, so only the other currencies' sums
-    # come back one per day (a year by product is ~10^5 of them otherwise).
-    per_day = money.subquery()
-    e4 = per_day.c.e4
-    to_cents = case((e4 >= 0, (e4 + 50) // 100), else_=-((50 - e4) // 100))
-    mine = per_day.c.currency == reporting
-    when = case((mine, literal("")), else_=per_day.c.d)
-    folded = select(
-        per_day.c.k, func.max(per_day.c.l), when, per_day.c.currency, per_day.c.kind,
-        func.sum(to_cents), func.sum(e4),
-    ).group_by(per_day.c.k, when, per_day.c.currency, per_day.c.kind)  # fmt: skip
+    total = Row("", "total")
     # One rate per (currency, day), looked up once.
     factors: dict[tuple[str, str], Decimal | None] = {}
-    for k, lbl, d, currency, kind, n, e4_sum in s.execute(folded).tuples():
-        target = row(k, lbl)
-        if not d:  # the reporting currency's days, already in cents
-            target.figures[kind] += Decimal(int(n)) * CENT
-            continue
-        factor = factors.get((currency, d), _UNSEEN)
-        if factor is _UNSEEN:
-            found = rates.rate(currency, reporting, date.fromisoformat(d))
-            factor = factors[(currency, d)] = None if found is None else found[0]
-        if factor is None:
-            target.missing_rate.add((d, currency))
-            continue
-        # As `convert` does: the sum at the day's rate, rounded to the cent once.
-        target.figures[kind] += cents(Decimal(int(e4_sum)) * E4 * factor)
-    if group not in ("day", "week"):
-        for r in s.execute(volume):
+    for source in sources:
+        # A day's sum in the reporting currency needs no rate: rounded to the cent (half up,
+        # as `cents`) and added up in SQL, in exact integers, so only the other currencies'
+        # sums come back one per day (a year by product is ~10^5 of them otherwise).
+        per_day = source.money.subquery()
+        mine = per_day.c.currency == reporting
+        on = case((mine, literal("")), else_=per_day.c.d)
+
+        def to_cents(e4: Any) -> Any:
+            return case((e4 >= 0, (e4 + 50) // 100), else_=-((50 - e4) // 100))
+
+        folded = select(
+            per_day.c.k, func.max(per_day.c.l), on, per_day.c.currency,
+            *(func.sum(to_cents(per_day.c[f])) for f in FIGURES),
+            *(func.sum(per_day.c[f]) for f in FIGURES),
+        ).group_by(per_day.c.k, on, per_day.c.currency)  # fmt: skip
+        n = len(FIGURES)
+        for k, lbl, d, currency, *amounts in s.execute(folded):
+            target = row(k, lbl)
+            if not d:  # the reporting currency's days, already in cents
+                for f, c in zip(FIGURES, amounts[:n], strict=True):
+                    if c:
+                        target.figures[f] += Decimal(int(c)) * CENT
+                continue
+            factor = factors.get((currency, d), _UNSEEN)
+            if factor is _UNSEEN:
+                found = rates.rate(currency, reporting, date.fromisoformat(d))
+                factor = factors[(currency, d)] = None if found is None else found[0]
+            if factor is None:
+                target.missing_rate.add((d, currency))
+                continue
+            # As `convert` does: the sum at the day's rate, rounded to the cent once.
+            for f, e4_sum in zip(FIGURES, amounts[n:], strict=True):
+                if e4_sum:  # most costs are in the books' currency: nothing to convert here
+                    target.figures[f] += cents(Decimal(int(e4_sum)) * E4 * factor)
+        for r in s.execute(source.volume):
             target = row(r.k, r.l)
-            target.units, target.orders = int(r.units or 0), int(r.orders or 0)
-    else:
-        per_day = (
-            _base(
-                select(
-                    day.label("k"),
-                    func.sum(_OL.c.qty).label("units"),
-                    func.count(func.distinct(_SO.c.id)).label("orders"),
-                )  # fmt: skip
-                .select_from(_OL)
-                .join(_SO, _SO.c.id == _OL.c.order_id),
-                with_lines=False,
-            )
-            .where(in_range, counted)
-            .group_by(day)
-        )
-        for r in s.execute(per_day):
-            target = row(r.k, r.k)
             target.units += int(r.units or 0)
             target.orders += int(r.orders or 0)
-    for r in s.execute(returned):
-        row(r.k, r.k if group in ("day", "week") else None).returned_units += int(r.units or 0)
+        for r in s.execute(source.returned):
+            target = row(r.k, r.k if group in ("day", "week") else None)
+            target.returned_units += int(r.units or 0)
+        orders, units = s.execute(source.totals).one()
+        total.orders += int(orders or 0)
+        total.units += int(units or 0)
 
-    total = Row("", "total")
-    total_orders = s.execute(
-        select(func.count(func.distinct(_SO.c.id)), func.sum(_OL.c.qty))
-        .select_from(_OL)
-        .join(_SO, _SO.c.id == _OL.c.order_id)
-        .join(_CH, _CH.c.id == _SO.c.channel_id)
-        .where(in_range, counted)
-    ).one()
     for r in rows.values():
         for k in FIGURES:
             total.figures[k] += r.figures[k]
         total.returned_units += r.returned_units
         total.missing_rate |= r.missing_rate
-    total.orders, total.units = int(total_orders[0] or 0), int(total_orders[1] or 0)
-    if group in ("creator", "content", "product"):
-        # A line belongs to one product and one creator, so these groups partition the
-        # lines and the units; an order with two creators counts once in the total.
-        total.returned_units = sum(r.returned_units for r in rows.values())
     counts = {name: 0 for name in EXCLUDED.values()}
+    excluded = (
+        select(_SO.c.status, func.count())
+        .select_from(_SO)
+        .join(_CH, _CH.c.id == _SO.c.channel_id)
+        .where(in_range, _SO.c.status.in_(list(EXCLUDED)))
+        .group_by(_SO.c.status)
+    )
     for status, n in s.execute(excluded):
         counts[EXCLUDED[status]] = int(n)
     return {

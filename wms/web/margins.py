@@ -23,7 +23,7 @@ from wms.errors import WmsError
 from wms.models import Channel, OrderLine, SalesOrder
 from wms.models.common import utcnow
 from wms.models.money import LineAttribution
-from wms.reports import margin, margin_work
+from wms.reports import margin, margin_summary, margin_work
 from wms.web.controllers import ConsoleHeaders, _db, _error_page, _gate, _page, _settings
 from wms.web.margins_charts import Bar, hbars, vbars
 
@@ -128,6 +128,7 @@ def _bars(report: dict[str, Any], name: str, first: date, last: date, ch: str | 
 async def dashboard(request: Request) -> Template:
     first, last, channel = _filters(request)
     reporting = _settings(request.app.state).reporting_currency
+    await _db(request).run(margin_summary.refresh)  # the days changed since, from the facts
     figures = await _db(request).run(dashboard_figures, first, last, reporting, channel)
     reports = figures["reports"]
     products = sorted(_bars(reports["product"], "product", first, last, channel),
@@ -255,6 +256,7 @@ async def table_csv(request: Request) -> Response[str]:
         key = request.query_params.get("key", "")[:200]
         body = margin.as_csv(await db.run(orders_behind, by, key, first, last, reporting, channel))
     elif table in TABLES:
+        await db.run(margin_summary.refresh)
         body = margin.as_csv(await db.run(_one_report, table, first, last, reporting, channel))
     else:
         raise WmsError("bad_table", "Unknown table", f"table is one of {', '.join(TABLES)}")
