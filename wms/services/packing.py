@@ -8,6 +8,7 @@ import msgspec
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from wms.carriers import LabelResult
 from wms.db import Database, answers, reads
 from wms.domain.orders import OrderStatus
 from wms.domain.scans import classify, looks_like_tote
@@ -17,9 +18,11 @@ from wms.models.common import utcnow
 from wms.models.picking import Tote
 from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Shipment
 from wms.services import events
+from wms.services import packing_labels as labels
 from wms.services import shipping as parcels
 from wms.services.orders import lines_of
 from wms.services.packing_cartons import suggest_carton
+from wms.services.packing_labels import LabelJob
 from wms.services.packing_scans import order_for_scan, product_for_scan
 from wms.services.packing_view import PackView, missing_totes, totes_of, view_of
 from wms.services.printing import UNKNOWN, job_view
@@ -127,14 +130,17 @@ def verify(s: Session, order_id: int, scan: str) -> None:
     session.verified = verified  # a new dict, so the JSON column is written
 
 
-def close_parcel(
+def open_close(
     s: Session,
     order_id: int,
     carton_code: str,
     weight_g: int,
     user_id: int | None,
-) -> int:
-    """Close a parcel of what was verified and not yet packed; returns the parcel's id."""
+) -> LabelJob:
+    """Step 1 of a close: a labelling parcel of what was verified and not yet packed.
+
+    A parcel left labelling by a close cut short is finished first (its contents stay).
+    """
     order, session = session_for(s, order_id)
     lines = lines_of(s, order_id)
     contents = {
@@ -142,6 +148,9 @@ def close_parcel(
         for line in lines
         if session.verified.get(str(line.id), 0) > line.packed
     }
+    waiting = labels.labelling_parcel(s, order_id)
+    if waiting is not None:
+        return labels.label_job(s, order, waiting)
     if not contents:
         raise Conflict("nothing_verified", "Scan items first", "no verified item to pack")
     missing = missing_totes(totes_of(s, order_id, session.totes))
@@ -154,12 +163,21 @@ def close_parcel(
     carton = s.get(CartonType, carton_code)
     if carton is None:
         raise NotFound("unknown_carton", "Unknown carton", f"no carton {carton_code!r}")
-    parcel = parcels.close(s, order, lines, contents, carton, weight_g, session.station, user_id)
-    events.note(s, "pack", order=order_id)
+    return labels.open_parcel(s, order, contents, carton, weight_g, session.station)  # type: ignore[arg-type]
+
+
+def finish_close(s: Session, job: LabelJob, label: LabelResult) -> int:
+    """Step 3 of a close: the label recorded, the units packed; the order packed when done."""
+    order, session = session_for(s, job.order_id)
+    lines = lines_of(s, job.order_id)
+    parcel = labels.record_label(s, job.parcel_id, lines, label)
+    if parcel is None:  # another close of the order recorded it meanwhile
+        return job.parcel_id
+    events.note(s, "pack", order=job.order_id)
     if all(line.packed >= line.qty for line in lines):
         session.status, session.closed_at = "done", utcnow()
         _finish(s, order)
-    return parcel.id  # type: ignore[return-value]
+    return job.parcel_id
 
 
 def _finish(s: Session, order: SalesOrder) -> None:
@@ -180,13 +198,19 @@ _TOTES_FREED = (
 )
 
 
-def scan_and_ship(
+def open_scan_and_ship(
     s: Session, station: str, scan: str, weight_g: int | None, user_id: int | None
-) -> ScanShipped:
-    """Single-unit bulk orders: the scanned unit goes to the oldest order waiting for it."""
+) -> LabelJob:
+    """Single-unit bulk orders, step 1: the unit goes to the oldest order waiting for it,
+    in a labelling parcel (or finishes the one this station left labelling for it)."""
     product, units = product_for_scan(s, scan)
     if units != 1:
         raise WmsError("one_unit_only", "Scan one unit", "scan-and-ship takes single units")
+    waiting = _labelling_for(s, station, product)
+    if waiting is not None:
+        order = s.get(SalesOrder, waiting.order_id)
+        assert order is not None
+        return labels.label_job(s, order, waiting)
     order, line = _oldest_waiting(s, product)
     session = PackSession(
         order_id=order.id,
@@ -197,19 +221,45 @@ def scan_and_ship(
     s.add(session)
     carton = suggest_carton(s, [(product, 1)])
     weight = weight_g or max(1, product.weight_g + carton.tare_g)
-    parcel = parcels.close(
-        s,
-        order,
-        [line],
-        {line.id: 1},
-        carton,
-        weight,
-        station,
-        user_id,
+    return labels.open_parcel(s, order, {line.id: 1}, carton, weight, station)  # type: ignore[dict-item]
+
+
+def _labelling_for(s: Session, station: str, product: Product) -> Parcel | None:
+    """A scan-and-ship parcel of this product this station left labelling (a cut-short scan)."""
+    query = (
+        select(Parcel)
+        .join(OrderLine, OrderLine.order_id == Parcel.order_id)
+        .where(
+            Parcel.status == labels.LABELLING,
+            Parcel.station == station,
+            OrderLine.product_id == product.id,
+            OrderLine.qty == 1,
+            OrderLine.packed == 0,
+        )
+        .order_by(Parcel.id)
     )
-    session.status, session.closed_at = "done", utcnow()
-    _finish(s, order)
-    events.note(s, "pack", order=order.id)
+    for parcel in s.execute(query.limit(20)).scalars():
+        if len(lines_of(s, parcel.order_id)) == 1:
+            return parcel
+    return None
+
+
+def finish_scan_and_ship(s: Session, job: LabelJob, label: LabelResult) -> ScanShipped:
+    """Scan-and-ship, step 3: the label recorded, the order packed."""
+    order = s.get(SalesOrder, job.order_id)
+    assert order is not None
+    session = (
+        s.execute(select(PackSession).where(PackSession.order_id == order.id).with_for_update())
+    ).scalar_one()
+    lines = lines_of(s, job.order_id)
+    parcel = labels.record_label(s, job.parcel_id, lines, label)
+    if parcel is not None:
+        session.status, session.closed_at = "done", utcnow()
+        _finish(s, order)
+        events.note(s, "pack", order=order.id)
+    else:  # recorded meanwhile by another scan: its answer
+        parcel = s.get(Parcel, job.parcel_id)
+        assert parcel is not None
     return ScanShipped(
         order_id=order.id,  # type: ignore[arg-type]
         reference=order.reference,
@@ -274,7 +324,7 @@ def reprint(s: Session, parcel_id: int, label_missing: bool = False) -> tuple[Pr
 
 
 # -- transactions (what the API calls) ---------------------------------------------------
-# Each write is one `@answers` transaction: the screen the packer sees is read in the same
+# Each write ends in one `@answers` transaction: the screen the packer sees is read in the same
 # transaction and kept there as the request's answer, so a crash after the commit cannot
 # leave the change made and its answer lost (a retry gets it).
 
@@ -321,24 +371,25 @@ async def close_parcel_weighed(
 ) -> ParcelClosed:
     """Close a parcel; no weight means the station's scale (read before the transaction).
 
-    The label is made in the transaction (parcel and label stand or fall together); the
-    packing slip is queued with it and drawn by the print dispatcher.
+    Three steps (wms.services.packing_labels): the parcel opened labelling, the carrier's
+    label bought outside any transaction, then the label recorded with the answer. The
+    packing slip is queued with the label and drawn by the print dispatcher.
     """
     if weight_g is None:
         station = await db.run(_station_packing, order_id)
         weight_g = await read_scale(station)
-    return await db.run(_closed, order_id, carton, weight_g, user_id)
+    job = await db.run(open_close, order_id, carton, weight_g, user_id)
+    label = await labels.label_for(db, job)
+    return await db.run(_closed, job, label)
 
 
 @answers
-def _closed(
-    s: Session, order_id: int, carton: str, weight_g: int, user_id: int | None
-) -> ParcelClosed:
-    parcel_id = close_parcel(s, order_id, carton, weight_g, user_id)
+def _closed(s: Session, job: LabelJob, label: LabelResult) -> ParcelClosed:
+    parcel_id = finish_close(s, job, label)
     s.flush()
     parcel = s.get(Parcel, parcel_id)
     assert parcel is not None
-    return ParcelClosed(parcel=parcels.parcel_view(s, parcel), view=view_of(s, order_id))
+    return ParcelClosed(parcel=parcels.parcel_view(s, parcel), view=view_of(s, job.order_id))
 
 
 @reads
@@ -348,10 +399,8 @@ def _station_packing(s: Session, order_id: int) -> PackStation:
 
 
 @answers
-def _scanned_and_shipped(
-    s: Session, station: str, scan: str, weight_g: int | None, user_id: int | None
-) -> ScanShipped:
-    return scan_and_ship(s, station, scan, weight_g, user_id)
+def _scanned_and_shipped(s: Session, job: LabelJob, label: LabelResult) -> ScanShipped:
+    return finish_scan_and_ship(s, job, label)
 
 
 async def scan_and_ship_item(
@@ -359,7 +408,9 @@ async def scan_and_ship_item(
 ) -> ScanShipped:
     bench = await get_station(db, station)
     weight = await read_scale(bench) if bench.scale_url else None
-    return await db.run(_scanned_and_shipped, station, scan, weight, user_id)
+    job = await db.run(open_scan_and_ship, station, scan, weight, user_id)
+    label = await labels.label_for(db, job, with_session=True)
+    return await db.run(_scanned_and_shipped, job, label)
 
 
 async def reprint_label(
