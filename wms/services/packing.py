@@ -13,7 +13,7 @@ from wms.db import Database, answers, reads
 from wms.domain.orders import OrderStatus
 from wms.domain.scans import classify, looks_like_tote
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import CartonType, OrderLine, Product, SalesOrder
+from wms.models import CartonType, SalesOrder
 from wms.models.common import utcnow
 from wms.models.picking import Tote
 from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Shipment
@@ -21,12 +21,11 @@ from wms.services import events
 from wms.services import packing_labels as labels
 from wms.services import shipping as parcels
 from wms.services.orders import lines_of
-from wms.services.packing_cartons import suggest_carton
 from wms.services.packing_labels import LabelJob
 from wms.services.packing_scans import order_for_scan, product_for_scan
 from wms.services.packing_view import PackView, missing_totes, totes_of, view_of
 from wms.services.printing import UNKNOWN, job_view
-from wms.services.stations import get_station, read_scale, station_in
+from wms.services.stations import read_scale, station_in
 
 PACKABLE = (OrderStatus.PICKED, OrderStatus.IN_WAVE)
 
@@ -176,11 +175,12 @@ def finish_close(s: Session, job: LabelJob, label: LabelResult) -> int:
     events.note(s, "pack", order=job.order_id)
     if all(line.packed >= line.qty for line in lines):
         session.status, session.closed_at = "done", utcnow()
-        _finish(s, order)
+        finish_order(s, order)
     return job.parcel_id
 
 
-def _finish(s: Session, order: SalesOrder) -> None:
+def finish_order(s: Session, order: SalesOrder) -> None:
+    """The order packed: its shipment packed, its totes freed."""
     order.status, order.updated_at = OrderStatus.PACKED, utcnow()
     conn = s.connection()  # Core: an ORM query here would flush the whole parcel first
     conn.execute(_SHIPMENT_PACKED, {"order": order.id})
@@ -196,103 +196,6 @@ _TOTES_FREED = (
     .where(Tote.order_id == bindparam("order"))
     .values(order_id=None, batch_id=None, updated_at=bindparam("now"))
 )
-
-
-def open_scan_and_ship(
-    s: Session, station: str, scan: str, weight_g: int | None, user_id: int | None
-) -> LabelJob:
-    """Single-unit bulk orders, step 1: the unit goes to the oldest order waiting for it,
-    in a labelling parcel (or finishes the one this station left labelling for it)."""
-    product, units = product_for_scan(s, scan)
-    if units != 1:
-        raise WmsError("one_unit_only", "Scan one unit", "scan-and-ship takes single units")
-    waiting = _labelling_for(s, station, product)
-    if waiting is not None:
-        order = s.get(SalesOrder, waiting.order_id)
-        assert order is not None
-        return labels.label_job(s, order, waiting)
-    order, line = _oldest_waiting(s, product)
-    session = PackSession(
-        order_id=order.id,
-        station=station,
-        user_id=user_id,
-        verified={str(line.id): 1},  # type: ignore[arg-type]
-    )
-    s.add(session)
-    carton = suggest_carton(s, [(product, 1)])
-    weight = weight_g or max(1, product.weight_g + carton.tare_g)
-    return labels.open_parcel(s, order, {line.id: 1}, carton, weight, station)  # type: ignore[dict-item]
-
-
-def _labelling_for(s: Session, station: str, product: Product) -> Parcel | None:
-    """A scan-and-ship parcel of this product this station left labelling (a cut-short scan)."""
-    query = (
-        select(Parcel)
-        .join(OrderLine, OrderLine.order_id == Parcel.order_id)
-        .where(
-            Parcel.status == labels.LABELLING,
-            Parcel.station == station,
-            OrderLine.product_id == product.id,
-            OrderLine.qty == 1,
-            OrderLine.packed == 0,
-        )
-        .order_by(Parcel.id)
-    )
-    for parcel in s.execute(query.limit(20)).scalars():
-        if len(lines_of(s, parcel.order_id)) == 1:
-            return parcel
-    return None
-
-
-def finish_scan_and_ship(s: Session, job: LabelJob, label: LabelResult) -> ScanShipped:
-    """Scan-and-ship, step 3: the label recorded, the order packed."""
-    order = s.get(SalesOrder, job.order_id)
-    assert order is not None
-    session = (
-        s.execute(select(PackSession).where(PackSession.order_id == order.id).with_for_update())
-    ).scalar_one()
-    lines = lines_of(s, job.order_id)
-    parcel = labels.record_label(s, job.parcel_id, lines, label)
-    if parcel is not None:
-        session.status, session.closed_at = "done", utcnow()
-        _finish(s, order)
-        events.note(s, "pack", order=order.id)
-    else:  # recorded meanwhile by another scan: its answer
-        parcel = s.get(Parcel, job.parcel_id)
-        assert parcel is not None
-    return ScanShipped(
-        order_id=order.id,  # type: ignore[arg-type]
-        reference=order.reference,
-        parcel=parcels.parcel_view(s, parcel),
-    )
-
-
-def _oldest_waiting(s: Session, product: Product) -> tuple[SalesOrder, OrderLine]:
-    started = select(PackSession.order_id)
-    query = (
-        select(SalesOrder, OrderLine)
-        .join(OrderLine, OrderLine.order_id == SalesOrder.id)
-        .where(
-            SalesOrder.status.in_([str(x) for x in PACKABLE]),
-            OrderLine.product_id == product.id,
-            OrderLine.qty == 1,
-            OrderLine.picked == 1,
-            OrderLine.packed == 0,
-            SalesOrder.id.not_in(started),
-        )
-        .order_by(SalesOrder.placed_at.is_(None), SalesOrder.placed_at, SalesOrder.id)
-    )
-    if s.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-        # Two packers scanning the same SKU at once must not get the same order.
-        query = query.with_for_update(skip_locked=True, of=SalesOrder)
-    for order, line in (s.execute(query.limit(20))).all():
-        count = len(lines_of(s, order.id))
-        if count == 1:
-            return order, line
-    raise NotFound(
-        "no_waiting_order", "No order waits", f"no single-unit order waits for {product.sku}",
-        sku=product.sku,
-    )  # fmt: skip
 
 
 def reprint(s: Session, parcel_id: int, label_missing: bool = False) -> tuple[PrintJob, bool]:
@@ -334,14 +237,6 @@ class ParcelClosed(msgspec.Struct):
 
     parcel: dict[str, Any]
     view: PackView
-
-
-class ScanShipped(msgspec.Struct):
-    """A scanned unit shipped: the order it went to, and its parcel."""
-
-    order_id: int
-    reference: str
-    parcel: dict[str, Any]
 
 
 @answers
@@ -396,21 +291,6 @@ def _closed(s: Session, job: LabelJob, label: LabelResult) -> ParcelClosed:
 def _station_packing(s: Session, order_id: int) -> PackStation:
     _, session = session_for(s, order_id)
     return station_in(s, session.station)
-
-
-@answers
-def _scanned_and_shipped(s: Session, job: LabelJob, label: LabelResult) -> ScanShipped:
-    return finish_scan_and_ship(s, job, label)
-
-
-async def scan_and_ship_item(
-    db: Database, station: str, scan: str, user_id: int | None
-) -> ScanShipped:
-    bench = await get_station(db, station)
-    weight = await read_scale(bench) if bench.scale_url else None
-    job = await db.run(open_scan_and_ship, station, scan, weight, user_id)
-    label = await labels.label_for(db, job, with_session=True)
-    return await db.run(_scanned_and_shipped, job, label)
 
 
 async def reprint_label(
