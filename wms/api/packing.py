@@ -13,8 +13,9 @@ from wms.api.answers import answer
 from wms.api.answers.shipping import PrinterOverview, PrintJobView, Reprinted, StationView
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import requires
-from wms.services import packing, printing, stations
-from wms.services.packing import ParcelClosed, ScanShipped
+from wms.services import packing, packing_scan_ship, printing, stations
+from wms.services.packing import ParcelClosed
+from wms.services.packing_scan_ship import ScanShipped
 from wms.services.packing_view import PackView
 
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -83,7 +84,7 @@ class PackingController(Controller):
     async def scan_and_ship(
         self, data: JSONBody[ScanShip], db: DbDep, user: UserDep
     ) -> ScanShipped:
-        return await packing.scan_and_ship_item(db, data.station, data.scan, user.user_id)
+        return await packing_scan_ship.scan_and_ship_item(db, data.station, data.scan, user.user_id)
 
 
 class StationController(Controller):

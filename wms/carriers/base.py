@@ -54,9 +54,11 @@ class CarrierAdapter(Protocol):
     def create_label(self, request: LabelRequest) -> LabelResult:
         """Book the parcel with the carrier; its label and tracking number.
 
-        Blocking, and for a real carrier (karrio) a network call. Today the packing
-        transaction calls it (`shipping.close`), so the parcel row and its label are
-        written together or not at all; moving it out of the transaction is open.
+        Blocking, and for a real carrier (karrio) a network call: packing calls it in a
+        worker thread between two transactions (wms.services.packing_labels). The same
+        ``parcel_id`` may be asked again (a retried close): an adapter books it as the
+        same parcel (the generic carrier numbers by it, karrio sends it as the parcel's
+        reference), so a retry does not buy a second label for another parcel.
         """
         ...
 

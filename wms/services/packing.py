@@ -8,22 +8,24 @@ import msgspec
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from wms.carriers import LabelResult
 from wms.db import Database, answers, reads
 from wms.domain.orders import OrderStatus
 from wms.domain.scans import classify, looks_like_tote
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import CartonType, OrderLine, Product, SalesOrder
+from wms.models import CartonType, SalesOrder
 from wms.models.common import utcnow
 from wms.models.picking import Tote
 from wms.models.shipping import PackSession, PackStation, Parcel, PrintJob, Shipment
 from wms.services import events
+from wms.services import packing_labels as labels
 from wms.services import shipping as parcels
 from wms.services.orders import lines_of
-from wms.services.packing_cartons import suggest_carton
+from wms.services.packing_labels import LabelJob
 from wms.services.packing_scans import order_for_scan, product_for_scan
 from wms.services.packing_view import PackView, missing_totes, totes_of, view_of
 from wms.services.printing import UNKNOWN, job_view
-from wms.services.stations import get_station, read_scale, station_in
+from wms.services.stations import read_scale, station_in
 
 PACKABLE = (OrderStatus.PICKED, OrderStatus.IN_WAVE)
 
@@ -127,14 +129,17 @@ def verify(s: Session, order_id: int, scan: str) -> None:
     session.verified = verified  # a new dict, so the JSON column is written
 
 
-def close_parcel(
+def open_close(
     s: Session,
     order_id: int,
     carton_code: str,
     weight_g: int,
     user_id: int | None,
-) -> int:
-    """Close a parcel of what was verified and not yet packed; returns the parcel's id."""
+) -> LabelJob:
+    """Step 1 of a close: a labelling parcel of what was verified and not yet packed.
+
+    A parcel left labelling by a close cut short is finished first (its contents stay).
+    """
     order, session = session_for(s, order_id)
     lines = lines_of(s, order_id)
     contents = {
@@ -142,6 +147,9 @@ def close_parcel(
         for line in lines
         if session.verified.get(str(line.id), 0) > line.packed
     }
+    waiting = labels.labelling_parcel(s, order_id)
+    if waiting is not None:
+        return labels.label_job(s, order, waiting)
     if not contents:
         raise Conflict("nothing_verified", "Scan items first", "no verified item to pack")
     missing = missing_totes(totes_of(s, order_id, session.totes))
@@ -154,15 +162,25 @@ def close_parcel(
     carton = s.get(CartonType, carton_code)
     if carton is None:
         raise NotFound("unknown_carton", "Unknown carton", f"no carton {carton_code!r}")
-    parcel = parcels.close(s, order, lines, contents, carton, weight_g, session.station, user_id)
-    events.note(s, "pack", order=order_id)
+    return labels.open_parcel(s, order, contents, carton, weight_g, session.station)  # type: ignore[arg-type]
+
+
+def finish_close(s: Session, job: LabelJob, label: LabelResult) -> int:
+    """Step 3 of a close: the label recorded, the units packed; the order packed when done."""
+    order, session = session_for(s, job.order_id)
+    lines = lines_of(s, job.order_id)
+    parcel = labels.record_label(s, job.parcel_id, lines, label)
+    if parcel is None:  # another close of the order recorded it meanwhile
+        return job.parcel_id
+    events.note(s, "pack", order=job.order_id)
     if all(line.packed >= line.qty for line in lines):
         session.status, session.closed_at = "done", utcnow()
-        _finish(s, order)
-    return parcel.id  # type: ignore[return-value]
+        finish_order(s, order)
+    return job.parcel_id
 
 
-def _finish(s: Session, order: SalesOrder) -> None:
+def finish_order(s: Session, order: SalesOrder) -> None:
+    """The order packed: its shipment packed, its totes freed."""
     order.status, order.updated_at = OrderStatus.PACKED, utcnow()
     conn = s.connection()  # Core: an ORM query here would flush the whole parcel first
     conn.execute(_SHIPMENT_PACKED, {"order": order.id})
@@ -178,71 +196,6 @@ _TOTES_FREED = (
     .where(Tote.order_id == bindparam("order"))
     .values(order_id=None, batch_id=None, updated_at=bindparam("now"))
 )
-
-
-def scan_and_ship(
-    s: Session, station: str, scan: str, weight_g: int | None, user_id: int | None
-) -> ScanShipped:
-    """Single-unit bulk orders: the scanned unit goes to the oldest order waiting for it."""
-    product, units = product_for_scan(s, scan)
-    if units != 1:
-        raise WmsError("one_unit_only", "Scan one unit", "scan-and-ship takes single units")
-    order, line = _oldest_waiting(s, product)
-    session = PackSession(
-        order_id=order.id,
-        station=station,
-        user_id=user_id,
-        verified={str(line.id): 1},  # type: ignore[arg-type]
-    )
-    s.add(session)
-    carton = suggest_carton(s, [(product, 1)])
-    weight = weight_g or max(1, product.weight_g + carton.tare_g)
-    parcel = parcels.close(
-        s,
-        order,
-        [line],
-        {line.id: 1},
-        carton,
-        weight,
-        station,
-        user_id,
-    )
-    session.status, session.closed_at = "done", utcnow()
-    _finish(s, order)
-    events.note(s, "pack", order=order.id)
-    return ScanShipped(
-        order_id=order.id,  # type: ignore[arg-type]
-        reference=order.reference,
-        parcel=parcels.parcel_view(s, parcel),
-    )
-
-
-def _oldest_waiting(s: Session, product: Product) -> tuple[SalesOrder, OrderLine]:
-    started = select(PackSession.order_id)
-    query = (
-        select(SalesOrder, OrderLine)
-        .join(OrderLine, OrderLine.order_id == SalesOrder.id)
-        .where(
-            SalesOrder.status.in_([str(x) for x in PACKABLE]),
-            OrderLine.product_id == product.id,
-            OrderLine.qty == 1,
-            OrderLine.picked == 1,
-            OrderLine.packed == 0,
-            SalesOrder.id.not_in(started),
-        )
-        .order_by(SalesOrder.placed_at.is_(None), SalesOrder.placed_at, SalesOrder.id)
-    )
-    if s.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-        # Two packers scanning the same SKU at once must not get the same order.
-        query = query.with_for_update(skip_locked=True, of=SalesOrder)
-    for order, line in (s.execute(query.limit(20))).all():
-        count = len(lines_of(s, order.id))
-        if count == 1:
-            return order, line
-    raise NotFound(
-        "no_waiting_order", "No order waits", f"no single-unit order waits for {product.sku}",
-        sku=product.sku,
-    )  # fmt: skip
 
 
 def reprint(s: Session, parcel_id: int, label_missing: bool = False) -> tuple[PrintJob, bool]:
@@ -274,7 +227,7 @@ def reprint(s: Session, parcel_id: int, label_missing: bool = False) -> tuple[Pr
 
 
 # -- transactions (what the API calls) ---------------------------------------------------
-# Each write is one `@answers` transaction: the screen the packer sees is read in the same
+# Each write ends in one `@answers` transaction: the screen the packer sees is read in the same
 # transaction and kept there as the request's answer, so a crash after the commit cannot
 # leave the change made and its answer lost (a retry gets it).
 
@@ -284,14 +237,6 @@ class ParcelClosed(msgspec.Struct):
 
     parcel: dict[str, Any]
     view: PackView
-
-
-class ScanShipped(msgspec.Struct):
-    """A scanned unit shipped: the order it went to, and its parcel."""
-
-    order_id: int
-    reference: str
-    parcel: dict[str, Any]
 
 
 @answers
@@ -321,45 +266,31 @@ async def close_parcel_weighed(
 ) -> ParcelClosed:
     """Close a parcel; no weight means the station's scale (read before the transaction).
 
-    The label is made in the transaction (parcel and label stand or fall together); the
-    packing slip is queued with it and drawn by the print dispatcher.
+    Three steps (wms.services.packing_labels): the parcel opened labelling, the carrier's
+    label bought outside any transaction, then the label recorded with the answer. The
+    packing slip is queued with the label and drawn by the print dispatcher.
     """
     if weight_g is None:
         station = await db.run(_station_packing, order_id)
         weight_g = await read_scale(station)
-    return await db.run(_closed, order_id, carton, weight_g, user_id)
+    job = await db.run(open_close, order_id, carton, weight_g, user_id)
+    label = await labels.label_for(db, job)
+    return await db.run(_closed, job, label)
 
 
 @answers
-def _closed(
-    s: Session, order_id: int, carton: str, weight_g: int, user_id: int | None
-) -> ParcelClosed:
-    parcel_id = close_parcel(s, order_id, carton, weight_g, user_id)
+def _closed(s: Session, job: LabelJob, label: LabelResult) -> ParcelClosed:
+    parcel_id = finish_close(s, job, label)
     s.flush()
     parcel = s.get(Parcel, parcel_id)
     assert parcel is not None
-    return ParcelClosed(parcel=parcels.parcel_view(s, parcel), view=view_of(s, order_id))
+    return ParcelClosed(parcel=parcels.parcel_view(s, parcel), view=view_of(s, job.order_id))
 
 
 @reads
 def _station_packing(s: Session, order_id: int) -> PackStation:
     _, session = session_for(s, order_id)
     return station_in(s, session.station)
-
-
-@answers
-def _scanned_and_shipped(
-    s: Session, station: str, scan: str, weight_g: int | None, user_id: int | None
-) -> ScanShipped:
-    return scan_and_ship(s, station, scan, weight_g, user_id)
-
-
-async def scan_and_ship_item(
-    db: Database, station: str, scan: str, user_id: int | None
-) -> ScanShipped:
-    bench = await get_station(db, station)
-    weight = await read_scale(bench) if bench.scale_url else None
-    return await db.run(_scanned_and_shipped, station, scan, weight, user_id)
 
 
 async def reprint_label(

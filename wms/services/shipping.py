@@ -1,4 +1,4 @@
-"""Parcels (carrier label, SSCC, print jobs), handover on a carrier manifest, tracking pushes."""
+"""Parcels (views, reprints; labels: packing_labels), handover on a manifest, tracking pushes."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from wms.carriers import LabelRequest, adapter_for, registry
+from wms.carriers import adapter_for
 from wms.channels.adapter import TrackingPush
 from wms.channels.registry import adapter_for as channel_adapter
 from wms.db import Database, reads
 from wms.domain.orders import OrderStatus
 from wms.domain.scans import classify
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import CartonType, Channel, Location, OrderLine, SalesOrder
+from wms.models import Channel, Location, OrderLine, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
-from wms.services import backorders, channels, events, money_facts, outbox_rows, printing, tracking
+from wms.services import backorders, channels, events, outbox_rows, printing, tracking
 from wms.services.outbox_handlers import handles
-from wms.services.slips import recipient
 from wms.services.stations import station_in
 
 if TYPE_CHECKING:
@@ -40,92 +39,6 @@ def location_named(s: Session, code: str) -> Location:
 
 
 # -- parcels --------------------------------------------------------------------------------
-
-
-def close(
-    s: Session,
-    order: SalesOrder,
-    lines: list[OrderLine],
-    contents: dict[int, int],
-    carton: CartonType,
-    weight_g: int,
-    station_code: str,
-    user_id: int | None,
-) -> Parcel:
-    """One parcel: label from the carrier, its units counted as packed, the label queued.
-
-    The packing slip is queued here but drawn by the print dispatcher when it delivers
-    the job (`draw_slip`): the packer waits for the label, not for the PDF.
-    """
-    if weight_g > carton.max_weight_g:
-        raise WmsError(
-            "too_heavy", "Too heavy for carton", f"{weight_g} g > {carton.max_weight_g} g"
-        )
-    station = station_in(s, station_code)
-    shipment = (
-        s.execute(select(Shipment).where(Shipment.order_id == order.id))
-    ).scalar_one_or_none()
-    adapter = adapter_for(order.carrier)
-    if shipment is None:
-        shipment = Shipment(order_id=order.id, carrier=adapter.code, service=order.service)  # type: ignore[arg-type]
-        s.add(shipment)
-        s.flush()
-    count = (s.execute(select(func.count()).where(Parcel.order_id == order.id))).scalar() or 0
-    parcel = Parcel(
-        shipment_id=shipment.id,  # type: ignore[arg-type]
-        order_id=order.id,  # type: ignore[arg-type]
-        number=count + 1,
-        station=station.code,
-        carton=carton.code,
-        weight_g=weight_g,
-        carrier=adapter.code,
-        service=order.service,
-        contents={str(k): v for k, v in contents.items()},
-    )
-    s.add(parcel)
-    s.flush()
-    try:
-        label = adapter.create_label(
-            LabelRequest(
-                parcel_id=parcel.id,  # type: ignore[arg-type]
-                order_ref=order.reference,
-                sender=registry.sender(),
-                recipient=recipient(order),
-                service=order.service,
-                weight_g=weight_g,
-                length_mm=carton.length_mm,
-                width_mm=carton.width_mm,
-                height_mm=carton.height_mm,
-                parcel_index=parcel.number,
-                parcel_count=parcel.number,
-                dpi=station.label_dpi,
-                sscc=registry.generic().sscc(parcel.id),  # type: ignore[arg-type]
-            )
-        )
-    except (KeyError, ValueError) as exc:
-        raise WmsError("bad_address", "Address incomplete", f"cannot label: {exc}") from exc
-    parcel.tracking, parcel.sscc = label.tracking, label.sscc
-    parcel.tracking_url = label.tracking_url[:300]
-    by_id = {line.id: line for line in lines}
-    ref = f"order {order.reference} parcel {parcel.number}"
-    for line_id, n in contents.items():
-        by_id[line_id].packed += n
-    money_facts.record_parcel(
-        s, order.id, contents, carton.cost, label.rate, shipping_currency=label.rate_currency,  # type: ignore[arg-type]
-    )  # fmt: skip
-    parcel.label_job_id = printing.enqueue(
-        s, printer_url=station.label_printer_url, kind="label", payload=label.label_zpl,
-        content_type="application/zpl", ref=f"{ref} label", station=station.code,
-        parcel_id=parcel.id,
-    )  # fmt: skip
-    if station.document_printer_url:
-        parcel.slip_job_id = printing.enqueue(
-            s, printer_url=station.document_printer_url, kind="document", payload=b"",
-            content_type="application/pdf", ref=f"{ref} slip", station=station.code,
-            parcel_id=parcel.id,
-        )  # fmt: skip
-    s.flush()
-    return parcel
 
 
 def queue_label_again(s: Session, parcel: Parcel, previous: PrintJob) -> PrintJob:
