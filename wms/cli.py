@@ -33,6 +33,9 @@ def _bench(argv: list[str]) -> int:
     if not argv or argv[0] not in BENCHES:
         print(f"usage: wms bench {{{','.join(BENCHES)}}} [options]", file=sys.stderr)
         return 2
+    from wms.services.secrets import ensure_run_key
+
+    ensure_run_key()  # the demo site's channel secrets are sealed in the bench's databases
     module = importlib.import_module(BENCHES[argv[0]])
     # The demo's files first: an option given on the command line comes later and wins.
     return int(module.main([*_demo_inputs(argv[0]), *argv[1:]]) or 0)

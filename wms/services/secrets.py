@@ -54,6 +54,15 @@ def rotate_key(s: Session) -> int:
     return done
 
 
+def ensure_run_key() -> None:
+    """A run whose databases are its own and thrown away (a bench): without an operator's
+    key, a key of the run's own, which the servers it starts inherit."""
+    if os.environ.get(ENV_KEY) or os.environ.get(ENV_KEY_FILE):
+        return
+    os.environ[ENV_KEY] = new_key()
+    keyring.set(None)
+
+
 def ensure_demo_key(var: Path) -> None:
     """`wms demo` without a key: make one under var/ (the demo's, never a site's)."""
     if os.environ.get(ENV_KEY) or os.environ.get(ENV_KEY_FILE):
