@@ -41,7 +41,7 @@ from wms.channels.errors import ChannelError
 from wms.config import Settings
 from wms.db import Database
 from wms.errors import WmsError
-from wms.services import site
+from wms.services import site, wave_planning
 from wms.services.outbox import OutboxWorker
 from wms.services.tracking_poll import Poller
 from wms.web import plugins as console_plugins
@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     await asyncio.wait_for(task, 5)
             await worker.http.aclose()
             await db.dispose()
+            await asyncio.to_thread(wave_planning.shutdown)
 
     handlers = dict(problems.HANDLERS)
     handlers[WmsError] = problems.wms_error_handler

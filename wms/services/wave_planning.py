@@ -14,6 +14,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
@@ -64,9 +65,35 @@ def plan(
     return wave, fcfs_m
 
 
-def _lower_priority() -> None:
+def _start_worker(server_pid: int) -> None:
+    """The planning process's start: below the server's priority, and gone with it."""
     with contextlib.suppress(OSError):  # a container may refuse it; planning still works
         os.nice(NICE)
+    threading.Thread(target=_exit_with, args=(server_pid,), daemon=True).start()
+
+
+def _exit_with(server_pid: int) -> None:
+    """A server killed without its shutdown (kill -9, a crash) must not leave its planning
+    process behind: the worker's parent is the forkserver, not the server, so no signal
+    tells it, and an orphan kept holding the server's output pipe open."""
+    while is_running(server_pid):
+        time.sleep(2)
+    os._exit(0)
+
+
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie, dead but not yet reaped, is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc here: ask the kernel, which counts a zombie as alive
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
 
 def executor() -> ProcessPoolExecutor:
@@ -78,9 +105,18 @@ def executor() -> ProcessPoolExecutor:
             # server with an event loop, threads and open database connections.
             ctx = multiprocessing.get_context("forkserver")
             _executor = ProcessPoolExecutor(
-                max_workers=1, mp_context=ctx, initializer=_lower_priority
+                max_workers=1, mp_context=ctx, initializer=_start_worker, initargs=(os.getpid(),)
             )
         return _executor
+
+
+def shutdown() -> None:
+    """Stop the planning process (and its planner pool) at the server's shutdown."""
+    global _executor
+    with _executor_lock:
+        if _executor is not None:
+            _executor.shutdown(wait=True, cancel_futures=True)
+            _executor = None
 
 
 def in_own_process(candidates: Sequence[PlanOrder]) -> bool:
