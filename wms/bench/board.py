@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 
 from printers.simulator import SimulatorThread
-from wms.bench import floor
+from wms.bench import floor, people
 from wms.bench.common import add_site_argument, drain_outbox, pct, start_sink
 from wms.loopback import ProcessServer, free_port
 
@@ -127,6 +127,14 @@ async def _floor_run(
     }
 
 
+def _lines(skus: list[str], i: int) -> list[dict[str, Any]]:
+    """A third of the orders are one unit, the rest two SKUs: single-unit orders are picked
+    in bulk (a wave of 2,000 of them made 11 batches, so only 11 of 40 pickers had work)."""
+    first, second = skus[i % len(skus)], skus[(i + 7) % len(skus)]
+    picked = [first] if i % 3 == 0 else [first, second]
+    return [{"sku": sku, "qty": 1, "unit_price": "9.90"} for sku in picked]
+
+
 async def _intake(c: httpx.AsyncClient, skus: list[str], n: int, prefix: str) -> list[int]:
     sem = asyncio.Semaphore(8)
 
@@ -136,7 +144,7 @@ async def _intake(c: httpx.AsyncClient, skus: list[str], n: int, prefix: str) ->
                 "/api/v1/orders/",
                 params={"channel": "own-main"},
                 json={"order_id": f"{prefix}-{i}", "currency": "USD", "ship_to": floor.SHIP_TO,
-                      "lines": [{"sku": skus[i % len(skus)], "qty": 1, "unit_price": "9.90"}]},
+                      "lines": _lines(skus, i)},
             )  # fmt: skip
             r.raise_for_status()
             return int(r.json()["id"])
@@ -187,7 +195,7 @@ async def _releases(url: str, more: list[int], args: argparse.Namespace) -> dict
     # Faster than people: more samples in the same windows, and a harder floor.
     pace = dataclasses.replace(floor._pace(args), speed=args.release_speed)
     pickers = [
-        asyncio.create_task(floor._picker(url, n, rec, totes, pace)) for n in range(args.pickers)
+        asyncio.create_task(people.picker(url, n, rec, totes, pace)) for n in range(args.pickers)
     ]
     windows: list[tuple[float, float]] = []
     statuses: list[int] = []
@@ -234,7 +242,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--wave-orders", type=int, default=2_000)
     parser.add_argument("--release-orders", type=int, default=1_000)
     parser.add_argument("--pages", type=int, default=200)
-    parser.add_argument("--release-waves", type=int, default=6)
+    parser.add_argument("--release-waves", type=int, default=12)
     parser.add_argument("--release-samples", type=int, default=200)
     parser.add_argument("--release-speed", type=float, default=4.0)
     parser.add_argument(
