@@ -238,11 +238,14 @@ async def edit_channel(request: Request, code: FromPath[str]) -> Template:
 # -- listings (a channel's SKU for one of ours) ---------------------------------------------
 
 
-async def _listings(request: Request, code: str = "", message: str = "") -> Template:
+async def _listings(
+    request: Request, code: str = "", message: str = "", search: str | None = None
+) -> Template:
     db = _db(request)
     known = [c["code"] for c in await admin.list_channels(db)]
     code = code or request.query_params.get("channel", "") or (known[0] if known else "")
-    search = request.query_params.get("q", "")
+    if search is None:
+        search = request.query_params.get("q", "")
     after = request.query_params.get("after", "")
     found = []
     if code:
@@ -266,7 +269,9 @@ async def _put_listing(
         form.get("product_ref", ""), form.get("variant_ref", ""), active,
     )  # fmt: skip
     state = "saved" if done["active"] else "disabled"
-    return await _listings(request, code, f"Listing {code} {sku} {state}")
+    # The page comes back with the search it was posted from (a new listing: its SKU).
+    search = form.get("q", sku)
+    return await _listings(request, code, f"Listing {code} {sku} {state}", search)
 
 
 @post("/listings")
