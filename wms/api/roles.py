@@ -118,6 +118,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/reports/work"): OFFICE,
     ("GET", "/api/v1/reports/work.csv"): OFFICE,
     # the site's channels and listings, changed while the warehouse runs
+    ("GET", "/api/v1/admin/carriers"): ADMINS,
     ("GET", "/api/v1/admin/channels"): ADMINS,
     ("POST", "/api/v1/admin/channels"): ADMINS,
     ("PATCH", "/api/v1/admin/channels/{code}"): ADMINS,
