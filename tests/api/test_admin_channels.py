@@ -114,6 +114,10 @@ def test_a_new_listing_is_pushed_under_its_new_reference_and_a_removed_one_stops
         "WooCommerce to be pushed the stock less 1",
     )
     assert admin.delete(url).status_code == 204
+    wait_until(
+        lambda: fake_channels.stock.get((ChannelKind.WOOCOMMERCE, "88001")) == 0,
+        "the removed listing to be told zero",
+    )
     problem(admin.delete(url), 404, "unknown_listing")
     problem(
         admin.put("/api/v1/admin/channels/woo-main/listings/NOPE", json={"product_ref": "1"}),

@@ -137,5 +137,9 @@ def delete_listing(s: Session, actor: str, code: str, sku: str) -> None:
     ).scalar_one_or_none()
     if listing is None:
         raise NotFound("unknown_listing", "Unknown listing", f"{code} does not list {sku}")
+    # The shop keeps offering what it was last told: it hears zero before we forget it.
+    listing.active = False
+    s.flush()
+    availability.push_sellable(s, [pid])
     s.delete(listing)
     audit.record(s, actor, "listing.delete", f"{code}:{sku}")
