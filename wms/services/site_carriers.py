@@ -29,6 +29,8 @@ CHECK_EVERY_S = float(os.environ.get("WMS_CARRIERS_CHECK_S", "1.0"))
 
 
 def _mtime(path: str) -> int:
+    if not path:
+        return 0  # no secrets file named (never Path(""), which is the working directory)
     try:
         return Path(path).stat().st_mtime_ns
     except OSError:
