@@ -41,7 +41,7 @@ from wms.channels.errors import ChannelError
 from wms.config import Settings
 from wms.db import Database
 from wms.errors import WmsError
-from wms.services import site, wave_planning
+from wms.services import site_carriers, wave_planning
 from wms.services.outbox import OutboxWorker
 from wms.services.tracking_poll import Poller
 from wms.web import plugins as console_plugins
@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = Database(settings.database_url)
-        await site.configure_carriers(db)  # the site's carrier accounts and sender
+        carrier_watch = site_carriers.CarrierWatch(db)  # rebuilt when `wms load` changes them
+        await carrier_watch.start()  # the site's carrier accounts and sender
         app.state.db = db
         idempotency.register(db)
         app.state.settings = settings
@@ -84,11 +85,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         task = asyncio.create_task(worker.run()) if settings.run_workers else None
         poller = Poller(db, carriers.current().poll_seconds)  # parcels after the handover
         polling = asyncio.create_task(poller.run()) if settings.run_workers else None
+        watching = asyncio.create_task(carrier_watch.run())
         try:
             yield
         finally:
             worker.stop()
             poller.stop()
+            carrier_watch.stop()
+            await watching
             if polling:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait_for(polling, 5)

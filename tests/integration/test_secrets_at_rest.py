@@ -28,13 +28,14 @@ SHOP = {
     "code": "tiktok-fr",
     "kind": "tiktok",
     "secret": "fr-app-secret-must-never-be-on-disk-71c",
-    "app_key": "6d4nq8r2vk3fr",
+    "app_key": "ck_fr_consumer_key_must_never_be_on_disk",
     "access_token": "TTP_fr_token_must_never_be_on_disk",
     "shop_id": "7495000000000000077",
     "shop_cipher": "ROW_fr_cipher_must_never_be_on_disk",
     "currency": "EUR",
 }
-PLAIN = (SHOP["secret"], SHOP["access_token"], SHOP["shop_cipher"])
+PLAIN = (SHOP["secret"], SHOP["access_token"], SHOP["shop_cipher"], SHOP["app_key"])
+DEMO_WOO_KEY = "ck_demo00000000000000000000000000000000001"  # WooCommerce's consumer key
 
 
 def _execute(s: Session, sql: str, params: dict[str, Any]) -> list[Any]:
@@ -78,13 +79,15 @@ def test_a_secret_added_through_the_api_is_in_no_answer_and_not_in_the_database_
         assert created.status_code == 201, created.text
         listed = admin.get("/api/v1/admin/channels/")
         assert created.json()["secret_fingerprint"].startswith("sha256:")
+        assert created.json()["app_key_fingerprint"].startswith("sha256:")
+        assert "app_key" not in created.json()
         for answer in (created.text, listed.text):
             assert not any(secret in answer for secret in PLAIN)
         # The shop works with what was stored: the secret opens where it is needed.
         assert admin.get("/api/v1/admin/channels/").status_code == 200
     disk = _on_disk(url)
     assert b"fernet:" in disk
-    for secret in (*PLAIN, "demo-tiktok-app-secret", "demo-woo-webhook-secret"):
+    for secret in (*PLAIN, "demo-tiktok-app-secret", "demo-woo-webhook-secret", DEMO_WOO_KEY):
         assert secret.encode() not in disk, f"{secret} is readable in the database file"
 
 
@@ -106,21 +109,27 @@ def test_without_the_key_the_server_refuses_to_start_in_one_sentence(loaded: str
 def test_a_rotated_key_re_seals_every_secret_while_the_old_one_still_opens_them(
     loaded: str,
 ) -> None:
-    before = _sql(loaded, "SELECT code, secret, access_token FROM channel WHERE secret != ''")
+    before = _sql(
+        loaded, "SELECT code, secret, access_token, app_key FROM channel WHERE secret != ''"
+    )
     assert before and all(str(row.secret).startswith(PREFIX) for row in before)
+    assert any(str(row.app_key).startswith(PREFIX) for row in before)
     newer = new_key()
     # Listed after the new key, the old one still opens everything: the server keeps going.
     assert _wms(loaded, "check", key=f"{newer},{SUITE_KEY}").returncode == 0
     rotated = _wms(loaded, "secrets", "rotate-key", key=f"{newer},{SUITE_KEY}")
     assert rotated.returncode == 0, rotated.stderr
     assert "re-sealed" in rotated.stdout
-    after = {r.code: r for r in _sql(loaded, "SELECT code, secret, access_token FROM channel")}
+    after = {
+        r.code: r for r in _sql(loaded, "SELECT code, secret, access_token, app_key FROM channel")
+    }
     only_new, only_old = Keyring(), Keyring()
     only_new.set([newer])
     only_old.set([SUITE_KEY])
     for row in before:
         assert only_new.open(after[row.code].secret) == keyring.open(row.secret)
         assert only_new.open(after[row.code].access_token) == keyring.open(row.access_token)
+        assert only_new.open(after[row.code].app_key) == keyring.open(row.app_key)
     # Now the old key may go: the new one alone starts the server, the old one alone does not.
     assert _wms(loaded, "check", key=newer).returncode == 0
     refused = _wms(loaded, "check", key=SUITE_KEY)
@@ -145,19 +154,20 @@ def test_the_migration_seals_the_plain_secrets_an_older_schema_kept(
         "INSERT INTO channel (code, kind, name, secret, app_key, api_base_url, access_token,"
         " shop_id, shop_cipher, location_id, warehouse_id, buffer, fee_pct, fee_fixed,"
         " currency, active, previous_secret) VALUES ('old', 'woocommerce', 'Old', 'plain-s3cret',"
-        " '', '', 'plain-t0ken', '', '', '', '', 0, 0, 0, 'USD', :yes, '')",
+        " 'ck_plain', '', 'plain-t0ken', '', '', '', '', 0, 0, 0, 'USD', :yes, '')",
         yes=True,
     )
     migrate.upgrade(url)
-    (row,) = _sql(url, "SELECT secret, access_token, shop_cipher FROM channel")
+    (row,) = _sql(url, "SELECT secret, access_token, shop_cipher, app_key FROM channel")
     assert row.secret.startswith(PREFIX) and row.access_token.startswith(PREFIX)
+    assert row.app_key.startswith(PREFIX) and keyring.open(row.app_key) == "ck_plain"
     assert row.shop_cipher == ""  # "not set" stays visible as such
     assert keyring.open(row.secret) == "plain-s3cret"
     assert keyring.open(row.access_token) == "plain-t0ken"
     # Back down: the older schema gets its plain values again.
     command.downgrade(migrate.alembic_config(url), "0004i")
-    (row,) = _sql(url, "SELECT secret FROM channel")
-    assert row.secret == "plain-s3cret"
+    (row,) = _sql(url, "SELECT secret, app_key FROM channel")
+    assert row.secret == "plain-s3cret" and row.app_key == "ck_plain"
     migrate.upgrade(url)
 
 

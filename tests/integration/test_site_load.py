@@ -336,11 +336,11 @@ def test_load_into_a_database_of_an_older_schema_says_to_upgrade_first(
 
 async def _configured_from(url: str) -> tuple[str, str]:
     from wms.carriers import registry
-    from wms.services import site as site_service
+    from wms.services import site_carriers
 
     db = Database(url)
     try:
-        await site_service.configure_carriers(db)
+        await site_carriers.configure(db)
         return registry.sender().name, registry.generic().name
     finally:
         await db.dispose()

@@ -6,11 +6,11 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, delete, get, patch, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import requires
-from wms.services import admin
+from wms.services import admin, admin_listings
 
 
 class ChannelOut(msgspec.Struct):
@@ -19,7 +19,6 @@ class ChannelOut(msgspec.Struct):
     code: str
     kind: str
     name: str
-    app_key: str
     api_base_url: str
     shop_id: str
     location_id: str
@@ -32,6 +31,8 @@ class ChannelOut(msgspec.Struct):
     has_secret: bool
     has_access_token: bool
     has_shop_cipher: bool
+    has_app_key: bool  # WooCommerce's consumer key is a secret too: sealed, never shown
+    app_key_fingerprint: str
     secret_fingerprint: str  # "sha256:" and 8 hex digits: tells secrets apart, reveals none
     access_token_fingerprint: str
     old_secret_until: str  # while a rotated-out secret still verifies webhooks, else ""
@@ -76,15 +77,20 @@ class ChannelPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
 
 
 class ListingIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The whole listing: a PUT without ``active`` (re-)enables it."""
+
     product_ref: str
     variant_ref: str = ""
+    active: bool = True  # false: the shop is pushed zero for it, at once
 
 
 class ListingOut(msgspec.Struct):
     channel: str
     sku: str
+    name: str
     product_ref: str
     variant_ref: str
+    active: bool
 
 
 def _given(data: msgspec.Struct) -> dict[str, Any]:
@@ -110,6 +116,19 @@ class AdminChannelController(Controller):
     ) -> ChannelOut:
         return ChannelOut(**await admin.update_channel(db, user.username, code, _given(data)))
 
+    @get("/{code:str}/listings")
+    async def listings(
+        self,
+        db: DbDep,
+        code: FromPath[str],
+        q: FromQuery[str] = "",
+        after: FromQuery[str] = "",
+        limit: FromQuery[int] = 50,
+    ) -> list[ListingOut]:
+        """One channel's listings by our SKU; ``q`` searches either side's SKU and the name."""
+        found = await db.run(admin_listings.list_listings, code, q, after, limit)
+        return [ListingOut(**x) for x in found]
+
     @put("/{code:str}/listings/{sku:str}")
     async def put_listing(
         self,
@@ -119,8 +138,14 @@ class AdminChannelController(Controller):
         code: FromPath[str],
         sku: FromPath[str],
     ) -> ListingOut:
-        listing = await admin.put_listing(
-            db, user.username, code, sku, data.product_ref, data.variant_ref
+        listing = await db.run(
+            admin_listings.put_listing,
+            user.username,
+            code,
+            sku,
+            data.product_ref,
+            data.variant_ref,
+            data.active,
         )
         return ListingOut(**listing)
 
@@ -128,4 +153,4 @@ class AdminChannelController(Controller):
     async def delete_listing(
         self, db: DbDep, user: UserDep, code: FromPath[str], sku: FromPath[str]
     ) -> None:
-        await admin.delete_listing(db, user.username, code, sku)
+        await db.run(admin_listings.delete_listing, user.username, code, sku)

@@ -8,6 +8,7 @@ import msgspec
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from wms.api.admin_carriers import AdminCarrierController
 from wms.api.deps import DbDep, UserDep
 from wms.api.security import requires
 from wms.services import admin_floor, admin_products, admin_users
@@ -246,6 +247,7 @@ class AdminStationController(Controller):
 
 
 CONTROLLERS = [
+    AdminCarrierController,
     AdminProductController,
     AdminUserController,
     AdminPrinterController,

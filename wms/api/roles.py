@@ -118,9 +118,11 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/reports/work"): OFFICE,
     ("GET", "/api/v1/reports/work.csv"): OFFICE,
     # the site's channels and listings, changed while the warehouse runs
+    ("GET", "/api/v1/admin/carriers"): ADMINS,
     ("GET", "/api/v1/admin/channels"): ADMINS,
     ("POST", "/api/v1/admin/channels"): ADMINS,
     ("PATCH", "/api/v1/admin/channels/{code}"): ADMINS,
+    ("GET", "/api/v1/admin/channels/{code}/listings"): ADMINS,
     ("PUT", "/api/v1/admin/channels/{code}/listings/{sku}"): ADMINS,
     ("DELETE", "/api/v1/admin/channels/{code}/listings/{sku}"): ADMINS,
     # products, users and badges, printers and stations, changed while the warehouse runs
@@ -189,6 +191,9 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/ui/admin/stations/{code}"): ADMINS,
     ("GET", "/ui/admin/channels"): ADMINS,
     ("POST", "/ui/admin/channels/{code}"): ADMINS,
+    ("GET", "/ui/admin/listings"): ADMINS,
+    ("POST", "/ui/admin/listings"): ADMINS,
+    ("POST", "/ui/admin/listings/{code}/{sku}"): ADMINS,
 }
 CONSOLE_PREFIX = "/ui"  # session-cookie routes: their gate is wms.web's, reading this table
 

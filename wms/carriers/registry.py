@@ -3,12 +3,15 @@
 The file (``WMS_CARRIERS``, or ``carriers.json`` in the site folder) names the sender
 printed on labels and slips, the generic carrier (the site's own name and tracking prefix)
 and the carrier accounts, e.g. UPS through karrio. Credentials never sit in the file: it
-names the environment variables that hold them, and an account whose variables are unset
-is not configured — its orders then ship with the generic carrier under the generic
-carrier's own name and numbers, never a made-up number in the other carrier's format.
+names the variables that hold them, read from the environment or from the site's secrets
+file (``secrets_file``, outside the repository; the environment wins, see
+`wms.carriers.secrets_file`). An account whose variables are unset is not configured — its
+orders then ship with the generic carrier under the generic carrier's own name and
+numbers, never a made-up number in the other carrier's format.
 
 One site per server process (ARCHITECTURE §8): the registry is module state, replaced as a
-whole when the server starts (``configure``).
+whole when the server starts and whenever the site's carriers change (``configure``, from
+`wms.services.site_carriers`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from printers import Address
+from wms.carriers import secrets_file
 from wms.carriers.base import CarrierAdapter
 from wms.carriers.generic import GenericCarrier
 
@@ -56,6 +60,8 @@ class SiteCarriers:
     poll_seconds: float = 60.0  # how often the server's poller looks for parcels due
     # A parcel without news this long after its last event (or handover) is late.
     silence: timedelta = timedelta(hours=48)
+    secrets_file: str = ""  # the file the credentials came from (its path, never its values)
+    loaded_from: str = ""  # what it was built from: the site loaded at a time, or a file
 
     def tracker_for(self, code: str) -> CarrierAdapter | None:
         """The adapter that tracks parcels booked under ``code``; None if it is gone."""
@@ -128,13 +134,33 @@ def load(path: Path | None, env: Mapping[str, str] | None = None) -> SiteCarrier
         raw = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise CarrierConfigError(f"{path}: {exc}") from exc
-    return parse(raw, os.environ if env is None else env, str(path))
+    site = build(raw, os.environ if env is None else env, path.parent, str(path))
+    site.loaded_from = f"file {path}"
+    return site
+
+
+def build(raw: Any, env: Mapping[str, str], base: Path | None, where: str) -> SiteCarriers:
+    """`parse`, with the credentials from the site's secrets file under the environment."""
+    path = secrets_file.named(raw, base)
+    values = dict(env)
+    if path is not None:
+        try:
+            values = secrets_file.environment(raw, env, base)
+        except secrets_file.SecretsFileError as exc:
+            # The server keeps running on what it has; `wms site check` names the problem.
+            log.warning("%s: %s: its accounts are not configured", where, exc)
+    site = parse(raw, values, where)
+    site.secrets_file = str(path or "")
+    return site
 
 
 def parse(raw: Any, env: Mapping[str, str], where: str = "carriers") -> SiteCarriers:
     if not isinstance(raw, dict):
         raise CarrierConfigError(f"{where}: expected a JSON object")
     site = SiteCarriers()
+    named = raw.get(secrets_file.KEY, "")
+    if not isinstance(named, str):
+        raise CarrierConfigError(f"{where}: {secrets_file.KEY} is a path (outside the repository)")
     if "sender" in raw:
         site.sender = _sender(raw["sender"], f"{where}: sender")
     site.generic = _generic(raw.get("generic", {}), site.sender.name, f"{where}: generic")

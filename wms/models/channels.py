@@ -19,7 +19,7 @@ class Channel(SQLModel, table=True):
     kind: str = Field(max_length=16)
     name: str = Field(max_length=100)
     secret: str = Field(default="", sa_type=Sealed)
-    app_key: str = Field(default="", max_length=200)
+    app_key: str = Field(default="", sa_type=Sealed)  # WooCommerce's consumer key is a secret
     api_base_url: str = Field(default="", max_length=300)
     access_token: str = Field(default="", sa_type=Sealed)
     shop_id: str = Field(default="", max_length=100)
@@ -47,6 +47,7 @@ class ChannelListing(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id", index=True)
     product_ref: str = Field(default="", max_length=64)
     variant_ref: str = Field(default="", max_length=64)
+    active: bool = True  # a disabled listing is pushed zero: the shop stops selling it
 
 
 class InboundEvent(SQLModel, table=True):

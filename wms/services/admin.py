@@ -19,7 +19,7 @@ from wms.channels.config import ChannelConfig
 from wms.channels.errors import ConfigError
 from wms.db import Database, reads
 from wms.errors import Conflict, NotFound, WmsError
-from wms.models import Channel, ChannelListing, Product
+from wms.models import Channel, ChannelListing
 from wms.models.common import utcnow
 from wms.secret_box import fingerprint, keyring
 from wms.services import audit, availability, channels
@@ -27,8 +27,8 @@ from wms.services.channels import to_config
 
 DEFAULT_KEEP_OLD_SECRET_S = 24 * 3600
 MAX_KEEP_OLD_SECRET_S = 30 * 24 * 3600
-SECRET_FIELDS = ("secret", "access_token")
-SEALED = ("secret", "access_token", "shop_cipher")
+SECRET_FIELDS = ("secret", "access_token", "app_key")
+SEALED = ("secret", "app_key", "access_token", "shop_cipher")
 EDITABLE = frozenset(
     {"name", "secret", "app_key", "api_base_url", "access_token", "shop_id", "shop_cipher",
      "location_id", "warehouse_id", "buffer", "fee_pct", "fee_fixed", "currency", "active"}
@@ -41,7 +41,6 @@ def channel_view(row: Channel) -> dict[str, Any]:
         "code": row.code,
         "kind": row.kind,
         "name": row.name,
-        "app_key": row.app_key,
         "api_base_url": row.api_base_url,
         "shop_id": row.shop_id,
         "location_id": row.location_id,
@@ -54,6 +53,8 @@ def channel_view(row: Channel) -> dict[str, Any]:
         "has_secret": bool(row.secret),
         "has_access_token": bool(row.access_token),
         "has_shop_cipher": bool(row.shop_cipher),
+        "has_app_key": bool(row.app_key),
+        "app_key_fingerprint": fingerprint(row.app_key),
         "secret_fingerprint": fingerprint(row.secret),
         "access_token_fingerprint": fingerprint(row.access_token),
         "old_secret_until": (
@@ -166,56 +167,3 @@ def _update_channel(s: Session, actor: str, code: str, changes: dict[str, Any]) 
     shown = [k if k not in SECRET_FIELDS else f"{k}(rotated)" for k in changed]
     audit.record(s, actor, "channel.update", code, "changed=" + ",".join(shown))
     return channel_view(row)
-
-
-async def put_listing(
-    db: Database, actor: str, code: str, sku: str, product_ref: str, variant_ref: str
-) -> dict[str, Any]:
-    return await db.run(_put_listing, actor, code, sku, product_ref, variant_ref)
-
-
-def _product_id(s: Session, sku: str) -> int:
-    pid = s.execute(select(Product.id).where(Product.sku == sku)).scalar_one_or_none()
-    if pid is None:
-        raise NotFound("unknown_sku", "Unknown SKU", f"no product {sku!r}")
-    return pid
-
-
-def _put_listing(
-    s: Session, actor: str, code: str, sku: str, product_ref: str, variant_ref: str
-) -> dict[str, Any]:
-    if not product_ref:
-        raise WmsError("bad_listing", "Bad listing", "product_ref is required")
-    channel = _row(s, code)
-    pid = _product_id(s, sku)
-    listing = s.execute(
-        select(ChannelListing).where(
-            ChannelListing.channel_id == channel.id, ChannelListing.product_id == pid
-        )
-    ).scalar_one_or_none()
-    if listing is None:
-        listing = ChannelListing(channel_id=channel.id, product_id=pid)  # type: ignore[arg-type]
-        s.add(listing)
-    listing.product_ref, listing.variant_ref = product_ref, variant_ref
-    s.flush()
-    availability.push_sellable(s, [pid])
-    audit.record(s, actor, "listing.put", f"{code}:{sku}", f"ref={product_ref}/{variant_ref}")
-    return {"channel": code, "sku": sku, "product_ref": product_ref, "variant_ref": variant_ref}
-
-
-async def delete_listing(db: Database, actor: str, code: str, sku: str) -> None:
-    await db.run(_delete_listing, actor, code, sku)
-
-
-def _delete_listing(s: Session, actor: str, code: str, sku: str) -> None:
-    channel = _row(s, code)
-    pid = _product_id(s, sku)
-    listing = s.execute(
-        select(ChannelListing).where(
-            ChannelListing.channel_id == channel.id, ChannelListing.product_id == pid
-        )
-    ).scalar_one_or_none()
-    if listing is None:
-        raise NotFound("unknown_listing", "Unknown listing", f"{code} does not list {sku}")
-    s.delete(listing)
-    audit.record(s, actor, "listing.delete", f"{code}:{sku}")

@@ -17,7 +17,7 @@ from wms.db import reads
 from wms.domain.checkdigits import is_valid_gtin
 from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Barcode, Product, ProductAvailability
-from wms.services import audit
+from wms.services import audit, availability
 from wms.services.admin_common import changed_fields
 
 PRODUCT_FIELDS = frozenset(
@@ -156,5 +156,8 @@ def update_product(s: Session, actor: str, sku: str, changes: dict[str, Any]) ->
         if old != set(barcodes):
             changed.append("barcodes")
     s.flush()
+    if "active" in changed:
+        # Disabled: every channel listing it is told zero now; enabled again: the true figure.
+        availability.push_sellable(s, [row.id])  # type: ignore[list-item]
     audit.record(s, actor, "product.update", sku, "changed=" + ",".join(changed))
     return product_view(row, _barcodes_of(s, row.id))  # type: ignore[arg-type]

@@ -232,6 +232,8 @@ _SELLABLE = (
         ChannelListing.product_id,
         ChannelListing.product_ref,
         ChannelListing.variant_ref,
+        ChannelListing.active.label("listed"),  # type: ignore[attr-defined]
+        Product.active,
         Channel.code,
         Channel.buffer,
         Product.sku,
@@ -269,7 +271,10 @@ def push_sellable(s: Session, product_ids: Iterable[int]) -> int:
                 "product_id": r.product_id,
                 "product_ref": r.product_ref,
                 "variant_ref": r.variant_ref,
-                "quantity": max(0, r.on_hand_pickable - r.reserved - r.buffer),
+                # A disabled product or listing is offered nowhere: zero, not its stock.
+                "quantity": max(0, r.on_hand_pickable - r.reserved - r.buffer)
+                if r.active and r.listed
+                else 0,
             },
         }
         for r in rows

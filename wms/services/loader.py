@@ -76,7 +76,7 @@ def apply_site(s: Session, site: Site) -> dict[str, int]:
     if "listings.csv" in site.files:
         counts["listings"] = _listings(s, site, skus)
     if "carriers.json" in site.files:
-        # Read by the server at its start (wms.services.site.site_carriers).
+        # The server rebuilds its carriers from it (wms.services.site_carriers).
         _upsert(
             s,
             SiteDocument,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from wms.db import Database, long_running, reads
 from wms.secret_box import ENV_KEY, ENV_KEY_FILE, NO_KEY, PREFIX, SecretKeyError, keyring, new_key
 
-COLUMNS = ("secret", "access_token", "shop_cipher", "previous_secret")
+COLUMNS = ("secret", "app_key", "access_token", "shop_cipher", "previous_secret")
 # The columns as stored, without `Sealed`'s processing: what is on disk, sealed or not.
 _RAW = sa.table("channel", sa.column("id", sa.Integer), *(sa.column(c, sa.Text) for c in COLUMNS))
 

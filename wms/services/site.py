@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.carriers import registry as carriers
 from wms.db import Database, reads
 from wms.domain.layout import Layout
 from wms.errors import Conflict
@@ -44,23 +41,3 @@ def site_layout(s: Session) -> Layout:
 async def current_layout(db: Database) -> Layout:
     """`site_layout` from an async caller (API handlers)."""
     return await db.run(site_layout)
-
-
-@reads
-def site_carriers(s: Session) -> dict[str, Any] | None:
-    """The loaded site's carriers.json (sender, generic carrier, accounts), if it had one."""
-    body = s.execute(
-        select(SiteDocument.body).where(SiteDocument.name == "carriers")
-    ).scalar_one_or_none()
-    return dict(body) if body is not None else None
-
-
-async def configure_carriers(db: Database) -> None:
-    """Register the site's carriers: ``WMS_CARRIERS`` (a file) when set, else the carriers
-    the site was loaded with, else the generic carrier alone."""
-    if os.environ.get("WMS_CARRIERS"):
-        carriers.configure(carriers.load(Path(os.environ["WMS_CARRIERS"])))
-        return
-    doc = await db.run(site_carriers)
-    config = carriers.parse(doc, os.environ, "site carriers") if doc else carriers.SiteCarriers()
-    carriers.configure(config)

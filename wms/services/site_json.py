@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from wms.carriers import registry
+from wms.carriers import registry, secrets_file
 from wms.channels.config import ChannelConfig
 from wms.channels.errors import ConfigError
 from wms.domain.layout import KINDS, Layout
@@ -180,9 +180,10 @@ def _channel_list(f: Fields, item: dict[str, Any]) -> list[str]:
 
 
 def read_carriers(r: Report, site: Site) -> None:
-    """The sender and carrier accounts, checked as the server will read them (credentials
-    are names of environment variables: an unset one is the server's warning, not a problem
-    of the file)."""
+    """The sender and carrier accounts, checked as the server will read them. Credentials
+    are names of variables: an unset one is the server's warning, not a problem of the
+    file, unless the site names a secrets file, which then must exist and hold each one
+    the environment does not set."""
     doc = read_json(r, site, "carriers.json")
     if doc is None:
         return
@@ -192,6 +193,23 @@ def read_carriers(r: Report, site: Site) -> None:
         r.add("carriers.json", 0, 0, str(exc).removeprefix("carriers.json: "))
         return
     site.carriers = doc.data
+    path = secrets_file.named(doc.data, site.folder)
+    if path is None:
+        return
+    # Stored resolved: the server reads it from wherever it runs.
+    site.carriers = {**doc.data, secrets_file.KEY: str(path)}
+    where = doc.at((secrets_file.KEY,))
+    repo = secrets_file.in_repository(path)
+    if repo is not None:
+        r.add(*where, f"secrets_file {path} is inside the repository {repo}: keep it outside")
+    try:
+        values = secrets_file.read(path)
+    except secrets_file.SecretsFileError as exc:
+        r.add(*where, f"secrets_file: {exc}")
+        return
+    for used_by, name in secrets_file.wanted(doc.data):
+        if name not in values and not os.environ.get(name):
+            r.add(str(path), 0, 0, f"{name} is missing ({used_by}) and not in the environment")
 
 
 def read_stations(r: Report, site: Site) -> None:

@@ -34,7 +34,12 @@ with _ is a comment.
   of their products are ours.
 - carriers.json: the sender printed on labels and slips, the site's own generic carrier
   (its name and tracking-number prefix), and carrier accounts (karrio) whose credentials
-  are named environment variables, never written here. The server reads it at its start.
+  are named variables, never written here. Their values come from the environment or
+  from the secrets file carriers.json names ("secrets_file": "../wms-secrets/carriers.env",
+  relative to this folder or absolute; NAME=value lines): keep that file outside the
+  repository. A variable set in the environment wins over the file. `wms site check`
+  names a missing secrets file or key; a running server takes the carriers of each
+  `wms load` for its next label, no restart needed.
 """
 
 LAYOUT = """\
@@ -140,6 +145,8 @@ own-shop,MUG-WHT,MUG-WHT,
 CARRIERS = """\
 {
   "_comment": "The sender on every label and slip, and how parcels ship. Orders for a carrier with no configured account ship with the generic carrier under this site's own name and numbers. A karrio account names its credentials by environment variable (credentials_env), never by value: see docs/carriers-and-tracking.md.",
+  "_secrets_file": "Where the accounts' credentials are, as NAME=value lines: a path relative to this folder or absolute, outside the repository (e.g. ../wms-secrets/carriers.env). Empty: the environment only. The environment wins over the file.",
+  "secrets_file": "",
   "sender": {"name": "Your Warehouse", "lines": ["1 Your Street"], "postal_code": "10115",
              "city": "Berlin", "country": "DE", "phone": ""},
   "generic": {"name": "Your Warehouse", "prefix": "YW"},

@@ -1,5 +1,6 @@
-"""The console's admin pages under /ui/admin: products, users and badges, printers, stations
-and channels, listed and edited with the same services (and audit lines) as the admin API.
+"""The console's admin pages under /ui/admin: products, users and badges, printers, stations,
+channels and their listings, listed and edited with the same services (and audit lines) as
+the admin API.
 
 They sit behind the console's gate (session, role from wms/api/roles.py: admins only, and
 the CSRF token on every POST). Forms post with htmx and get the page's fragment back; a
@@ -15,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from wms.errors import WmsError
-from wms.services import admin, admin_floor, admin_products, admin_users
+from wms.services import admin, admin_floor, admin_listings, admin_products, admin_users
 from wms.web.controllers import ConsoleHeaders, _db, _error_page, _gate, _page
 
 PAGE_SIZE = 50
@@ -234,11 +235,65 @@ async def edit_channel(request: Request, code: FromPath[str]) -> Template:
     return await _channels(request, f"Channel {code} saved")
 
 
+# -- listings (a channel's SKU for one of ours) ---------------------------------------------
+
+
+async def _listings(
+    request: Request, code: str = "", message: str = "", search: str | None = None
+) -> Template:
+    db = _db(request)
+    known = [c["code"] for c in await admin.list_channels(db)]
+    code = code or request.query_params.get("channel", "") or (known[0] if known else "")
+    if search is None:
+        search = request.query_params.get("q", "")
+    after = request.query_params.get("after", "")
+    found = []
+    if code:
+        found = await db.run(admin_listings.list_listings, code, search, after, PAGE_SIZE)
+    return _view(
+        request, "listings.html", channels=known, channel=code, q=search, after=after,
+        listings=found, message=message,
+    )  # fmt: skip
+
+
+@get("/listings")
+async def listings(request: Request) -> Template:
+    return await _listings(request)
+
+
+async def _put_listing(
+    request: Request, form: dict[str, str], code: str, sku: str, active: bool
+) -> Template:
+    done = await _db(request).run(
+        admin_listings.put_listing, _actor(request), code, sku,
+        form.get("product_ref", ""), form.get("variant_ref", ""), active,
+    )  # fmt: skip
+    state = "saved" if done["active"] else "disabled"
+    # The page comes back with the search it was posted from (a new listing: its SKU).
+    search = form.get("q", sku)
+    return await _listings(request, code, f"Listing {code} {sku} {state}", search)
+
+
+@post("/listings")
+async def add_listing(request: Request) -> Template:
+    """A new listing (or the whole of an existing one): pushed to the shop at once."""
+    form = await _form(request)
+    return await _put_listing(request, form, form.get("channel", ""), form.get("sku", ""), True)
+
+
+@post("/listings/{code:str}/{sku:str}")
+async def edit_listing(request: Request, code: FromPath[str], sku: FromPath[str]) -> Template:
+    """Its references and on/off: off pushes zero for it, on again the true figure."""
+    form = await _form(request)
+    return await _put_listing(request, form, code, sku, "active" in form)
+
+
 ADMIN_PAGES = Router(
     path="/ui/admin",
     route_handlers=[
         index, products, add_product, product, edit_product, users, add_user, user, edit_user,
         floor, add_printer, edit_printer, add_station, edit_station, channels, edit_channel,
+        listings, add_listing, edit_listing,
     ],
     before_request=_gate,
     middleware=[ConsoleHeaders],
