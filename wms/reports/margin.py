@@ -197,29 +197,22 @@ def _from_facts(s: Session, group: str, in_range: Any) -> _Source:
     return _Source(money, volume, returned, totals)
 
 
-def margin_report(
-    s: Session,
-    group: str,
-    first: date,
-    last: date,
-    reporting: str,
-    channel: str | None = None,
-) -> dict[str, Any]:
-    """The margin report: one row per group key, a total row, and what was left out.
-
-    Days the summary has up to date are read from it; the days marked stale since its last
-    refresh are summed from the facts, so the answer is the facts' either way.
-    """
-    if group not in GROUPS:
-        raise WmsError("bad_group", "Unknown grouping", f"group is one of {', '.join(GROUPS)}")
-    if reporting not in KNOWN_CURRENCIES:
-        raise WmsError("unknown_currency", "Unknown currency", f"no rates are kept for {reporting}")
+def in_range_of(first: date, last: date, channel: str | None) -> Any:
+    """The orders placed (or, lacking that, created) on those days, on that channel."""
     start = datetime.combine(first, time.min, UTC)
     end = datetime.combine(last + timedelta(days=1), time.min, UTC)
     when = func.coalesce(_SO.c.placed_at, _SO.c.created_at)
     in_range = and_(when >= start, when < end)
     if channel:
         in_range = and_(in_range, _CH.c.code == channel)
+    return in_range
+
+
+def sources_of(
+    s: Session, group: str, first: date, last: date, channel: str | None
+) -> list[_Source]:
+    """Days the summary has up to date are read from it; the days marked stale since its
+    last refresh are summed from the facts, so the answer is the facts' either way."""
     stale = [d for d in summary.stale_days(s) if first.isoformat() <= d <= last.isoformat()]
     fresh = and_(MD.c.day >= first.isoformat(), MD.c.day <= last.isoformat())
     if stale:
@@ -230,9 +223,67 @@ def margin_report(
     ))  # fmt: skip
     sources = [_from_summary(group, fresh)]
     if stale:
+        in_range = in_range_of(first, last, channel)
         sources.append(_from_facts(s, group, and_(in_range, summary.day_of(s).in_(stale))))
+    return sources
 
-    rates: RateTable = rate_table(s, first, last)
+
+def checked(group: str, reporting: str) -> None:
+    if group not in GROUPS:
+        raise WmsError("bad_group", "Unknown grouping", f"group is one of {', '.join(GROUPS)}")
+    if reporting not in KNOWN_CURRENCIES:
+        raise WmsError("unknown_currency", "Unknown currency", f"no rates are kept for {reporting}")
+
+
+def margin_report(
+    s: Session,
+    group: str,
+    first: date,
+    last: date,
+    reporting: str,
+    channel: str | None = None,
+) -> dict[str, Any]:
+    """The margin report: one row per group key, a total row, and what was left out."""
+    checked(group, reporting)
+    rows, total = figures(
+        s, group, sources_of(s, group, first, last, channel), rate_table(s, first, last), reporting
+    )
+    return {
+        "group": group,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "currency": reporting,
+        "channel": channel or None,
+        "rows": [rows[k].as_dict() for k in sorted(rows)],
+        "total": total.as_dict(),
+        "excluded": excluded(s, in_range_of(first, last, channel)),
+        "missing_rate": bool(total.missing_rate),
+        "count": len(rows),
+        "offset": 0,
+        "limit": None,
+        "sort": None,
+    }
+
+
+def excluded(s: Session, in_range: Any) -> dict[str, int]:
+    """Cancelled and unpaid orders in the range, counted apart."""
+    counts = {name: 0 for name in EXCLUDED.values()}
+    query = (
+        select(_SO.c.status, func.count())
+        .select_from(_SO)
+        .join(_CH, _CH.c.id == _SO.c.channel_id)
+        .where(in_range, _SO.c.status.in_(list(EXCLUDED)))
+        .group_by(_SO.c.status)
+    )
+    for status, n in s.execute(query):
+        counts[EXCLUDED[status]] = int(n)
+    return counts
+
+
+def figures(
+    s: Session, group: str, sources: list[_Source], rates: RateTable, reporting: str
+) -> tuple[dict[str, Row], Row]:
+    """The rows of every key the sources hold, and their total row."""
     rows: dict[str, Row] = {}
 
     def row(k: Any, lbl: Any) -> Row:
@@ -298,39 +349,20 @@ def margin_report(
             total.figures[k] += r.figures[k]
         total.returned_units += r.returned_units
         total.missing_rate |= r.missing_rate
-    counts = {name: 0 for name in EXCLUDED.values()}
-    excluded = (
-        select(_SO.c.status, func.count())
-        .select_from(_SO)
-        .join(_CH, _CH.c.id == _SO.c.channel_id)
-        .where(in_range, _SO.c.status.in_(list(EXCLUDED)))
-        .group_by(_SO.c.status)
-    )
-    for status, n in s.execute(excluded):
-        counts[EXCLUDED[status]] = int(n)
-    return {
-        "group": group,
-        "from": first.isoformat(),
-        "to": last.isoformat(),
-        "currency": reporting,
-        "channel": channel or None,
-        "rows": [rows[k].as_dict() for k in sorted(rows)],
-        "total": total.as_dict(),
-        "excluded": counts,
-        "missing_rate": bool(total.missing_rate),
-    }
+    return rows, total
 
 
 CSV_COLUMNS = ("key", "label", "revenue", *COSTS, "margin", "margin_pct", "units", "orders",
                "aov", "return_rate", "missing_rate")  # fmt: skip
 
 
-def as_csv(report: dict[str, Any]) -> str:
-    """The report's rows and total as CSV (amounts as exact decimal text)."""
+def csv_text(rows: list[dict[str, Any]], header: bool = False) -> str:
+    """Report rows as CSV lines (amounts as exact decimal text), the header first if asked."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in [*report["rows"], report["total"]]:
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    for r in rows:
         writer.writerow(
             [
                 " ".join(r[c]) if c == "missing_rate" else ("" if r[c] is None else r[c])
@@ -338,3 +370,8 @@ def as_csv(report: dict[str, Any]) -> str:
             ]  # fmt: skip
         )
     return out.getvalue()
+
+
+def as_csv(report: dict[str, Any]) -> str:
+    """The report's rows and total as CSV."""
+    return csv_text([*report["rows"], report["total"]], header=True)
