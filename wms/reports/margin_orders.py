@@ -41,7 +41,7 @@ from wms.db import reads
 from wms.errors import WmsError
 from wms.reports import margin
 from wms.reports import margin_summary as summary
-from wms.reports.margin_summary import _MF, _OL, _SO, FIGURES
+from wms.reports.margin_summary import _CH, _LA, _MF, _OL, _SO, FIGURES
 from wms.services.money_facts import COSTS
 from wms.services.rates import rate_table
 
@@ -51,6 +51,30 @@ DEFAULT_SORT = "margin"
 PAGE = 100
 MAX_PAGE = 1000
 CHUNK = 2000
+DRILL = ("channel", "day", "product", "creator", "content")
+"""The figures whose orders the console drills down to."""
+
+
+def drill_ids(s: Session, by: str, key: str) -> Any:
+    """The ids of the orders a figure (by channel, day, product, creator or content) is made of."""
+    if by not in DRILL:
+        raise WmsError("bad_group", "Unknown grouping", f"by is one of {', '.join(DRILL)}")
+    ids = select(_SO.c.id).join(_CH, _CH.c.id == _SO.c.channel_id)
+    if by == "channel":
+        return ids.where(_CH.c.code == key)
+    if by == "day":
+        return ids.where(summary.day_of(s) == key)
+    ids = ids.join(_OL, _OL.c.order_id == _SO.c.id)
+    if by == "product":
+        return ids.where(_OL.c.sku == key)
+    ids = ids.outerjoin(_LA, _LA.c.line_id == _OL.c.id)
+    if by == "creator":
+        return ids.where(func.coalesce(_LA.c.creator, "") == key)
+    kind, _, content_id = key.partition(":")
+    return ids.where(
+        func.coalesce(_LA.c.content_type, "") == kind,
+        func.coalesce(_LA.c.content_id, "") == content_id,
+    )
 
 
 def parse_sort(sort: str | None) -> tuple[str, bool]:
@@ -187,20 +211,25 @@ def order_page(
     sort: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
-    only: Any = None,
+    drill: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The range's totals and one sorted page of its orders (`only`: of these order ids)."""
+    """The range's totals and one sorted page of its orders (`drill`: those behind a figure)."""
     margin.checked("order", reporting)
     column, descending = parse_sort(sort)
     limit, offset = parse_page(limit, offset)
     in_range = margin.in_range_of(first, last, channel)
+    only = None if drill is None else drill_ids(s, *drill)
     if only is None:
         sources = margin.sources_of(s, "order", first, last, channel)
     else:  # a drill-down's orders: from their facts (the summary is kept per day, not per set)
         sources = [margin._from_facts(s, "order", and_(in_range, _SO.c.id.in_(only)))]
     ranked = _ranked(s, sources, column, reporting, first, last)
     by = {"label": ranked.c.l, "key": cast(ranked.c.k, BigInteger)}.get(column, ranked.c.figure)
-    order = [by.desc() if descending else by.asc(), cast(ranked.c.k, BigInteger)]
+    # No figure (a margin % without revenue) sorts as the lowest, on both engines.
+    order = [
+        by.desc().nulls_last() if descending else by.asc().nulls_first(),
+        cast(ranked.c.k, BigInteger),
+    ]
     # The count rides on the page's rows; only a page past the end asks for it apart.
     found = list(
         s.execute(
@@ -248,8 +277,9 @@ def page(
     sort: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
+    drill: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    return order_page(s, first, last, reporting, channel, sort, limit, offset)
+    return order_page(s, first, last, reporting, channel, sort, limit, offset, drill)
 
 
 @reads
@@ -260,7 +290,7 @@ def chunk(
     reporting: str,
     channel: str | None,
     after: int,
-    only: Any = None,
+    drill: tuple[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The next orders after id `after` (in id order), exactly; and the last id, None at the end."""
     in_range = margin.in_range_of(first, last, channel)
@@ -269,13 +299,13 @@ def chunk(
     )
     ids_q = (
         select(_SO.c.id)
-        .join(summary._CH, summary._CH.c.id == _SO.c.channel_id)
+        .join(_CH, _CH.c.id == _SO.c.channel_id)
         .where(in_range, summary.counted(), _SO.c.id > after, has)
         .order_by(_SO.c.id)
         .limit(CHUNK)
     )
-    if only is not None:
-        ids_q = ids_q.where(_SO.c.id.in_(only))
+    if drill is not None:
+        ids_q = ids_q.where(_SO.c.id.in_(drill_ids(s, *drill)))
     ids = list(s.execute(ids_q).scalars())
     if not ids:
         return [], None
@@ -291,17 +321,24 @@ def _day_total(
 
 
 async def csv_chunks(
-    db: Any, first: date, last: date, reporting: str, channel: str | None, only: Any = None
+    db: Any,
+    first: date,
+    last: date,
+    reporting: str,
+    channel: str | None,
+    drill: tuple[str, str] | None = None,
 ) -> AsyncIterator[str]:
-    """Every order of the range as CSV, a chunk (one read) at a time, then the total row."""
+    """Every order of the range (or behind a figure) as CSV, a chunk (one read) at a time,
+    then the range's total row."""
     margin.checked("order", reporting)
     yield margin.csv_text([], header=True)
     after = 0
     while True:
-        rows, last_id = await db.run(chunk, first, last, reporting, channel, after, only)
+        rows, last_id = await db.run(chunk, first, last, reporting, channel, after, drill)
         if rows:
             yield margin.csv_text(rows)
         if last_id is None:
             break
         after = last_id
-    yield margin.csv_text([await db.run(_day_total, first, last, reporting, channel)])
+    if drill is None:  # a drill-down's orders are part of the range: its total is not theirs
+        yield margin.csv_text([await db.run(_day_total, first, last, reporting, channel)])
