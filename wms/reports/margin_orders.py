@@ -12,34 +12,28 @@ a transaction (`chunk`), so its memory stays flat whatever the range.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Float,
-    Numeric,
-    String,
     and_,
     case,
     cast,
-    column,
     exists,
     func,
     literal,
     or_,
     select,
-    table,
-    text,
     union_all,
 )
 from sqlalchemy.orm import Session
 
 from wms.db import reads
 from wms.errors import WmsError
-from wms.reports import margin
+from wms.reports import margin, margin_rates
 from wms.reports import margin_summary as summary
 from wms.reports.margin_summary import _CH, _LA, _MF, _OL, _SO, FIGURES
 from wms.services.money_facts import COSTS
@@ -94,70 +88,6 @@ def parse_page(limit: int | None, offset: int | None) -> tuple[int, int]:
     return limit, offset
 
 
-def _factors(s: Session, per_day: Any, reporting: str, first: date, last: date) -> Any:
-    """(currency, day, factor) of every other currency's day in the range that has a rate,
-    as a table the query joins (JSON handed to the database: one parameter, any size)."""
-    rates = rate_table(s, first, last)
-    currencies = [c for (c,) in s.execute(select(per_day.c.currency).distinct()) if c != reporting]
-    rows = []
-    day = first
-    while day <= last:
-        for currency in currencies:
-            found = rates.rate(currency, reporting, day)
-            if found is not None:
-                rows.append({"currency": currency, "day": day.isoformat(), "factor": str(found[0])})
-        day += timedelta(days=1)
-    if s.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-        sql = (
-            "SELECT currency, day, factor FROM json_to_recordset(CAST(:factors AS json)) "
-            "AS f(currency text, day text, factor numeric)"
-        )
-        kind: Any = Numeric()
-    else:
-        return _sqlite_factors(s, rows)
-    return (
-        text(sql)
-        .bindparams(factors=json.dumps(rows))
-        .columns(column("currency", String), column("day", String), column("factor", kind))
-        .cte("factors")
-    )
-
-
-def _sqlite_factors(s: Session, rows: list[dict[str, str]]) -> Any:
-    """SQLite's factors: a temporary table keyed by (currency, day), so each of the query's
-    rows finds its factor by the key (it scanned a JSON table per row: 1 s at 20k orders).
-    Temporary tables are the connection's own, so a read transaction may write one."""
-    s.execute(text(
-        "CREATE TEMP TABLE IF NOT EXISTS margin_factor (currency TEXT NOT NULL, day TEXT "
-        "NOT NULL, factor REAL NOT NULL, PRIMARY KEY (currency, day)) WITHOUT ROWID"
-    ))  # fmt: skip
-    s.execute(text("DELETE FROM temp.margin_factor"))
-    if rows:
-        s.execute(
-            text("INSERT INTO temp.margin_factor VALUES (:currency, :day, :factor)"),
-            [r | {"factor": float(r["factor"])} for r in rows],
-        )
-    return table(
-        "margin_factor",
-        column("currency", String),
-        column("day", String),
-        column("factor", Float()),
-        schema="temp",
-    )
-
-
-def _in_cents(s: Session, e4: Any, factor: Any, mine: Any) -> Any:
-    """A day's sum in the reporting currency, in cents, rounded half up as `cents` does."""
-    own = case((e4 >= 0, (e4 + 50) // 100), else_=-((50 - e4) // 100))
-    if s.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-        other: Any = func.round(e4 * factor / 100)  # numeric: exact, half away from zero
-    else:  # REAL: the float rounded, as `cents` but for a sum within ~1e-9 of a half cent
-        x = e4 * factor / 100.0
-        other = case((x >= 0, cast(x + 0.5, BigInteger)), else_=-cast(0.5 - x, BigInteger))
-    # No rate that day: left out of the figures, as the report does (and flags).
-    return case((mine, own), else_=func.coalesce(other, 0))
-
-
 def _ranked(
     s: Session, sources: list[Any], column: str, reporting: str, first: date, last: date
 ) -> Any:
@@ -165,13 +95,17 @@ def _ranked(
     money = union_all(*(src.money for src in sources)).subquery("money")
     need = {"margin": FIGURES, "margin_pct": FIGURES}.get(column, (column,))
     need = tuple(f for f in FIGURES if f in need)  # label, key and units need no money
-    factors = _factors(s, money, reporting, first, last) if need else None
+    factors = (
+        margin_rates.factors(s, rate_table(s, first, last), reporting, first, last)
+        if need
+        else None
+    )
     mine = money.c.currency == reporting
     parts = [
         select(
             money.c.k,
             money.c.l,
-            *(_in_cents(s, money.c[f], factors.c.factor, mine).label(f) for f in need),
+            *(margin_rates.in_cents(s, money.c[f], factors.c.factor, mine).label(f) for f in need),
             literal(0).label("units"),
         ).select_from(  # fmt: skip
             money.outerjoin(
@@ -263,7 +197,8 @@ def _exact(
     if not ids:
         return {}
     source = margin._from_facts(s, "order", and_(in_range, _SO.c.id.in_(ids)))
-    rows, _total = margin.figures(s, "order", [source], rate_table(s, first, last), reporting)
+    rates = rate_table(s, first, last)
+    rows, _total = margin.figures(s, "order", [source], rates, reporting, first, last)
     return {k: r.as_dict() for k, r in rows.items()}
 
 
