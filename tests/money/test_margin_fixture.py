@@ -32,7 +32,7 @@ from wms.models import Barcode, CartonType, OrderLine, Product, SalesOrder
 from wms.models.money import MarginDay, MarginStale, MoneyFact
 from wms.models.shipping import Return, ReturnLine
 from wms.reports import margin as margin_reports
-from wms.reports import margin_summary
+from wms.reports import margin_orders, margin_summary
 from wms.reports.margin import GROUPS
 from wms.services import channel_money, money_facts, orders, rates, returns
 
@@ -262,6 +262,85 @@ def test_each_order_equals_its_hand_worked_margin(margin) -> None:
         _check(rows[ref], want)
 
 
+def _by_margin(descending: bool = False) -> list[str]:
+    """The fixture's order references, by their written margin (then by order id)."""
+    refs = sorted(EXPECTED["order"], key=lambda ref: D(EXPECTED["order"][ref]["margin"]))
+    return list(reversed(refs)) if descending else refs
+
+
+def test_the_order_report_is_a_page_by_margin_with_the_ranges_total(margin) -> None:
+    first = margin("order", limit="3")
+    assert first["count"] == len(EXPECTED["order"]) and first["sort"] == "margin"
+    assert (first["offset"], first["limit"]) == (0, 3)
+    rest = margin("order", limit="3", offset="3")
+    refs = [r["label"] for r in first["rows"] + rest["rows"]]
+    assert refs == _by_margin()[:6]
+    for row in first["rows"] + rest["rows"]:
+        _check(row, EXPECTED["order"][row["label"]])
+    _check(first["total"], EXPECTED["total"])
+    assert first["excluded"] == EXPECTED["excluded"] and first["missing_rate"] is True
+
+
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("-margin", lambda r: -D(r["margin"])),
+        ("revenue", lambda r: D(r["revenue"])),
+        ("-goods", lambda r: -D(r["goods"])),
+        ("margin_pct", lambda r: D(r["margin_pct"] or "-1e9")),
+        ("-units", lambda r: -r["units"]),
+        ("label", lambda r: r["label"]),
+    ],
+)
+def test_the_order_report_sorts_as_asked(margin, sort: str, key: Callable[..., Any]) -> None:
+    report = margin("order", sort=sort)
+    rows = report["rows"]
+    assert report["sort"] == sort and len(rows) == len(EXPECTED["order"])
+    assert [key(r) for r in rows] == sorted(key(r) for r in rows), [r["label"] for r in rows]
+
+
+def test_a_page_past_the_end_is_empty_and_still_counts(margin) -> None:
+    report = margin("order", offset="50")
+    assert report["rows"] == [] and report["count"] == len(EXPECTED["order"])
+
+
+def test_the_order_csv_streams_every_order_and_the_total(
+    margin, supervisor: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(margin_orders, "CHUNK", 2)  # four chunks for seven orders
+    with supervisor.stream(
+        "GET", "/api/v1/reports/margin", params={"group": "order", "format": "csv", **RANGE}
+    ) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        assert "content-length" not in r.headers  # streamed, not built whole
+        body = "".join(r.iter_text())
+    lines = body.splitlines()
+    header = lines[0].split(",")
+    rows = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+    assert [int(r["key"]) for r in rows[:-1]] == sorted(int(r["key"]) for r in rows[:-1])
+    assert {r["label"] for r in rows[:-1]} == set(EXPECTED["order"])
+    for row in rows[:-1]:
+        assert row["margin"] == EXPECTED["order"][row["label"]]["margin"]
+        assert row["revenue"] == EXPECTED["order"][row["label"]].get("revenue", "0.00")
+    assert rows[-1]["label"] == "total" and rows[-1]["margin"] == EXPECTED["total"]["margin"]
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"sort": "colour"}, "bad_sort"),
+        ({"limit": "0"}, "bad_page"),
+        ({"limit": "1001"}, "bad_page"),
+        ({"offset": "-1"}, "bad_page"),
+    ],
+)
+def test_a_bad_order_page_is_a_problem(
+    supervisor: httpx.Client, params: dict[str, str], code: str
+) -> None:
+    r = supervisor.get("/api/v1/reports/margin", params={"group": "order", **RANGE, **params})
+    assert len(api.problem(r, 422, code)["title"]) <= 20
+
+
 def test_unpaid_orders_are_left_out_until_paid_and_counted_apart(margin) -> None:
     assert margin.before_payment["excluded"] == EXPECTED["excluded_before_payment"]
     assert margin("channel")["excluded"] == EXPECTED["excluded"]
@@ -442,6 +521,8 @@ def test_the_floor_may_not_read_the_margin(picker: httpx.Client) -> None:
 @reads
 def _report_now(s: Session, group: str, channel: str | None = None) -> dict[str, Any]:
     first, last = margin_reports.parse_range(RANGE["from"], RANGE["to"])
+    if group == "order":  # the API's order report: the range's total and its first page
+        return margin_orders.order_page(s, first, last, "USD", channel)
     return margin_reports.margin_report(s, group, first, last, "USD", channel)
 
 

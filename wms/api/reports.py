@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Response, get
 from litestar.params import QueryParameter
+from litestar.response import Stream
 from sqlalchemy.orm import Session
 
 from wms.api.answers import answer
@@ -17,7 +18,7 @@ from wms.api.security import OFFICE, requires
 from wms.db import reads
 from wms.errors import WmsError
 from wms.models.common import utcnow
-from wms.reports import exceptions, floor, margin, margin_summary
+from wms.reports import exceptions, floor, margin, margin_orders, margin_summary
 
 Query = Annotated[str | None, QueryParameter(max_length=40)]
 
@@ -57,16 +58,41 @@ class ReportController(Controller):
         channel: Query = None,
         currency: Annotated[str | None, QueryParameter(max_length=3)] = None,
         format: Query = "json",  # noqa: A002 (the query parameter's public name)
+        sort: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        limit: Annotated[int | None, QueryParameter()] = None,
+        offset: Annotated[int | None, QueryParameter()] = None,
     ) -> Response[MarginReport]:
-        """Contribution margin by channel, product, creator, content, day, week or order."""
+        """Contribution margin by channel, product, creator, content, day, week or order.
+
+        By order, the answer is the range's total and one page of its orders (``sort``: a
+        figure, ``-`` first for descending, default ``margin``; ``limit``, ``offset``), with
+        ``count`` orders in all; its CSV streams every order, in id order.
+        """
         first, last = margin.parse_range(start, end)
         reporting = (currency or settings.reporting_currency).upper()
         if len(reporting) != 3 or not reporting.isalpha():
             raise WmsError("bad_currency", "Bad currency", f"{reporting!r} is not ISO 4217")
         if format not in ("json", "csv"):
             raise WmsError("bad_format", "Unknown format", "format is json or csv")
+        group = group or "channel"
+        margin.checked(group, reporting)
+        if group == "order" and format == "csv":
+            name = f"margin-order-{first}-{last}.csv"
+            return Stream(  # type: ignore[return-value]
+                margin_orders.csv_chunks(db, first, last, reporting, channel),
+                media_type="text/csv; charset=utf-8",
+                headers={"content-disposition": f'attachment; filename="{name}"'},
+            )
+        if group == "order":
+            margin_orders.parse_sort(sort)  # a bad page is refused before any work
+            margin_orders.parse_page(limit, offset)
         await db.run(margin_summary.refresh)  # the days changed since, from the facts
-        report = await db.run(_margin, group or "channel", first, last, reporting, channel)
+        if group == "order":
+            report = await db.run(
+                margin_orders.page, first, last, reporting, channel, sort, limit, offset
+            )
+        else:
+            report = await db.run(_margin, group, first, last, reporting, channel)
         if format == "csv":
             name = f"margin-{report['group']}-{first}-{last}.csv"
             return Response(

@@ -16,12 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from wms.domain.money import CENT, KNOWN_CURRENCIES, RateTable, cents, margin_pct
 from wms.errors import WmsError
 from wms.models.money import E4
+from wms.reports import margin_rates
 from wms.reports import margin_summary as summary
 from wms.reports.margin_summary import EXCLUDED, FIGURES, LINE_GROUPS, MD
 from wms.services.money_facts import COSTS
@@ -118,12 +119,11 @@ def _from_summary(group: str, days: Any) -> _Source:
             func.max(MD.c.label).label("l"),
             func.sum(MD.c.units).label("units"),
             func.sum(MD.c.orders).label("orders"),
+            func.sum(MD.c.returned).label("returned"),
         )
         .where(volume)
         .group_by(k),
-        returned=select(k.label("k"), func.sum(MD.c.returned).label("units"))
-        .where(volume)
-        .group_by(k),
+        returned=None,  # on the volume rows: one scan
         totals=select(func.sum(MD.c.orders), func.sum(MD.c.units)).where(
             and_(days, MD.c.grp == "day", MD.c.currency == "")
         ),
@@ -197,29 +197,22 @@ def _from_facts(s: Session, group: str, in_range: Any) -> _Source:
     return _Source(money, volume, returned, totals)
 
 
-def margin_report(
-    s: Session,
-    group: str,
-    first: date,
-    last: date,
-    reporting: str,
-    channel: str | None = None,
-) -> dict[str, Any]:
-    """The margin report: one row per group key, a total row, and what was left out.
-
-    Days the summary has up to date are read from it; the days marked stale since its last
-    refresh are summed from the facts, so the answer is the facts' either way.
-    """
-    if group not in GROUPS:
-        raise WmsError("bad_group", "Unknown grouping", f"group is one of {', '.join(GROUPS)}")
-    if reporting not in KNOWN_CURRENCIES:
-        raise WmsError("unknown_currency", "Unknown currency", f"no rates are kept for {reporting}")
+def in_range_of(first: date, last: date, channel: str | None) -> Any:
+    """The orders placed (or, lacking that, created) on those days, on that channel."""
     start = datetime.combine(first, time.min, UTC)
     end = datetime.combine(last + timedelta(days=1), time.min, UTC)
     when = func.coalesce(_SO.c.placed_at, _SO.c.created_at)
     in_range = and_(when >= start, when < end)
     if channel:
         in_range = and_(in_range, _CH.c.code == channel)
+    return in_range
+
+
+def sources_of(
+    s: Session, group: str, first: date, last: date, channel: str | None
+) -> list[_Source]:
+    """Days the summary has up to date are read from it; the days marked stale since its
+    last refresh are summed from the facts, so the answer is the facts' either way."""
     stale = [d for d in summary.stale_days(s) if first.isoformat() <= d <= last.isoformat()]
     fresh = and_(MD.c.day >= first.isoformat(), MD.c.day <= last.isoformat())
     if stale:
@@ -230,9 +223,79 @@ def margin_report(
     ))  # fmt: skip
     sources = [_from_summary(group, fresh)]
     if stale:
+        in_range = in_range_of(first, last, channel)
         sources.append(_from_facts(s, group, and_(in_range, summary.day_of(s).in_(stale))))
+    return sources
 
-    rates: RateTable = rate_table(s, first, last)
+
+def checked(group: str, reporting: str) -> None:
+    if group not in GROUPS:
+        raise WmsError("bad_group", "Unknown grouping", f"group is one of {', '.join(GROUPS)}")
+    if reporting not in KNOWN_CURRENCIES:
+        raise WmsError("unknown_currency", "Unknown currency", f"no rates are kept for {reporting}")
+
+
+def margin_report(
+    s: Session,
+    group: str,
+    first: date,
+    last: date,
+    reporting: str,
+    channel: str | None = None,
+) -> dict[str, Any]:
+    """The margin report: one row per group key, a total row, and what was left out."""
+    checked(group, reporting)
+    sources = sources_of(s, group, first, last, channel)
+    rows, total = figures(s, group, sources, rate_table(s, first, last), reporting, first, last)
+    return {
+        "group": group,
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "currency": reporting,
+        "channel": channel or None,
+        "rows": [rows[k].as_dict() for k in sorted(rows)],
+        "total": total.as_dict(),
+        "excluded": excluded(s, in_range_of(first, last, channel)),
+        "missing_rate": bool(total.missing_rate),
+        "count": len(rows),
+        "offset": 0,
+        "limit": None,
+        "sort": None,
+    }
+
+
+def excluded(s: Session, in_range: Any) -> dict[str, int]:
+    """Cancelled and unpaid orders in the range, counted apart."""
+    counts = {name: 0 for name in EXCLUDED.values()}
+    query = (
+        select(_SO.c.status, func.count())
+        .select_from(_SO)
+        .join(_CH, _CH.c.id == _SO.c.channel_id)
+        .where(in_range, _SO.c.status.in_(list(EXCLUDED)))
+        .group_by(_SO.c.status)
+    )
+    for status, n in s.execute(query):
+        counts[EXCLUDED[status]] = int(n)
+    return counts
+
+
+def figures(
+    s: Session,
+    group: str,
+    sources: list[_Source],
+    rates: RateTable,
+    reporting: str,
+    first: date,
+    last: date,
+) -> tuple[dict[str, Row], Row]:
+    """The rows of every key the sources hold, and their total row.
+
+    Each (key, day, currency) sum is converted at that day's rate and rounded to the cent
+    once, then added up per key. In SQL: the reporting currency's sums (no rate needed) and
+    the others' through `margin_rates` (exact on PostgreSQL; on SQLite wherever the REAL
+    product is clearly away from a half cent). Only the sums left (no rate that day, or too
+    near a half cent for REAL) come back to Python one by one, for Decimal or a flag.
+    """
     rows: dict[str, Row] = {}
 
     def row(k: Any, lbl: Any) -> Row:
@@ -244,49 +307,65 @@ def margin_report(
             rows[k] = Row(k, lbl)
         return rows[k]
 
+    def add_cents(query: Any) -> None:
+        for k, lbl, *amounts in s.execute(query):
+            target = row(k, lbl)
+            for f, c in zip(FIGURES, amounts, strict=True):
+                if c:
+                    target.figures[f] += Decimal(int(c)) * CENT
+
     total = Row("", "total")
+    factors = margin_rates.factors(s, rates, reporting, first, last)
     # One rate per (currency, day), looked up once.
-    factors: dict[tuple[str, str], Decimal | None] = {}
+    known: dict[tuple[str, str], Decimal | None] = {}
     for source in sources:
-        # A day's sum in the reporting currency needs no rate: rounded to the cent (half up,
-        # as `cents`) and added up in SQL, in exact integers, so only the other currencies'
-        # sums come back one per day (a year by product is ~10^5 of them otherwise).
         per_day = source.money.subquery()
         mine = per_day.c.currency == reporting
-        on = case((mine, literal("")), else_=per_day.c.d)
-
-        def to_cents(e4: Any) -> Any:
-            return case((e4 >= 0, (e4 + 50) // 100), else_=-((50 - e4) // 100))
-
-        folded = select(
-            per_day.c.k, func.max(per_day.c.l), on, per_day.c.currency,
-            *(func.sum(to_cents(per_day.c[f])) for f in FIGURES),
-            *(func.sum(per_day.c[f]) for f in FIGURES),
-        ).group_by(per_day.c.k, on, per_day.c.currency)  # fmt: skip
-        n = len(FIGURES)
-        for k, lbl, d, currency, *amounts in s.execute(folded):
+        # The reporting currency's sums need no rate (nor the rates' join).
+        add_cents(
+            select(per_day.c.k, func.max(per_day.c.l),
+                   *(func.sum(margin_rates.in_cents(s, per_day.c[f], None, mine)) for f in FIGURES))
+            .where(mine)
+            .group_by(per_day.c.k)
+        )  # fmt: skip
+        factor = factors.c.factor
+        exact = margin_rates.exact_enough(s, [per_day.c[f] for f in FIGURES], factor)
+        on = and_(factors.c.currency == per_day.c.currency, factors.c.day == per_day.c.d)
+        add_cents(
+            select(
+                per_day.c.k, func.max(per_day.c.l),
+                *(func.sum(margin_rates.in_cents(s, per_day.c[f], factor, None)) for f in FIGURES),
+            )
+            .select_from(per_day.join(factors, on))
+            .where(~mine, exact)
+            .group_by(per_day.c.k)
+        )  # fmt: skip
+        left = (
+            select(per_day.c.k, per_day.c.l, per_day.c.d, per_day.c.currency,
+                   *(per_day.c[f] for f in FIGURES))
+            .select_from(per_day.outerjoin(factors, on))
+            .where(~mine, or_(factor.is_(None), ~exact))
+        )  # fmt: skip
+        for k, lbl, d, currency, *amounts in s.execute(left):
             target = row(k, lbl)
-            if not d:  # the reporting currency's days, already in cents
-                for f, c in zip(FIGURES, amounts[:n], strict=True):
-                    if c:
-                        target.figures[f] += Decimal(int(c)) * CENT
-                continue
-            factor = factors.get((currency, d), _UNSEEN)
+            factor = known.get((currency, d), _UNSEEN)
             if factor is _UNSEEN:
                 found = rates.rate(currency, reporting, date.fromisoformat(d))
-                factor = factors[(currency, d)] = None if found is None else found[0]
+                factor = known[(currency, d)] = None if found is None else found[0]
             if factor is None:
                 target.missing_rate.add((d, currency))
                 continue
             # As `convert` does: the sum at the day's rate, rounded to the cent once.
-            for f, e4_sum in zip(FIGURES, amounts[n:], strict=True):
-                if e4_sum:  # most costs are in the books' currency: nothing to convert here
+            for f, e4_sum in zip(FIGURES, amounts, strict=True):
+                if e4_sum:
                     target.figures[f] += cents(Decimal(int(e4_sum)) * E4 * factor)
         for r in s.execute(source.volume):
             target = row(r.k, r.l)
             target.units += int(r.units or 0)
             target.orders += int(r.orders or 0)
-        for r in s.execute(source.returned):
+            if source.returned is None:
+                target.returned_units += int(r.returned or 0)
+        for r in s.execute(source.returned) if source.returned is not None else ():
             target = row(r.k, r.k if group in ("day", "week") else None)
             target.returned_units += int(r.units or 0)
         orders, units = s.execute(source.totals).one()
@@ -298,39 +377,20 @@ def margin_report(
             total.figures[k] += r.figures[k]
         total.returned_units += r.returned_units
         total.missing_rate |= r.missing_rate
-    counts = {name: 0 for name in EXCLUDED.values()}
-    excluded = (
-        select(_SO.c.status, func.count())
-        .select_from(_SO)
-        .join(_CH, _CH.c.id == _SO.c.channel_id)
-        .where(in_range, _SO.c.status.in_(list(EXCLUDED)))
-        .group_by(_SO.c.status)
-    )
-    for status, n in s.execute(excluded):
-        counts[EXCLUDED[status]] = int(n)
-    return {
-        "group": group,
-        "from": first.isoformat(),
-        "to": last.isoformat(),
-        "currency": reporting,
-        "channel": channel or None,
-        "rows": [rows[k].as_dict() for k in sorted(rows)],
-        "total": total.as_dict(),
-        "excluded": counts,
-        "missing_rate": bool(total.missing_rate),
-    }
+    return rows, total
 
 
 CSV_COLUMNS = ("key", "label", "revenue", *COSTS, "margin", "margin_pct", "units", "orders",
                "aov", "return_rate", "missing_rate")  # fmt: skip
 
 
-def as_csv(report: dict[str, Any]) -> str:
-    """The report's rows and total as CSV (amounts as exact decimal text)."""
+def csv_text(rows: list[dict[str, Any]], header: bool = False) -> str:
+    """Report rows as CSV lines (amounts as exact decimal text), the header first if asked."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in [*report["rows"], report["total"]]:
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    for r in rows:
         writer.writerow(
             [
                 " ".join(r[c]) if c == "missing_rate" else ("" if r[c] is None else r[c])
@@ -338,3 +398,8 @@ def as_csv(report: dict[str, Any]) -> str:
             ]  # fmt: skip
         )
     return out.getvalue()
+
+
+def as_csv(report: dict[str, Any]) -> str:
+    """The report's rows and total as CSV."""
+    return csv_text([*report["rows"], report["total"]], header=True)

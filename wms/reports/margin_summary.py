@@ -12,7 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Date, String, case, cast, delete, func, insert, literal, select, true
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from wms.db import long_running
@@ -81,9 +94,23 @@ def counted() -> Any:
     return _SO.c.status.notin_(list(EXCLUDED))
 
 
-def fact_selects(s: Session, grp: str, where: Any, per_channel: bool = True) -> list[Any]:
+def fine_sums(where: Any = None) -> Any:
+    """The current facts summed per order, line and currency, one column a figure: what
+    every grouping's money rows are summed from when many days are (~6 facts a line)."""
+    sums = [func.sum(case((_MF.c.kind == k, _MF.c.amount_e4), else_=0)).label(k) for k in FIGURES]
+    query = select(_MF.c.order_id, _MF.c.line_id, _MF.c.currency, *sums).where(
+        _MF.c.current, _MF.c.kind.in_(FIGURES)
+    )
+    if where is not None:
+        query = query.where(where)
+    return query.group_by(_MF.c.order_id, _MF.c.line_id, _MF.c.currency).cte("fine")
+
+
+def fact_selects(
+    s: Session, grp: str, where: Any, per_channel: bool = True, fine: Any = None
+) -> list[Any]:
     """The summary's rows of one grouping, summed from the facts of the orders `where` picks:
-    per channel, or for every channel at once (channel 0)."""
+    per channel, or for every channel at once (channel 0); from `fine_sums` when given."""
     day = day_of(s)
     key, label = key_of(grp, day)
     channel = _SO.c.channel_id if per_channel else literal(0)
@@ -92,19 +119,25 @@ def fact_selects(s: Session, grp: str, where: Any, per_channel: bool = True) -> 
     by = (day, _SO.c.channel_id, key) if per_channel else (day, key)
     zeros = [literal(0)] * len(FIGURES)
     lines = grp in LINE_GROUPS
-    facts = _MF.join(_SO, _SO.c.id == _MF.c.order_id)
+    src = _MF if fine is None else fine
+    facts = src.join(_SO, _SO.c.id == src.c.order_id)
     if lines:
-        facts = facts.outerjoin(_OL, _OL.c.id == _MF.c.line_id)
-    sums = [func.sum(case((_MF.c.kind == k, _MF.c.amount_e4), else_=0)) for k in FIGURES]
+        facts = facts.outerjoin(_OL, _OL.c.id == src.c.line_id)
+    if fine is None:
+        sums = [func.sum(case((_MF.c.kind == k, _MF.c.amount_e4), else_=0)) for k in FIGURES]
+        current = and_(_MF.c.current, _MF.c.kind.in_(FIGURES))
+    else:
+        sums = [func.sum(fine.c[k]) for k in FIGURES]
+        current = true()
     money = (
         with_channel(
-            select(*head, _MF.c.currency, *sums, literal(0), literal(0), literal(0)).select_from(
+            select(*head, src.c.currency, *sums, literal(0), literal(0), literal(0)).select_from(
                 facts
             ),
             with_lines=lines,
         )  # fmt: skip
-        .where(where, counted(), _MF.c.current, _MF.c.kind.in_(FIGURES))
-        .group_by(*by, _MF.c.currency)
+        .where(where, counted(), current)
+        .group_by(*by, src.c.currency)
     )
     # The day rows feed the day and week reports, so they count every line once.
     volume_lines = grp not in ("channel", "day")
@@ -136,7 +169,13 @@ def fact_selects(s: Session, grp: str, where: Any, per_channel: bool = True) -> 
         .where(where, counted())
         .group_by(*by)
     )
-    return [money, volume, returned]
+    # Named as the summary's columns, so a union of them reads as margin_day does.
+    return [
+        q.with_only_columns(
+            *(c.label(n) for c, n in zip(q.selected_columns, _COLUMNS, strict=True)),
+        )
+        for q in (money, volume, returned)
+    ]
 
 
 FEW_DAYS = 31
@@ -163,9 +202,11 @@ def rebuild(s: Session, days: Iterable[str] | None = None) -> None:
             where = _SO.c.id.in_(ids)
         else:
             where = day_of(s).in_(wanted)
+    # Many days: the facts are summed per line once, then each grouping from those sums.
+    many = wanted is None or len(wanted) > FEW_DAYS
     for grp in GRPS:
         for per_channel in (True, False):
-            for query in fact_selects(s, grp, where, per_channel):
+            for query in fact_selects(s, grp, where, per_channel, fine_sums() if many else None):
                 conn.execute(insert(MD).from_select(_COLUMNS, query))
 
 
@@ -175,10 +216,18 @@ def stale_days(s: Session) -> list[str]:
 
 def refresh(s: Session) -> int:
     """Rebuild the days marked stale, unmark them; the number of days rebuilt (a short write)."""
-    # Locked on PostgreSQL: a second refresh waits, then finds these days unmarked.
-    days = [d for (d,) in s.execute(select(_STALE.c.day).with_for_update())]
+    if s.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        # A writer marks its day in its own transaction, and marking a day already marked
+        # takes no row lock: without this, a refresh could unmark the day and re-sum it
+        # without that writer's uncommitted fact, leaving the day fresh and wrong. Taking
+        # this lock waits for every transaction that has marked a day to end (its facts are
+        # then seen), and holds new markers back until this refresh commits (their day is
+        # then marked again). It is self-exclusive too: two refreshes run one after the other.
+        s.execute(text("LOCK TABLE margin_stale IN SHARE ROW EXCLUSIVE MODE"))
+    days = [d for (d,) in s.execute(select(_STALE.c.day))]
     if days:
-        s.execute(delete(_STALE).where(_STALE.c.day.in_(days)))
+        for at in range(0, len(days), 500):
+            s.execute(delete(_STALE).where(_STALE.c.day.in_(days[at : at + 500])))
         rebuild(s, days)
     return len(days)
 
@@ -187,42 +236,3 @@ def refresh(s: Session) -> int:
 def refresh_all(s: Session) -> int:
     """`refresh` for a database with many stale days (after a bulk load)."""
     return refresh(s)
-
-
-def violations(s: Session) -> list[str]:
-    """Summary rows that differ from the facts re-summed (stale days are not compared)."""
-    stale = set(stale_days(s))
-
-    def add(into: dict[tuple[Any, ...], list[int]], row: Any) -> None:
-        day, channel_id, grp, key, _label, currency, *amounts = row
-        if day in stale:
-            return
-        sums = into.setdefault((day, channel_id, grp, key, currency), [0] * len(AMOUNTS))
-        for i, amount in enumerate(amounts):
-            sums[i] += int(amount or 0)
-
-    want: dict[tuple[Any, ...], list[int]] = {}
-    for grp in GRPS:
-        for per_channel in (True, False):
-            for query in fact_selects(s, grp, true(), per_channel):
-                for row in s.execute(query):
-                    add(want, row)
-    have: dict[tuple[Any, ...], list[int]] = {}
-    for row in s.execute(select(*(MD.c[c] for c in _COLUMNS))):
-        add(have, row)
-    found = []
-    for k in sorted(set(want) | set(have), key=str):
-        if want.get(k) != have.get(k):
-            day, channel_id, grp, key, currency = k
-            differ = [
-                f"{name} {h} (facts {w})"
-                for name, h, w in zip(
-                    AMOUNTS, have.get(k) or [None] * 10, want.get(k) or [None] * 10, strict=True
-                )
-                if h != w
-            ]
-            found.append(
-                f"margin summary: {day} channel {channel_id} {grp} {key!r} {currency}: "
-                + ", ".join(differ)
-            )
-    return found

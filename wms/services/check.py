@@ -17,7 +17,7 @@ from wms.models import (
     StockMove,
 )
 from wms.models.layout import SELLABLE_KINDS
-from wms.reports import margin_summary
+from wms.reports import margin_check
 
 ACTIVE_ORDER = [s for s in OrderStatus if s not in (OrderStatus.CANCELLED,)]
 
@@ -119,7 +119,7 @@ def _violations(s: Session) -> list[str]:
         for ident in (s.execute(text(sql))).scalars():
             found.append(f"work: {name} (id {ident})")
     # 5. The margin reports' daily summary equals the facts re-summed (days not stale).
-    found += margin_summary.violations(s)
+    found += margin_check.violations(s)
     return sorted(found)
 
 

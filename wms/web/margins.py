@@ -14,21 +14,21 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, Router, get
-from litestar.response import Template
-from sqlalchemy import Date, String, cast, func, select
+from litestar.response import Stream, Template
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.db import reads
 from wms.errors import WmsError
-from wms.models import Channel, OrderLine, SalesOrder
+from wms.models import Channel
 from wms.models.common import utcnow
-from wms.models.money import LineAttribution
-from wms.reports import margin, margin_summary, margin_work
+from wms.reports import margin, margin_orders, margin_summary, margin_work
 from wms.web.controllers import ConsoleHeaders, _db, _error_page, _gate, _page, _settings
 from wms.web.margins_charts import Bar, hbars, vbars
 
 TABLES = ("channel", "day", "product", "creator", "content")
-DRILL = ("channel", "day", "product", "creator", "content")
+DRILL = margin_orders.DRILL
+ORDER_PAGE = 100
 COLUMNS = ("label", "revenue", "goods", "fee", "commission", "shipping", "packaging", "returns",
            "margin", "margin_pct", "units", "orders", "aov", "return_rate")  # fmt: skip
 WORK_COLUMNS = ("label", "orders", "pick_minutes", "pick_minutes_per_order", "pack_minutes",
@@ -179,43 +179,29 @@ async def dashboard(request: Request) -> Template:
     )  # fmt: skip
 
 
-def _day_text(s: Session) -> Any:
-    when = func.coalesce(SalesOrder.placed_at, SalesOrder.created_at)
-    if s.bind.dialect.name == "sqlite":  # type: ignore[union-attr]
-        return func.substr(when, 1, 10)
-    return cast(cast(func.timezone("UTC", when), Date), String)
-
-
 @reads
 def orders_behind(
-    s: Session, by: str, key: str, first: date, last: date, reporting: str, channel: str | None
+    s: Session,
+    by: str,
+    key: str,
+    first: date,
+    last: date,
+    reporting: str,
+    channel: str | None,
+    sort: str | None = None,
+    page: int = 1,
 ) -> dict[str, Any]:
-    """The orders a figure is made of: each order's own margin (the whole order's)."""
+    """The orders a figure is made of, a sorted page of them: each order's whole margin."""
     if by not in DRILL:
         raise WmsError("bad_group", "Unknown grouping", f"by is one of {', '.join(DRILL)}")
-    ids = select(SalesOrder.id).join(Channel, Channel.id == SalesOrder.channel_id)
-    if by == "channel":
-        ids = ids.where(Channel.code == key)
-    elif by == "day":
-        ids = ids.where(_day_text(s) == key)
-    else:
-        ids = ids.join(OrderLine, OrderLine.order_id == SalesOrder.id)
-        if by == "product":
-            ids = ids.where(OrderLine.sku == key)
-        else:
-            ids = ids.outerjoin(LineAttribution, LineAttribution.line_id == OrderLine.id)
-            if by == "creator":
-                ids = ids.where(func.coalesce(LineAttribution.creator, "") == key)
-            else:
-                kind, _, content_id = key.partition(":")
-                ids = ids.where(
-                    func.coalesce(LineAttribution.content_type, "") == kind,
-                    func.coalesce(LineAttribution.content_id, "") == content_id,
-                )
-    wanted = {str(i) for i in s.scalars(ids.distinct())}
-    report = margin.margin_report(s, "order", first, last, reporting, channel)
-    report["rows"] = [r for r in report["rows"] if r["key"] in wanted]
-    return report
+    return margin_orders.order_page(
+        s, first, last, reporting, channel, sort, ORDER_PAGE, (page - 1) * ORDER_PAGE, (by, key)
+    )  # fmt: skip
+
+
+def _page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10**6 else 1
 
 
 @get("/orders")
@@ -224,20 +210,35 @@ async def drill_down(request: Request) -> Template:
     by = request.query_params.get("by", "channel")
     key = request.query_params.get("key", "")[:200]
     reporting = _settings(request.app.state).reporting_currency
-    report = await _db(request).run(orders_behind, by, key, first, last, reporting, channel)
     column, descending = _sort_of(request, "orders", COLUMNS)
+    if column not in margin_orders.SORTS:  # sorted in SQL: by what the page can rank
+        column, descending = "margin", True
+    sort = ("-" if descending else "") + column
+    number = _page_number(request)
+    report = await _db(request).run(
+        orders_behind, by, key, first, last, reporting, channel, sort, number
+    )
     rows = [{**r, "href": f"/ui/orders/{r['key']}"} for r in report["rows"]]
+    here = _query(first, last, channel, by=by, key=key)
+    sorted_by = "&sort=" + f"orders.{column}.{'desc' if descending else 'asc'}"
+    pages = max(1, -(-report["count"] // ORDER_PAGE))
     return _page(
         request, "margins/orders.html", by=by, key=key, first=first, last=last,
         channel=channel or "", currency=reporting,
         table={
             "name": "orders", "title": "Orders", "columns": COLUMNS,
-            "rows": _sorted(rows, column, descending), "total": None,
-            "sort": column, "desc": descending,
+            "rows": rows, "total": None, "sort": column, "desc": descending,
             "csv": "/ui/margins/table.csv?" + _query(first, last, channel, table="orders",
                                                      by=by, key=key),
         },
-        query=_query(first, last, channel, by=by, key=key),
+        query=here,
+        paging={
+            "count": report["count"], "page": number, "pages": pages,
+            "prev": f"/ui/margins/orders?{here}{sorted_by}&page={number - 1}"
+            if number > 1 else "",
+            "next": f"/ui/margins/orders?{here}{sorted_by}&page={number + 1}"
+            if number < pages else "",
+        },
     )  # fmt: skip
 
 
@@ -254,7 +255,14 @@ async def table_csv(request: Request) -> Response[str]:
     elif table == "orders":
         by = request.query_params.get("by", "channel")
         key = request.query_params.get("key", "")[:200]
-        body = margin.as_csv(await db.run(orders_behind, by, key, first, last, reporting, channel))
+        if by not in DRILL:
+            raise WmsError("bad_group", "Unknown grouping", f"by is one of {', '.join(DRILL)}")
+        name = f"margins-orders-{first}-{last}.csv"
+        return Stream(  # type: ignore[return-value]
+            margin_orders.csv_chunks(db, first, last, reporting, channel, (by, key)),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
     elif table in TABLES:
         await db.run(margin_summary.refresh)
         body = margin.as_csv(await db.run(_one_report, table, first, last, reporting, channel))

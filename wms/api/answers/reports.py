@@ -117,3 +117,7 @@ class MarginReport(Answer):
     total: MarginRow
     excluded: Excluded
     missing_rate: bool
+    count: int  # rows in the whole report; group=order answers one page of them
+    offset: int
+    limit: int | None  # None: every row is here
+    sort: str | None  # the order report's sort (a leading '-' for descending)
