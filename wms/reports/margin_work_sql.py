@@ -1,0 +1,174 @@
+"""The warehouse-work report's queries: every figure aggregated in SQL, one row per order.
+
+Picking time is a batch's span (hand-over, else first scan, to last scan) shared among its
+orders by the units picked for each; packing time is the pack session's span. Both are
+seconds computed by the database (`julianday` on SQLite, `epoch` on PostgreSQL), so no
+row of a scan reaches Python. Backorders come from their record (`backorder_record`):
+those that began in the range, each with the minutes it waited (until now if it waits).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, and_, case, cast, func, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select, Subquery
+
+from wms.models import Channel, OrderLine, SalesOrder
+from wms.models.backorder_history import BackorderRecord
+from wms.models.picking import PickBatch, PickTask, PickTaskLine
+from wms.models.shipping import PackSession, Shipment
+from wms.reports.margin import EXCLUDED
+
+SO = SalesOrder.__table__
+OL = OrderLine.__table__
+PB = PickBatch.__table__
+PT = PickTask.__table__
+PTL = PickTaskLine.__table__
+PS = PackSession.__table__
+SH = Shipment.__table__
+BR = BackorderRecord.__table__
+
+
+def seconds(s: Session, began: Any, ended: Any) -> ColumnElement[float]:
+    """`ended - began` in seconds, never below zero, in the engine's own arithmetic."""
+    if s.get_bind().dialect.name == "sqlite":
+        span: Any = (func.julianday(ended) - func.julianday(began)) * 86400.0
+    else:
+        span = func.extract("epoch", ended - began)
+    span = cast(span, Float)
+    return case((span > 0, span), else_=0.0)
+
+
+def channel_id(s: Session, code: str | None) -> int | None:
+    """The channel's id, or -1 for a code no channel has (the report is then empty)."""
+    if not code:
+        return None
+    found = s.execute(select(Channel.id).where(Channel.code == code)).scalar()
+    return int(found) if found is not None else -1
+
+
+def orders_in(start: datetime, end: datetime, channel: int | None) -> Select[Any]:
+    """Ids of the orders placed in [start, end) the margin report counts (the day index)."""
+    when = func.coalesce(SO.c.placed_at, SO.c.created_at)
+    where = [when >= start, when < end, SO.c.status.notin_(list(EXCLUDED))]
+    if channel is not None:
+        where.append(SO.c.channel_id == channel)
+    return select(SO.c.id).where(*where)
+
+
+def per_order(
+    s: Session, start: datetime, end: datetime, channel: int | None, now: datetime
+) -> Subquery:
+    """A subquery: one row per order in range with its seconds, shipping and backorders."""
+    ids = orders_in(start, end, channel).cte("ids")
+    # Units each order took from each batch, and each batch's span and units picked.
+    ob = (
+        select(PT.c.batch_id, OL.c.order_id, func.sum(PTL.c.picked).label("units"))
+        .select_from(
+            PTL.join(PT, PT.c.id == PTL.c.task_id).join(OL, OL.c.id == PTL.c.order_line_id)
+        )
+        .where(OL.c.order_id.in_(select(ids.c.id)), PTL.c.picked > 0)
+        .group_by(PT.c.batch_id, OL.c.order_id)
+        .cte("ob")
+    )
+    first_scan, last_scan = func.min(PT.c.picked_at), func.max(PT.c.picked_at)
+    bs = (
+        select(
+            PT.c.batch_id,
+            seconds(s, func.coalesce(func.max(PB.c.assigned_at), first_scan), last_scan).label(
+                "secs"
+            ),
+            func.sum(PTL.c.picked).label("units"),
+        )
+        .select_from(PT.join(PTL, PTL.c.task_id == PT.c.id).join(PB, PB.c.id == PT.c.batch_id))
+        .where(PT.c.batch_id.in_(select(ob.c.batch_id)), PT.c.picked_at.is_not(None))
+        .group_by(PT.c.batch_id)
+        .cte("bs")
+    )
+    pick = (
+        select(ob.c.order_id, func.sum(bs.c.secs * ob.c.units / cast(bs.c.units, Float)).label("s"))
+        .join(bs, bs.c.batch_id == ob.c.batch_id)
+        .where(bs.c.units > 0)
+        .group_by(ob.c.order_id)
+        .cte("pick")
+    )
+    pack = (
+        select(PS.c.order_id, seconds(s, PS.c.started_at, PS.c.closed_at).label("s"))
+        .where(PS.c.order_id.in_(select(ids.c.id)), PS.c.closed_at.is_not(None))
+        .cte("pack")
+    )
+    bo = backorders(s, start, end, channel, now, by=BR.c.order_id).cte("bo")
+    late = case(
+        (and_(SH.c.shipped_at.is_not(None), SO.c.ship_by.is_not(None),
+              SH.c.shipped_at > SO.c.ship_by), 1),
+        else_=0,
+    )  # fmt: skip
+    late_unshipped = case(
+        (and_(SH.c.shipped_at.is_(None), SO.c.ship_by.is_not(None), SO.c.ship_by < now), 1),
+        else_=0,
+    )
+    return (
+        select(
+            SO.c.id.label("order_id"),
+            SO.c.reference.label("label"),
+            SO.c.channel_id,
+            SO.c.ship_by,
+            SH.c.shipped_at,
+            pick.c.s.label("pick_s"),
+            pack.c.s.label("pack_s"),
+            late.label("late"),
+            late_unshipped.label("late_unshipped"),
+            func.coalesce(bo.c.lines, 0).label("bo_lines"),
+            func.coalesce(bo.c.units, 0).label("bo_units"),
+            func.coalesce(bo.c.open, 0).label("bo_open"),
+            func.coalesce(bo.c.wait_s, 0.0).label("bo_wait_s"),
+        )
+        .select_from(
+            SO.join(ids, ids.c.id == SO.c.id)
+            .outerjoin(SH, SH.c.order_id == SO.c.id)
+            .outerjoin(pick, pick.c.order_id == SO.c.id)
+            .outerjoin(pack, pack.c.order_id == SO.c.id)
+            .outerjoin(bo, bo.c.key == SO.c.id)
+        )
+        .subquery("w")
+    )
+
+
+def sums(w: Any) -> list[Any]:
+    """The figures of a set of per-order rows, summed (orders, picked, packed, seconds ...)."""
+    return [
+        func.count().label("orders"),
+        func.count(w.c.pick_s).label("picked_orders"),
+        func.count(w.c.pack_s).label("packed_orders"),
+        func.coalesce(func.sum(w.c.pick_s), 0.0).label("pick_s"),
+        func.coalesce(func.sum(w.c.pack_s), 0.0).label("pack_s"),
+        func.count(w.c.shipped_at).label("shipped"),
+        func.coalesce(func.sum(w.c.late), 0).label("late"),
+        func.coalesce(func.sum(w.c.late_unshipped), 0).label("late_unshipped"),
+    ]
+
+
+def backorders(
+    s: Session, start: datetime, end: datetime, channel: int | None, now: datetime, by: Any
+) -> Select[Any]:
+    """Backorders that began in [start, end), per `by` (order or channel id): lines, units,
+    orders, how many still wait, and the seconds they waited (until now for those)."""
+    where = [BR.c.began_at >= start, BR.c.began_at < end]
+    if channel is not None:
+        where.append(BR.c.channel_id == channel)
+    until = func.coalesce(BR.c.resolved_at, literal(now, BR.c.began_at.type))
+    return (
+        select(
+            by.label("key"),
+            func.count().label("lines"),
+            func.count(func.distinct(BR.c.order_id)).label("orders"),
+            func.sum(BR.c.qty_short).label("units"),
+            func.sum(case((BR.c.resolved_at.is_(None), 1), else_=0)).label("open"),
+            func.sum(seconds(s, BR.c.began_at, until)).label("wait_s"),
+        )
+        .where(*where)
+        .group_by(by)
+    )
