@@ -147,9 +147,12 @@ _NO_WORK = SimpleNamespace(orders=0, picked_orders=0, packed_orders=0, pick_s=0.
                            shipped=0, late=0, late_unshipped=0)  # fmt: skip
 
 
-def _summed(rows: list[Any]) -> SimpleNamespace:
-    """The channels' backorder figures added up (an order belongs to one channel)."""
-    names = ("lines", "orders", "units", "open", "wait_s")
+_WORK = tuple(vars(_NO_WORK))
+_BACKORDERS = ("lines", "orders", "units", "open", "wait_s")
+
+
+def _added(rows: list[Any], names: tuple[str, ...]) -> SimpleNamespace:
+    """The channels' figures added up (an order belongs to one channel)."""
     return SimpleNamespace(**{n: sum(getattr(r, n) or 0 for r in rows) for n in names})
 
 
@@ -183,8 +186,8 @@ def work_report(
     bo_all = s.execute(q.backorders(s, start, end, cid, now, by=q.BR.c.channel_id)).all()
     work = s.execute(select(w.c.channel_id, *q.sums(w)).group_by(w.c.channel_id)).all()
     total = WorkRow(key="", label="total")
-    totals = s.execute(select(*q.sums(w))).one()
-    _fill(total, totals, _summed(bo_all) if bo_all else None)
+    totals = _added(work, _WORK)  # the channels' figures: the orders are summed once
+    _fill(total, totals, _added(bo_all, _BACKORDERS) if bo_all else None)
     if group == "channel":
         channels = s.execute(select(Channel.id, Channel.code, Channel.name))
         names = {c.id: (c.code, c.name) for c in channels}

@@ -17,6 +17,7 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, Location, OrderLine, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
+from wms.reports import margin_work_sql
 from wms.services import (
     backorder_history,
     backorders,
@@ -165,6 +166,7 @@ def hand_over(
         _ship(s, order)
         backorders.resolve_order(s, order.id, "order shipped", user_id)
         backorder_history.note(s, [order.id])  # type: ignore[list-item]
+        margin_work_sql.keep(s.connection(), [order.id])  # type: ignore[list-item]
     return manifest, parcel
 
 
