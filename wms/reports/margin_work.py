@@ -143,6 +143,7 @@ def _span(first: date, last: date) -> tuple[datetime, datetime]:
             datetime.combine(last + timedelta(days=1), time.min, UTC))  # fmt: skip
 
 
+_BY_BACKORDER = ("backordered_lines", "backordered_units", "backorder_wait_minutes")
 _NO_WORK = SimpleNamespace(orders=0, picked_orders=0, packed_orders=0, pick_s=0.0, pack_s=0.0,
                            shipped=0, late=0, late_unshipped=0)  # fmt: skip
 
@@ -184,7 +185,7 @@ def work_report(
     cid, now = q.channel_id(s, channel), utcnow()
     w = q.per_order(s, start, end, cid, now)
     bo_all = s.execute(q.backorders(s, start, end, cid, now, by=q.BR.c.channel_id)).all()
-    work = s.execute(select(w.c.channel_id, *q.sums(w)).group_by(w.c.channel_id)).all()
+    work = [SimpleNamespace(**r) for r in q.by_channel(s, start, end, cid, now)]
     total = WorkRow(key="", label="total")
     totals = _added(work, _WORK)  # the channels' figures: the orders are summed once
     _fill(total, totals, _added(bo_all, _BACKORDERS) if bo_all else None)
@@ -203,9 +204,19 @@ def work_report(
         page, count = rows[offset : offset + limit], len(rows)
     else:
         count = int(totals.orders)
-        page = [_order_row(r) for r in s.execute(
-            select(w).order_by(*_order_by(w, field, desc)).limit(limit).offset(offset)
-        )]  # fmt: skip
+        if field not in _BY_BACKORDER:
+            # The page is chosen without the backorders (no sort needs them), and only its
+            # orders' backorders are joined: a year's orders are not each looked up.
+            w = q.per_order(s, start, end, cid, now, only=[])
+            ids = list(s.execute(
+                select(w.c.order_id).order_by(*_order_by(w, field, desc)).limit(limit)
+                .offset(offset)
+            ).scalars())  # fmt: skip
+            w = q.per_order(s, start, end, cid, now, only=ids)
+            chosen = select(w).where(w.c.order_id.in_(ids))
+        else:
+            chosen = select(w).limit(limit).offset(offset)
+        page = [_order_row(r) for r in s.execute(chosen.order_by(*_order_by(w, field, desc)))]
     return WorkReport(
         group=group, start=first.isoformat(), end=last.isoformat(), channel=channel or None,
         sort=sort, limit=limit, offset=offset, count=count, rows=page, total=total,

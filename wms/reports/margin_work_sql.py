@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
+from wms.domain.orders import OrderStatus
 from wms.models import Channel, OrderLine, SalesOrder
 from wms.models.backorder_history import BackorderRecord
 from wms.models.order_work import OrderWork
@@ -32,6 +33,9 @@ PTL = PickTaskLine.__table__
 PS = PackSession.__table__
 SH = Shipment.__table__
 BR = BackorderRecord.__table__
+# Statuses whose orders are kept (hand-over, or intake of an order that arrives shipped).
+SHIPPED = (OrderStatus.SHIPPED.value, OrderStatus.DELIVERED.value, OrderStatus.RETURNED.value)
+UNSHIPPED = sorted(s.value for s in OrderStatus if s.value not in (*SHIPPED, *EXCLUDED))
 OW = OrderWork.__table__
 
 
@@ -131,16 +135,15 @@ def _late(shipped_at: Any, ship_by: Any, now: datetime) -> tuple[Any, Any]:
     return late.label("late"), waiting.label("late_unshipped")
 
 
-def per_order(
+def _parts(
     s: Session, start: datetime, end: datetime, channel: int | None, now: datetime
-) -> Subquery:
-    """A subquery: one row per order in range with its seconds, shipping and backorders.
-    Shipped orders are read from what was kept (narrow rows, by day); the others' seconds
-    are summed from their scans."""
+) -> tuple[Select[Any], Select[Any]]:
+    """The orders in range, in two parts of one shape: the shipped ones as kept (narrow
+    rows, read from their index by day) and the others, their seconds summed from scans."""
     dialect = s.get_bind().dialect.name
-    where = in_range(start, end, channel)
-    unkept = ~select(OW.c.order_id).where(OW.c.order_id == SO.c.id).exists()
-    live = select(SO.c.id).where(*where, unkept).cte("live")
+    # Orders not shipped yet (few, by the status index); a shipped one is always kept.
+    live = select(SO.c.id).where(*in_range(start, end, channel), SO.c.status.in_(UNSHIPPED))
+    live = live.cte("live")
     pick, pack = _pick_pack(dialect, select(live.c.id))
     kept_where = [OW.c.placed_at >= start, OW.c.placed_at < end]
     if channel is not None:
@@ -159,8 +162,21 @@ def per_order(
         .outerjoin(pick, pick.c.order_id == SO.c.id)
         .outerjoin(pack, pack.c.order_id == SO.c.id)
     )  # fmt: skip
+    return kept, unshipped
+
+
+def per_order(
+    s: Session, start: datetime, end: datetime, channel: int | None, now: datetime,
+    only: list[int] | None = None,
+) -> Subquery:  # fmt: skip
+    """A subquery: one row per order in range with its seconds, shipping and backorders
+    (the backorders of the orders `only` names, when given: a page's)."""
+    kept, unshipped = _parts(s, start, end, channel, now)
     u = kept.union_all(unshipped).subquery("u")
-    bo = backorders(s, start, end, channel, now, by=BR.c.order_id).cte("bo")
+    bo = backorders(s, start, end, channel, now, by=BR.c.order_id)
+    if only is not None:
+        bo = bo.where(BR.c.order_id.in_(only))
+    bo = bo.cte("bo")
     return (
         select(
             u.c.order_id, u.c.label, u.c.channel_id, u.c.ship_by, u.c.shipped_at, u.c.pick_s,
@@ -173,6 +189,22 @@ def per_order(
         .select_from(u.outerjoin(bo, bo.c.key == u.c.order_id))
         .subquery("w")
     )  # fmt: skip
+
+
+def by_channel(
+    s: Session, start: datetime, end: datetime, channel: int | None, now: datetime
+) -> list[dict[str, Any]]:
+    """The figures of the orders in range per channel: each part summed by the database
+    on its own (no row of an order leaves it), the two parts added here."""
+    out: dict[int, dict[str, Any]] = {}
+    for part in _parts(s, start, end, channel, now):
+        p = part.subquery()
+        for row in s.execute(select(p.c.channel_id, *sums(p)).group_by(p.c.channel_id)):
+            figures = dict(row._mapping)
+            mine = out.setdefault(row.channel_id, dict.fromkeys(figures, 0))
+            for k, v in figures.items():
+                mine[k] = row.channel_id if k == "channel_id" else mine[k] + (v or 0)
+    return list(out.values())
 
 
 def sums(w: Any) -> list[Any]:

@@ -80,7 +80,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["order_id"], ["sales_order.id"]),
         sa.PrimaryKeyConstraint("order_id"),
     )
-    op.create_index("ix_order_work_placed", "order_work", ["placed_at", "channel_id"])
+    # Every column the report reads: a year's rows are read from the index alone.
+    op.create_index(
+        "ix_order_work_placed", "order_work",
+        ["placed_at", "channel_id", "order_id", "shipped_at", "ship_by", "pick_s", "pack_s",
+         "reference"],
+    )  # fmt: skip
     # The work of every order shipped before: kept as hand-over keeps it now.
     conn = op.get_bind()
     shipped = sa.text(
