@@ -30,6 +30,7 @@ from wms.models import OrderLine, SalesOrder
 from wms.models.picking import PickBatch, PickTask, PickTaskLine
 from wms.models.shipping import PackSession, Shipment
 from wms.services import orders
+from wms.services.backorder_history import BR
 
 T = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 DAY = {"from": "2026-11-20", "to": "2026-11-20"}
@@ -88,6 +89,8 @@ def _placed(s: Session, order_id: int, ship_by_minutes: int) -> None:
         .where(SalesOrder.id == order_id)
         .values(placed_at=T, ship_by=T + timedelta(minutes=ship_by_minutes))
     )
+    # Its backorder began when it was placed (the record counts it by that day).
+    s.execute(update(BR).where(BR.c.order_id == order_id).values(began_at=T))
 
 
 def _scans(packer: httpx.Client, order_id: int) -> list[str]:

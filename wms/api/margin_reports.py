@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, get
 from litestar.params import QueryParameter
+from litestar.response import Stream
 
 from wms.api.deps import DbDep
 from wms.api.security import OFFICE, requires
@@ -16,13 +17,19 @@ from wms.reports.margin_work import WorkReport
 Query = Annotated[str | None, QueryParameter(max_length=40)]
 From = Annotated[str | None, QueryParameter(name="from", max_length=10)]
 To = Annotated[str | None, QueryParameter(name="to", max_length=10)]
+Limit = Annotated[int, QueryParameter(ge=1, le=margin_work.MAX_LIMIT)]
+Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000)]
+Sort = Annotated[str, QueryParameter(max_length=40)]
 
 
 async def _report(
-    db: Any, group: str | None, start: str | None, end: str | None, channel: str | None
-) -> WorkReport:
+    db: Any, group: str | None, start: str | None, end: str | None, channel: str | None,
+    **page: Any,
+) -> WorkReport:  # fmt: skip
     first, last = margin.parse_range(start, end)
-    return await db.run(margin_work.work_report, group or "channel", first, last, channel)  # type: ignore[no-any-return]
+    return await db.run(  # type: ignore[no-any-return]
+        margin_work.work_report, group or "channel", first, last, channel, **page
+    )
 
 
 class MarginWorkController(Controller):
@@ -38,9 +45,14 @@ class MarginWorkController(Controller):
         start: From = None,
         end: To = None,
         channel: Query = None,
+        sort: Sort = "label",
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> WorkReport:
-        """Picking and packing minutes, late shipments and backorders, by channel or order."""
-        return await _report(db, group, start, end, channel)
+        """Picking and packing minutes, late shipments and backorders, by channel or order:
+        a page of rows (`limit`, `offset`, `sort`, "-" first for descending), `count` rows in
+        all, and the total."""
+        return await _report(db, group, start, end, channel, sort=sort, limit=limit, offset=offset)
 
     @get("/work.csv", media_type="text/csv; charset=utf-8")
     async def work_csv(
@@ -50,12 +62,15 @@ class MarginWorkController(Controller):
         start: From = None,
         end: To = None,
         channel: Query = None,
-    ) -> Response[str]:
-        """The same report as a CSV download (its rows, then the total row)."""
-        report = await _report(db, group, start, end, channel)
-        name = f"work-{report.group}-{report.start}-{report.end}.csv"
-        return Response(
-            margin_work.as_csv(report),
+        sort: Sort = "label",
+    ) -> Stream:
+        """The same report as a CSV download: every row (no page), then the total row."""
+        first, last = margin.parse_range(start, end)
+        group = group or "channel"
+        rows, total = await db.run(margin_work.every_row, group, first, last, channel, sort=sort)
+        name = f"work-{group}-{first.isoformat()}-{last.isoformat()}.csv"
+        return Stream(
+            margin_work.as_csv_lines(rows, total),
             media_type="text/csv; charset=utf-8",
             headers={"content-disposition": f'attachment; filename="{name}"'},
         )

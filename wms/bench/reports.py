@@ -30,6 +30,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from wms import migrate
+from wms.bench import work_data
 from wms.bench.common import add_site_argument
 from wms.db import Database, long_running, reads
 from wms.models import Channel, OrderLine, Product, SalesOrder
@@ -149,6 +150,7 @@ def _chunk(
                                  "currency": currency,
                                  "placed_at": placed, "created_at": placed, "updated_at": placed,
                                  "_tiktok": code.startswith("tiktok")})  # fmt: skip
+    work_data.ship_by(orders)  # the floor's side (helper c): wms/bench/work_data.py
     conn.execute(
         insert(SalesOrder.__table__),
         [{k: v for k, v in o.items() if not k.startswith("_")} for o in orders],
@@ -166,6 +168,7 @@ def _chunk(
                           "unit_cost": cost, "picked": qty, "packed": qty, "allocated": qty}
             )  # fmt: skip
     conn.execute(insert(OrderLine.__table__), lines)
+    work_data.add(conn, orders, lines)
     rows = [(x["id"], x["order_id"], x["qty"], x["unit_price"], x["unit_cost"]) for x in lines]
     by_order = {order_id: o for order_id, o in zip(ids, orders, strict=True)}
     for line_id, order_id, qty, price, cost in rows:

@@ -11,7 +11,7 @@ from wms.models.stock import ProductAvailability, Stock, StockMove
 from wms.models.users import ApiToken, Idempotency, User
 
 # Floor tables register themselves on import.
-from wms.models import money, picking, shipping, site, tracking  # noqa: E402, F401  isort: skip
+from wms.models import backorder_history, money, order_work, picking, shipping, site, tracking  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "ApiToken",

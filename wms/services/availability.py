@@ -22,7 +22,7 @@ from wms.models import (
     ProductAvailability,
     SalesOrder,
 )
-from wms.services import backorders, outbox_rows
+from wms.services import backorder_history, backorders, outbox_rows
 from wms.services.sql import upsert
 
 PA = ProductAvailability.__table__
@@ -135,16 +135,19 @@ def _take_back(s: Session, product_id: int, units: int) -> int:
         .order_by(SalesOrder.created_at.desc(), SalesOrder.id.desc())
     ).all()
     taken = 0
+    touched: set[int] = set()
     for line, order in lines:
         if taken >= units:
             break
         take = min(units - taken, line.reserved - line.allocated)
         line.reserved -= take
         taken += take
+        touched.add(order.id)  # type: ignore[arg-type]
         release(s, product_id, take)
         if order.status in (OrderStatus.READY, OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD):
             order.status = OrderStatus.BACKORDERED
     s.flush()
+    backorder_history.note(s, touched)
     return taken
 
 
@@ -190,6 +193,7 @@ def fill_backorders(s: Session, product_id: int, cause: backorders.Cause | None 
         for order_id in touched:
             refresh_open_status(s, order_id)
         backorders.resolve_filled(s, touched, cause)
+        backorder_history.note(s, touched)
     return total
 
 

@@ -18,6 +18,7 @@ from wms.models import (
 )
 from wms.models.layout import SELLABLE_KINDS
 from wms.reports import margin_check
+from wms.services import backorder_history
 
 ACTIVE_ORDER = [s for s in OrderStatus if s not in (OrderStatus.CANCELLED,)]
 
@@ -120,6 +121,8 @@ def _violations(s: Session) -> list[str]:
             found.append(f"work: {name} (id {ident})")
     # 5. The margin reports' daily summary equals the facts re-summed (days not stale).
     found += margin_check.violations(s)
+    # 6. The record of backorders: open exactly while its line waits.
+    found += backorder_history.violations(s)
     return sorted(found)
 
 

@@ -12,7 +12,7 @@ from wms.domain.orders import OPEN_STATUSES, OrderIn, OrderStatus
 from wms.errors import Conflict, NotFound
 from wms.models import Channel, OrderLine, SalesOrder
 from wms.models.common import utcnow
-from wms.services import availability, backorders, events, statements
+from wms.services import availability, backorder_history, backorders, events, statements
 from wms.services.order_rows import (
     INSERT_EVENT,
     SEEN,
@@ -89,6 +89,7 @@ def cancel_row(s: Session, row: SalesOrder) -> None:
     row.updated_at = utcnow()
     s.flush()
     backorders.resolve_order(s, row.id, "order cancelled", None)  # type: ignore[arg-type]
+    backorder_history.note(s, [row.id])  # type: ignore[list-item]
     cause = backorders.Cause(f"cancel of {row.reference}")
     for product_id in touched:  # freed units go to whoever waits for them first
         availability.fill_backorders(s, product_id, cause)

@@ -19,7 +19,8 @@ from wms.domain.bounds import AmountOutOfRange, check_order_money, money_in_rang
 from wms.domain.orders import OrderIn, OrderStatus
 from wms.errors import NotFound, WmsError
 from wms.models import OrderLine, SalesOrder
-from wms.services import availability, money_facts
+from wms.reports import margin_work_sql
+from wms.services import availability, backorder_history, money_facts
 from wms.services.order_changes import (
     apply_channel_status,
     cancel,
@@ -186,6 +187,10 @@ def _intake(
         for n, (line, got) in enumerate(zip(order.lines, reserved, strict=True), start=1)
     ]
     conn.execute(INSERT_LINES, lines)
+    if any(line["reserved"] < line["qty"] for line in lines):
+        backorder_history.note(s, [values["id"]])  # an oversell avoided: its record begins
+    if values["status"] in margin_work_sql.SHIPPED:  # shipped outside the WMS: no work
+        margin_work_sql.keep(conn, [values["id"]])
     money_facts.record_intake(conn, values["id"], order, values["channel_fee"])
     if event_id:
         record_event(s, seen, channel.id, event_id, topic, order.external_id, values["id"])

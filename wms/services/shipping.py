@@ -17,7 +17,16 @@ from wms.errors import Conflict, NotFound, WmsError
 from wms.models import Channel, Location, OrderLine, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Manifest, Parcel, PrintJob, Shipment
-from wms.services import backorders, channels, events, outbox_rows, printing, tracking
+from wms.reports import margin_work_sql
+from wms.services import (
+    backorder_history,
+    backorders,
+    channels,
+    events,
+    outbox_rows,
+    printing,
+    tracking,
+)
 from wms.services.outbox_handlers import handles
 from wms.services.stations import station_in
 
@@ -156,6 +165,8 @@ def hand_over(
     if not left:
         _ship(s, order)
         backorders.resolve_order(s, order.id, "order shipped", user_id)
+        backorder_history.note(s, [order.id])  # type: ignore[list-item]
+        margin_work_sql.keep(s.connection(), [order.id])  # type: ignore[list-item]
     return manifest, parcel
 
 

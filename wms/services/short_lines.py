@@ -15,7 +15,15 @@ from wms.errors import Conflict, NotFound
 from wms.models import OrderLine, SalesOrder
 from wms.models.common import utcnow
 from wms.models.picking import FloorException, PickBatch, PickTaskLine
-from wms.services import audit, availability, backorders, money_facts, orders, picking
+from wms.services import (
+    audit,
+    availability,
+    backorder_history,
+    backorders,
+    money_facts,
+    orders,
+    picking,
+)
 
 FE = FloorException.__table__
 PTL = PickTaskLine.__table__
@@ -106,6 +114,7 @@ def _reallocate(
         availability.refresh_open_status(s, order.id)  # type: ignore[arg-type]
     if missing == 0 and (not on_floor or not any(_unplaced(line) for line in lines)):
         _close(s, e, f"re-allocated by {username}", user_id)
+    backorder_history.note(s, [order.id])  # type: ignore[list-item]
     availability.push_sellable(s, [e.product_id])  # sellable went down by what it took
     detail = f"order {order.reference}: {reserved} reserved, {placed} placed, {missing} missing"
     audit.record(s, username, "short_reallocated", f"exception:{exception_id}", detail)
@@ -165,6 +174,7 @@ def _cancel_line(
         s.flush()
         availability.refresh_open_status(s, order.id)  # type: ignore[arg-type]
     # What was released goes to whoever waits first; the channels hear what is left.
+    backorder_history.note(s, [order.id])  # type: ignore[list-item]
     availability.fill_backorders(
         s, e.product_id, backorders.Cause(f"line cancel of {order.reference}", user_id)
     )

@@ -15,7 +15,7 @@ from wms.models import OrderLine, SalesOrder, User
 from wms.models.common import utcnow
 from wms.models.picking import PickBatch
 from wms.models.shipping import Parcel, PrintJob
-from wms.services import availability, events, printing
+from wms.services import availability, backorder_history, events, printing
 
 ACTIVE = ("assigned", "picking", "paused")
 PB = PickBatch.__table__
@@ -132,5 +132,6 @@ def _reserve_again(s: Session, order_id: int) -> dict[str, Any]:
                 touched.append(line.product_id)
     s.flush()
     availability.refresh_open_status(s, order_id)
+    backorder_history.note(s, [order_id])
     availability.push_sellable(s, touched)  # what is left to sell went down
     return {"id": order_id, "status": order.status, "reserved": got_total}

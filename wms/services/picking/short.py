@@ -15,7 +15,7 @@ from wms.models.common import utcnow
 from wms.models.picking import (
     FloorException,
 )
-from wms.services import availability, backorders, events, stock, waves
+from wms.services import availability, backorder_history, backorders, events, stock, waves
 from wms.services.picking.guards import (
     LINKS,
     OL,
@@ -213,6 +213,7 @@ def _replan(
         conn.execute(
             update(OL).where(OL.c.id == need.line_id).values(reserved=OL.c.reserved - rest)
         )
+        backorder_history.note(s, [backorder_history.order_of_line(s, need.line_id)])
     return taken
 
 
