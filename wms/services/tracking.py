@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from wms.carriers import registry
 from wms.channels.registry import adapter_for as channel_adapter
-from wms.db import long_running, reads
+from wms.db import background, reads
 from wms.domain.orders import OrderStatus
 from wms.domain.tracking import (
     FINAL,
@@ -205,7 +205,7 @@ def _open_return(s: Session, row: ParcelTracking) -> None:
                              sku=line.sku, qty=qty))  # fmt: skip
 
 
-@long_running
+@background  # the poll pass's: it yields the writer as the pass's batches do
 def flag_late(s: Session, now: datetime, silence: timedelta) -> int:
     """Parcels with no event for ``silence`` after the last, or past their estimate."""
     quiet = func.coalesce(ParcelTracking.last_event_at, ParcelTracking.handed_over_at)

@@ -4,6 +4,10 @@ Each carrier adapter's ``track(numbers)`` is called outside any transaction and 
 event loop, in batches per carrier, backing off on failures, stopping at a final state or
 after ``MAX_AGE``; the answers go through wms.services.tracking's one rule, a few parcels a
 transaction.
+
+The pass is background work: its writes are ``@background`` (on SQLite each waits until no
+other write wants the writer, so a scan or a webhook never queues behind a batch), and what
+it reads and parses runs off the event loop or a page at a time.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.carriers import registry
-from wms.db import Database, long_running, reads
+from wms.db import Database, background, reads
 from wms.domain.tracking import FINAL, Tracker
 from wms.models.common import utcnow
 from wms.models.tracking import ParcelTracking
@@ -28,25 +32,53 @@ from wms.services.tracking import flag_late, record_many
 log = logging.getLogger(__name__)
 
 BATCH = 100  # tracking numbers per carrier call (karrio batches per carrier too)
-# Parcels written per transaction: few enough that the floor's writes, waiting their turn
-# on SQLite, wait tens of milliseconds; enough that a pass is not a transaction a parcel.
-WRITE_BATCH = 20
+# Parcels written per transaction. The floor's writes go before any batch that has not
+# begun; one that arrives while a batch writes waits for it (about 1 ms a parcel): few
+# enough for that, enough that a pass is not a transaction a parcel.
+WRITE_BATCH = 10
+# Due parcels read at a time: a page is read on the server's event loop (a read of the
+# whole due list, tens of thousands of rows, held the loop for a tenth of a second).
+DUE_PAGE = 1000
 POLL_EVERY = timedelta(minutes=30)  # a parcel in transit is asked about this often
 MAX_BACKOFF = timedelta(hours=6)
 MAX_AGE = timedelta(days=30)  # after this long the poller stops asking
 
 
+Due = tuple[str, str, datetime]  # carrier, tracking number, handed over at
+Key = tuple[datetime, int]  # where a page of due parcels ended: (next_poll_at, parcel_id)
+
+
 @reads
-def _due(s: Session, now: datetime, limit: int) -> list[tuple[str, str, datetime]]:
-    rows = s.execute(
-        select(ParcelTracking.carrier, ParcelTracking.tracking, ParcelTracking.handed_over_at)
-        .where(ParcelTracking.next_poll_at.is_not(None), ParcelTracking.next_poll_at <= now)
-        .order_by(ParcelTracking.next_poll_at)
-        .limit(limit)
-    ).all()
-    return [(r.carrier, r.tracking, r.handed_over_at) for r in rows]
+def _due(s: Session, now: datetime, after: Key | None, limit: int) -> list[tuple[Due, Key]]:
+    """Due parcels in the order they fell due, from just after ``after`` on."""
+    t = ParcelTracking
+    query = select(t.carrier, t.tracking, t.handed_over_at, t.next_poll_at, t.parcel_id).where(
+        t.next_poll_at.is_not(None), t.next_poll_at <= now
+    )
+    if after is not None:
+        at, parcel = after
+        query = query.where(
+            (t.next_poll_at > at) | ((t.next_poll_at == at) & (t.parcel_id > parcel))
+        )
+    rows = s.execute(query.order_by(t.next_poll_at, t.parcel_id).limit(limit)).all()
+    return [
+        ((r.carrier, r.tracking, r.handed_over_at), (r.next_poll_at, r.parcel_id)) for r in rows
+    ]
 
 
+async def _all_due(db: Database, now: datetime, limit: int) -> list[Due]:
+    due: list[Due] = []
+    after: Key | None = None
+    while len(due) < limit:
+        page = await db.run(_due, now, after, min(DUE_PAGE, limit - len(due)))
+        due += [d for d, _ in page]
+        if len(page) < DUE_PAGE:
+            break
+        after = page[-1][1]
+    return due
+
+
+@background
 def _reschedule(
     s: Session, numbers: Sequence[str], now: datetime, failed: bool, every: timedelta
 ) -> None:
@@ -64,7 +96,7 @@ def _reschedule(
             row.poll_failures, row.next_poll_at = 0, now + every
 
 
-@long_running
+@background
 def _apply(
     s: Session,
     trackers: Sequence[Tracker],
@@ -90,7 +122,7 @@ async def poll_pass(
     """
     now = now or utcnow()
     late = await db.run(flag_late, now, registry.current().silence)
-    due = await db.run(_due, now, limit)
+    due = await _all_due(db, now, limit)
     by_carrier: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for carrier, tracking, since in due:
         by_carrier[carrier].append((tracking, since))
