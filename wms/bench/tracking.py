@@ -121,11 +121,16 @@ class LoopbackTracker(GenericCarrier):
     """The generic carrier with its tracker asking the fake carrier (one call a batch)."""
 
     url: str = ""
+    # One client for the pass: a new one a call built an SSL context each time (35 ms of
+    # CPU a call, a fifth of the pass's).
+    http: httpx.Client = dataclasses.field(
+        default_factory=lambda: httpx.Client(timeout=60), compare=False, repr=False
+    )
 
     def track(
         self, numbers: Sequence[str], since: Mapping[str, datetime] | None = None
     ) -> list[Tracker]:
-        r = httpx.post(f"{self.url}/track", json={"tracking_numbers": list(numbers)}, timeout=60)
+        r = self.http.post(f"{self.url}/track", json={"tracking_numbers": list(numbers)})
         r.raise_for_status()
         parse = tracking_webhook.parse_tracker
         return [parse(json.dumps({"data": t}).encode()) for t in r.json()["trackers"]]

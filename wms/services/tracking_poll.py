@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from wms.db import Database, background, reads
 from wms.domain.tracking import FINAL, Tracker
 from wms.models.common import utcnow
 from wms.models.tracking import ParcelTracking
-from wms.services.tracking import flag_late, record_many
+from wms.services.tracking import flag_late, record_many, tracked
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,10 @@ async def _all_due(db: Database, now: datetime, limit: int) -> list[Due]:
     return due
 
 
-@background
 def _reschedule(
-    s: Session, numbers: Sequence[str], now: datetime, failed: bool, every: timedelta
+    rows: Iterable[ParcelTracking], now: datetime, failed: bool, every: timedelta
 ) -> None:
-    for row in s.scalars(select(ParcelTracking).where(ParcelTracking.tracking.in_(numbers))):
+    for row in rows:
         if row.status in FINAL:
             row.next_poll_at = None
             continue
@@ -97,6 +96,12 @@ def _reschedule(
 
 
 @background
+def _failed(s: Session, numbers: Sequence[str], now: datetime, every: timedelta) -> None:
+    """A carrier batch that could not be asked: each parcel asked again later, backing off."""
+    _reschedule(tracked(s, numbers).values(), now, True, every)
+
+
+@background
 def _apply(
     s: Session,
     trackers: Sequence[Tracker],
@@ -105,11 +110,11 @@ def _apply(
     every: timedelta,
 ) -> dict[str, int]:
     """One carrier batch's answers and its reschedule in one transaction (not one a parcel)."""
-    asked = set(numbers)
-    done = record_many(s, [t for t in trackers if t.tracking in asked and t.events], "poll")
+    rows = tracked(s, numbers)  # read once: for the events and for the schedule
+    done = record_many(s, [t for t in trackers if t.tracking in rows and t.events], "poll", rows)
     new_events = sum(d["new_events"] for d in done)
     delivered = sum(int(d["order_delivered"]) for d in done)
-    _reschedule(s, numbers, now, False, every)
+    _reschedule(rows.values(), now, False, every)
     return {"new_events": new_events, "delivered_orders": delivered}
 
 
@@ -140,7 +145,7 @@ async def poll_pass(
             except Exception:  # a carrier down is a retry later, never a stopped poller
                 log.exception("tracking %d parcels of %s failed", len(numbers), carrier)
                 counts["failed"] += len(numbers)
-                await db.run(_reschedule, numbers, now, True, every)
+                await db.run(_failed, numbers, now, every)
                 continue
             counts["asked"] += len(numbers)
             answered = {t.tracking: t for t in trackers}
