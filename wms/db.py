@@ -14,8 +14,9 @@ What kind of transaction it is, is declared once on ``fn`` (the call site stays 
 - ``@answers``: a request's last write; its result goes to the answer hooks before the
   commit, so a retried request's stored answer is committed with the change it answers.
 - ``@background``: a write nobody waits for (a tracking poll's batch). On SQLite it waits
-  before each transaction until no other write, of any process, is waiting for the writer,
-  then runs in a worker thread: the floor's and the webhooks' writes always go first.
+  before each transaction until no other write, of any process, is waiting for the writer
+  (but no longer than its last transaction took), then runs in a worker thread: the floor's
+  and the webhooks' writes go first.
 
 A decorator is lost by ``functools.partial`` and lambdas: wrap them in a named function.
 
@@ -38,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -62,6 +64,11 @@ SQLITE_PRAGMAS = (
     "wal_autocheckpoint=8000",
 )
 
+
+# A background write waits for the other writes at least this long (and as long as its last
+# transaction took), looking every BACKGROUND_LOOK_S for another process's.
+BACKGROUND_PATIENCE_S = 0.01
+BACKGROUND_LOOK_S = 0.001
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -182,6 +189,7 @@ class Database:
         self._wanting_writes = 0
         self._no_wanting_writes = asyncio.Event()
         self._no_wanting_writes.set()
+        self._background_s = 0.0  # how long the last background transaction took
         # Called after the commit of a transaction marked by `outbox_written` (the worker's
         # wake-up). Only those: waking the worker after every terminal scan cost each scan a read.
         self.after_outbox_commit: list[Callable[[], None]] = []
@@ -215,8 +223,9 @@ class Database:
         """Run `fn(session, ...)`, plain synchronous code, as one transaction.
 
         The kind is declared on `fn`: `@reads` (a snapshot), `@long_running` (a worker
-        thread on SQLite), `@answers` (the result kept as the request's answer); unmarked,
-        a short write. See the module's docstring.
+        thread on SQLite), `@answers` (the result kept as the request's answer),
+        `@background` (after every other write); unmarked, a short write. See the module's
+        docstring.
         """
         kind = getattr(fn, _KIND, "write")
         if kind == "read":
@@ -267,20 +276,33 @@ class Database:
                 self._no_wanting_writes.set()
 
     async def _background(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
-        """A background write on SQLite: its turn only while no other write wants one."""
+        """A background write on SQLite: its turn once no other write wants one.
+
+        It waits no longer than its last transaction took, though: when other writes never
+        stop (the outbox draining what the poll wrote), it still has about half the writer,
+        and a request waits at most one background transaction.
+        """
         assert self._write_lock is not None
+        until = time.monotonic() + max(self._background_s, BACKGROUND_PATIENCE_S)
         while True:
-            await self._no_wanting_writes.wait()
-            if self.turn is not None and not self.turn.unwanted_now():
-                await asyncio.to_thread(self.turn.wait_unwanted)  # another process's writes
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._no_wanting_writes.wait(), until - time.monotonic())
+            # Another process's writes: look again shortly (a lock cannot be waited on with
+            # a deadline, and this is work nobody waits for).
+            while self.turn is not None and not self.turn.unwanted_now():
+                if time.monotonic() >= until:
+                    break
+                await asyncio.sleep(BACKGROUND_LOOK_S)
             await self._write_lock.acquire()
-            if self._wanting_writes == 0:
+            if self._wanting_writes == 0 or time.monotonic() >= until:
                 break
             self._write_lock.release()  # one of ours came meanwhile: it goes first
+        started = time.monotonic()
         try:
             result, wrote = await asyncio.to_thread(self._run_in_thread, fn, *args, **kwargs)
         finally:
             self._write_lock.release()
+        self._background_s = time.monotonic() - started
         self._committed(wrote)
         return result
 

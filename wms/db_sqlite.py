@@ -57,9 +57,9 @@ class WriterTurn:
     lets one of its own transactions write at a time.
 
     Background writes (`background`) yield it: every other write holds the "-wanted" file
-    shared while it waits for or holds the turn, and a background write takes that file
-    exclusive for an instant before each turn, so it waits until no such write is left, in
-    any process (flock is per open file: the two descriptors conflict within one process too).
+    shared while it waits for or holds the turn, and a background write looks whether it could
+    take that file exclusive before each turn, so it waits until no such write is left, in any
+    process (flock is per open file: the two descriptors conflict within one process too).
     """
 
     def __init__(self, db_path: str) -> None:
@@ -100,11 +100,6 @@ class WriterTurn:
             return False
         fcntl.flock(self._yielding, fcntl.LOCK_UN)
         return True
-
-    def wait_unwanted(self) -> None:
-        """Wait until no write besides background ones waits for the turn (blocks the thread)."""
-        fcntl.flock(self._yielding, fcntl.LOCK_EX)
-        fcntl.flock(self._yielding, fcntl.LOCK_UN)
 
     def close(self) -> None:
         for fd in (self._fd, self._wanted, self._yielding):

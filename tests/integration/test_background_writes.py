@@ -16,20 +16,28 @@ from sqlalchemy.orm import Session
 from tests.support.waiting import await_until
 from wms.db import Database, background, long_running, reads
 
-# Another process's request write: it says it wants the writer, waits for a line on stdin,
-# then takes the turn, writes its mark and gives the turn back.
+# Another process's request write: it says it wants the writer and takes the turn, waits
+# for a line on stdin, then writes its mark and gives the turn back.
 OTHER_PROCESS = """
 import sqlite3, sys
 from wms.db_sqlite import WriterTurn
-turn = WriterTurn(sys.argv[1]); turn.want()
-print("wanting", flush=True)
+turn = WriterTurn(sys.argv[1]); turn.want(); turn.take()
+print("writing", flush=True)
 sys.stdin.readline()
-turn.take()
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 conn.execute("INSERT INTO mark VALUES ('other request')")
 conn.close()
 turn.give_back(); turn.unwant()
 print("written", flush=True)
+"""
+
+# Another process whose writes never stop wanting the writer (until its stdin closes).
+WANTING_FOR_EVER = """
+import sys
+from wms.db_sqlite import WriterTurn
+turn = WriterTurn(sys.argv[1]); turn.want()
+print("wanting", flush=True)
+sys.stdin.readline()
 """
 
 
@@ -76,28 +84,34 @@ async def test_a_background_write_waits_for_a_request_write_queued_after_it(db):
     assert await db.run(_marks) == ["holder", "request", "background"]
 
 
-async def test_a_background_write_waits_for_another_process_wanting_the_writer(db):
+def _other(db: Database, program: str) -> subprocess.Popen[str]:
     path = db.url.removeprefix("sqlite+aiosqlite:///")
-    other = subprocess.Popen(
-        [sys.executable, "-c", OTHER_PROCESS, path],
+    return subprocess.Popen(
+        [sys.executable, "-c", program, path],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+
+
+async def test_a_background_write_looks_whether_another_process_wants_the_writer(db):
+    other = _other(db, OTHER_PROCESS)
     assert db.turn is not None
-    waiting = threading.Event()
-    blocking_wait = db.turn.wait_unwanted
+    looked_in_vain = threading.Event()
+    looks = db.turn.unwanted_now
 
-    def wait_unwanted() -> None:  # the real wait, telling the test when it begins
-        waiting.set()
-        blocking_wait()
+    def unwanted_now() -> bool:  # the real look, telling the test when it found a writer
+        found = looks()
+        if not found:
+            looked_in_vain.set()
+        return found
 
-    db.turn.wait_unwanted = wait_unwanted  # type: ignore[method-assign]
+    db.turn.unwanted_now = unwanted_now  # type: ignore[method-assign]
     try:
         assert other.stdin is not None and other.stdout is not None
-        assert other.stdout.readline().strip() == "wanting"
+        assert other.stdout.readline().strip() == "writing"
         writing = asyncio.create_task(db.run(_mark_in_background))
-        await await_until(waiting.is_set, "the background write to wait for the other process")
+        await await_until(looked_in_vain.is_set, "the background write to see the other's")
         assert not writing.done()
         other.stdin.write("go\n")
         other.stdin.flush()
@@ -108,21 +122,16 @@ async def test_a_background_write_waits_for_another_process_wanting_the_writer(d
     assert await db.run(_marks) == ["other request", "background"]
 
 
-async def test_a_request_write_does_not_wait_for_background_writes_to_drain(db):
-    inside, release = threading.Event(), threading.Event()
-
-    @background
-    def long_background(s: Session) -> None:
-        _mark(s, "background")
-        inside.set()
-        release.wait(10)
-
-    first = asyncio.create_task(db.run(long_background))
-    await await_until(inside.is_set, "the background write to be inside its transaction")
-    more = [asyncio.create_task(db.run(_mark_in_background)) for _ in range(3)]
-    request = asyncio.create_task(db.run(_mark, "request"))
-    await asyncio.sleep(0)
-    release.set()
-    await asyncio.gather(first, request, *more)
-    # The request waited for the one background transaction running, none of the others.
-    assert await db.run(_marks) == ["background", "request", *["background"] * 3]
+async def test_a_background_write_still_gets_its_turn_when_other_writes_never_stop(db):
+    other = _other(db, WANTING_FOR_EVER)
+    try:
+        assert other.stdout is not None and other.stdin is not None
+        assert other.stdout.readline().strip() == "wanting"
+        assert db.turn is not None and not db.turn.unwanted_now()
+        await asyncio.wait_for(db.run(_mark_in_background), timeout=10)
+        assert other.poll() is None  # it went while the other still wanted the writer
+    finally:
+        if other.stdin is not None:
+            other.stdin.close()
+        other.wait(timeout=10)
+    assert await db.run(_marks) == ["background"]
