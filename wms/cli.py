@@ -213,16 +213,26 @@ def _settle_heap() -> None:
 
 
 async def _worker(settings: Settings) -> None:
-    """The outbox (channel pushes, order fetches, print jobs, tracking) in its own process."""
+    """The outbox (channel pushes, order fetches, print jobs, tracking) and the tracking
+    poller in their own process: the poll pass's CPU work never shares the server's GIL."""
+    from wms.carriers import registry
     from wms.db import Database
+    from wms.services import site
     from wms.services.outbox import OutboxWorker
+    from wms.services.tracking_poll import Poller
 
     db = Database(settings.database_url)
+    await site.configure_carriers(db)  # the carriers the poller asks
     worker = OutboxWorker(db, poll_s=settings.outbox_poll_s)
+    poller = Poller(db, registry.current().poll_seconds)
+    polling = asyncio.create_task(poller.run())
     _settle_heap()
     try:
         await worker.run()
     finally:
+        poller.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(polling, 5)
         await worker.http.aclose()
         await db.dispose()
 
@@ -295,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     site.add_argument("action", choices=["init", "check"])
     site.add_argument("folder", type=Path)
     sub.add_parser("check", help="verify the invariants; exit 1 naming each violation")
-    sub.add_parser("worker", help="run the outbox worker (serve with WMS_RUN_WORKERS=0)")
+    worker_help = "run the outbox worker and the tracking poller (serve with WMS_RUN_WORKERS=0)"
+    sub.add_parser("worker", help=worker_help)
     rates = sub.add_parser("rates", help="currency rates: wms rates load FILE (ECB CSV)")
     rates.add_argument("action", choices=["load"])
     rates.add_argument("file", type=Path)

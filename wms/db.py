@@ -13,6 +13,10 @@ What kind of transaction it is, is declared once on ``fn`` (the call site stays 
   pass). On SQLite it runs in a worker thread, so the event loop goes on serving.
 - ``@answers``: a request's last write; its result goes to the answer hooks before the
   commit, so a retried request's stored answer is committed with the change it answers.
+- ``@background``: a write nobody waits for (a tracking poll's batch). On SQLite it waits
+  before each transaction until no other write, of any process, is waiting for the writer
+  (but no longer than its last transaction took), then runs in a worker thread: the floor's
+  and the webhooks' writes go first.
 
 A decorator is lost by ``functools.partial`` and lambdas: wrap them in a named function.
 
@@ -34,12 +38,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import functools
-import os
-import sqlite3
-import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -47,6 +48,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from wms.db_sqlite import Checkpointer, WriterTurn
 
 SQLITE_PRAGMAS = (
     "journal_mode=WAL",
@@ -60,8 +63,12 @@ SQLITE_PRAGMAS = (
     # the log empty enough to start it over.
     "wal_autocheckpoint=8000",
 )
-CHECKPOINT_EVERY_S = 0.5
 
+
+# A background write waits for the other writes at least this long (and as long as its last
+# transaction took), looking every BACKGROUND_LOOK_S for another process's.
+BACKGROUND_PATIENCE_S = 0.01
+BACKGROUND_LOOK_S = 0.001
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -87,6 +94,12 @@ def long_running(fn: F) -> F:
 def answers(fn: F) -> F:
     """Mark a request's last write: its result is kept as the request's answer, pre-commit."""
     setattr(fn, _KIND, "answer")
+    return fn
+
+
+def background(fn: F) -> F:
+    """Mark a write nobody waits for: on SQLite it yields the writer to every other write."""
+    setattr(fn, _KIND, "background")
     return fn
 
 
@@ -124,73 +137,6 @@ def _sqlite_events(engine: Engine, *, immediate: bool) -> None:
         # A write transaction takes the lock up front, so read-modify-write cannot
         # lose an update and a busy database waits instead of failing mid-way.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-class Checkpointer:
-    """Copies SQLite's write-ahead log into the database file, beside the requests.
-
-    PASSIVE: it never waits for, nor blocks, a reader or a writer; what it cannot copy now
-    it copies on a later round. sqlite3 releases the GIL while it writes and syncs.
-    """
-
-    def __init__(self, path: str, every_s: float = CHECKPOINT_EVERY_S) -> None:
-        self.path, self.every_s = path, every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        try:
-            while not self._stop.wait(self.every_s):
-                self._checkpoint(conn)
-            self._checkpoint(conn)
-        finally:
-            conn.close()
-
-    @staticmethod
-    def _checkpoint(conn: sqlite3.Connection) -> None:
-        # A failure (the file replaced under us by a test, a full disk) is retried next
-        # round: no request waits for this.
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-
-class WriterTurn:
-    """SQLite's one writer at a time across processes, taken by waiting on a file lock.
-
-    Without it a writer that finds another process writing is left to SQLite's busy
-    handler, which sleeps and tries again (1, 2, 5 ... 100 ms) and so oversleeps most of
-    the transactions it waits for. In the intake bench (API and outbox worker in two
-    processes) the API spent 1.4 s of a 12 s run asleep holding its turn, and the worker
-    waited up to 734 ms to begin. On this lock a writer waits exactly as long as the
-    other one writes. One per Database: flock is held per open file, and the Database
-    lets one of its own transactions write at a time.
-    """
-
-    def __init__(self, db_path: str) -> None:
-        self._fd = os.open(f"{db_path}-writer", os.O_RDWR | os.O_CREAT, 0o644)
-
-    def take(self) -> None:
-        """Wait for the turn (blocks the calling thread; the GIL is released meanwhile)."""
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-
-    def take_now(self) -> bool:
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def give_back(self) -> None:
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        os.close(self._fd)
 
 
 class Database:
@@ -238,6 +184,12 @@ class Database:
         # SQLite has one writer at a time; queueing writers here is fair (FIFO) and
         # avoids the busy-handler's sleep-and-retry, which is what makes p99 jump.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        # This process's writes waiting for or holding the writer, background ones aside,
+        # and whether there are none: what a background write waits for (`_wanting`).
+        self._wanting_writes = 0
+        self._no_wanting_writes = asyncio.Event()
+        self._no_wanting_writes.set()
+        self._background_s = 0.0  # how long the last background transaction took
         # Called after the commit of a transaction marked by `outbox_written` (the worker's
         # wake-up). Only those: waking the worker after every terminal scan cost each scan a read.
         self.after_outbox_commit: list[Callable[[], None]] = []
@@ -271,12 +223,15 @@ class Database:
         """Run `fn(session, ...)`, plain synchronous code, as one transaction.
 
         The kind is declared on `fn`: `@reads` (a snapshot), `@long_running` (a worker
-        thread on SQLite), `@answers` (the result kept as the request's answer); unmarked,
-        a short write. See the module's docstring.
+        thread on SQLite), `@answers` (the result kept as the request's answer),
+        `@background` (after every other write); unmarked, a short write. See the module's
+        docstring.
         """
         kind = getattr(fn, _KIND, "write")
         if kind == "read":
             return await self._read(fn, args, kwargs)
+        if kind == "background" and self._write_lock is not None:
+            return await self._background(fn, args, kwargs)
         return await self._run(fn, args, kwargs, inline=kind != "long", answer=kind == "answer")
 
     async def _run(
@@ -292,13 +247,62 @@ class Database:
                 wrote = bool(session.info.pop(OUTBOX_WRITTEN, False))
         else:
             assert self._write_lock is not None
-            async with self._write_lock:
-                if inline and (self.turn is None or self.turn.take_now()):
-                    result, wrote = self._transaction(fn, *args, **kwargs)
-                else:
-                    result, wrote = await asyncio.to_thread(
-                        self._run_in_thread, fn, *args, **kwargs
-                    )
+            with self._wanting():
+                async with self._write_lock:
+                    if inline and (self.turn is None or self.turn.take_now()):
+                        result, wrote = self._transaction(fn, *args, **kwargs)
+                    else:
+                        result, wrote = await asyncio.to_thread(
+                            self._run_in_thread, fn, *args, **kwargs
+                        )
+        self._committed(wrote)
+        return result
+
+    @contextlib.contextmanager
+    def _wanting(self) -> Iterator[None]:
+        """Count a write that waits for or holds the writer; the first says so to all processes."""
+        if self._wanting_writes == 0:
+            self._no_wanting_writes.clear()
+            if self.turn is not None:
+                self.turn.want()
+        self._wanting_writes += 1
+        try:
+            yield
+        finally:
+            self._wanting_writes -= 1
+            if self._wanting_writes == 0:
+                if self.turn is not None:
+                    self.turn.unwant()
+                self._no_wanting_writes.set()
+
+    async def _background(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+        """A background write on SQLite: its turn once no other write wants one.
+
+        It waits no longer than its last transaction took, though: when other writes never
+        stop (the outbox draining what the poll wrote), it still has about half the writer,
+        and a request waits at most one background transaction.
+        """
+        assert self._write_lock is not None
+        until = time.monotonic() + max(self._background_s, BACKGROUND_PATIENCE_S)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._no_wanting_writes.wait(), until - time.monotonic())
+            # Another process's writes: look again shortly (a lock cannot be waited on with
+            # a deadline, and this is work nobody waits for).
+            while self.turn is not None and not self.turn.unwanted_now():
+                if time.monotonic() >= until:
+                    break
+                await asyncio.sleep(BACKGROUND_LOOK_S)
+            await self._write_lock.acquire()
+            if self._wanting_writes == 0 or time.monotonic() >= until:
+                break
+            self._write_lock.release()  # one of ours came meanwhile: it goes first
+        started = time.monotonic()
+        try:
+            result, wrote = await asyncio.to_thread(self._run_in_thread, fn, *args, **kwargs)
+        finally:
+            self._write_lock.release()
+        self._background_s = time.monotonic() - started
         self._committed(wrote)
         return result
 

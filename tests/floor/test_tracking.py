@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -432,3 +435,24 @@ async def test_the_poller_stops_asking_about_a_parcel_after_its_age(packer, supe
         registry.unregister("down")
     row = await db.run(_tracking_row, parcel["id"])
     assert row is not None and row.next_poll_at is None and row.troubled == "late"
+
+
+async def test_wms_worker_polls_the_parcels_in_a_process_of_its_own(packer, db, database_url):
+    # Last in the module: the worker asks about every parcel still due, not only this one.
+    order_id, [parcel] = await shipped(packer, db)
+    assert tracking_of(packer, parcel)["status"] == "pending"
+    # The server's own poller looked once as it started and waits an hour: only the worker
+    # asks. It reads the site's carriers from WMS_CARRIERS, set for the module's server.
+    env = {**os.environ, "WMS_DATABASE_URL": database_url}
+    worker = subprocess.Popen([sys.executable, "-m", "wms.cli", "worker"], env=env)
+    try:
+        wait_until(
+            lambda: tracking_of(packer, parcel)["status"] == "delivered",
+            "the worker's poller to hear the parcel delivered",
+            timeout=30,
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+    assert order_status(packer, order_id) == "delivered"
+    await no_violations(db)

@@ -7,8 +7,9 @@ shipped, pending, due for a poll). A fake carrier on loopback answers tracking a
 batches in the shape the carriers' trackers give (karrio's tracking details: a number, an
 estimate, events with date, time, code, status, description, location); the generic
 carrier's tracker is pointed at it. The floor's shift starts; after ``--quiet-s`` the
-polling pass (wms.services.tracking_poll.poll_pass, as the server's poller runs it) goes over
-every parcel while ``--webhooks-per-min`` signed tracking webhooks reach the real server.
+polling pass (wms.services.tracking_poll.poll_pass, as the poller of ``wms worker`` runs it,
+in a process of its own) goes over every parcel while ``--webhooks-per-min`` signed tracking
+webhooks reach the real server.
 Floor calls started while the tracking load ran are counted apart from the others.
 """
 
@@ -19,15 +20,15 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,10 @@ from sqlalchemy.orm import Session
 from printers.simulator import SimulatorThread
 from wms.bench import floor
 from wms.bench.common import add_site_argument, pct, start_sink
+from wms.bench.tracking_carrier import FakeCarrier, LoopbackTracker
 from wms.carriers import registry
-from wms.carriers.generic import GenericCarrier
 from wms.db import Database, long_running
 from wms.domain.orders import OrderStatus
-from wms.domain.tracking import Tracker
 from wms.loopback import ProcessServer, free_port
 from wms.models import Channel, SalesOrder
 from wms.models.common import utcnow
@@ -59,76 +59,33 @@ POSTAL = "78701"
 DUE_IN = timedelta(hours=1)
 
 
-class FakeCarrier:
-    """A carrier's tracking API on loopback: POST /track {"tracking_numbers": [...]}."""
-
-    def __init__(self, base: datetime) -> None:
-        self.base, self.asks = base, 0
-        carrier = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                numbers = json.loads(body)["tracking_numbers"]
-                carrier.asks += 1
-                answer = json.dumps({"trackers": [carrier.story(n) for n in numbers]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def story(self, number: str) -> dict[str, Any]:
-        """Collected an hour after the handover, sorted three hours later: two events."""
-        steps = (
-            (1, "PU", "picked_up", "Collected at the warehouse", "Warehouse dock"),
-            (4, "IT", "in_transit", "Sorted, on its way", "Sort centre"),
-        )
-        return {
-            "tracking_number": number,
-            "estimated_delivery": (self.base + timedelta(days=2)).strftime("%Y-%m-%d"),
-            "events": [
-                {
-                    "date": (at := self.base + timedelta(hours=h)).strftime("%Y-%m-%d"),
-                    "time": at.strftime("%H:%M"),
-                    "code": code,
-                    "status": status,
-                    "description": text,
-                    "location": place,
-                }
-                for h, code, status, text, place in steps
-            ],
-        }
-
-    def __enter__(self) -> FakeCarrier:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def _ready() -> None:
+    """Nothing: the pass's process is up (and has imported this module)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class LoopbackTracker(GenericCarrier):
-    """The generic carrier with its tracker asking the fake carrier (one call a batch)."""
+def _pass(db_path: str, fake_url: str, limit: int, now: datetime) -> dict[str, int]:
+    """The polling pass in a process of its own, as ``wms worker`` runs the server's poller.
 
-    url: str = ""
+    In the bench's process its CPU work (parsing the carrier's answers, building the rows)
+    held the GIL against the floor's and the webhooks' clients, whose times it then added to.
+    """
+    registry.configure(registry.load(Path(os.environ["WMS_CARRIERS"])))
+    site = registry.current()
+    tracker = LoopbackTracker(
+        **{f.name: getattr(site.generic, f.name) for f in dataclasses.fields(site.generic)},
+        url=fake_url,
+    )
+    registry.configure(dataclasses.replace(site, generic=tracker))
 
-    def track(
-        self, numbers: Sequence[str], since: Mapping[str, datetime] | None = None
-    ) -> list[Tracker]:
-        r = httpx.post(f"{self.url}/track", json={"tracking_numbers": list(numbers)}, timeout=60)
-        r.raise_for_status()
-        parse = tracking_webhook.parse_tracker
-        return [parse(json.dumps({"data": t}).encode()) for t in r.json()["trackers"]]
+    async def run() -> dict[str, int]:
+        db = Database(f"sqlite+aiosqlite:///{db_path}")
+        try:
+            return await tracking_poll.poll_pass(db, limit=limit, now=now)
+        finally:
+            await db.dispose()
+            tracker.http.close()
+
+    return asyncio.run(run())
 
 
 def _carriers_file(work: Path, site: Path) -> Path:
@@ -268,19 +225,16 @@ async def _run(
     shift = asyncio.create_task(floor._shift(url, args))
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(shift), args.quiet_s)
-    # The bench process asks as the server's poller would, through the loopback carrier.
-    site = registry.current()
-    tracker = LoopbackTracker(
-        **{f.name: getattr(site.generic, f.name) for f in dataclasses.fields(site.generic)},
-        url=fake.url,
-    )
-    registry.configure(dataclasses.replace(site, generic=tracker))
-    db = Database(f"sqlite+aiosqlite:///{db_path}")
     hooks = Webhooks(url, numbers, args.webhooks_per_min, fake.base)
+    passes = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    # The process starts before the clock does (an interpreter and wms to import).
+    await asyncio.get_running_loop().run_in_executor(passes, _ready)
     load_from = time.perf_counter()
     sending = asyncio.create_task(hooks.run())
     try:
-        counts = await tracking_poll.poll_pass(db, limit=len(numbers), now=utcnow() + DUE_IN)
+        counts = await asyncio.get_running_loop().run_in_executor(
+            passes, _pass, str(db_path), fake.url, len(numbers), utcnow() + DUE_IN
+        )
         pass_s = time.perf_counter() - load_from
         # Webhooks go on for at least a minute's worth of load (or the rest of the shift).
         with contextlib.suppress(TimeoutError):
@@ -291,8 +245,7 @@ async def _run(
         hooks.stop.set()
         await sending
         load_to = time.perf_counter()
-        registry.configure(site)
-        await db.dispose()
+        passes.shutdown()
     rec, _ = await shift
     loaded = [ms for t, ms, _, _ in rec.trace if load_from <= t <= load_to]
     quiet = [ms for t, ms, _, _ in rec.trace if not load_from <= t <= load_to]

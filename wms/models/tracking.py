@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from wms.models.common import created_at_field, timestamp_field
@@ -14,6 +14,8 @@ class ParcelTracking(SQLModel, table=True):
     """One per handed-over parcel: where it stands (karrio's vocabulary) and when to ask."""
 
     __tablename__ = "parcel_tracking"
+    # The poller reads its due parcels in this order, a page at a time.
+    __table_args__ = (Index("ix_parcel_tracking_next_poll_at", "next_poll_at"),)
 
     parcel_id: int = Field(primary_key=True, foreign_key="parcel.id")
     order_id: int = Field(foreign_key="sales_order.id", index=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from wms.carriers import registry
 from wms.channels.registry import adapter_for as channel_adapter
-from wms.db import long_running, reads
+from wms.db import background, reads
 from wms.domain.orders import OrderStatus
 from wms.domain.tracking import (
     FINAL,
@@ -79,32 +79,40 @@ _SEEN = select(TrackingEvent.parcel_id, TrackingEvent.event_key).where(
 )
 
 
-def record_many(s: Session, trackers: Sequence[Tracker], source: str) -> list[dict[str, Any]]:
+def tracked(s: Session, numbers: Iterable[str]) -> dict[str, ParcelTracking]:
+    """The tracked parcels of ``numbers`` by number, locked for this transaction."""
+    query = select(ParcelTracking).where(ParcelTracking.tracking.in_(set(numbers)))
+    return {r.tracking: r for r in s.scalars(query.with_for_update())}
+
+
+def record_many(
+    s: Session,
+    trackers: Sequence[Tracker],
+    source: str,
+    rows: Mapping[str, ParcelTracking] | None = None,
+) -> list[dict[str, Any]]:
     """``record`` for many parcels in one go: what a poll batch writes (unknown numbers skipped).
 
-    The parcels, their known events, orders and channels are read once for the batch, and
-    the events and outbox rows written in one statement each: per parcel, ORM objects and
-    lookups cost most of a polling pass (and the writer's turn the floor waits for).
+    The parcels (``rows``, when the caller has them from ``tracked``), their known events,
+    orders and channels are read once for the batch, and the events and outbox rows written
+    in one statement each: per parcel, ORM objects and lookups cost most of a polling pass
+    (and the writer's turn the floor waits for).
     """
-    numbers = {t.tracking for t in trackers}
-    rows = {
-        r.tracking: r
-        for r in s.scalars(
-            select(ParcelTracking).where(ParcelTracking.tracking.in_(numbers)).with_for_update()
-        )
-    }
+    if rows is None:
+        rows = tracked(s, (t.tracking for t in trackers))
     if not rows:
         return []
     seen: dict[int, set[str]] = defaultdict(set)
     ids = sorted(r.parcel_id for r in rows.values())
     for parcel_id, key in s.connection().execute(_SEEN, {"ids": ids}):
         seen[parcel_id].add(key)
-    # Loaded for _tell_channel's s.get, and held in names: the identity map keeps only
+    # Loaded for _tell_channel's s.get, and held in a name: the identity map keeps only
     # what someone refers to.
     orders = s.scalars(
         select(SalesOrder).where(SalesOrder.id.in_({r.order_id for r in rows.values()}))
     ).all()
-    channels = s.scalars(select(Channel)).all()
+    # The channels' codes only: a Channel row decrypts its secrets as it loads.
+    codes: dict[int, str] = {i: c for i, c in s.execute(select(Channel.id, Channel.code))}
     now = utcnow()
     events: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
@@ -114,9 +122,11 @@ def record_many(s: Session, trackers: Sequence[Tracker], source: str) -> list[di
             row = rows.get(tracker.tracking)
             if row is not None:
                 answers.append(
-                    _record_one(s, row, tracker, source, seen[row.parcel_id], now, events, outbox)
+                    _record_one(
+                        s, row, tracker, source, seen[row.parcel_id], now, codes, events, outbox
+                    )
                 )
-    del orders, channels
+    del orders
     # Plain Core inserts, one statement each (the ORM's bulk insert costs twice as much).
     if events:
         s.connection().execute(TrackingEvent.__table__.insert(), events)
@@ -132,7 +142,8 @@ def record_many(s: Session, trackers: Sequence[Tracker], source: str) -> list[di
 
 def _record_one(
     s: Session, row: ParcelTracking, tracker: Tracker, source: str, seen: set[str],
-    now: datetime, events: list[dict[str, Any]], outbox: list[dict[str, Any]],
+    now: datetime, codes: dict[int, str], events: list[dict[str, Any]],
+    outbox: list[dict[str, Any]],
 ) -> dict[str, Any]:  # fmt: skip
     """The one rule for one parcel: its new events (to ``events``), its state, its changes told."""
     new = applied = 0
@@ -163,7 +174,7 @@ def _record_one(
     if row.status in FINAL:
         row.next_poll_at = None
     if told:
-        outbox += _tell_channel(s, row, told, now)
+        outbox += _tell_channel(s, row, told, now, codes)
     if row.status in TROUBLE and row.troubled != row.status:
         _raise_trouble(s, row, row.status)
     return {
@@ -205,7 +216,7 @@ def _open_return(s: Session, row: ParcelTracking) -> None:
                              sku=line.sku, qty=qty))  # fmt: skip
 
 
-@long_running
+@background  # the poll pass's: it yields the writer as the pass's batches do
 def flag_late(s: Session, now: datetime, silence: timedelta) -> int:
     """Parcels with no event for ``silence`` after the last, or past their estimate."""
     quiet = func.coalesce(ParcelTracking.last_event_at, ParcelTracking.handed_over_at)
@@ -222,12 +233,16 @@ def flag_late(s: Session, now: datetime, silence: timedelta) -> int:
 
 
 def _tell_channel(
-    s: Session, row: ParcelTracking, changes: list[TrackingEventIn], now: datetime
-) -> list[dict[str, Any]]:
-    """One outbox row per change of state, in the same transaction, each following the last."""
+    s: Session, row: ParcelTracking, changes: list[TrackingEventIn], now: datetime,
+    codes: dict[int, str],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """One outbox row per change of state, in the same transaction, each following the last.
+
+    ``codes``: the channels' codes by id.
+    """
     order = s.get(SalesOrder, row.order_id)
-    channel = s.get(Channel, order.channel_id) if order is not None else None
-    if order is None or channel is None:
+    code = codes.get(order.channel_id) if order is not None else None
+    if order is None or code is None:
         return []
     rows = []
     for event in changes:
@@ -236,14 +251,14 @@ def _tell_channel(
             {
                 "event_id": event_id,
                 "kind": "tracking_event",
-                "channel_id": channel.id,
+                "channel_id": order.channel_id,
                 # Claimed only once the change before it is told: in order, and the later
                 # change is never taken early, failed and backed off (issue 19's bench).
                 "after_event": row.last_told or None,
                 # Its own key (never coalesced): every change is told, once.
                 "dedupe_key": f"tracking_event:{row.parcel_id}:{event.key}"[:120],
                 "payload": {
-                    "channel": channel.code,
+                    "channel": code,
                     "order_external_id": order.external_id,
                     "parcel_id": row.parcel_id,
                     "event": {

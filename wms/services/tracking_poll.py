@@ -4,6 +4,10 @@ Each carrier adapter's ``track(numbers)`` is called outside any transaction and 
 event loop, in batches per carrier, backing off on failures, stopping at a final state or
 after ``MAX_AGE``; the answers go through wms.services.tracking's one rule, a few parcels a
 transaction.
+
+The pass is background work: its writes are ``@background`` (on SQLite each waits until no
+other write wants the writer, so a scan or a webhook never queues behind a batch), and what
+it reads and parses runs off the event loop or a page at a time.
 """
 
 from __future__ import annotations
@@ -12,45 +16,72 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.carriers import registry
-from wms.db import Database, long_running, reads
+from wms.db import Database, background, reads
 from wms.domain.tracking import FINAL, Tracker
 from wms.models.common import utcnow
 from wms.models.tracking import ParcelTracking
-from wms.services.tracking import flag_late, record_many
+from wms.services.tracking import flag_late, record_many, tracked
 
 log = logging.getLogger(__name__)
 
 BATCH = 100  # tracking numbers per carrier call (karrio batches per carrier too)
-# Parcels written per transaction: few enough that the floor's writes, waiting their turn
-# on SQLite, wait tens of milliseconds; enough that a pass is not a transaction a parcel.
-WRITE_BATCH = 20
+# Parcels written per transaction. The floor's writes go before any batch that has not
+# begun; one that arrives while a batch writes waits for it (about 1 ms a parcel): few
+# enough for that, enough that a pass is not a transaction a parcel.
+WRITE_BATCH = 10
+# Due parcels read at a time: a page is read on the server's event loop (a read of the
+# whole due list, tens of thousands of rows, held the loop for a tenth of a second).
+DUE_PAGE = 1000
 POLL_EVERY = timedelta(minutes=30)  # a parcel in transit is asked about this often
 MAX_BACKOFF = timedelta(hours=6)
 MAX_AGE = timedelta(days=30)  # after this long the poller stops asking
 
 
+Due = tuple[str, str, datetime]  # carrier, tracking number, handed over at
+Key = tuple[datetime, int]  # where a page of due parcels ended: (next_poll_at, parcel_id)
+
+
 @reads
-def _due(s: Session, now: datetime, limit: int) -> list[tuple[str, str, datetime]]:
-    rows = s.execute(
-        select(ParcelTracking.carrier, ParcelTracking.tracking, ParcelTracking.handed_over_at)
-        .where(ParcelTracking.next_poll_at.is_not(None), ParcelTracking.next_poll_at <= now)
-        .order_by(ParcelTracking.next_poll_at)
-        .limit(limit)
-    ).all()
-    return [(r.carrier, r.tracking, r.handed_over_at) for r in rows]
+def _due(s: Session, now: datetime, after: Key | None, limit: int) -> list[tuple[Due, Key]]:
+    """Due parcels in the order they fell due, from just after ``after`` on."""
+    t = ParcelTracking
+    query = select(t.carrier, t.tracking, t.handed_over_at, t.next_poll_at, t.parcel_id).where(
+        t.next_poll_at.is_not(None), t.next_poll_at <= now
+    )
+    if after is not None:
+        at, parcel = after
+        query = query.where(
+            (t.next_poll_at > at) | ((t.next_poll_at == at) & (t.parcel_id > parcel))
+        )
+    rows = s.execute(query.order_by(t.next_poll_at, t.parcel_id).limit(limit)).all()
+    return [
+        ((r.carrier, r.tracking, r.handed_over_at), (r.next_poll_at, r.parcel_id)) for r in rows
+    ]
+
+
+async def _all_due(db: Database, now: datetime, limit: int) -> list[Due]:
+    due: list[Due] = []
+    after: Key | None = None
+    while len(due) < limit:
+        page = await db.run(_due, now, after, min(DUE_PAGE, limit - len(due)))
+        due += [d for d, _ in page]
+        if len(page) < DUE_PAGE:
+            break
+        after = page[-1][1]
+    return due
 
 
 def _reschedule(
-    s: Session, numbers: Sequence[str], now: datetime, failed: bool, every: timedelta
+    rows: Iterable[ParcelTracking], now: datetime, failed: bool, every: timedelta
 ) -> None:
-    for row in s.scalars(select(ParcelTracking).where(ParcelTracking.tracking.in_(numbers))):
+    for row in rows:
         if row.status in FINAL:
             row.next_poll_at = None
             continue
@@ -64,7 +95,13 @@ def _reschedule(
             row.poll_failures, row.next_poll_at = 0, now + every
 
 
-@long_running
+@background
+def _failed(s: Session, numbers: Sequence[str], now: datetime, every: timedelta) -> None:
+    """A carrier batch that could not be asked: each parcel asked again later, backing off."""
+    _reschedule(tracked(s, numbers).values(), now, True, every)
+
+
+@background
 def _apply(
     s: Session,
     trackers: Sequence[Tracker],
@@ -73,11 +110,11 @@ def _apply(
     every: timedelta,
 ) -> dict[str, int]:
     """One carrier batch's answers and its reschedule in one transaction (not one a parcel)."""
-    asked = set(numbers)
-    done = record_many(s, [t for t in trackers if t.tracking in asked and t.events], "poll")
+    rows = tracked(s, numbers)  # read once: for the events and for the schedule
+    done = record_many(s, [t for t in trackers if t.tracking in rows and t.events], "poll", rows)
     new_events = sum(d["new_events"] for d in done)
     delivered = sum(int(d["order_delivered"]) for d in done)
-    _reschedule(s, numbers, now, False, every)
+    _reschedule(rows.values(), now, False, every)
     return {"new_events": new_events, "delivered_orders": delivered}
 
 
@@ -90,7 +127,7 @@ async def poll_pass(
     """
     now = now or utcnow()
     late = await db.run(flag_late, now, registry.current().silence)
-    due = await db.run(_due, now, limit)
+    due = await _all_due(db, now, limit)
     by_carrier: dict[str, list[tuple[str, datetime]]] = defaultdict(list)
     for carrier, tracking, since in due:
         by_carrier[carrier].append((tracking, since))
@@ -108,7 +145,7 @@ async def poll_pass(
             except Exception:  # a carrier down is a retry later, never a stopped poller
                 log.exception("tracking %d parcels of %s failed", len(numbers), carrier)
                 counts["failed"] += len(numbers)
-                await db.run(_reschedule, numbers, now, True, every)
+                await db.run(_failed, numbers, now, every)
                 continue
             counts["asked"] += len(numbers)
             answered = {t.tracking: t for t in trackers}
