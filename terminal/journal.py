@@ -25,7 +25,9 @@ PENDING, SENT, REJECTED = "pending", "sent", "rejected"
 
 def _tables(path: Path) -> tuple[type[Table], type[Table]]:
     # Piccolo binds the engine at class creation; one pair of classes per journal file.
-    db = SQLiteEngine(path=str(path))
+    # It opens a connection a query; the timeout lets one wait out another's write on a
+    # loaded handheld instead of failing at sqlite3's 5 s ("database is locked").
+    db = SQLiteEngine(path=str(path), timeout=30)
 
     class Setting(Table, db=db, tablename="setting"):
         name = Varchar(length=60, unique=True)
@@ -70,6 +72,9 @@ class Journal:
     async def open(cls, path: Path) -> Journal:
         path.parent.mkdir(parents=True, exist_ok=True)
         journal = cls(path)
+        # WAL: the screen's reads (steps waiting) never wait for the sender's writes, nor
+        # the writes for the reads; each commit is still synced (synchronous stays FULL).
+        await journal.Step.raw("PRAGMA journal_mode=WAL").run()
         await journal.Setting.create_table(if_not_exists=True).run()
         await journal.Step.create_table(if_not_exists=True).run()
         return journal

@@ -217,20 +217,24 @@ async def _worker(settings: Settings) -> None:
     poller in their own process: the poll pass's CPU work never shares the server's GIL."""
     from wms.carriers import registry
     from wms.db import Database
-    from wms.services import site
+    from wms.services import site_carriers
     from wms.services.outbox import OutboxWorker
     from wms.services.tracking_poll import Poller
 
     db = Database(settings.database_url)
-    await site.configure_carriers(db)  # the carriers the poller asks
+    carrier_watch = site_carriers.CarrierWatch(db)  # as the server: reloaded carriers taken
+    await carrier_watch.start()  # the carriers the poller asks
     worker = OutboxWorker(db, poll_s=settings.outbox_poll_s)
     poller = Poller(db, registry.current().poll_seconds)
     polling = asyncio.create_task(poller.run())
+    watching = asyncio.create_task(carrier_watch.run())
     _settle_heap()
     try:
         await worker.run()
     finally:
         poller.stop()
+        carrier_watch.stop()
+        await watching
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(polling, 5)
         await worker.http.aclose()

@@ -248,11 +248,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--only", choices=["floor", "release"], help="one part: the boards' runs, or the pages"
     )
-    people = floor.Pace()
-    parser.add_argument("--stop-s", type=float, default=people.stop_s)
-    parser.add_argument("--bind-s", type=float, default=people.bind_s)
-    parser.add_argument("--scan-s", type=float, default=people.scan_s)
-    parser.add_argument("--close-s", type=float, default=people.close_s)
+    pace = floor.Pace()
+    parser.add_argument("--stop-s", type=float, default=pace.stop_s)
+    parser.add_argument("--bind-s", type=float, default=pace.bind_s)
+    parser.add_argument("--scan-s", type=float, default=pace.scan_s)
+    parser.add_argument("--close-s", type=float, default=pace.close_s)
     parser.add_argument("--speed", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path)

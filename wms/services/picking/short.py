@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from wms.domain.layout import Geometry, Point
+from wms.domain.wave_rules import Free
 from wms.models import Location, OrderLine
 from wms.models.common import utcnow
 from wms.models.picking import (
@@ -177,8 +178,8 @@ def _let_go(s: Session, stop: Any) -> list[_Need]:
 
 
 def _replan(
-    s: Session, geo: Geometry, need: _Need, free: list[waves.Free]
-) -> list[tuple[waves.Free, int]]:
+    s: Session, geo: Geometry, need: _Need, free: list[Free]
+) -> list[tuple[Free, int]]:
     """New stops for `need` from free stock (lowering `free`); what cannot be had is
     backordered: the line lets go of its reservation and waits for stock."""
     conn = s.connection()
@@ -223,7 +224,7 @@ def _raise_short(
     need: _Need,
     found: int,
     elsewhere: int,
-    placed: list[tuple[waves.Free, int]],
+    placed: list[tuple[Free, int]],
     picker: Picker,
 ) -> None:
     """The supervisor's record of each line the count touched; open while it waits for stock."""
@@ -351,7 +352,7 @@ def _route_order(s: Session, geo: Geometry, batch_id: int, start_location: int |
 
 def add_stops(
     s: Session, geo: Geometry, task_id: int, line_id: int, qty: int
-) -> list[tuple[waves.Free, int]]:
+) -> list[tuple[Free, int]]:
     """New stops in the batch of pick task `task_id` for `qty` reserved units of a line, from
     free stock (in route order); units no stock can give are let go (the line waits)."""
     query = select(PT.c.batch_id, PT.c.slot, PT.c.product_id).where(PT.c.id == task_id)
