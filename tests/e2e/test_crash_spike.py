@@ -188,9 +188,15 @@ async def _spike(
 
 
 def _live_owners(s: Session) -> set[int]:
-    """The owner ids whose worker holds its lock: alive (PostgreSQL's advisory locks)."""
+    """The owner ids whose worker holds its lock: alive (PostgreSQL's advisory locks).
+
+    pg_locks shows the whole cluster, where the suite's other process runs servers of its
+    own on other databases: only this database's locks are this test's workers'.
+    """
     query = text(
         "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = :c"
+        " AND granted AND database = (SELECT oid FROM pg_database"
+        " WHERE datname = current_database())"
     )
     return set(s.execute(query, {"c": LOCK_CLASS}).scalars())
 

@@ -89,9 +89,13 @@ async def _race_on_postgres(url: str) -> None:
             async def waiting_or_done() -> bool:
                 if refresh.done():
                     return True
-                # Waiting for a lock the writer holds (the cluster is this suite's own).
+                # Waiting for a lock the writer holds: a session of this database (the
+                # suite's other process waits for locks of its own on other databases).
                 found = await watcher.execute(
-                    text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    text(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                        " WHERE NOT l.granted AND a.datname = current_database()"
+                    )
                 )
                 return bool(found.scalar_one())
 

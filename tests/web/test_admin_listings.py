@@ -102,6 +102,10 @@ async def test_an_admin_finds_disables_and_adds_listings_in_the_browser(
     # Edited: a variant of that product on the shop.
     await page.locator("#find_listings input[name=q]").fill(sku)
     await page.locator("#find_listings button[type=submit]").click()
+    # The add's answer shows this row already, and the find's answer replaces it: the edit
+    # waits for that (typed into the old row, its Save would post the new row's old values).
+    # The find's page has no notice; the add's had one.
+    await expect(page.locator(".notice")).to_have_count(0)
     edit = page.locator(f"#listings tr[data-sku='{sku}']")
     await edit.locator("input[name=variant_ref]").fill("88124")
     await edit.locator("button[type=submit]").click()
