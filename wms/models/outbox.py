@@ -21,6 +21,24 @@ class Outbox(SQLModel, table=True):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("outbox_due", "status", "next_attempt_at"),
+        # The rows still to deliver, by kind in id order: the worker claims each kind's oldest
+        # without walking the backlog of the others (or the delivered rows) each pass.
+        Index(
+            "outbox_live",
+            "kind",
+            "id",
+            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+        ),
+        # Is another row of this key out on a lease: one look a candidate row (with the
+        # lease's end in it, SQLite's planner takes this index over outbox_due).
+        Index(
+            "outbox_sending_key",
+            "dedupe_key",
+            "next_attempt_at",
+            sqlite_where=text("status = 'sending'"),
+            postgresql_where=text("status = 'sending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

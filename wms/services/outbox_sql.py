@@ -9,8 +9,9 @@ of workers may run.
 from __future__ import annotations
 
 from datetime import timedelta
+from itertools import zip_longest
 
-from sqlalchemy import bindparam, exists, select, text, update
+from sqlalchemy import bindparam, exists, literal_column, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from wms.db import long_running, reads
@@ -43,30 +44,52 @@ def anything_due(s: Session) -> bool:
 
 _BUSY = aliased(Outbox)
 _BEFORE = aliased(Outbox)
-# Built once: the worker claims after every pass. A row waits while another row of its key
-# is out on a lease (absolute quantities must arrive in order).
-_CLAIM = (
-    select(Outbox)
+# Statuses as literals, not parameters: the planner can then read the partial indexes
+# (outbox_live, outbox_sending_key) for them, which it cannot prove from a bound value.
+_LIVE = (literal_column("'pending'"), literal_column("'sending'"))
+_SENDING = literal_column("'sending'")
+# One kind's oldest claimable rows, on outbox_live (kind, id): a lane walks its own kind's
+# rows still to deliver and stops at the limit. Claiming from all kinds at once sorted the
+# whole due backlog and looked up every lease for each row: 84 ms a claim, holding SQLite's
+# writer, behind 40,000 tracking changes (and a stock push behind them waited its turn).
+_LANE = (
+    select(Outbox.id, Outbox.dedupe_key)
     .where(
+        Outbox.kind == bindparam("kind"),
+        Outbox.status.in_(_LIVE),
         Outbox.next_attempt_at <= bindparam("now"),
-        Outbox.status.in_(("pending", "sending")),
+        # A row waits while another row of its key is out on a lease (absolute quantities
+        # must arrive in order).
         ~exists().where(
             _BUSY.dedupe_key == Outbox.dedupe_key,
-            _BUSY.status == "sending",
+            _BUSY.status == _SENDING,
             _BUSY.next_attempt_at > bindparam("now"),
             _BUSY.id != Outbox.id,
         ),
         # A row that follows another waits, unclaimed and unfailed, until that one is told.
         ~exists().where(
             _BEFORE.event_id == Outbox.after_event,
-            _BEFORE.status.in_(("pending", "sending")),
+            _BEFORE.status.in_(_LIVE),
         ),
     )
     .order_by(Outbox.id)
-    .limit(bindparam("batch"))
+    .limit(bindparam("limit"))
 )
 # PostgreSQL: several workers, each takes rows nobody else holds.
-_CLAIM_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=Outbox)
+_LANE_LOCKED = _LANE.with_for_update(skip_locked=True, of=Outbox)
+# The kinds with rows still to deliver, a seek on outbox_live per kind (a loose index scan).
+# SQLite's planner reads the status on outbox_due instead and sorts every row still to
+# deliver for each kind (20-30 ms behind 40,000): there it is told which index to use.
+_LIVE_KINDS = (
+    "WITH RECURSIVE live(kind) AS ("
+    " SELECT min(kind) FROM outbox {hint} WHERE status IN ('pending', 'sending')"
+    " UNION ALL SELECT (SELECT min(kind) FROM outbox {hint}"
+    " WHERE status IN ('pending', 'sending') AND kind > live.kind)"
+    " FROM live WHERE live.kind IS NOT NULL)"
+    " SELECT kind FROM live WHERE kind IS NOT NULL"
+)
+_LIVE_KINDS_SQLITE = text(_LIVE_KINDS.format(hint="INDEXED BY outbox_live"))
+_LIVE_KINDS_POSTGRES = text(_LIVE_KINDS.format(hint=""))
 
 
 @long_running
@@ -78,31 +101,49 @@ def claim(
     row_batch: int = ROW_BATCH,
     owner: int = 0,
 ) -> list[Outbox]:
+    """A pass's rows: up to ``batch`` of the bulk kinds, oldest first, and up to
+    ``row_batch`` of the others, taken in turn from each kind's oldest.
+
+    In turn, so a backlog of one kind (a poll's tens of thousands of tracking changes) never
+    holds back another's (a packer's label, an order to fetch). One row per key per pass.
+    """
     if batch <= 0:
         return []
-    query = _CLAIM_LOCKED if skip_locked else _CLAIM
+    conn = s.connection()
     now = utcnow()
-    # One row per key per pass, oldest first: absolute quantities must arrive in order.
-    # Kinds delivered row by row take at most `row_batch` places: a pass waits for all its
-    # calls, and many slow single calls would hold a pass's stock pushes back.
-    claimed: list[Outbox] = []
+    lane = _LANE_LOCKED if skip_locked else _LANE
+    bulk: list[tuple[int, str]] = []
+    singles: list[list[tuple[int, str]]] = []
+    sqlite = conn.dialect.name == "sqlite"
+    for kind in conn.execute(_LIVE_KINDS_SQLITE if sqlite else _LIVE_KINDS_POSTGRES).scalars():
+        limit = batch if kind in bulk_kinds else row_batch
+        found = conn.execute(lane, {"kind": kind, "now": now, "limit": limit})
+        rows = [(r.id, r.dedupe_key) for r in found]
+        if kind in bulk_kinds:
+            bulk += rows
+        else:
+            singles.append(rows)
     seen: set[str] = set()
-    singles = 0
-    for row in s.execute(query, {"now": now, "batch": batch}).scalars():
-        if row.dedupe_key in seen:
-            continue
-        seen.add(row.dedupe_key)
-        if row.kind not in bulk_kinds:
-            if singles >= row_batch:
-                continue
-            singles += 1
-        claimed.append(row)
-    if claimed:
-        s.execute(
-            update(Outbox)
-            .where(Outbox.id.in_([row.id for row in claimed]))
-            .values(status="sending", next_attempt_at=now + LEASE, lease_owner=owner)
-        )
+
+    def first_of_key(rows: list[tuple[int, str]]) -> list[int]:
+        kept = []
+        for row_id, key in rows:
+            if key not in seen:
+                seen.add(key)
+                kept.append(row_id)
+        return kept
+
+    ids = first_of_key(sorted(bulk))[:batch]
+    lanes = [first_of_key(rows) for rows in singles]
+    ids += [i for turn in zip_longest(*lanes) for i in turn if i is not None][:row_batch]
+    if not ids:
+        return []
+    claimed = list(s.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)))
+    s.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(ids))
+        .values(status="sending", next_attempt_at=now + LEASE, lease_owner=owner)
+    )
     s.expunge_all()
     return claimed
 
