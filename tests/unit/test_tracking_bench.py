@@ -30,3 +30,6 @@ def test_a_tiny_tracking_bench_polls_every_parcel_and_takes_every_webhook(tmp_pa
     assert result["carrier_calls"] == 2  # in batches of 100
     assert result["events"] >= 20  # 600 a minute for at least 3 s
     assert result["floor_calls"] > 0
+    # Every change the pass and the webhooks made is told to its channel, or queued to be.
+    assert result["channel_tells_sent"] + result["channel_tells_left"] >= 400
+    assert result["outbox"] == "wms worker"

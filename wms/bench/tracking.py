@@ -6,7 +6,9 @@ inserts of orders, shipments, parcels and their tracking rows, as the handover l
 shipped, pending, due for a poll). A fake carrier on loopback answers tracking asks in
 batches in the shape the carriers' trackers give (karrio's tracking details: a number, an
 estimate, events with date, time, code, status, description, location); the generic
-carrier's tracker is pointed at it. The floor's shift starts; after ``--quiet-s`` the
+carrier's tracker is pointed at it. The channels are told by `wms worker` beside the server,
+as the README runs it with that many parcels in transit (``--outbox-in-server``: by the
+server's own outbox worker). The floor's shift starts; after ``--quiet-s`` the
 polling pass (wms.services.tracking_poll.poll_pass, as the poller of ``wms worker`` runs it,
 in a process of its own) goes over every parcel while ``--webhooks-per-min`` signed tracking
 webhooks reach the real server.
@@ -41,10 +43,10 @@ from wms.bench import floor
 from wms.bench.common import add_site_argument, pct, start_sink
 from wms.bench.tracking_carrier import FakeCarrier, LoopbackTracker
 from wms.carriers import registry
-from wms.db import Database, long_running
+from wms.db import Database, long_running, reads
 from wms.domain.orders import OrderStatus
-from wms.loopback import ProcessServer, free_port
-from wms.models import Channel, SalesOrder
+from wms.loopback import ProcessServer, ProcessWorker, free_port
+from wms.models import Channel, Outbox, SalesOrder
 from wms.models.common import utcnow
 from wms.models.shipping import Parcel, Shipment
 from wms.models.tracking import ParcelTracking
@@ -160,6 +162,23 @@ async def _seed(path: Path, parcels: int, now: datetime) -> list[str]:
         await db.dispose()
 
 
+async def _tells(path: Path) -> tuple[int, int]:
+    """Tracking changes told to the channels, and still to tell."""
+
+    @reads
+    def count(s: Session) -> dict[str, int]:
+        query = select(Outbox.status, func.count()).where(Outbox.kind == "tracking_event")
+        return dict(s.execute(query.group_by(Outbox.status)).tuples().all())
+
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        by_status = await db.run(count)
+    finally:
+        await db.dispose()
+    left = by_status.get("pending", 0) + by_status.get("sending", 0)
+    return by_status.get("sent", 0), left
+
+
 @contextlib.contextmanager
 def _env(**values: str) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in values}
@@ -244,6 +263,7 @@ async def _run(
         load_to = time.perf_counter()
         passes.shutdown()
     rec, _ = await shift
+    told, to_tell = await _tells(db_path)
     loaded = [ms for t, ms, _, _ in rec.trace if load_from <= t <= load_to]
     quiet = [ms for t, ms, _, _ in rec.trace if not load_from <= t <= load_to]
     for line in (rec.errors + hooks.errors)[:5]:
@@ -268,6 +288,8 @@ async def _run(
         "floor_p50_ms": pct(loaded, 50),
         "floor_p50_ms_without_tracking": pct(quiet, 50),
         "picks": rec.picks,
+        "channel_tells_sent": told,  # tracking changes told to the channels by the end
+        "channel_tells_left": to_tell,  # still to tell (the outbox drains them after)
         "errors": len(rec.errors) + len(hooks.errors) + counts["failed"],
     }
 
@@ -279,6 +301,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--webhooks-per-min", type=int, default=1000)
     parser.add_argument("--quiet-s", type=float, default=60, help="floor alone before the load")
     parser.add_argument("--min-load-s", type=float, default=60, help="webhooks at least this long")
+    # Tens of thousands of parcels in transit: the README runs `wms worker` beside the server.
+    parser.add_argument(
+        "--outbox-in-server",
+        action="store_true",
+        help="the server's own outbox worker tells the channels (default: `wms worker`)",
+    )
     # A shortened floor (wms bench floor's terminals, at the pace of people).
     parser.add_argument("--pickers", type=int, default=10)
     parser.add_argument("--packers", type=int, default=3)
@@ -315,11 +343,15 @@ def main(argv: list[str]) -> int:
             )
             now = utcnow()
             numbers = asyncio.run(_seed(db_path, args.parcels, now))
+            url = f"sqlite+aiosqlite:///{db_path}"
+            in_server = args.outbox_in_server
             with (
                 FakeCarrier(now - HANDED_OVER) as fake,
-                ProcessServer(f"sqlite+aiosqlite:///{db_path}") as server,
+                ProcessServer(url, run_workers=in_server) as server,
+                contextlib.nullcontext() if in_server else ProcessWorker(url),
             ):
                 result = asyncio.run(_run(server.url, db_path, skus, numbers, fake, args))
+                result["outbox"] = "server" if in_server else "wms worker"
             registry.configure(saved)
     finally:
         printer.stop()
