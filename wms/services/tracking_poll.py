@@ -35,7 +35,7 @@ BATCH = 100  # tracking numbers per carrier call (karrio batches per carrier too
 # Parcels written per transaction. The floor's writes go before any batch that has not
 # begun; one that arrives while a batch writes waits for it (about 1 ms a parcel): few
 # enough for that, enough that a pass is not a transaction a parcel.
-WRITE_BATCH = 10
+WRITE_BATCH = 5
 # Due parcels read at a time: a page is read on the server's event loop (a read of the
 # whole due list, tens of thousands of rows, held the loop for a tenth of a second).
 DUE_PAGE = 1000
