@@ -36,7 +36,6 @@ from wms.api.security import PUBLIC_PATHS, BearerAuth, add_security_headers, rol
 from wms.api.stock import StockController
 from wms.api.timing import ServerTimingMiddleware, add_server_timing
 from wms.api.webhooks import WebhookController
-from wms.carriers import registry as carriers
 from wms.channels.errors import ChannelError
 from wms.config import Settings
 from wms.db import Database
@@ -83,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.outbox = worker
         db.after_outbox_commit.append(worker.wake)
         task = asyncio.create_task(worker.run()) if settings.run_workers else None
-        poller = Poller(db, carriers.current().poll_seconds)  # parcels after the handover
+        poller = Poller(db)  # parcels after the handover
         polling = asyncio.create_task(poller.run()) if settings.run_workers else None
         watching = asyncio.create_task(carrier_watch.run())
         try:

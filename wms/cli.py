@@ -215,7 +215,6 @@ def _settle_heap() -> None:
 async def _worker(settings: Settings) -> None:
     """The outbox (channel pushes, order fetches, print jobs, tracking) and the tracking
     poller in their own process: the poll pass's CPU work never shares the server's GIL."""
-    from wms.carriers import registry
     from wms.db import Database
     from wms.services import site_carriers
     from wms.services.outbox import OutboxWorker
@@ -225,7 +224,7 @@ async def _worker(settings: Settings) -> None:
     carrier_watch = site_carriers.CarrierWatch(db)  # as the server: reloaded carriers taken
     await carrier_watch.start()  # the carriers the poller asks
     worker = OutboxWorker(db, poll_s=settings.outbox_poll_s)
-    poller = Poller(db, registry.current().poll_seconds)
+    poller = Poller(db)
     polling = asyncio.create_task(poller.run())
     watching = asyncio.create_task(carrier_watch.run())
     _settle_heap()

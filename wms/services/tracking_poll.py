@@ -159,11 +159,19 @@ async def poll_pass(
 
 
 class Poller:
-    """Runs ``poll_pass`` every ``every_s`` seconds until stopped (in the server's workers)."""
+    """Runs ``poll_pass`` every ``every_s`` seconds until stopped (in the server's workers).
 
-    def __init__(self, db: Database, every_s: float = 60.0) -> None:
-        self.db, self.every_s = db, every_s
+    Without ``every_s`` the pause is the site's ``tracking_poll_seconds``, read again before
+    each pause, so an edited ``carriers.json`` changes it without a restart.
+    """
+
+    def __init__(self, db: Database, every_s: float | None = None) -> None:
+        self.db, self._every_s = db, every_s
         self._stop = asyncio.Event()
+
+    @property
+    def every_s(self) -> float:
+        return self._every_s if self._every_s is not None else registry.current().poll_seconds
 
     def stop(self) -> None:
         self._stop.set()
