@@ -24,7 +24,7 @@ FAILING_PUSH_ATTEMPTS = 3
 HELD = (OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD)
 
 
-def _failed_jobs(s: Session) -> Any:
+def _failed_jobs() -> Any:
     again = aliased(PrintJob)
     return select(PrintJob).where(
         PrintJob.status == "failed",
@@ -54,7 +54,7 @@ def _stalled(s: Session, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def _failing_pushes(s: Session) -> Any:
+def _failing_pushes() -> Any:
     return select(Outbox).where(
         Outbox.kind != "print",
         (Outbox.status == "dead")
@@ -107,26 +107,35 @@ def address_exceptions(s: Session, limit: int = 200) -> list[AddressException]:
     return out
 
 
+def _how_many(q: Any) -> Any:
+    return select(func.count()).select_from(q.subquery()).scalar_subquery()
+
+
+# The alert strip's counts in one statement, built once: the board page and its live
+# fragment read it, and eight round trips cost more than the counting.
+_COUNTS = select(
+    _how_many(select(FloorException.id).where(FloorException.status == "open")).label(
+        "short_picks"
+    ),
+    _how_many(select(SalesOrder.id).where(SalesOrder.status == OrderStatus.BACKORDERED)).label(
+        "backorders"
+    ),
+    _how_many(_failed_jobs()).label("failed_prints"),
+    _how_many(select(Printer.id).where(Printer.status.not_in(("ready", "unknown")))).label(
+        "printers_in_fault"
+    ),
+    _how_many(select(SalesOrder.id).where(SalesOrder.status.in_(HELD))).label("held_orders"),
+    _how_many(_failing_pushes()).label("failing_pushes"),
+    _how_many(select(StockCount.id).where(StockCount.status == "pending")).label("pending_counts"),
+    _how_many(_incomplete_address()).label("no_address"),
+)
+
+
 @reads
 def counts(s: Session, now: datetime) -> dict[str, int]:
     """How many of each kind are open (the board's alert strip)."""
-
-    def n(q: Any) -> int:
-        return int(s.execute(select(func.count()).select_from(q.subquery())).scalar_one())
-
-    return {
-        "short_picks": n(select(FloorException.id).where(FloorException.status == "open")),
-        "backorders": n(select(SalesOrder.id).where(SalesOrder.status == OrderStatus.BACKORDERED)),
-        "failed_prints": n(_failed_jobs(s)),
-        "printers_in_fault": n(
-            select(Printer.id).where(Printer.status.not_in(("ready", "unknown")))
-        ),
-        "held_orders": n(select(SalesOrder.id).where(SalesOrder.status.in_(HELD))),
-        "stalled_batches": len(_stalled(s, now)),
-        "failing_pushes": n(_failing_pushes(s)),
-        "pending_counts": n(select(StockCount.id).where(StockCount.status == "pending")),
-        "no_address": n(_incomplete_address()),
-    }
+    row = s.execute(_COUNTS).one()
+    return {k: int(v) for k, v in row._mapping.items()} | {"stalled_batches": len(_stalled(s, now))}
 
 
 @reads
@@ -174,7 +183,7 @@ def everything(s: Session, now: datetime) -> dict[str, list[dict[str, Any]]]:
                 "error": j.error,
                 "station": j.station,
             }
-            for j in s.execute(_failed_jobs(s).order_by(PrintJob.id)).scalars()
+            for j in s.execute(_failed_jobs().order_by(PrintJob.id)).scalars()
         ],  # fmt: skip
         "printers_in_fault": [
             {"url": p.url, "status": p.status, "message": p.message, "checked_at": p.checked_at}
@@ -193,6 +202,6 @@ def everything(s: Session, now: datetime) -> dict[str, list[dict[str, Any]]]:
                 "status": o.status,
                 "error": o.last_error,
             }
-            for o in s.execute(_failing_pushes(s).order_by(Outbox.id).limit(200)).scalars()
+            for o in s.execute(_failing_pushes().order_by(Outbox.id).limit(200)).scalars()
         ],  # fmt: skip
     }

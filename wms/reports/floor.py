@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import bindparam, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from wms.db import reads
@@ -40,56 +40,93 @@ def _aware(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
 
+# The board's reads, built once: the live board re-reads them after every burst of scans,
+# and building the statements cost about a third of each read on a 40-batch wave.
+_IDS = bindparam("ids", expanding=True)
+_RELEASED = select(Wave).where(Wave.status == "released").order_by(Wave.id)
+_PICKED = (
+    select(
+        PickBatch.wave_id,
+        func.coalesce(func.sum(PickTaskLine.qty), 0).label("units"),
+        func.coalesce(func.sum(PickTaskLine.picked), 0).label("picked"),
+    )
+    .join(PickTask, PickTask.batch_id == PickBatch.id)
+    .join(PickTaskLine, PickTaskLine.task_id == PickTask.id)
+    .where(PickBatch.wave_id.in_(_IDS), PickTask.status != "cancelled")
+    .group_by(PickBatch.wave_id)
+)
+# Lines of the wave, each once (a line may have several stops after a re-allocation).
+_WAVE_LINES = (
+    select(PickBatch.wave_id, PickTaskLine.order_line_id)
+    .join(PickTask, PickTask.batch_id == PickBatch.id)
+    .join(PickTaskLine, PickTaskLine.task_id == PickTask.id)
+    .where(PickBatch.wave_id.in_(_IDS))
+    .distinct()
+    .subquery()
+)
+_LINES = (
+    select(
+        _WAVE_LINES.c.wave_id,
+        func.count().label("lines"),
+        func.count(distinct(OrderLine.order_id)).label("orders"),
+        func.coalesce(func.sum(OrderLine.qty), 0).label("qty"),
+        func.coalesce(func.sum(OrderLine.packed), 0).label("packed"),
+        func.count(distinct(case((SalesOrder.status.in_(SHIPPED), SalesOrder.id)))).label(
+            "shipped_orders"
+        ),
+    )
+    .join(OrderLine, OrderLine.id == _WAVE_LINES.c.order_line_id)
+    .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
+    .group_by(_WAVE_LINES.c.wave_id)
+)
+_BATCHES = (
+    select(
+        PickBatch.id,
+        PickBatch.wave_id,
+        PickBatch.status,
+        PickBatch.kind,
+        PickBatch.picker_id,
+        PickBatch.assigned_at,
+        User.name,
+        User.username,
+        func.count(PickTask.id).label("stops"),
+        func.coalesce(func.sum(case((PickTask.status.in_(DONE_TASK), 1), else_=0)), 0).label(
+            "done"
+        ),
+        func.max(PickTask.picked_at).label("last_scan"),
+    )
+    .outerjoin(PickTask, PickTask.batch_id == PickBatch.id)
+    .outerjoin(User, User.id == PickBatch.picker_id)
+    .where(PickBatch.wave_id.in_(_IDS), PickBatch.status != "cancelled")
+    .group_by(PickBatch.id, User.name, User.username)
+    .order_by(PickBatch.id)
+)
+_PACE = select(func.count()).where(PickTask.picked_at >= bindparam("since"), PickTask.picked > 0)
+_RELEASED_RULES = select(Wave.rules).where(Wave.status == "released").order_by(Wave.id)
+_UNPACKED_BY_CARRIER = (
+    select(
+        SalesOrder.carrier,
+        func.count(distinct(SalesOrder.id)).label("orders"),
+        func.coalesce(func.sum(case((OrderLine.picked < OrderLine.qty, 1), else_=0)), 0).label(
+            "lines_left"
+        ),
+        func.min(SalesOrder.ship_by).label("ship_by"),
+    )
+    .join(OrderLine, OrderLine.order_id == SalesOrder.id)
+    .where(SalesOrder.status.in_(UNPACKED))
+    .group_by(SalesOrder.carrier)
+)
+
+
 def open_waves(s: Session, now: datetime) -> list[dict[str, Any]]:
     """Every released wave: orders, lines, units, % picked/packed/shipped, and its batches."""
-    waves = list(
-        s.execute(select(Wave).where(Wave.status == "released").order_by(Wave.id)).scalars()
-    )
+    waves = list(s.execute(_RELEASED).scalars())
     if not waves:
         return []
-    ids = [w.id for w in waves]
-    picked = {
-        r.wave_id: r
-        for r in s.execute(
-            select(
-                PickBatch.wave_id,
-                func.coalesce(func.sum(PickTaskLine.qty), 0).label("units"),
-                func.coalesce(func.sum(PickTaskLine.picked), 0).label("picked"),
-            )
-            .join(PickTask, PickTask.batch_id == PickBatch.id)
-            .join(PickTaskLine, PickTaskLine.task_id == PickTask.id)
-            .where(PickBatch.wave_id.in_(ids), PickTask.status != "cancelled")
-            .group_by(PickBatch.wave_id)
-        )
-    }
-    # Lines of the wave, each once (a line may have several stops after a re-allocation).
-    wave_lines = (
-        select(PickBatch.wave_id, PickTaskLine.order_line_id)
-        .join(PickTask, PickTask.batch_id == PickBatch.id)
-        .join(PickTaskLine, PickTaskLine.task_id == PickTask.id)
-        .where(PickBatch.wave_id.in_(ids))
-        .distinct()
-        .subquery()
-    )
-    lines = {
-        r.wave_id: r
-        for r in s.execute(
-            select(
-                wave_lines.c.wave_id,
-                func.count().label("lines"),
-                func.count(distinct(OrderLine.order_id)).label("orders"),
-                func.coalesce(func.sum(OrderLine.qty), 0).label("qty"),
-                func.coalesce(func.sum(OrderLine.packed), 0).label("packed"),
-                func.count(distinct(case((SalesOrder.status.in_(SHIPPED), SalesOrder.id)))).label(
-                    "shipped_orders"
-                ),
-            )
-            .join(OrderLine, OrderLine.id == wave_lines.c.order_line_id)
-            .join(SalesOrder, SalesOrder.id == OrderLine.order_id)
-            .group_by(wave_lines.c.wave_id)
-        )
-    }
-    batches = batches_of(s, ids, now)
+    ids = {"ids": [w.id for w in waves]}
+    picked = {r.wave_id: r for r in s.execute(_PICKED, ids)}
+    lines = {r.wave_id: r for r in s.execute(_LINES, ids)}
+    batches = batches_of(s, ids["ids"], now)
     out = []
     for w in waves:
         p, ln = picked.get(w.id), lines.get(w.id)
@@ -115,30 +152,8 @@ def open_waves(s: Session, now: datetime) -> list[dict[str, Any]]:
 
 def batches_of(s: Session, wave_ids: list[int], now: datetime) -> dict[int, list[dict[str, Any]]]:
     """Each batch of these waves: picker, stops done of total, age of its last scan."""
-    rows = s.execute(
-        select(
-            PickBatch.id,
-            PickBatch.wave_id,
-            PickBatch.status,
-            PickBatch.kind,
-            PickBatch.picker_id,
-            PickBatch.assigned_at,
-            User.name,
-            User.username,
-            func.count(PickTask.id).label("stops"),
-            func.coalesce(func.sum(case((PickTask.status.in_(DONE_TASK), 1), else_=0)), 0).label(
-                "done"
-            ),
-            func.max(PickTask.picked_at).label("last_scan"),
-        )
-        .outerjoin(PickTask, PickTask.batch_id == PickBatch.id)
-        .outerjoin(User, User.id == PickBatch.picker_id)
-        .where(PickBatch.wave_id.in_(wave_ids), PickBatch.status != "cancelled")
-        .group_by(PickBatch.id, User.name, User.username)
-        .order_by(PickBatch.id)
-    )
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows:
+    for r in s.execute(_BATCHES, {"ids": wave_ids}):
         last = _aware(r.last_scan) or _aware(r.assigned_at)
         age = (now - last).total_seconds() if last else None
         active = r.status in ("assigned", "picking", "paused")
@@ -163,9 +178,7 @@ def batches_of(s: Session, wave_ids: list[int], now: datetime) -> dict[int, list
 
 def pace_lines_per_hour(s: Session, now: datetime) -> float:
     """Lines picked over the last 30 minutes, as lines per hour (the whole floor's pace)."""
-    n = s.execute(
-        select(func.count()).where(PickTask.picked_at >= now - PACE_WINDOW, PickTask.picked > 0)
-    ).scalar_one()
+    n = s.execute(_PACE, {"since": now - PACE_WINDOW}).scalar_one()
     return float(n) * (timedelta(hours=1) / PACE_WINDOW)
 
 
@@ -187,21 +200,9 @@ def cutoffs(s: Session, now: datetime) -> dict[str, Any]:
     every earlier cutoff before they are set against the floor's pace.
     """
     named: dict[str, str] = {}
-    for rules in s.execute(select(Wave.rules).where(Wave.status == "released").order_by(Wave.id)):
+    for rules in s.execute(_RELEASED_RULES):
         named.update({k: v for k, v in ((rules[0] or {}).get("cutoffs") or {}).items() if v})
-    rows = s.execute(
-        select(
-            SalesOrder.carrier,
-            func.count(distinct(SalesOrder.id)).label("orders"),
-            func.coalesce(func.sum(case((OrderLine.picked < OrderLine.qty, 1), else_=0)), 0).label(
-                "lines_left"
-            ),
-            func.min(SalesOrder.ship_by).label("ship_by"),
-        )
-        .join(OrderLine, OrderLine.order_id == SalesOrder.id)
-        .where(SalesOrder.status.in_(UNPACKED))
-        .group_by(SalesOrder.carrier)
-    ).all()
+    rows = s.execute(_UNPACKED_BY_CARRIER).all()
     pace = pace_lines_per_hour(s, now)
     carriers = []
     for r in rows:
