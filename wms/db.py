@@ -9,6 +9,9 @@ What kind of transaction it is, is declared once on ``fn`` (the call site stays 
 
 - unmarked: a short write (a scan, an intake, a move).
 - ``@reads``: a read-only snapshot, no write lock.
+- ``@long_reads``: a read that may take long (a report, the live board's re-read). On
+  SQLite it runs in a worker thread: sqlite3 lets go of the GIL while it steps, so the
+  event loop goes on serving scans beside it.
 - ``@long_running``: a write that may take long (a site load, a CSV import, an outbox
   pass). On SQLite it runs in a worker thread, so the event loop goes on serving.
 - ``@answers``: a request's last write; its result goes to the answer hooks before the
@@ -82,6 +85,12 @@ _KIND = "__wms_transaction__"
 def reads(fn: F) -> F:
     """Mark `fn(session, ...)` as read-only: `db.run` gives it a snapshot, no write lock."""
     setattr(fn, _KIND, "read")
+    return fn
+
+
+def long_reads(fn: F) -> F:
+    """Mark a read that may take long: on SQLite `db.run` runs it in a worker thread."""
+    setattr(fn, _KIND, "long_read")
     return fn
 
 
@@ -222,13 +231,15 @@ class Database:
     ) -> T:
         """Run `fn(session, ...)`, plain synchronous code, as one transaction.
 
-        The kind is declared on `fn`: `@reads` (a snapshot), `@long_running` (a worker
-        thread on SQLite), `@answers` (the result kept as the request's answer),
-        `@background` (after every other write); unmarked, a short write. See the module's
-        docstring.
+        The kind is declared on `fn`: `@reads` (a snapshot), `@long_reads` (a snapshot in
+        a worker thread on SQLite), `@long_running` (a worker thread on SQLite), `@answers`
+        (the result kept as the request's answer), `@background` (after every other
+        write); unmarked, a short write. See the module's docstring.
         """
         kind = getattr(fn, _KIND, "write")
-        if kind == "read":
+        if kind == "long_read" and self.thread_read_engine is not None:
+            return await asyncio.to_thread(self._sqlite_read, fn, args, kwargs)
+        if kind in ("read", "long_read"):
             return await self._read(fn, args, kwargs)
         if kind == "background" and self._write_lock is not None:
             return await self._background(fn, args, kwargs)
@@ -312,6 +323,9 @@ class Database:
         if self.thread_read_engine is None:
             async with self._read_sessions() as session, session.begin():
                 return await session.run_sync(lambda s: fn(s, *args, **kwargs))
+        return self._sqlite_read(fn, args, kwargs)
+
+    def _sqlite_read(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
         with self._thread_read_sessions() as session, session.begin():
             return fn(session, *args, **kwargs)
 

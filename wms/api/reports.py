@@ -15,7 +15,7 @@ from wms.api.answers import answer
 from wms.api.answers.reports import ExceptionCounts, FloorBoard, MarginReport, Throughput
 from wms.api.deps import DbDep, SettingsDep
 from wms.api.security import OFFICE, requires
-from wms.db import reads
+from wms.db import long_reads, reads
 from wms.errors import WmsError
 from wms.models.common import utcnow
 from wms.reports import exceptions, floor, margin, margin_orders, margin_summary
@@ -119,7 +119,7 @@ def _exception_counts(s: Session, now: datetime) -> dict[str, int]:
     return exceptions.counts(s, now)
 
 
-@reads
+@long_reads
 def _margin(
     s: Session, group: str, first: date, last: date, currency: str, channel: str | None
 ) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from wms.db import reads
+from wms.db import long_reads, reads
 from wms.errors import WmsError
 from wms.reports import margin, margin_rates
 from wms.reports import margin_summary as summary
@@ -202,7 +202,7 @@ def _exact(
     return {k: r.as_dict() for k, r in rows.items()}
 
 
-@reads
+@long_reads
 def page(
     s: Session,
     first: date,
@@ -217,7 +217,7 @@ def page(
     return order_page(s, first, last, reporting, channel, sort, limit, offset, drill)
 
 
-@reads
+@long_reads
 def chunk(
     s: Session,
     first: date,

@@ -27,7 +27,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.db import reads
+from wms.db import long_reads
 from wms.errors import WmsError
 from wms.models import Channel
 from wms.models.common import utcnow
@@ -174,7 +174,7 @@ def _order_by(w: Any, field: str, desc: bool) -> list[Any]:
     return [column.desc() if desc else column.asc(), w.c.order_id]
 
 
-@reads
+@long_reads
 def work_report(
     s: Session, group: str, first: date, last: date, channel: str | None = None,
     *, sort: str = "label", limit: int = 100, offset: int = 0,
@@ -247,7 +247,7 @@ def as_csv_lines(rows: Iterator[WorkRow] | list[WorkRow], total: WorkRow) -> Ite
     yield _csv_line(total)
 
 
-@reads
+@long_reads
 def every_row(
     s: Session, group: str, first: date, last: date, channel: str | None = None,
     *, sort: str = "label",

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from wms.db import reads
+from wms.db import long_reads, reads
 from wms.domain.orders import OrderStatus
 from wms.errors import NotFound, WmsError
 from wms.models import (
@@ -43,7 +43,7 @@ def _day(raw: str) -> datetime:
         raise WmsError("bad_query", "Bad date", f"{raw!r} is not YYYY-MM-DD") from exc
 
 
-@reads
+@long_reads
 def search(s: Session, q: dict[str, str]) -> list[dict[str, Any]]:
     """Orders by channel, status, SKU, external id or reference, customer name, day placed."""
     query = (

@@ -25,7 +25,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from wms.api import problems, roles
 from wms.config import Settings
-from wms.db import reads
+from wms.db import long_reads
 from wms.errors import Unauthorized, WmsError
 from wms.models.common import utcnow
 from wms.reports import exceptions, floor
@@ -195,7 +195,7 @@ async def board(request: Request) -> Template:
     return _page(request, "board.html", **ctx)
 
 
-@reads
+@long_reads
 def _board_ctx(s: Any) -> dict[str, Any]:
     now = utcnow()
     return {

@@ -5,6 +5,9 @@ to Litestar's channels (in memory on SQLite; PostgreSQL LISTEN/NOTIFY when proce
 a database, so a scan answered by one process moves a board served by another). One hub
 per process listens on the channel, gathers what arrives within COALESCE_S, re-renders
 only the fragments those events name, once, and gives the HTML to every open board here.
+The re-read runs beside the event loop (`@long_reads`), and when a re-read grows long (a
+spike day's thousands of open orders) the hub gathers longer, so that the boards never
+take more than SHARE of the server's time from the scans.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from typing import Any
 
 import asyncpg
@@ -23,7 +27,7 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.response.sse import ServerSentEventMessage
 from sqlalchemy.engine import make_url
 
-from wms.db import reads
+from wms.db import long_reads
 from wms.models.common import utcnow
 from wms.reports import exceptions, floor
 from wms.services import events
@@ -32,6 +36,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "floor"
 COALESCE_S = 0.1  # a burst of scans is one re-render, still far inside the 1 s promise
+SHARE = 0.1  # the wait after a re-read is at least nine times as long as the re-read took
+MAX_WAIT_S = 0.5  # ... but no longer than this: a board shows a scan within the 1 s promise
 FRAGMENTS = {
     "pick": ("board", "cutoffs"),
     "batch": ("board", "cutoffs"),
@@ -95,6 +101,7 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
         self.seq = 0
+        self._render_s = 0.0  # how long the last re-read and render took
 
     @property
     def channels(self) -> ChannelsPlugin:
@@ -131,16 +138,23 @@ class Hub:
             if self._flush is None or self._flush.done():
                 self._flush = asyncio.create_task(self._flush_later())
 
+    def wait_s(self) -> float:
+        """How long to gather events before the next re-read."""
+        return min(MAX_WAIT_S, max(COALESCE_S, self._render_s * (1 - SHARE) / SHARE))
+
     async def _flush_later(self) -> None:
-        await asyncio.sleep(COALESCE_S)
+        await asyncio.sleep(self.wait_s())
         names, self._dirty = self._dirty, set()
         if not self.clients or not names:
             return
+        started = time.perf_counter()
         try:
             messages = await self.render(names)
         except Exception:
             log.exception("board fragments not rendered")
             return
+        finally:
+            self._render_s = time.perf_counter() - started
         for queue in list(self.clients):
             queue.put_nowait(messages)
 
@@ -167,7 +181,7 @@ class Hub:
         self.clients.discard(queue)
 
 
-@reads
+@long_reads
 def _context(s: Any, names: set[str]) -> dict[str, Any]:
     """What the named fragments need, read in one snapshot."""
     now = utcnow()

@@ -18,7 +18,7 @@ from litestar.response import Stream, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.db import reads
+from wms.db import long_reads, reads
 from wms.errors import WmsError
 from wms.models import Channel
 from wms.models.common import utcnow
@@ -83,7 +83,7 @@ def _channels(s: Session) -> list[str]:
     return list(s.scalars(select(Channel.code).order_by(Channel.code)))
 
 
-@reads
+@long_reads
 def dashboard_figures(
     s: Session, first: date, last: date, reporting: str, channel: str | None
 ) -> dict[str, Any]:
@@ -179,7 +179,7 @@ async def dashboard(request: Request) -> Template:
     )  # fmt: skip
 
 
-@reads
+@long_reads
 def orders_behind(
     s: Session,
     by: str,
@@ -276,7 +276,7 @@ async def table_csv(request: Request) -> Response[str]:
     )
 
 
-@reads
+@long_reads
 def _one_report(
     s: Session, group: str, first: date, last: date, reporting: str, channel: str | None
 ) -> dict[str, Any]:
