@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -85,6 +86,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         poller = Poller(db)  # parcels after the handover
         polling = asyncio.create_task(poller.run()) if settings.run_workers else None
         watching = asyncio.create_task(carrier_watch.run())
+        # What the start-up just built (engines, the site's carriers and layout) is kept for
+        # the process's life: exempt it from the full collections that every scan in flight
+        # would wait for, as `wms serve` does for what was imported before (cli._settle_heap).
+        gc.freeze()
         try:
             yield
         finally:
